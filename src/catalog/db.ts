@@ -1,0 +1,91 @@
+/**
+ * Opening the catalog: pick the engine, run migrations, hand out the repositories. The catalog is the
+ * only SQL in LiveTape; everyone else goes through `Catalog`.
+ */
+import { EventEmitter } from 'node:events';
+import { Kysely, Migrator } from 'kysely';
+import type { Logger } from '../log.js';
+import { type Engine, engineFor, postgresDialect, sqliteDialect } from './dialect.js';
+import { CatalogError, guarded } from './errors.js';
+import { migrationProvider } from './migrations.js';
+import type { RecordingRow } from './recording-row.js';
+import { RecordingRepository } from './recordings.js';
+import type { Database } from './schema.js';
+import { SettingsRepository } from './settings.js';
+
+export interface CatalogOptions {
+  /** SQLite keeps its file here as `livetape.db`; created if missing. */
+  readonly dataDir: string;
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset or empty means SQLite. */
+  readonly databaseUrl?: string;
+  readonly log?: Logger;
+}
+
+export interface CatalogEvents {
+  /** A file is durable and cataloged `done`; emitted after the transaction commits. */
+  recordingFinished: [RecordingRow];
+}
+
+export class Catalog {
+  readonly events = new EventEmitter<CatalogEvents>();
+  readonly recordings: RecordingRepository;
+  readonly settings: SettingsRepository;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly engine: Engine,
+    private readonly log?: Logger,
+  ) {
+    this.recordings = new RecordingRepository(db, (row) => this.emitFinished(row));
+    this.settings = new SettingsRepository(db);
+  }
+
+  /**
+   * Runs `fn` in one transaction. On SQLite the one connection is held until it ends, so `fn` must use
+   * `trx` only: a query through `catalog.db` or a repository inside `fn` would wait forever.
+   */
+  transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return guarded('run catalog transaction', () => this.db.transaction().execute(fn));
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+
+  /** The row is committed whatever a listener does, so a throwing listener must not fail `finish`. */
+  private emitFinished(row: RecordingRow): void {
+    try {
+      this.events.emit('recordingFinished', row);
+    } catch (err) {
+      if (this.log)
+        this.log.error({ err, recordingId: row.id }, 'catalog: recordingFinished listener failed');
+      else process.emitWarning(`catalog: recordingFinished listener failed: ${String(err)}`);
+    }
+  }
+}
+
+/** Opens (and creates or migrates) the catalog database. */
+export async function openCatalog(opts: CatalogOptions): Promise<Catalog> {
+  const engine = engineFor(opts.databaseUrl);
+  const dialect = await guarded('open catalog', async () =>
+    engine === 'sqlite' ? sqliteDialect(opts.dataDir) : postgresDialect(opts.databaseUrl!, opts.log),
+  );
+  const db = new Kysely<Database>({ dialect });
+  try {
+    await migrate(db, opts.log);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new Catalog(db, engine, opts.log);
+}
+
+async function migrate(db: Kysely<Database>, log: Logger | undefined): Promise<void> {
+  const { error, results = [] } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const failed = results.find((result) => result.status === 'Error');
+  if (error !== undefined) {
+    const where = failed ? `migration ${failed.migrationName} failed` : 'migrations failed';
+    throw new CatalogError('migration', 'migrate catalog', `${where}: ${String(error)}`, { cause: error });
+  }
+  for (const result of results) log?.info({ migration: result.migrationName }, 'catalog: migration applied');
+}

@@ -1,0 +1,19 @@
+export { Catalog, type CatalogEvents, type CatalogOptions, openCatalog } from './db.js';
+export type { Engine } from './dialect.js';
+export { CatalogError, type CatalogErrorKind } from './errors.js';
+export { createFileIdGenerator, type FileIdSource, newFileId } from './ids.js';
+export type {
+  FinishFacts,
+  NewRecording,
+  OpenRecordingFacts,
+  RecordingRow,
+} from './recording-row.js';
+export {
+  DEFAULT_LIST_LIMIT,
+  type FinishExtra,
+  MAX_LIST_LIMIT,
+  type RecordingFilter,
+  RecordingRepository,
+} from './recordings.js';
+export type { Database, FinishReason, RecordingFormat, RecordingStatus } from './schema.js';
+export { SettingsRepository } from './settings.js';

@@ -1,0 +1,152 @@
+/**
+ * The `recordings` table: one row per recording file, inserted as `recording` when the file opens
+ * (so after a crash the open rows say what to recover) and turned `done` once the file is durable.
+ */
+import type { Kysely } from 'kysely';
+import { CatalogError, guarded } from './errors.js';
+import {
+  type FinishFacts,
+  finishColumns,
+  type NewRecording,
+  type OpenRecordingFacts,
+  openFactColumns,
+  openRecordingColumns,
+  type RecordingRow,
+  toRecordingRow,
+} from './recording-row.js';
+import type { Database, RecordingFormat, RecordingStatus } from './schema.js';
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 1000;
+
+export interface RecordingFilter {
+  readonly app?: string;
+  readonly stream?: string;
+  readonly format?: RecordingFormat;
+  readonly status?: RecordingStatus;
+  readonly broadcastId?: string;
+  /** Rows per page: default 50, larger values are capped at 1000. */
+  readonly limit?: number;
+  /** Page cursor: only rows with an id below this one, i.e. the last id of the previous page. */
+  readonly before?: string;
+}
+
+/** Work done inside `finish`'s transaction, e.g. writing the notification outbox row. */
+export type FinishExtra = (trx: Kysely<Database>) => Promise<void>;
+
+export class RecordingRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Called after `finish` commits. */
+    private readonly onFinished: (row: RecordingRow) => void,
+  ) {}
+
+  /** Throws a `duplicate` CatalogError if the id is taken: generate a new id and retry. */
+  insertOpen(row: NewRecording): Promise<void> {
+    return guarded(`insert recording ${row.id}`, async () => {
+      await this.db.insertInto('recordings').values(openRecordingColumns(row, Date.now())).execute();
+    });
+  }
+
+  /** Records facts an open recording learned so far (size, codecs…); fails unless the row is open. */
+  updateOpen(id: string, facts: OpenRecordingFacts): Promise<void> {
+    const operation = `update open recording ${id}`;
+    return guarded(operation, async () => {
+      const updated = await this.db
+        .updateTable('recordings')
+        .set(openFactColumns(facts, Date.now()))
+        .where('id', '=', id)
+        .where('status', '=', 'recording')
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw await notOpenError(this.db, id, operation);
+    });
+  }
+
+  /**
+   * Marks the file `done` with its final facts and runs `extra` in the same transaction; only after
+   * the commit is `recordingFinished` emitted. If anything fails the row stays `recording`.
+   */
+  async finish(id: string, facts: FinishFacts, extra?: FinishExtra): Promise<RecordingRow> {
+    const operation = `finish recording ${id}`;
+    const row = await guarded(operation, () =>
+      this.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('recordings')
+          .set(finishColumns(facts, Date.now()))
+          .where('id', '=', id)
+          .where('status', '=', 'recording')
+          .returningAll()
+          .executeTakeFirst();
+        if (updated === undefined) throw await notOpenError(trx, id, operation);
+        await extra?.(trx);
+        return toRecordingRow(updated);
+      }),
+    );
+    this.onFinished(row);
+    return row;
+  }
+
+  /** Rows still `recording`, oldest first: after a crash, the files to recover. */
+  listOpen(): Promise<RecordingRow[]> {
+    return guarded('list open recordings', async () => {
+      const rows = await this.db
+        .selectFrom('recordings')
+        .selectAll()
+        .where('status', '=', 'recording')
+        .orderBy('id')
+        .execute();
+      return rows.map(toRecordingRow);
+    });
+  }
+
+  get(id: string): Promise<RecordingRow | undefined> {
+    return guarded(`get recording ${id}`, async () => {
+      const row = await this.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toRecordingRow(row);
+    });
+  }
+
+  /** Newest first; page on with `before` set to the last id of the previous page. */
+  async list(filter: RecordingFilter = {}): Promise<RecordingRow[]> {
+    const limit = pageSize(filter.limit);
+    return await guarded('list recordings', async () => {
+      const rows = await this.db
+        .selectFrom('recordings')
+        .selectAll()
+        .$if(filter.app !== undefined, (q) => q.where('app', '=', filter.app!))
+        .$if(filter.stream !== undefined, (q) => q.where('stream', '=', filter.stream!))
+        .$if(filter.format !== undefined, (q) => q.where('format', '=', filter.format!))
+        .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
+        .$if(filter.broadcastId !== undefined, (q) => q.where('broadcast_id', '=', filter.broadcastId!))
+        .$if(filter.before !== undefined, (q) => q.where('id', '<', filter.before!))
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toRecordingRow);
+    });
+  }
+
+  /** True if a row was deleted. */
+  delete(id: string): Promise<boolean> {
+    return guarded(`delete recording ${id}`, async () => {
+      const result = await this.db.deleteFrom('recordings').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
+}
+
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new CatalogError('invalid', 'list recordings', `limit must be a positive integer, got ${limit}`);
+  }
+  return Math.min(limit, MAX_LIST_LIMIT);
+}
+
+/** Tells a missing row from one that is already `done`, after a guarded update matched nothing. */
+async function notOpenError(db: Kysely<Database>, id: string, operation: string): Promise<CatalogError> {
+  const existing = await db.selectFrom('recordings').select('status').where('id', '=', id).executeTakeFirst();
+  return existing === undefined
+    ? new CatalogError('not_found', operation, 'no such recording')
+    : new CatalogError('not_open', operation, `recording is already ${existing.status}`);
+}

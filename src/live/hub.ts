@@ -1,0 +1,54 @@
+import { EventEmitter } from 'node:events';
+import { type EndReason, type GopCacheLimits, LiveStream, type PublisherInfo, streamKey } from './live-stream.js';
+import type { StreamSink } from './sink.js';
+
+export class StreamBusyError extends Error {
+  constructor(readonly key: string) {
+    super(`stream ${key} is already being published`);
+    this.name = 'StreamBusyError';
+  }
+}
+
+export interface HubEvents {
+  publish: [stream: LiveStream];
+  unpublish: [stream: LiveStream, reason: EndReason];
+  sinkError: [stream: LiveStream, sink: StreamSink, error: unknown];
+}
+
+/**
+ * The registry of live streams: one publisher per app/stream, any number of sinks. Recorders and the
+ * notifier learn about pushes through the `publish`/`unpublish` events; nothing here knows RTMP.
+ */
+export class StreamHub extends EventEmitter<HubEvents> {
+  private readonly streams = new Map<string, LiveStream>();
+
+  constructor(private readonly gopLimits: GopCacheLimits) {
+    super();
+  }
+
+  /** Registers a publisher; a second publisher of the same stream is refused and the first keeps going. */
+  publish(info: PublisherInfo): LiveStream {
+    const key = streamKey(info.app, info.stream);
+    if (this.streams.has(key)) throw new StreamBusyError(key);
+    const stream = new LiveStream(info, this.gopLimits);
+    stream.onSinkError = (sink, error) => this.emit('sinkError', stream, sink, error);
+    this.streams.set(key, stream);
+    this.emit('publish', stream);
+    return stream;
+  }
+
+  unpublish(stream: LiveStream, reason: EndReason): void {
+    if (this.streams.get(stream.key) !== stream) return;
+    this.streams.delete(stream.key);
+    stream.end(reason);
+    this.emit('unpublish', stream, reason);
+  }
+
+  get(app: string, stream: string): LiveStream | undefined {
+    return this.streams.get(streamKey(app, stream));
+  }
+
+  list(): LiveStream[] {
+    return [...this.streams.values()];
+  }
+}

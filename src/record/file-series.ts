@@ -1,0 +1,113 @@
+import type { RecordingRow } from '../catalog/recording-row.js';
+import type { CodecConfig, MediaPacket } from '../media/packet.js';
+import { AdtsContainer } from './adts-container.js';
+import type { ContainerWriter } from './container-writer.js';
+import { FileRecording, type RecordingContext } from './file-recording.js';
+import { FlvContainer } from './flv-container.js';
+import { Mp4Container } from './mp4-container.js';
+import type { RecordFormat } from './plan.js';
+import { type FileTracks, RecordingSegmenter, type SegmenterAction } from './segmenter.js';
+
+/** The recording of one format for one push: the stream's packets in, files and catalog rows out. */
+export interface FormatRecorder {
+  config(config: CodecConfig): void;
+  packet(packet: MediaPacket): void;
+  /** The push ended; resolves once every file of this format is finalized and cataloged. */
+  end(): Promise<void>;
+}
+
+export interface SeriesOptions {
+  intervalMs: number;
+  audioOnly: boolean;
+  /** Called once when storage fails (full disk, unwritable folder): recording of this format stops. */
+  onStorageFailure(format: RecordFormat, error: Error): void;
+  onFileFinished?(row: RecordingRow): void;
+}
+
+const VIDEO_WAIT_MS = 1000;
+
+function containerFor(format: Exclude<RecordFormat, 'hls'>, tracks: FileTracks, startDts: number): ContainerWriter {
+  if (format === 'flv') return new FlvContainer(tracks, startDts);
+  if (format === 'mp4') return new Mp4Container(tracks);
+  return new AdtsContainer(tracks);
+}
+
+/** FLV, MP4 or AAC: a series of files split by interval and codec changes. */
+export class FileSeries implements FormatRecorder {
+  private readonly segmenter: RecordingSegmenter;
+  private readonly actions: SegmenterAction[] = [];
+  private current: FileRecording | undefined;
+  private readonly finishing = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(
+    private readonly format: Exclude<RecordFormat, 'hls'>,
+    private readonly ctx: RecordingContext,
+    private readonly options: SeriesOptions,
+  ) {
+    this.segmenter = new RecordingSegmenter({
+      intervalMs: options.intervalMs,
+      audioOnly: options.audioOnly || format === 'aac',
+      videoWaitMs: VIDEO_WAIT_MS,
+    });
+  }
+
+  config(config: CodecConfig): void {
+    this.segmenter.config(config);
+  }
+
+  packet(packet: MediaPacket): void {
+    if (this.stopped) return;
+    this.actions.length = 0;
+    this.segmenter.push(packet, this.actions);
+    this.apply();
+  }
+
+  async end(): Promise<void> {
+    if (!this.stopped) {
+      this.actions.length = 0;
+      this.segmenter.end(this.actions);
+      this.apply();
+    }
+    while (this.finishing.size > 0) await Promise.all([...this.finishing]);
+  }
+
+  private apply(): void {
+    for (const action of this.actions) {
+      if (action.type === 'write') {
+        this.current?.write(action.packet);
+      } else if (action.type === 'open') {
+        this.current = new FileRecording(
+          this.ctx,
+          this.format,
+          action.tracks,
+          action.startDts,
+          containerFor(this.format, action.tracks, action.startDts),
+          (error) => this.storageFailed(error),
+        );
+      } else if (this.current) {
+        this.finish(this.current, action.reason);
+        this.current = undefined;
+      }
+    }
+  }
+
+  private finish(file: FileRecording, reason: Parameters<FileRecording['finish']>[0]): void {
+    const done: Promise<unknown> = file
+      .finish(reason)
+      .then((row) => row && this.options.onFileFinished?.(row))
+      .catch((error: unknown) => this.ctx.log.error({ err: error, format: this.format }, 'finishing a recording failed'))
+      .finally(() => this.finishing.delete(done));
+    this.finishing.add(done);
+  }
+
+  private storageFailed(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.options.onStorageFailure(this.format, error);
+    if (this.current) {
+      this.finish(this.current, 'disk_full');
+      this.current = undefined;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
+import type { PlaylistSegment } from '../container/hls/playlist.js';
+import { renderMediaPlaylist } from '../container/hls/playlist.js';
+import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
+import { newFileId } from '../catalog/ids.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
+import type { MediaPacket } from '../media/packet.js';
+import { AppendFile } from '../storage/append-file.js';
+import type { RecordingContext } from './file-recording.js';
+import type { FileTracks, SplitReason } from './segmenter.js';
+
+export const PLAYLIST_NAME = 'index.m3u8';
+
+export function segmentName(seq: number): string {
+  return `${String(seq).padStart(6, '0')}.ts`;
+}
+
+/**
+ * One recorded HLS playlist: a folder with `index.m3u8` and its MPEG-TS segments. It lives for one
+ * uninterrupted push, or across re-pushes within the resume window, where each new part starts after
+ * an EXT-X-DISCONTINUITY. The playlist is EVENT while recording (rewritten atomically after every
+ * segment) and becomes a VOD playlist with EXT-X-ENDLIST when finished.
+ */
+export class HlsRecording {
+  readonly id = newFileId();
+  readonly broadcastId: string;
+  private readonly segments: PlaylistSegment[] = [];
+  private segmenter: HlsSegmenter | undefined;
+  private currentFile: AppendFile | undefined;
+  private nextSeq = 0;
+  private discontinuityNext = false;
+  private dirKey: Promise<string>;
+  private playlistWrite: Promise<void> = Promise.resolve();
+  private readonly pendingSegments = new Set<Promise<void>>();
+  private totalMs = 0;
+  private wallEnd: number;
+  private failed = false;
+  private readonly wallStart: number;
+  private cataloged: Promise<boolean>;
+
+  constructor(
+    private ctx: RecordingContext,
+    private readonly targetDurationMs: number,
+    firstPacketDts: number,
+    private readonly onStorageError: (error: Error) => void,
+  ) {
+    this.broadcastId = ctx.broadcastId;
+    this.wallStart = ctx.publisher.startedAt + firstPacketDts;
+    this.wallEnd = this.wallStart;
+    this.dirKey = this.createFolder();
+    this.cataloged = this.dirKey.then(
+      async (key) => {
+        const p = ctx.publisher;
+        await ctx.catalog.recordings.insertOpen({
+          id: this.id,
+          app: p.app,
+          stream: p.stream,
+          format: 'hls',
+          storageKey: `${key}/${PLAYLIST_NAME}`,
+          startTime: this.wallStart,
+          sessionId: p.sessionId,
+          broadcastId: this.broadcastId,
+          streamParam: p.streamParam,
+          mediaStartMs: firstPacketDts,
+        });
+        return true;
+      },
+      (error: Error) => {
+        this.fail(error);
+        return false;
+      },
+    );
+  }
+
+  get isFailed(): boolean {
+    return this.failed;
+  }
+
+  /** A new push (resume) or a new codec configuration: the next segment follows a discontinuity. */
+  startPart(tracks: FileTracks, ctx?: RecordingContext): void {
+    if (ctx) this.ctx = ctx;
+    this.closeCurrentSegment();
+    if (this.segmenter || this.segments.length > 0 || this.pendingSegments.size > 0) this.discontinuityNext = true;
+    this.segmenter = new HlsSegmenter({ targetDurationMs: this.targetDurationMs, tracks, firstSeq: this.nextSeq });
+  }
+
+  write(packet: MediaPacket): void {
+    if (this.failed || !this.segmenter) return;
+    this.wallEnd = Math.max(this.wallEnd, this.ctx.publisher.startedAt + packet.dts);
+    const out = this.segmenter.push(packet);
+    if (out.cut) this.segmentDone(out.cut);
+    if (out.start) {
+      this.nextSeq = out.start.seq + 1;
+      this.openSegment(out.start.seq);
+    }
+    if (out.bytes.length > 0) this.currentFile?.write(out.bytes);
+  }
+
+  /** Ends the part in progress (the push went away) without finishing the playlist. */
+  endPart(): void {
+    this.closeCurrentSegment();
+    this.segmenter = undefined;
+  }
+
+  /** Writes the final VOD playlist and catalogs it; undefined when nothing was recorded. */
+  async finish(reason: SplitReason): Promise<RecordingRow | undefined> {
+    this.endPart();
+    while (this.pendingSegments.size > 0) await Promise.all([...this.pendingSegments]);
+    const catalogued = await this.cataloged;
+    const key = await this.dirKey.catch(() => undefined);
+    if (!catalogued || key === undefined) return undefined;
+    if (this.segments.length === 0) {
+      await this.ctx.store.remove(key);
+      await this.ctx.catalog.recordings.delete(this.id);
+      return undefined;
+    }
+    await this.writePlaylist(true);
+    await this.playlistWrite;
+    const sizeBytes = await this.folderSize(key);
+    return this.ctx.catalog.recordings.finish(this.id, {
+      endTime: Math.max(this.wallEnd, this.wallStart + Math.round(this.totalMs)),
+      sizeBytes,
+      durationMs: Math.round(this.totalMs),
+      reason: this.failed ? 'disk_full' : reason,
+      width: this.lastTracks?.video?.width,
+      height: this.lastTracks?.video?.height,
+      videoCodec: this.lastTracks?.video?.codecString,
+      audioCodec: this.lastTracks?.audio?.codecString,
+      warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
+    });
+  }
+
+  private lastTracks: FileTracks | undefined;
+
+  /** Remembers the tracks for the catalog row (the last part's configuration wins). */
+  noteTracks(tracks: FileTracks): void {
+    this.lastTracks = tracks;
+  }
+
+  private async createFolder(): Promise<string> {
+    const p = this.ctx.publisher;
+    for (let attempt = 0; ; attempt++) {
+      const key = await this.ctx.store.proposeKey(
+        { app: p.app, stream: p.stream, stem: this.ctx.nameStem, startedAt: new Date(this.wallStart), extension: '' },
+        attempt,
+      );
+      try {
+        await mkdir(this.ctx.store.pathOf(key));
+        return key;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
+      }
+    }
+  }
+
+  private openSegment(seq: number): void {
+    const file = new AppendFile(async () => {
+      const key = await this.dirKey;
+      const path = this.ctx.store.pathOf(`${key}/${segmentName(seq)}`);
+      return { handle: await open(path, 'wx'), path };
+    }, this.ctx.fileOptions);
+    file.onError = (error) => this.fail(error);
+    this.currentFile = file;
+  }
+
+  private segmentDone(info: SegmentInfo): void {
+    const file = this.currentFile;
+    this.currentFile = undefined;
+    const discontinuity = this.discontinuityNext;
+    this.discontinuityNext = false;
+    const entry: PlaylistSegment = { uri: segmentName(info.seq), durationSec: info.durationMs / 1000, discontinuity };
+    const done: Promise<void> = (async () => {
+      await file?.close();
+      if (!file || file.failure) return;
+      // Segments complete in order; a slower close must not reorder the playlist.
+      this.segments.push(entry);
+      this.segments.sort((a, b) => a.uri.localeCompare(b.uri));
+      this.totalMs += info.durationMs;
+      await this.writePlaylist(false);
+    })().finally(() => this.pendingSegments.delete(done));
+    this.pendingSegments.add(done);
+  }
+
+  private closeCurrentSegment(): void {
+    const last = this.segmenter?.end();
+    if (last) this.segmentDone(last);
+  }
+
+  private writePlaylist(ended: boolean): Promise<void> {
+    const text = renderMediaPlaylist({
+      kind: ended ? 'vod' : 'event',
+      targetDurationSec: Math.ceil(this.targetDurationMs / 1000),
+      mediaSequence: 0,
+      discontinuitySequence: 0,
+      segments: this.segments,
+      ended,
+    });
+    this.playlistWrite = this.playlistWrite.then(async () => {
+      const key = await this.dirKey;
+      const path = this.ctx.store.pathOf(`${key}/${PLAYLIST_NAME}`);
+      try {
+        await writeFile(`${path}.partial`, text);
+        await rename(`${path}.partial`, path);
+      } catch (error) {
+        this.fail(error as Error);
+      }
+    });
+    return this.playlistWrite;
+  }
+
+  private async folderSize(key: string): Promise<number> {
+    let total = 0;
+    for (const name of [PLAYLIST_NAME, ...this.segments.map((s) => s.uri)]) {
+      total += await stat(this.ctx.store.pathOf(`${key}/${name}`)).then(
+        (s) => s.size,
+        () => 0,
+      );
+    }
+    return total;
+  }
+
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onStorageError(error);
+  }
+}

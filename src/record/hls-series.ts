@@ -1,0 +1,118 @@
+import type { RecordingRow } from '../catalog/recording-row.js';
+import type { CodecConfig, MediaPacket } from '../media/packet.js';
+import type { RecordingContext } from './file-recording.js';
+import type { SeriesOptions, FormatRecorder } from './file-series.js';
+import { HlsRecording } from './hls-recording.js';
+import { RecordingSegmenter, type SegmenterAction } from './segmenter.js';
+
+/**
+ * HLS recordings parked after their push ended, waiting `windowMs` for the same stream to come back
+ * (Tencent's "HLS 续录"). A re-push takes the recording over and continues the playlist; when the window
+ * passes, the recording is finished and reported as one file.
+ */
+export class HlsResumeRegistry {
+  private readonly parked = new Map<string, { recording: HlsRecording; timer: NodeJS.Timeout; finish: () => Promise<void> }>();
+
+  constructor(readonly windowMs: number) {}
+
+  park(key: string, recording: HlsRecording, finish: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.parked.delete(key);
+      void finish();
+    }, this.windowMs);
+    this.parked.set(key, { recording, timer, finish });
+  }
+
+  take(key: string): HlsRecording | undefined {
+    const entry = this.parked.get(key);
+    if (!entry) return undefined;
+    clearTimeout(entry.timer);
+    this.parked.delete(key);
+    return entry.recording;
+  }
+
+  /** Shutdown: finish every parked recording now. */
+  async finishAll(): Promise<void> {
+    const entries = [...this.parked.values()];
+    this.parked.clear();
+    for (const e of entries) clearTimeout(e.timer);
+    await Promise.all(entries.map((e) => e.finish()));
+  }
+}
+
+/** The HLS recording of one push: no interval splits; codec changes and re-pushes become discontinuities. */
+export class HlsSeries implements FormatRecorder {
+  private readonly segmenter: RecordingSegmenter;
+  private readonly actions: SegmenterAction[] = [];
+  private recording: HlsRecording | undefined;
+  private stopped = false;
+  private finishing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: RecordingContext,
+    private readonly streamKey: string,
+    private readonly targetDurationMs: number,
+    private readonly registry: HlsResumeRegistry,
+    private readonly options: SeriesOptions,
+    resumed: HlsRecording | undefined,
+  ) {
+    this.recording = resumed;
+    this.segmenter = new RecordingSegmenter({
+      intervalMs: Number.POSITIVE_INFINITY,
+      audioOnly: options.audioOnly,
+      videoWaitMs: 1000,
+    });
+  }
+
+  config(config: CodecConfig): void {
+    this.segmenter.config(config);
+  }
+
+  packet(packet: MediaPacket): void {
+    if (this.stopped) return;
+    this.actions.length = 0;
+    this.segmenter.push(packet, this.actions);
+    for (const action of this.actions) {
+      if (action.type === 'write') {
+        this.recording?.write(action.packet);
+      } else if (action.type === 'open') {
+        this.recording ??= new HlsRecording(this.ctx, this.targetDurationMs, action.startDts, (e) => this.storageFailed(e));
+        this.recording.noteTracks(action.tracks);
+        this.recording.startPart(action.tracks, this.ctx);
+      }
+      // 'close' (a codec change) needs nothing: the next 'open' starts a new part.
+    }
+  }
+
+  async end(): Promise<void> {
+    const recording = this.recording;
+    this.recording = undefined;
+    if (recording) {
+      recording.endPart();
+      if (this.registry.windowMs > 0) this.registry.park(this.streamKey, recording, () => this.finish(recording, 'unpublish'));
+      else await this.finish(recording, 'unpublish');
+    }
+    await this.finishing;
+  }
+
+  private async finish(recording: HlsRecording, reason: 'unpublish' | 'disk_full'): Promise<void> {
+    try {
+      const row: RecordingRow | undefined = await recording.finish(reason);
+      if (row) this.options.onFileFinished?.(row);
+    } catch (error) {
+      this.ctx.log.error({ err: error }, 'finishing an HLS recording failed');
+    }
+  }
+
+  private storageFailed(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.options.onStorageFailure('hls', error);
+    const recording = this.recording;
+    this.recording = undefined;
+    if (recording) {
+      recording.endPart();
+      this.finishing = this.finish(recording, 'disk_full');
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import type { Catalog } from '../catalog/db.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
+import type { LiveStream } from '../live/live-stream.js';
+import type { StreamSink } from '../live/sink.js';
+import type { Logger } from '../log.js';
+import type { CodecConfig, MediaPacket } from '../media/packet.js';
+import type { AppendFileOptions } from '../storage/append-file.js';
+import type { MediaStore } from '../storage/media-store.js';
+import type { RecordingContext } from './file-recording.js';
+import { FileSeries, type FormatRecorder, type SeriesOptions } from './file-series.js';
+import { type HlsResumeRegistry, HlsSeries } from './hls-series.js';
+import type { RecordingPlan } from './plan.js';
+
+export interface RecorderDeps {
+  store: MediaStore;
+  catalog: Catalog;
+  log: Logger;
+  fileOptions: AppendFileOptions;
+  hlsSegmentDurationMs: number;
+  hlsResume: HlsResumeRegistry;
+  onFileFinished?(row: RecordingRow): void;
+}
+
+/**
+ * Records one push in every format its plan asks for. It is a sink of the live stream like a player,
+ * but internal: it never drops, and a storage failure stops only its own recording (live goes on).
+ */
+export class StreamRecorder implements StreamSink {
+  readonly role = 'internal';
+  private readonly formats: FormatRecorder[];
+  private ended: Promise<void> | undefined;
+  private storageFailureLogged = false;
+
+  constructor(
+    stream: LiveStream,
+    readonly plan: RecordingPlan,
+    deps: RecorderDeps,
+  ) {
+    const log = deps.log.child({ app: stream.publisher.app, stream: stream.publisher.stream });
+    const resumed = plan.formats.includes('hls') ? deps.hlsResume.take(stream.key) : undefined;
+    if (resumed) log.info('re-push within the HLS resume window: continuing the playlist');
+    const ctx: RecordingContext = {
+      store: deps.store,
+      catalog: deps.catalog,
+      log,
+      fileOptions: deps.fileOptions,
+      publisher: stream.publisher,
+      broadcastId: resumed?.broadcastId ?? stream.publisher.sessionId,
+      nameStem: plan.nameStem,
+      warnings: plan.warnings,
+    };
+    const options: SeriesOptions = {
+      intervalMs: plan.intervalSec * 1000,
+      audioOnly: plan.tracks === 'audio',
+      onStorageFailure: (format, error) => {
+        if (this.storageFailureLogged) return;
+        this.storageFailureLogged = true;
+        log.error({ err: error, format }, `recording stopped: storage failed (${error.message}); live playback continues`);
+      },
+      onFileFinished: deps.onFileFinished,
+    };
+    this.formats = plan.formats.map((format) =>
+      format === 'hls'
+        ? new HlsSeries(ctx, stream.key, deps.hlsSegmentDurationMs, deps.hlsResume, options, resumed)
+        : new FileSeries(format, ctx, options),
+    );
+    if (plan.warnings.length > 0) log.warn({ warnings: plan.warnings }, 'recording parameters corrected');
+    log.info({ formats: plan.formats, intervalSec: plan.intervalSec, tracks: plan.tracks }, 'recording started');
+  }
+
+  /** Resolves when every file of this push is finalized and cataloged (after `end`). */
+  get finished(): Promise<void> {
+    return this.ended ?? new Promise(() => undefined);
+  }
+
+  metadata(): void {}
+
+  config(config: CodecConfig): void {
+    for (const f of this.formats) f.config(config);
+  }
+
+  packet(packet: MediaPacket): void {
+    for (const f of this.formats) f.packet(packet);
+  }
+
+  end(): void {
+    this.ended ??= Promise.all(this.formats.map((f) => f.end())).then(() => undefined);
+  }
+}

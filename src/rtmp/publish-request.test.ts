@@ -1,0 +1,37 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BadNameError, parseStreamAddress } from './publish-request.js';
+
+describe('parseStreamAddress', () => {
+  it('splits the stream name and keeps its query verbatim', () => {
+    const a = parseStreamAddress('live', 'test?txSecret=abc&txTime=5C271099&record=mp4|hls');
+    expect(a).toMatchObject({ app: 'live', stream: 'test', streamParam: 'txSecret=abc&txTime=5C271099&record=mp4|hls' });
+    expect(a.query.get('record')).toBe('mp4|hls');
+  });
+
+  it('merges a query carried on the app, the stream query winning', () => {
+    const a = parseStreamAddress('/live?bizid=1&record=flv/', 'room1?record=mp4');
+    expect(a.app).toBe('live');
+    expect(a.query.get('bizid')).toBe('1');
+    expect(a.query.get('record')).toBe('mp4');
+    expect(a.streamParam).toBe('bizid=1&record=flv&record=mp4');
+  });
+
+  it.each(['', '..', '.hidden', 'a/b', 'a\\b', 'x y', 'a\0b', 'é', 'x'.repeat(129)])('rejects stream name %j', (name) => {
+    expect(() => parseStreamAddress('live', name)).toThrow(BadNameError);
+  });
+
+  it('never throws anything but BadNameError', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (app, stream) => {
+        try {
+          const a = parseStreamAddress(app, stream);
+          expect(a.stream).not.toContain('/');
+          expect(a.app).not.toContain('/');
+        } catch (error) {
+          expect(error).toBeInstanceOf(BadNameError);
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,413 @@
+import type { Socket } from 'node:net';
+import { AmfError, type AmfValue } from '../amf/amf0.js';
+import { StreamBusyError, type StreamHub } from '../live/hub.js';
+import type { EndReason, LiveStream } from '../live/live-stream.js';
+import { TagSink, type TagOutput, type TagType } from '../live/tag-sink.js';
+import type { BackpressureOptions } from '../live/backpressure.js';
+import type { Logger } from '../log.js';
+import { MediaParseError } from '../media/errors.js';
+import { MediaPacketizer } from '../media/packetizer.js';
+import { ChunkReader, type RtmpMessage } from './chunk-reader.js';
+import { ChunkWriter } from './chunk-writer.js';
+import { RtmpProtocolError } from './errors.js';
+import { ServerHandshake } from './handshake.js';
+import * as msg from './messages.js';
+import { BadNameError, parseStreamAddress, type StreamAddress } from './publish-request.js';
+
+/** What a guard decides about a publish or play attempt; the description is what the client is told. */
+export type GuardVerdict = { ok: true } | { ok: false; code: string; description: string };
+
+export interface SessionAttempt {
+  address: StreamAddress;
+  remoteAddress: string;
+}
+
+export interface RtmpSessionOptions {
+  hub: StreamHub;
+  log: Logger;
+  maxMessageSize: number;
+  /** Time allowed from TCP accept to a started publish or play. */
+  handshakeTimeoutMs: number;
+  /** A publisher that sends nothing for this long is dropped. */
+  idleTimeoutMs: number;
+  backpressure: BackpressureOptions;
+  guardPublish(attempt: SessionAttempt): GuardVerdict;
+  guardPlay(attempt: SessionAttempt): GuardVerdict;
+  newSessionId(): string;
+}
+
+const OUT_CHUNK_SIZE = 4096;
+const WINDOW_ACK_SIZE = 5_000_000;
+const CSID_AUDIO = 4;
+const CSID_DATA = 5;
+const CSID_VIDEO = 6;
+/** AMF0 encoding of the string "@setDataFrame": marker, u16 length, 13 characters. */
+const SET_DATA_FRAME_PREFIX = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
+const ON_META_DATA_PREFIX = Buffer.from([0x02, 0x00, 0x0a, ...Buffer.from('onMetaData')]);
+
+type Role =
+  | { kind: 'none' }
+  | { kind: 'publisher'; streamId: number; stream: LiveStream; packetizer: MediaPacketizer }
+  | { kind: 'player'; streamId: number; stream: LiveStream; sink: TagSink };
+
+/**
+ * One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
+ * playing from it. Any protocol violation closes this connection only, with one log line.
+ */
+export class RtmpSession {
+  private readonly handshake = new ServerHandshake();
+  private handshakeDone = false;
+  private readonly reader: ChunkReader;
+  private readonly writer = new ChunkWriter();
+  private app = '';
+  private nextStreamId = 1;
+  private role: Role = { kind: 'none' };
+  private peerWindowAckSize = WINDOW_ACK_SIZE;
+  private lastAckSent = 0;
+  private startTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly log: Logger;
+  readonly remoteAddress: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: RtmpSessionOptions,
+    readonly id: string,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.log = options.log.child({ conn: id, remote: `${this.remoteAddress}:${socket.remotePort ?? 0}` });
+    this.reader = new ChunkReader({
+      maxMessageSize: options.maxMessageSize,
+      maxChunkSize: options.maxMessageSize,
+      onMessage: (m) => this.onMessage(m),
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    socket.on('error', (error) => this.close('socketError', `socket error: ${error.message}`));
+    socket.on('close', () => this.close('socketClosed', 'connection closed by peer'));
+    socket.on('timeout', () => this.close('idleTimeout', `no data for ${options.idleTimeoutMs / 1000} s`));
+    this.startTimer = setTimeout(
+      () => this.close('protocolError', `no publish or play within ${options.handshakeTimeoutMs / 1000} s`),
+      options.handshakeTimeoutMs,
+    );
+  }
+
+  get isPublisher(): boolean {
+    return this.role.kind === 'publisher';
+  }
+
+  /** Ends the session; a publisher's stream is unpublished with `reason`. Safe to call repeatedly. */
+  close(reason: EndReason, detail: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.startTimer);
+    const role = this.role;
+    this.role = { kind: 'none' };
+    if (role.kind === 'publisher') {
+      this.log.info({ app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason }, `publish ended: ${detail}`);
+      this.options.hub.unpublish(role.stream, reason);
+    } else if (role.kind === 'player') {
+      role.stream.detach(role.sink);
+      this.log.info({ reason, dropped: role.sink.droppedPackets }, `play ended: ${detail}`);
+    } else if (reason === 'protocolError' || reason === 'socketError' || reason === 'idleTimeout') {
+      this.log.warn({ reason }, `connection closed: ${detail}`);
+    } else {
+      this.log.debug({ reason }, `connection closed: ${detail}`);
+    }
+    if (reason === 'socketClosed' || reason === 'socketError') this.socket.destroy();
+    else this.socket.end(() => this.socket.destroy());
+  }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      if (!this.handshakeDone) {
+        const step = this.handshake.feed(chunk);
+        if (step.send) for (const b of step.send) this.socket.write(b);
+        if (!step.done) return;
+        this.handshakeDone = true;
+        if (!step.rest || step.rest.length === 0) return;
+        chunk = step.rest;
+      }
+      this.reader.push(chunk);
+      this.acknowledge();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (error instanceof RtmpProtocolError || error instanceof MediaParseError || error instanceof AmfError) {
+      this.close('protocolError', `${error.name}: ${error.message}`);
+    } else {
+      this.log.error({ err: error }, 'unexpected error in RTMP session');
+      this.close('protocolError', 'internal error');
+    }
+  }
+
+  private acknowledge(): void {
+    const received = this.reader.bytesReceived;
+    if (received - this.lastAckSent >= this.peerWindowAckSize) {
+      this.lastAckSent = received;
+      this.send(msg.ack(received % 2 ** 32));
+    }
+  }
+
+  private send(message: msg.OutgoingMessage): void {
+    const buffers = this.writer.encode(message);
+    if (buffers.length === 1) {
+      this.socket.write(buffers[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of buffers) this.socket.write(b);
+    this.socket.uncork();
+  }
+
+  private onMessage(m: RtmpMessage): void {
+    switch (m.typeId) {
+      case msg.MSG_VIDEO:
+      case msg.MSG_AUDIO:
+        this.onMedia(m);
+        return;
+      case msg.MSG_AGGREGATE:
+        for (const sub of msg.splitAggregate(m)) this.onMessage(sub);
+        return;
+      case msg.MSG_COMMAND_AMF0:
+      case msg.MSG_COMMAND_AMF3:
+        this.onCommand(m);
+        return;
+      case msg.MSG_DATA_AMF0:
+        this.onDataMessage(m.payload);
+        return;
+      case msg.MSG_DATA_AMF3:
+        this.onDataMessage(m.payload.subarray(1));
+        return;
+      case msg.MSG_WINDOW_ACK_SIZE:
+        if (m.payload.length >= 4) this.peerWindowAckSize = Math.max(1, m.payload.readUInt32BE(0));
+        return;
+      case msg.MSG_USER_CONTROL: {
+        const event = msg.parseUserControl(m);
+        if (event.type === msg.UC_PING_REQUEST) this.send(msg.pingResponse(event.value));
+        return;
+      }
+      default:
+        return; // chunk size, abort, ack, bandwidth, shared objects: nothing for us to do
+    }
+  }
+
+  private onMedia(m: RtmpMessage): void {
+    const role = this.role;
+    if (role.kind !== 'publisher' || m.payload.length === 0) return;
+    const out =
+      m.typeId === msg.MSG_VIDEO
+        ? role.packetizer.video(m.timestamp, m.payload)
+        : role.packetizer.audio(m.timestamp, m.payload);
+    if (out === undefined) return;
+    if ('type' in out) role.stream.setConfig(out.config);
+    else role.stream.push(out);
+  }
+
+  private onDataMessage(payload: Buffer): void {
+    if (this.role.kind !== 'publisher') return;
+    if (payload.subarray(0, SET_DATA_FRAME_PREFIX.length).equals(SET_DATA_FRAME_PREFIX)) {
+      payload = payload.subarray(SET_DATA_FRAME_PREFIX.length);
+    }
+    if (payload.subarray(0, ON_META_DATA_PREFIX.length).equals(ON_META_DATA_PREFIX)) {
+      this.role.stream.setMetadata(payload);
+    }
+  }
+
+  private onCommand(m: RtmpMessage): void {
+    const command = msg.parseCommand(m);
+    const tx = command.transactionId;
+    switch (command.name) {
+      case 'connect':
+        this.onConnect(tx, command.commandObject);
+        return;
+      case 'createStream':
+        this.send(msg.command('_result', tx, null, [this.nextStreamId++]));
+        return;
+      case 'releaseStream':
+      case 'FCPublish':
+      case 'getStreamLength':
+      case '_checkbw':
+        if (tx > 0) this.send(msg.command('_result', tx, null, []));
+        return;
+      case 'publish':
+        this.onPublish(m.streamId, command.args);
+        return;
+      case 'play':
+        this.onPlay(m.streamId, command.args);
+        return;
+      case 'FCUnpublish':
+      case 'deleteStream':
+        this.endRole('deleteStream', `${command.name} received`);
+        return;
+      case 'closeStream':
+        this.endRole('closeStream', 'closeStream received');
+        return;
+      default:
+        this.log.debug({ command: command.name }, 'ignored RTMP command');
+    }
+  }
+
+  private onConnect(tx: number, commandObject: AmfValue): void {
+    const fields = isObject(commandObject) ? commandObject : {};
+    this.app = typeof fields.app === 'string' ? fields.app : '';
+    const objectEncoding = typeof fields.objectEncoding === 'number' ? fields.objectEncoding : 0;
+    this.send(msg.windowAckSize(WINDOW_ACK_SIZE));
+    this.send(msg.setPeerBandwidth(WINDOW_ACK_SIZE, 2));
+    this.send(msg.setChunkSize(OUT_CHUNK_SIZE));
+    this.writer.setChunkSize(OUT_CHUNK_SIZE);
+    this.send(
+      msg.command('_result', tx, { fmsVer: 'FMS/3,5,7,7009', capabilities: 31, mode: 1 }, [
+        {
+          level: 'status',
+          code: 'NetConnection.Connect.Success',
+          description: 'Connection succeeded.',
+          objectEncoding,
+        },
+      ]),
+    );
+  }
+
+  private status(streamId: number, level: 'status' | 'error', code: string, description: string): void {
+    this.send(
+      msg.command('onStatus', 0, null, [{ level, code, description }], streamId, CSID_DATA),
+    );
+  }
+
+  /** Tells the client why, then closes: the description is the only thing an encoder's user sees. */
+  private reject(streamId: number, code: string, description: string, detail: string): void {
+    this.log.warn({ code }, `rejected: ${detail}`);
+    this.status(streamId, 'error', code, description);
+    this.close('protocolError', detail);
+  }
+
+  private address(streamId: number, nameArg: AmfValue, badCode: string): StreamAddress | undefined {
+    try {
+      return parseStreamAddress(this.app, typeof nameArg === 'string' ? nameArg : '');
+    } catch (error) {
+      if (!(error instanceof BadNameError)) throw error;
+      this.reject(streamId, badCode, error.message, error.message);
+      return undefined;
+    }
+  }
+
+  private onPublish(streamId: number, args: AmfValue[]): void {
+    if (this.role.kind !== 'none') {
+      this.reject(streamId, 'NetStream.Publish.BadName', 'Already publishing or playing', 'second publish on one connection');
+      return;
+    }
+    const address = this.address(streamId, args[0], 'NetStream.Publish.BadName');
+    if (!address) return;
+    const where = `${address.app}/${address.stream}`;
+    const verdict = this.options.guardPublish({ address, remoteAddress: this.remoteAddress });
+    if (!verdict.ok) {
+      this.reject(streamId, verdict.code, verdict.description, `publish ${where}: ${verdict.description}`);
+      return;
+    }
+    let stream: LiveStream;
+    try {
+      stream = this.options.hub.publish({
+        sessionId: this.options.newSessionId(),
+        app: address.app,
+        stream: address.stream,
+        streamParam: address.streamParam,
+        remoteAddress: this.remoteAddress,
+        protocol: 'rtmp',
+        startedAt: Date.now(),
+      });
+    } catch (error) {
+      if (!(error instanceof StreamBusyError)) throw error;
+      this.reject(streamId, 'NetStream.Publish.BadName', `Stream ${where} is already publishing`, `publish ${where}: already publishing`);
+      return;
+    }
+    this.role = { kind: 'publisher', streamId, stream, packetizer: new MediaPacketizer() };
+    clearTimeout(this.startTimer);
+    this.socket.setTimeout(this.options.idleTimeoutMs);
+    this.send(msg.streamBegin(streamId));
+    this.status(streamId, 'status', 'NetStream.Publish.Start', `${where} is now published.`);
+    this.log.info({ app: address.app, stream: address.stream, session: stream.publisher.sessionId }, 'publish started');
+  }
+
+  private onPlay(streamId: number, args: AmfValue[]): void {
+    if (this.role.kind !== 'none') {
+      this.reject(streamId, 'NetStream.Play.Failed', 'Already publishing or playing', 'second play on one connection');
+      return;
+    }
+    const address = this.address(streamId, args[0], 'NetStream.Play.StreamNotFound');
+    if (!address) return;
+    const where = `${address.app}/${address.stream}`;
+    const verdict = this.options.guardPlay({ address, remoteAddress: this.remoteAddress });
+    if (!verdict.ok) {
+      this.reject(streamId, verdict.code, verdict.description, `play ${where}: ${verdict.description}`);
+      return;
+    }
+    const stream = this.options.hub.get(address.app, address.stream);
+    if (!stream) {
+      this.reject(streamId, 'NetStream.Play.StreamNotFound', `${where} is not live`, `play ${where}: not live`);
+      return;
+    }
+    clearTimeout(this.startTimer);
+    this.send(msg.streamBegin(streamId));
+    this.status(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${where}.`);
+    this.status(streamId, 'status', 'NetStream.Play.Start', `Started playing ${where}.`);
+    this.send(msg.data(['|RtmpSampleAccess', true, true], streamId, CSID_DATA));
+    const sink = new TagSink(new RtmpTagOutput(this, streamId), this.options.backpressure, () => stream.stats.bitrate);
+    this.role = { kind: 'player', streamId, stream, sink };
+    this.log.info({ app: address.app, stream: address.stream }, 'play started');
+    stream.attach(sink);
+  }
+
+  private endRole(reason: EndReason, detail: string): void {
+    if (this.role.kind === 'none') return;
+    this.close(reason, detail);
+  }
+
+  /** @internal used by RtmpTagOutput */
+  writeMediaTag(type: TagType, timestamp: number, body: Buffer, streamId: number): void {
+    const csid = type === 9 ? CSID_VIDEO : type === 8 ? CSID_AUDIO : CSID_DATA;
+    this.send({ csid, typeId: type, streamId, timestamp: timestamp % 2 ** 32, payload: body });
+  }
+
+  /** @internal used by RtmpTagOutput */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** @internal used by RtmpTagOutput: the stream ended or the player fell too far behind. */
+  finishPlay(streamId: number, reason: string, dropped: boolean): void {
+    if (this.closed) return;
+    if (!dropped) {
+      this.status(streamId, 'status', 'NetStream.Play.UnpublishNotify', reason);
+      this.send(msg.streamEof(streamId));
+    }
+    this.close(dropped ? 'kicked' : 'closeStream', reason);
+  }
+}
+
+class RtmpTagOutput implements TagOutput {
+  constructor(
+    private readonly session: RtmpSession,
+    private readonly streamId: number,
+  ) {}
+
+  writeTag(type: TagType, timestamp: number, body: Buffer): void {
+    this.session.writeMediaTag(type, timestamp, body, this.streamId);
+  }
+
+  get queuedBytes(): number {
+    return this.session.queuedBytes;
+  }
+
+  close(reason: string, dropped: boolean): void {
+    this.session.finishPlay(this.streamId, reason, dropped);
+  }
+}
+
+function isObject(v: AmfValue): v is { [k: string]: AmfValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+

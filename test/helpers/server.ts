@@ -1,0 +1,42 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+
+export interface TestServer {
+  server: RunningServer;
+  dataDir: string;
+  rtmpUrl(app: string, stream: string, query?: string): string;
+  httpUrl(path: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real LiveTape server in this process on ephemeral loopback ports with a throw-away data folder.
+ * `settings` are config keys without the LIVETAPE_ prefix (e.g. `{ PUSH_KEY: 'k' }`).
+ */
+export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'livetape-test-'));
+  const env: Record<string, string> = {
+    LIVETAPE_HOST: '127.0.0.1',
+    LIVETAPE_RTMP_PORT: '0',
+    LIVETAPE_HTTP_PORT: '0',
+    LIVETAPE_DATA_DIR: dataDir,
+    LIVETAPE_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  };
+  for (const [k, v] of Object.entries(settings)) env[`LIVETAPE_${k}`] = v;
+  const config = loadConfig({ argv: [], env, cwd: dataDir });
+  const server = await startServer(config, createLogger(config.logLevel));
+  return {
+    server,
+    dataDir,
+    rtmpUrl: (app, stream, query) => `rtmp://127.0.0.1:${server.rtmpPort}/${app}/${stream}${query ? `?${query}` : ''}`,
+    httpUrl: (path) => `http://127.0.0.1:${server.httpPort}${path}`,
+    async close() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

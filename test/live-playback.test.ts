@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const SECONDS = 4;
+const FPS = 30;
+
+describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('serves every pushed frame over RTMP and HTTP-FLV, decodable with no errors', async () => {
+    // One GOP for the whole push: whenever a player joins, the GOP cache hands it the stream from frame 0,
+    // so it must receive exactly what was pushed.
+    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'e2e'), { seconds: SECONDS, fps: FPS, gop: 1000 }));
+    await waitFor(async () => {
+      const res = await fetch(t.httpUrl('/api/v1/streams'));
+      const body = (await res.json()) as { streams: Array<{ stream: string }> };
+      return body.streams.find((s) => s.stream === 'e2e');
+    }, 15_000, 'stream to go live');
+
+    const [rtmpPlayer, flvPlayer] = await Promise.all([
+      countDecodedFrames(t.rtmpUrl('live', 'e2e')),
+      countDecodedFrames(t.httpUrl('/live/live/e2e.flv')),
+      // a second, concurrent reader of the stream checks the stream info while both players run
+      (async () => {
+        const res = await fetch(t.httpUrl('/api/v1/streams/live/e2e'));
+        const info = (await res.json()) as { video: { width: number; height: number; codec: string }; audio: { sampleRate: number }; viewers: number };
+        expect(info.video).toMatchObject({ codec: 'avc', width: 320, height: 240 });
+        expect(info.audio.sampleRate).toBe(44100);
+      })(),
+    ]);
+    const pushed = await push;
+    expect(pushed.stderr).toBe('');
+    expect(pushed.code).toBe(0);
+
+    for (const player of [rtmpPlayer, flvPlayer]) {
+      expect(player.stderr).toBe('');
+      expect(player.video).toBe(SECONDS * FPS);
+      // AAC frames of 1024 samples at 44.1 kHz over the push, give or take the encoder's priming frame
+      expect(Math.abs(player.audio - Math.round((SECONDS * 44100) / 1024))).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('answers 404 for a stream that is not live', async () => {
+    const res = await fetch(t.httpUrl('/live/live/nothing.flv'));
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { message: string };
+    expect(body.message).toContain('not live');
+  });
+
+  it('lists live streams with codec, resolution, uptime and viewers', async () => {
+    const child = spawn('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'listed'), { seconds: 30 }), { stdio: 'ignore' });
+    try {
+      const listed = await waitFor(async () => {
+        const body = (await (await fetch(t.httpUrl('/api/v1/streams'))).json()) as {
+          streams: Array<{ stream: string; video: { fps: number } | null; bitrate: number }>;
+        };
+        const s = body.streams.find((x) => x.stream === 'listed');
+        return s && s.bitrate > 0 ? s : undefined;
+      }, 15_000, 'stream stats');
+      expect(listed).toMatchObject({ app: 'live', stream: 'listed', protocol: 'rtmp', viewers: 0 });
+      expect(listed.video?.fps).toBeGreaterThan(20);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
