@@ -84,7 +84,8 @@ export function verifyPublishAuth({ keys, streamName, query, nowSeconds }: Publi
   return matched ? { ok: true } : fail('bad_signature', 'txSecret does not match any push key');
 }
 
-function isoSeconds(unixSeconds: number): string {
+/** `2026-11-24T10:00:00Z`, for expiry times shown to people. */
+export function isoSeconds(unixSeconds: number): string {
   const date = new Date(unixSeconds * 1000);
   return Number.isNaN(date.getTime())
     ? `${unixSeconds} (UNIX seconds)`

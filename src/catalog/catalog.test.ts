@@ -428,7 +428,7 @@ describe.each([
     catalog = await reopen(catalog, target);
     expect(await catalog.recordings.get(row.id)).toMatchObject({ id: row.id, status: 'recording' });
     expect(await catalog.settings.get('k')).toEqual([1]);
-    const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(catalog.db);
+    const applied = await sql<{ name: string }>`select name from livetape_migration`.execute(catalog.db);
     expect(applied.rows.map((r) => r.name)).toEqual(['0001_recordings_and_settings']);
   });
 

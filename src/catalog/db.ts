@@ -81,7 +81,14 @@ export async function openCatalog(opts: CatalogOptions): Promise<Catalog> {
 }
 
 async function migrate(db: Kysely<Database>, log: Logger | undefined): Promise<void> {
-  const { error, results = [] } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    // Kysely's default names would be shared with any other Kysely app in the same PostgreSQL database.
+    migrationTableName: 'livetape_migration',
+    migrationLockTableName: 'livetape_migration_lock',
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === 'Error');
   if (error !== undefined) {
     const where = failed ? `migration ${failed.migrationName} failed` : 'migrations failed';

@@ -108,22 +108,8 @@ export class RecordingRepository {
 
   /** Newest first; page on with `before` set to the last id of the previous page. */
   async list(filter: RecordingFilter = {}): Promise<RecordingRow[]> {
-    const limit = pageSize(filter.limit);
-    return await guarded('list recordings', async () => {
-      const rows = await this.db
-        .selectFrom('recordings')
-        .selectAll()
-        .$if(filter.app !== undefined, (q) => q.where('app', '=', filter.app!))
-        .$if(filter.stream !== undefined, (q) => q.where('stream', '=', filter.stream!))
-        .$if(filter.format !== undefined, (q) => q.where('format', '=', filter.format!))
-        .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
-        .$if(filter.broadcastId !== undefined, (q) => q.where('broadcast_id', '=', filter.broadcastId!))
-        .$if(filter.before !== undefined, (q) => q.where('id', '<', filter.before!))
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
-      return rows.map(toRecordingRow);
-    });
+    const query = listQuery(this.db, filter);
+    return await guarded('list recordings', async () => (await query.execute()).map(toRecordingRow));
   }
 
   /** True if a row was deleted. */
@@ -133,6 +119,21 @@ export class RecordingRepository {
       return result.numDeletedRows > 0n;
     });
   }
+}
+
+/** The SELECT behind `list`, exported so tests can check which index serves it. */
+export function listQuery(db: Kysely<Database>, filter: RecordingFilter) {
+  return db
+    .selectFrom('recordings')
+    .selectAll()
+    .$if(filter.app !== undefined, (q) => q.where('app', '=', filter.app!))
+    .$if(filter.stream !== undefined, (q) => q.where('stream', '=', filter.stream!))
+    .$if(filter.format !== undefined, (q) => q.where('format', '=', filter.format!))
+    .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
+    .$if(filter.broadcastId !== undefined, (q) => q.where('broadcast_id', '=', filter.broadcastId!))
+    .$if(filter.before !== undefined, (q) => q.where('id', '<', filter.before!))
+    .orderBy('id', 'desc')
+    .limit(pageSize(filter.limit));
 }
 
 function pageSize(limit: number | undefined): number {

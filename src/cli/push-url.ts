@@ -1,7 +1,8 @@
 import { buildPushUrl } from '../auth/push-url.js';
+import { isoSeconds } from '../auth/tx-secret.js';
 import { subsetOf } from '../config/fields.js';
 import { type Config, loadConfig, publicHost, RECORD_FORMATS } from '../config/index.js';
-import { CONFIG_FLAGS, lacksValue, optionTokens } from '../config/sources.js';
+import { CONFIG_FLAGS, optionTokens, optionValue } from '../config/sources.js';
 import { BadNameError, validateName } from '../rtmp/publish-request.js';
 import { type CliContext, EXIT_OK, UsageError } from './context.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -41,12 +42,13 @@ function parseRequest(args: readonly string[]): Request {
   for (const token of tokens) {
     if (token.kind === 'positional') positionals.push(token.value);
     if (token.kind !== 'option') continue;
+    const value = optionValue(token);
     if (!isOwnOption(token.name)) {
-      configArgv.push(lacksValue(token) ? token.rawName : `${token.rawName}=${token.value}`);
-    } else if (lacksValue(token) || token.value === undefined) {
+      configArgv.push(value === undefined ? token.rawName : `${token.rawName}=${value}`);
+    } else if (value === undefined) {
       throw new UsageError(`${token.rawName}: missing value`);
     } else {
-      own.set(token.name, token.value);
+      own.set(token.name, value);
     }
   }
   return { positionals, own, configArgv };
@@ -76,18 +78,18 @@ function recordParams(own: Request['own'], config: Config, context: CliContext):
     if (!/^\d{1,9}$/.test(interval) || Number(interval) === 0) {
       throw new UsageError(`--record-interval=${interval}: expected a positive number of seconds`);
     }
-    const seconds = Number(interval);
-    const clamped = Math.min(Math.max(seconds, config.recordIntervalMin), config.recordIntervalMax);
-    if (clamped !== seconds)
-      context.stderr(
-        `note: the server will use record_interval=${clamped} (its limits are ${config.recordIntervalMin}–${config.recordIntervalMax})\n`,
-      );
-    params.record_interval = String(seconds);
+    const { recordIntervalMin: min, recordIntervalMax: max } = config;
+    const clamped = Math.min(Math.max(Number(interval), min), max);
+    if (clamped !== Number(interval)) {
+      context.stderr(`note: the server will use record_interval=${clamped} (its limits are ${min}–${max})\n`);
+    }
+    params.record_interval = interval;
   }
   const type = own.get('record-type');
   if (type !== undefined) {
-    if (type !== 'audio' && type !== 'video')
+    if (type !== 'audio' && type !== 'video') {
       throw new UsageError(`--record-type=${type}: expected audio or video`);
+    }
     params.record_type = type;
   }
   const name = own.get('record-name');
@@ -145,14 +147,13 @@ export async function pushUrlCommand(args: readonly string[], context: CliContex
   if (key === undefined) {
     context.stderr('note: push authentication is off (PUSH_KEY is empty), so this URL is unsigned\n');
   }
-  const expiry = new Date(built.expiresAt * 1000).toISOString().replace('.000Z', 'Z');
   context.stdout(
     [
       built.url,
       '',
       ...(key === undefined
         ? []
-        : [`Expires:        ${expiry} (${formatDuration(expiresInSeconds)} from now)`]),
+        : [`Expires:        ${isoSeconds(built.expiresAt)} (${formatDuration(expiresInSeconds)} from now)`]),
       `OBS Server:     ${built.server}`,
       `OBS Stream key: ${built.streamKey}`,
       `ffmpeg:         ffmpeg -re -i input.mp4 -c:v libx264 -preset veryfast -c:a aac -f flv ${shellQuote(built.url)}`,

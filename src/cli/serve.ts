@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { loadConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
-import type { startServer } from '../server.js';
+import type { RunningServer, startServer } from '../server.js';
 import { renderBanner } from './banner.js';
 import { type CliContext, EXIT_FAILURE, EXIT_OK } from './context.js';
 import { version } from './help.js';
@@ -30,7 +30,7 @@ export async function serve(args: readonly string[], context: CliContext, deps: 
   const config = loadConfig({ argv: args, env: context.env, cwd: context.cwd });
   const log = deps.createLogger(config.logLevel);
   log.debug({ config }, 'configuration loaded');
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: RunningServer;
   try {
     const { startServer } = await deps.loadServer();
     server = await startServer(config, log);

@@ -88,12 +88,14 @@ export function optionTokens(args: readonly string[], names: readonly string[]) 
   return parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true }).tokens;
 }
 
-/** True for `--a` at the end, and for `--a --b 1`, where parseArgs would take `--b` as the value of `--a`. */
-export function lacksValue(token: {
+/** The token's value; undefined for `--a` at the end and for `--a --b 1`, where parseArgs takes `--b` as it. */
+export function optionValue(token: {
   readonly value?: string | undefined;
   readonly inlineValue?: boolean | undefined;
 }) {
-  return token.value === undefined || (!token.inlineValue && token.value.startsWith('--'));
+  return token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))
+    ? undefined
+    : token.value;
 }
 
 export function readCommandLine(argv: readonly string[]): PointingLayer {
@@ -112,12 +114,13 @@ export function readCommandLine(argv: readonly string[]): PointingLayer {
         `unknown option ${token.rawName} (command line)${didYouMean(guess && `--${flagName(guess)}`)}`,
       );
     }
-    if (lacksValue(token) || token.value === undefined) {
+    const value = optionValue(token);
+    if (value === undefined) {
       const expected = key === undefined ? 'expected a file path' : CONFIG_FIELDS[key].type.expected;
       throw new ConfigError(`${token.rawName} (command line): missing value; ${expected}`);
     }
-    if (key === undefined) configPath = token.value;
-    else values.set(key, token.value);
+    if (key === undefined) configPath = value;
+    else values.set(key, value);
   }
   return { source: COMMAND_LINE, values, configFile: pointer(configPath, `--${CONFIG_FLAG}`, COMMAND_LINE) };
 }

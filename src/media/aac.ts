@@ -65,18 +65,26 @@ function readSampleRate(bits: BitReader): number {
   return rate;
 }
 
-/** Backward-compatible SBR/PS signalling after GASpecificConfig; returns 5/29 when present. */
+/**
+ * Backward-compatible SBR/PS signalling after GASpecificConfig; returns 5/29 when present. Everything
+ * needed is known by now, so a config that ends early or oddly here is taken as plain AAC.
+ */
 function readSyncExtension(bits: BitReader, objectType: number): number | undefined {
-  // GASpecificConfig: frameLengthFlag, dependsOnCoreCoder (+ coreCoderDelay), extensionFlag.
-  bits.skipBits(1);
-  if (bits.readFlag()) bits.skipBits(14);
-  const extensionFlag = bits.readFlag();
-  if (extensionFlag && objectType !== AOT_LC) return undefined; // layouts we do not need to walk
-  if (bits.bitsLeft < 16 || bits.readBits(11) !== SBR_SYNC_EXTENSION) return undefined;
-  if (readObjectType(bits) !== AOT_SBR || !bits.readFlag()) return undefined;
-  readSampleRate(bits);
-  if (bits.bitsLeft >= 12 && bits.readBits(11) === PS_SYNC_EXTENSION && bits.readFlag()) return AOT_PS;
-  return AOT_SBR;
+  try {
+    // GASpecificConfig: frameLengthFlag, dependsOnCoreCoder (+ coreCoderDelay), extensionFlag.
+    bits.skipBits(1);
+    if (bits.readFlag()) bits.skipBits(14);
+    const extensionFlag = bits.readFlag();
+    if (extensionFlag && objectType !== AOT_LC) return undefined; // layouts we do not need to walk
+    if (bits.bitsLeft < 16 || bits.readBits(11) !== SBR_SYNC_EXTENSION) return undefined;
+    if (readObjectType(bits) !== AOT_SBR || !bits.readFlag()) return undefined;
+    readSampleRate(bits);
+    if (bits.bitsLeft >= 12 && bits.readBits(11) === PS_SYNC_EXTENSION && bits.readFlag()) return AOT_PS;
+    return AOT_SBR;
+  } catch (error) {
+    if (error instanceof MediaParseError) return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -5,9 +5,9 @@ import { MediaParseError } from './errors.js';
 
 /**
  * Hand-built sequence header OBU payload: profile 0, timing info 30000/1001 with equal picture
- * interval, one operating point at level 8 (4.0), max frame size 1280x720 in 11/10-bit fields.
+ * interval, one operating point at level 8 (4.0, so a tier bit), max frame size 1280x720 in 11/10-bit fields.
  */
-const SEQUENCE_HEADER = Buffer.from('0400000fa40001d4c3000008a99ff67c', 'hex');
+const SEQUENCE_HEADER = Buffer.from('0400000fa40001d4c300000854cffb3e', 'hex');
 const AV1C_HEAD = Buffer.from([0x81, 0x08, 0x00, 0x00]);
 
 function obu(type: number, payload: Buffer): Buffer {

@@ -28,7 +28,12 @@ export interface RecorderDeps {
 export class StreamRecorder implements StreamSink {
   readonly role = 'internal';
   private readonly formats: FormatRecorder[];
-  private ended: Promise<void> | undefined;
+  private ended = false;
+  private resolveFinished!: () => void;
+  /** Resolves when every file of this push is finalized and cataloged (after `end`). */
+  readonly finished = new Promise<void>((resolve) => {
+    this.resolveFinished = resolve;
+  });
   private storageFailureLogged = false;
 
   constructor(
@@ -68,11 +73,6 @@ export class StreamRecorder implements StreamSink {
     log.info({ formats: plan.formats, intervalSec: plan.intervalSec, tracks: plan.tracks }, 'recording started');
   }
 
-  /** Resolves when every file of this push is finalized and cataloged (after `end`). */
-  get finished(): Promise<void> {
-    return this.ended ?? new Promise(() => undefined);
-  }
-
   metadata(): void {}
 
   config(config: CodecConfig): void {
@@ -84,6 +84,8 @@ export class StreamRecorder implements StreamSink {
   }
 
   end(): void {
-    this.ended ??= Promise.all(this.formats.map((f) => f.end())).then(() => undefined);
+    if (this.ended) return;
+    this.ended = true;
+    void Promise.all(this.formats.map((f) => f.end())).then(this.resolveFinished);
   }
 }

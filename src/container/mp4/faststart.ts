@@ -48,7 +48,7 @@ export function planFastStart(scan: ScannedMp4): FastStartPlan {
   // offsets, and switch to co64 only if the last chunk then lands at or past 4 GiB.
   const lastChunk = Math.max(0, ...chunks.map((layout) => layout.positions.at(-1) ?? 0));
   const payloadStartWith = (wide: boolean) => fileType.size + movie(0, wide).size + payloadHeader.length;
-  const wide = payloadStartWith(false) + lastChunk >= UINT32_LIMIT;
+  const wide = lastChunk >= UINT32_LIMIT || payloadStartWith(false) + lastChunk >= UINT32_LIMIT;
   const payloadStart = payloadStartWith(wide);
   return { head: serialize([fileType, movie(payloadStart, wide), payloadHeader]), copy, durationMs };
 }

@@ -171,6 +171,25 @@ function mediaSpanMs(packets: readonly MediaPacket[], kind: 'video' | 'audio'): 
   return Math.max(...pts) - Math.min(...pts) + frame;
 }
 
+describe('A/V alignment', () => {
+  it('keeps audio that starts 500 ms after the first picture 500 ms late (empty edit), fragmented and final', async () => {
+    const { packets, tracks } = await flvFixture({ seconds: 3, bframes: true });
+    const late = packets.filter((p) => p.kind === 'video' || p.dts >= 500);
+    const firstAudio = late.find((p) => p.kind === 'audio')!;
+    const firstPicture = Math.min(...late.filter((p) => p.kind === 'video').map((p) => p.pts));
+    const { file: fragmented } = record(tracks, late);
+    for (const [name, file] of [
+      ['late-audio-fragmented.mp4', fragmented],
+      ['late-audio-final.mp4', (await finalize(fragmented)).file],
+    ] as const) {
+      const probed = await probe(file, name);
+      expect(probed.decodeErrors).toBe('');
+      const skew = Number(probed.audio?.start_time) - Number(probed.video?.start_time);
+      expect(skew * 1000).toBeCloseTo(firstAudio.pts - firstPicture, -1);
+    }
+  });
+});
+
 describe('crash recovery', () => {
   it('a file torn at any byte finalizes to a clean file with every frame of its complete fragments', async () => {
     const { packets, tracks } = await flvFixture({ seconds: 4, bframes: true });
