@@ -16,7 +16,12 @@ const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 // Resolved here: the child runs in a temp dir where `--import tsx` would not find the package.
 const TSX = createRequire(import.meta.url).resolve('tsx');
 const dir = mkdtempSync(join(tmpdir(), 'livetape-main-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  // A failed assertion must not leave a server running.
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Exit {
   code: number | null;
@@ -32,6 +37,7 @@ function livetape(
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', ...env },
   });
+  children.add(child);
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk) => {
     out.stdout += chunk;
@@ -81,7 +87,8 @@ describe('livetape (process)', () => {
     server.child.stderr!.on('data', (chunk) => {
       banner += chunk;
     });
-    await expect.poll(() => banner, { timeout: 15_000 }).toContain('API');
+    // Generous: the machine is shared with other test runs, and tsx compiles the server on start.
+    await expect.poll(() => banner, { timeout: 40_000 }).toContain('API');
     const rtmpPort = /rtmp:\/\/localhost:(\d+)\//.exec(banner)![1]!;
 
     let output = '';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFlvTags } from '../rtmp/flv-file.js';
 import { adtsHeader, parseAudioSpecificConfig } from './aac.js';
 import { parseAv1DecoderConfig } from './av1.js';
 import { parseAvcDecoderConfig } from './avc.js';
@@ -199,19 +200,9 @@ describe('VP9 decoder configuration', () => {
   });
 });
 
-/** Every audio/video tag body of an FLV file, in order (ffmpeg output only). */
-function flvTags(file: Buffer): { type: number; timestamp: number; body: Buffer }[] {
-  const tags = [];
-  for (let at = 13; at + 11 <= file.length; at += 15 + file.readUIntBE(at + 1, 3)) {
-    const body = file.subarray(at + 11, at + 11 + file.readUIntBE(at + 1, 3));
-    tags.push({ type: file[at]!, timestamp: file.readUIntBE(at + 4, 3), body });
-  }
-  return tags;
-}
-
 function audioConfigOf(file: Buffer) {
   const packetizer = new MediaPacketizer();
-  for (const tag of flvTags(file)) if (tag.type === 8) packetizer.audio(tag.timestamp, tag.body);
+  for (const tag of readFlvTags(file)) if (tag.type === 8) packetizer.audio(tag.timestamp, tag.body);
   return packetizer.audioConfig!;
 }
 
@@ -256,7 +247,7 @@ describe('AAC configuration and ADTS vs ffmpeg', () => {
 
   it('parses the ASC of a real FLV sequence header tag', async () => {
     const flv = await readFile(await encode(audioInput(44100), ['-c:a', 'aac', '-f', 'flv'], 'flv'));
-    const header = flvTags(flv).find((tag) => tag.type === 8)!;
+    const header = [...readFlvTags(flv)].find((tag) => tag.type === 8)!;
     expect(header.body.subarray(0, 2)).toEqual(Buffer.from([0xaf, 0x00]));
     expect(parseAudioSpecificConfig(header.body.subarray(2), header.body).sampleRate).toBe(44100);
   });
@@ -289,7 +280,7 @@ describe('FLV video sequence header from ffmpeg', () => {
     const output = ['-c:v', 'libx264', '-preset', 'ultrafast', '-bitexact'];
     const flv = await readFile(await encode(videoInput('320x240'), [...output, '-f', 'flv'], 'flv'));
     const mp4 = await readFile(await encode(videoInput('320x240'), [...output, '-f', 'mp4'], 'mp4'));
-    const unit = parseVideoTag(flvTags(flv).find((tag) => tag.type === 9)!.body);
+    const unit = parseVideoTag([...readFlvTags(flv)].find((tag) => tag.type === 9)!.body);
     expect(unit).toMatchObject({ type: 'config', codec: 'avc' });
     if (unit.type === 'config') expect(unit.record).toEqual(boxBody(mp4, 'avcC'));
   });

@@ -213,10 +213,22 @@ describe('ChunkReader', () => {
     const { r, messages } = reader();
     r.push(
       Buffer.from(
-        '04' + '000010' + '000001' + '08' + '05000000' + 'aa' + // type 0: ts 16, stream 5
-          '44' + '000005' + '000002' + '09' + 'bbbb' + // type 1: +5, new length and type
-          '84' + '000007' + 'cccc' + // type 2: +7
-          'c4' + 'dddd', // type 3: +7 again
+        '04' +
+          '000010' +
+          '000001' +
+          '08' +
+          '05000000' +
+          'aa' + // type 0: ts 16, stream 5
+          '44' +
+          '000005' +
+          '000002' +
+          '09' +
+          'bbbb' + // type 1: +5, new length and type
+          '84' +
+          '000007' +
+          'cccc' + // type 2: +7
+          'c4' +
+          'dddd', // type 3: +7 again
         'hex',
       ),
     );
@@ -325,7 +337,10 @@ describe('ChunkReader', () => {
       bufs.push(...writer.encode({ csid: 6, typeId: 9, streamId: 1, timestamp: i * 33, payload: frame }));
     }
     const stream = Buffer.concat(bufs);
-    const reads = split(stream, Array.from({ length: stream.length >> 16 }, (_, i) => ((i + 1) << 16) / stream.length));
+    const reads = split(
+      stream,
+      Array.from({ length: stream.length >> 16 }, (_, i) => ((i + 1) << 16) / stream.length),
+    );
     const readAll = () => {
       let count = 0;
       const r = new ChunkReader({ maxMessageSize: 1 << 20, maxChunkSize: 1 << 20, onMessage: () => count++ });

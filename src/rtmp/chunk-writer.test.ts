@@ -8,7 +8,11 @@ describe('ChunkWriter', () => {
     const writer = new ChunkWriter();
     const payload = Buffer.alloc(300, 0xab);
     const out = writer.encode({ csid: 6, typeId: 9, streamId: 1, timestamp: 0x123, payload });
-    expect(hex(out.filter((_, i) => i % 2 === 0))).toEqual(['06000123' + '00012c' + '09' + '01000000', 'c6', 'c6']);
+    expect(hex(out.filter((_, i) => i % 2 === 0))).toEqual([
+      '06000123' + '00012c' + '09' + '01000000',
+      'c6',
+      'c6',
+    ]);
     expect(out.filter((_, i) => i % 2 === 1).map((b) => b.length)).toEqual([128, 128, 44]);
     for (let i = 1; i < out.length; i += 2) expect(out[i]!.buffer).toBe(payload.buffer);
   });
@@ -18,7 +22,9 @@ describe('ChunkWriter', () => {
     const m = { csid: 4, typeId: 8, streamId: 1, timestamp: 1000, payload: Buffer.alloc(10) };
     writer.encode(m);
     expect(hex(writer.encode({ ...m, timestamp: 1023 }))[0]).toBe('84000017'); // same length and type
-    expect(hex(writer.encode({ ...m, timestamp: 1046, payload: Buffer.alloc(11) }))[0]).toBe('4400001700000b08');
+    expect(hex(writer.encode({ ...m, timestamp: 1046, payload: Buffer.alloc(11) }))[0]).toBe(
+      '4400001700000b08',
+    );
     // Backwards in time, or another message stream: a full header again.
     expect(hex(writer.encode({ ...m, timestamp: 5 }))[0]).toBe('040000050000' + '0a0801000000');
     expect(hex(writer.encode({ ...m, timestamp: 6, streamId: 2 }))[0]).toBe('040000060000' + '0a0802000000');
@@ -26,13 +32,24 @@ describe('ChunkWriter', () => {
 
   it('moves timestamps of 0xffffff and above to the extended field, on every chunk', () => {
     const writer = new ChunkWriter();
-    const out = writer.encode({ csid: 6, typeId: 9, streamId: 1, timestamp: 0xffffff, payload: Buffer.alloc(129) });
-    expect(hex(out.filter((_, i) => i % 2 === 0))).toEqual(['06ffffff0000810901000000' + '00ffffff', 'c600ffffff']);
+    const out = writer.encode({
+      csid: 6,
+      typeId: 9,
+      streamId: 1,
+      timestamp: 0xffffff,
+      payload: Buffer.alloc(129),
+    });
+    expect(hex(out.filter((_, i) => i % 2 === 0))).toEqual([
+      '06ffffff0000810901000000' + '00ffffff',
+      'c600ffffff',
+    ]);
   });
 
   it('encodes chunk stream ids in 1, 2 and 3 byte basic headers', () => {
     const first = (csid: number) =>
-      hex(new ChunkWriter().encode({ csid, typeId: 20, streamId: 0, timestamp: 0, payload: Buffer.alloc(0) }))[0]!;
+      hex(
+        new ChunkWriter().encode({ csid, typeId: 20, streamId: 0, timestamp: 0, payload: Buffer.alloc(0) }),
+      )[0]!;
     expect(first(63).slice(0, 2)).toBe('3f');
     expect(first(64).slice(0, 4)).toBe('0000');
     expect(first(319).slice(0, 4)).toBe('00ff');
@@ -43,7 +60,13 @@ describe('ChunkWriter', () => {
   });
 
   it('sends an empty message as a header alone', () => {
-    const out = new ChunkWriter().encode({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: Buffer.alloc(0) });
+    const out = new ChunkWriter().encode({
+      csid: 3,
+      typeId: 20,
+      streamId: 0,
+      timestamp: 0,
+      payload: Buffer.alloc(0),
+    });
     expect(out).toHaveLength(1);
   });
 

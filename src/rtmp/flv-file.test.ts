@@ -53,7 +53,12 @@ describe('readFlvTags', () => {
   });
 
   it('joins the extended timestamp byte and skips unknown tag types', () => {
-    const file = Buffer.concat([header(), tag(9, 0x01020304, Buffer.from('v')), tag(7, 0, Buffer.from('x')), tag(8, 5, Buffer.alloc(0))]);
+    const file = Buffer.concat([
+      header(),
+      tag(9, 0x01020304, Buffer.from('v')),
+      tag(7, 0, Buffer.from('x')),
+      tag(8, 5, Buffer.alloc(0)),
+    ]);
     expect([...readFlvTags(file)].map((t) => [t.type, t.timestamp, t.body.toString()])).toEqual([
       [9, 0x01020304, 'v'],
       [8, 5, ''],
@@ -64,7 +69,9 @@ describe('readFlvTags', () => {
     expect(() => [...readFlvTags(Buffer.from('FLX'))]).toThrow(FlvFileError);
     const good = Buffer.concat([header(), tag(9, 0, Buffer.alloc(10))]);
     expect(() => [...readFlvTags(good.subarray(0, good.length - 6))]).toThrow(/truncated tag body/);
-    expect(() => [...readFlvTags(Buffer.concat([header(), tag(0x29, 0, Buffer.alloc(1))]))]).toThrow(/encrypted/);
+    expect(() => [...readFlvTags(Buffer.concat([header(), tag(0x29, 0, Buffer.alloc(1))]))]).toThrow(
+      /encrypted/,
+    );
   });
 
   it('reads arbitrary bytes to tags or FlvFileError, never past the input', () => {

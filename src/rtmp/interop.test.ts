@@ -86,9 +86,11 @@ function serve(socket: Socket, options: MiniServerOptions): Connection {
         send(msg.setPeerBandwidth(5_000_000, msg.LIMIT_DYNAMIC));
         send(msg.setChunkSize(4096));
         writer.setChunkSize(4096);
-        send(msg.command('_result', c.transactionId, { fmsVer: 'FMS/3,5,7,7009', capabilities: 31 }, [
-          { level: 'status', code: 'NetConnection.Connect.Success', description: 'ok', objectEncoding: 0 },
-        ]));
+        send(
+          msg.command('_result', c.transactionId, { fmsVer: 'FMS/3,5,7,7009', capabilities: 31 }, [
+            { level: 'status', code: 'NetConnection.Connect.Success', description: 'ok', objectEncoding: 0 },
+          ]),
+        );
         return;
       case 'createStream':
         if (options.hangUpOnCreateStream) socket.destroy();
@@ -96,7 +98,9 @@ function serve(socket: Socket, options: MiniServerOptions): Connection {
         return;
       case 'publish':
         conn.names.push(String(c.args[0]));
-        status(options.publishStatus ?? { level: 'status', code: 'NetStream.Publish.Start', description: 'go' });
+        status(
+          options.publishStatus ?? { level: 'status', code: 'NetStream.Publish.Start', description: 'go' },
+        );
         return;
       case 'play':
         conn.names.push(String(c.args[0]));
@@ -116,7 +120,8 @@ function serve(socket: Socket, options: MiniServerOptions): Connection {
     maxChunkSize: 16 << 20,
     onMessage: (m) => {
       if (m.typeId === msg.MSG_AUDIO || m.typeId === msg.MSG_VIDEO) conn.media.push(m);
-      else if (m.typeId === msg.MSG_COMMAND_AMF0 || m.typeId === msg.MSG_COMMAND_AMF3) onCommand(msg.parseCommand(m));
+      else if (m.typeId === msg.MSG_COMMAND_AMF0 || m.typeId === msg.MSG_COMMAND_AMF3)
+        onCommand(msg.parseCommand(m));
     },
   });
   socket.on('error', () => {});
@@ -151,7 +156,9 @@ async function pushTags(client: RtmpClient, tags: FlvFileTag[], offset = 0): Pro
   for (const tag of tags) {
     if (tag.type === 18) continue;
     const ok =
-      tag.type === 9 ? client.sendVideo(tag.timestamp + offset, tag.body) : client.sendAudio(tag.timestamp + offset, tag.body);
+      tag.type === 9
+        ? client.sendVideo(tag.timestamp + offset, tag.body)
+        : client.sendAudio(tag.timestamp + offset, tag.body);
     if (!ok) await client.drained();
   }
 }
@@ -159,7 +166,17 @@ async function pushTags(client: RtmpClient, tags: FlvFileTag[], offset = 0): Pro
 describe('RTMP interop', () => {
   it('receives exactly the tags ffmpeg publishes (digest handshake, ffmpeg chunking)', async () => {
     const server = await startMiniServer();
-    await run('ffmpeg', ['-v', 'error', '-i', sourceFile, '-c', 'copy', '-f', 'flv', server.url('cam?txSecret=abc&txTime=5C271099')]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      sourceFile,
+      '-c',
+      'copy',
+      '-f',
+      'flv',
+      server.url('cam?txSecret=abc&txTime=5C271099'),
+    ]);
     const [conn] = server.connections;
     await conn!.closed;
     await server.close();
@@ -191,7 +208,8 @@ describe('RTMP interop', () => {
     await run('ffmpeg', ['-v', 'error', '-i', server.url('cam'), '-c', 'copy', '-f', 'flv', '-y', out]);
     await server.close();
     expect(server.connections[0]!.usedDigest).toBe(true);
-    const frames = (tags: FlvFileTag[]) => av(tags.filter((t) => t.body[1] === 1)).map(([type, , body]) => [type, body]);
+    const frames = (tags: FlvFileTag[]) =>
+      av(tags.filter((t) => t.body[1] === 1)).map(([type, , body]) => [type, body]);
     expect(frames([...readFlvTags(readFileSync(out))])).toEqual(frames(source));
     const decode = await run('ffmpeg', ['-v', 'error', '-i', out, '-f', 'null', '-']);
     expect(decode.stderr).toBe('');
@@ -215,7 +233,11 @@ describe('RTMP interop', () => {
 
   it('rejects publish() with the onStatus code and description', async () => {
     const server = await startMiniServer({
-      publishStatus: { level: 'error', code: 'NetStream.Publish.BadName', description: 'cam is already publishing' },
+      publishStatus: {
+        level: 'error',
+        code: 'NetStream.Publish.BadName',
+        description: 'cam is already publishing',
+      },
     });
     const client = await RtmpClient.connect(server.url('cam'));
     await expect(client.publish()).rejects.toThrow('NetStream.Publish.BadName: cam is already publishing');

@@ -21,8 +21,8 @@ import {
   setBufferLength,
   setChunkSize,
   setPeerBandwidth,
-  streamBegin,
   splitAggregate,
+  streamBegin,
   UC_PING_REQUEST,
   UC_SET_BUFFER_LENGTH,
   UC_STREAM_BEGIN,
@@ -51,14 +51,24 @@ function subTag(type: number, timestamp: number, body: Buffer, backPointer = tru
 
 describe('RTMP messages', () => {
   it('builds protocol control and user control messages', () => {
-    expect(setChunkSize(4096)).toEqual({ csid: 2, typeId: 1, streamId: 0, timestamp: 0, payload: Buffer.from('00001000', 'hex') });
+    expect(setChunkSize(4096)).toEqual({
+      csid: 2,
+      typeId: 1,
+      streamId: 0,
+      timestamp: 0,
+      payload: Buffer.from('00001000', 'hex'),
+    });
     expect(setChunkSize(2 ** 31 + 5).payload.toString('hex')).toBe('00000005'); // 31-bit field
     expect(ack(2 ** 32 + 7).payload.toString('hex')).toBe('00000007');
     expect(readUint32(windowAckSize(2_500_000))).toBe(2_500_000);
     expect(parseSetPeerBandwidth(setPeerBandwidth(2_500_000, 2))).toEqual({ size: 2_500_000, limitType: 2 });
     expect(parseUserControl(streamBegin(1))).toEqual({ type: UC_STREAM_BEGIN, value: 1 });
     expect(parseUserControl(pingRequest(123))).toEqual({ type: UC_PING_REQUEST, value: 123 });
-    expect(parseUserControl(setBufferLength(1, 3000))).toEqual({ type: UC_SET_BUFFER_LENGTH, value: 1, bufferLength: 3000 });
+    expect(parseUserControl(setBufferLength(1, 3000))).toEqual({
+      type: UC_SET_BUFFER_LENGTH,
+      value: 1,
+      bufferLength: 3000,
+    });
   });
 
   it('round-trips commands and data messages', () => {
@@ -82,7 +92,9 @@ describe('RTMP messages', () => {
       transactionId: 1,
       commandObject: { app: 'live' },
     });
-    expect(parseData(message(MSG_DATA_AMF3, Buffer.concat([Buffer.of(0), encodeAmf0(['x'])])))).toEqual(['x']);
+    expect(parseData(message(MSG_DATA_AMF3, Buffer.concat([Buffer.of(0), encodeAmf0(['x'])])))).toEqual([
+      'x',
+    ]);
     expect(() => parseCommand(message(MSG_COMMAND_AMF3, body))).toThrow(RtmpProtocolError);
   });
 
@@ -122,6 +134,8 @@ describe('RTMP messages', () => {
       }),
       { numRuns: 3000 },
     );
-    expect(() => splitAggregate(message(MSG_AGGREGATE, subTag(MSG_AGGREGATE, 0, Buffer.alloc(1))))).toThrow(/nested/);
+    expect(() => splitAggregate(message(MSG_AGGREGATE, subTag(MSG_AGGREGATE, 0, Buffer.alloc(1))))).toThrow(
+      /nested/,
+    );
   });
 });

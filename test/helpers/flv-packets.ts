@@ -1,7 +1,6 @@
 /**
  * Test fixture: real FLV files made by ffmpeg (libx264 + aac), and their packets as the RTMP
- * ingest would produce them (through MediaPacketizer). The FLV file walk is a small private one
- * (no src/rtmp/flv-file.ts existed when this was written); it trusts ffmpeg's output.
+ * ingest would produce them (through MediaPacketizer).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../../src/media/packet.js';
 import { MediaPacketizer } from '../../src/media/packetizer.js';
+import { readFlvTags } from '../../src/rtmp/flv-file.js';
 
 const run = promisify(execFile);
 
@@ -74,29 +74,21 @@ async function generate(s: Required<TestFlvOptions>, path: string): Promise<stri
   return path;
 }
 
-/** FLV tag types (FLV spec E.4.1). */
-const TAG_AUDIO = 8;
-const TAG_VIDEO = 9;
-
 /** Feeds every audio/video tag of an FLV file through a MediaPacketizer. */
 export function flvToPackets(buf: Buffer): {
   packets: MediaPacket[];
   videoConfig?: VideoConfig;
   audioConfig?: AudioConfig;
 } {
-  if (buf.length < 13 || buf.toString('latin1', 0, 3) !== 'FLV') throw new Error('not an FLV file');
   const packetizer = new MediaPacketizer();
   const packets: MediaPacket[] = [];
-  let position = buf.readUInt32BE(5) + 4; // header, then PreviousTagSize0
-  while (position + 11 <= buf.length) {
-    const type = buf[position]! & 0x1f;
-    const size = buf.readUIntBE(position + 1, 3);
-    const timestamp = (buf.readUIntBE(position + 4, 3) | (buf[position + 7]! << 24)) >>> 0;
-    const body = buf.subarray(position + 11, position + 11 + size);
-    position += 11 + size + 4;
-    let out: ReturnType<MediaPacketizer['video']>;
-    if (type === TAG_VIDEO) out = packetizer.video(timestamp, body);
-    else if (type === TAG_AUDIO) out = packetizer.audio(timestamp, body);
+  for (const { type, timestamp, body } of readFlvTags(buf)) {
+    const out =
+      type === 9
+        ? packetizer.video(timestamp, body)
+        : type === 8
+          ? packetizer.audio(timestamp, body)
+          : undefined;
     if (out !== undefined && 'kind' in out) packets.push(out);
   }
   const result: ReturnType<typeof flvToPackets> = { packets };

@@ -29,17 +29,22 @@ export function run(command: string, args: string[], opts: { timeoutMs?: number;
   });
 }
 
-/** Lavfi test media pushed by the real ffmpeg: H.264 with B-frames + AAC, paced in real time. */
-export function ffmpegPushArgs(url: string, opts: { seconds: number; size?: string; fps?: number; gop?: number; realtime?: boolean }): string[] {
+/** Lavfi test media pushed by the real ffmpeg: H.264 with B-frames + AAC (either can be left out). */
+export function ffmpegPushArgs(
+  url: string,
+  opts: { seconds: number; size?: string; fps?: number; gop?: number; realtime?: boolean; audio?: boolean; video?: boolean },
+): string[] {
   const fps = opts.fps ?? 30;
+  const video = opts.video !== false;
+  const audio = opts.audio !== false;
   return [
     '-hide_banner', '-v', 'error',
     ...(opts.realtime === false ? [] : ['-re']),
-    '-f', 'lavfi', '-i', `testsrc2=size=${opts.size ?? '320x240'}:rate=${fps}`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    ...(video ? ['-f', 'lavfi', '-i', `testsrc2=size=${opts.size ?? '320x240'}:rate=${fps}`] : []),
+    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'] : []),
     '-t', String(opts.seconds),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', String(opts.gop ?? fps * 2), '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k',
+    ...(video ? ['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', String(opts.gop ?? fps * 2), '-pix_fmt', 'yuv420p'] : []),
+    ...(audio ? ['-c:a', 'aac', '-b:a', '64k'] : []),
     '-f', 'flv', url,
   ];
 }
