@@ -441,7 +441,7 @@ describe('loadConfig on arbitrary input', () => {
         loadsOrConfigError(() => load({ argv: ['--config', path] }));
         loadsOrConfigError(() => load({ argv: ['--config', jsonPath] }));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 

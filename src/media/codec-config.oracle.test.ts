@@ -82,7 +82,7 @@ const AVC_PROFILES: Record<string, number> = {
 };
 
 describe('AVC decoder configuration vs ffprobe', () => {
-  it.concurrent.each([
+  it.each([
     { size: '320x240', rate: '30', options: ['-profile:v', 'baseline'] },
     { size: '854x480', rate: '25', options: ['-profile:v', 'main'] },
     { size: '1280x720', rate: '30000/1001', options: ['-profile:v', 'high'] },
@@ -115,7 +115,7 @@ describe('AVC decoder configuration vs ffprobe', () => {
 const HEVC_PROFILES: Record<string, number> = { Main: 1, 'Main 10': 2, Rext: 4 };
 
 describe('HEVC decoder configuration vs ffprobe', () => {
-  it.concurrent.each([
+  it.each([
     { size: '322x242', rate: '25', options: [] },
     { size: '1920x1080', rate: '30000/1001', options: ['-x265-params', 'log-level=error:bframes=8:ref=5'] },
     { size: '640x360', rate: '30', options: ['-pix_fmt', 'yuv420p10le'] },
@@ -149,7 +149,7 @@ describe('HEVC decoder configuration vs ffprobe', () => {
 });
 
 describe('AV1 decoder configuration vs ffprobe', () => {
-  it.concurrent.each([
+  it.each([
     {
       size: '320x240',
       options: ['-c:v', 'libsvtav1', '-preset', '12'],
@@ -184,7 +184,7 @@ describe('AV1 decoder configuration vs ffprobe', () => {
 });
 
 describe('VP9 decoder configuration', () => {
-  it.concurrent.each([
+  it.each([
     { pixelFormat: 'yuv420p', codecString: /^vp09\.00\.\d\d\.08$/ },
     { pixelFormat: 'yuv420p10le', codecString: /^vp09\.02\.\d\d\.10$/ },
   ])('$pixelFormat', async ({ pixelFormat, codecString }) => {
@@ -216,7 +216,7 @@ const audioInput = (rate: number) => [
 ];
 
 describe('AAC configuration and ADTS vs ffmpeg', () => {
-  it.concurrent.each([
+  it.each([
     { rate: 44100, channels: 2 },
     { rate: 48000, channels: 1 },
     { rate: 22050, channels: 2 },
@@ -254,7 +254,7 @@ describe('AAC configuration and ADTS vs ffmpeg', () => {
 });
 
 describe('MP3 configuration from the first frame vs ffprobe', () => {
-  it.concurrent.each([
+  it.each([
     { rate: 44100, channels: 2, codecString: 'mp4a.6B' },
     { rate: 22050, channels: 1, codecString: 'mp4a.69' },
     { rate: 11025, channels: 2, codecString: 'mp4a.69' },

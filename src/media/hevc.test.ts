@@ -56,6 +56,39 @@ describe('parseHevcDecoderConfig', () => {
     });
   });
 
+  describe('frame rate when the SPS has no VUI timing (x265 vui-timing-info=0)', () => {
+    const record = (hex: string) => Buffer.from(hex.replace(/\s/g, ''), 'hex');
+    const NO_TIMING = record(`
+      0101600000009000000000003cf000fcfdf8f800000f03
+      a00001001840010c01ffff01600000030090000003000003003c959809
+      a10001002142010101600000030090000003000003003ca00a480f9c9265959a4932bc05a002a2
+      000100074401c172b46240`);
+    // The same, with the VPS rewritten to carry timing info: 50 ticks per second, 1 tick per frame.
+    const VPS_TIMING = record(`
+      0101600000009000000000003cf000fcfdf8f800000f03
+      a00001002340010c01ffff01600000030090000003000003003c95980c000003000400000300c940
+      a10001002142010101600000030090000003000003003ca00a480f9c9265959a4932bc05a002a2
+      000100074401c172b46240`);
+
+    it('is unknown when nothing carries it', () => {
+      expect(parseHevcDecoderConfig(NO_TIMING, NO_TIMING)).toMatchObject({
+        width: 322,
+        height: 242,
+        frameRate: undefined,
+      });
+    });
+
+    it('comes from hvcC avgFrameRate (frames per 256 s) when set', () => {
+      const withAverage = Buffer.from(NO_TIMING);
+      withAverage.writeUInt16BE(25 * 256, 19);
+      expect(parseHevcDecoderConfig(withAverage, withAverage).frameRate).toBe(25);
+    });
+
+    it('comes from the VPS timing info', () => {
+      expect(parseHevcDecoderConfig(VPS_TIMING, VPS_TIMING).frameRate).toBe(50);
+    });
+  });
+
   it('lists parameter sets as views, skipping other arrays', () => {
     const { vps, sps, pps } = hevcParameterSets(X265_RECORD);
     expect([vps.length, sps.length, pps.length]).toEqual([1, 1, 1]);

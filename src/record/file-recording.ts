@@ -9,6 +9,7 @@ import { AppendFile, type AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { ContainerWriter } from './container-writer.js';
 import { EmptyRecordingError, finalizeMp4 } from './mp4-finalize.js';
+import { type RecoveredFile, repairFile } from './recover-files.js';
 import type { RecordFormat } from './plan.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
@@ -140,24 +141,28 @@ export class FileRecording {
       return undefined;
     }
     const key = this.ctx.store.keyOf(await this.file.opened);
+    const path = this.ctx.store.pathOf(key);
     let finalReason: SplitReason = this.file.failure ? 'disk_full' : reason;
-    let finalDuration = durationMs;
-    if (this.format === 'mp4' && !this.file.failure) {
-      try {
-        finalDuration = (await finalizeMp4(this.ctx.store.pathOf(key))).durationMs;
-      } catch (error) {
-        if (error instanceof EmptyRecordingError) return this.discard(key);
-        // The fragmented file is intact and playable; say why it stayed fragmented.
-        this.ctx.log.error({ err: error, key }, 'MP4 fast-start rewrite failed; keeping the fragmented MP4');
-        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') finalReason = 'disk_full';
+    let facts: RecoveredFile;
+    try {
+      if (this.file.failure) {
+        facts = await repairFile(this.format, path);
+      } else if (this.format === 'mp4') {
+        const mp4 = await finalizeMp4(path);
+        if (!mp4.fastStart) finalReason = 'disk_full';
+        facts = mp4;
+      } else {
+        facts = { durationMs, sizeBytes: (await stat(path)).size };
       }
+    } catch (error) {
+      if (error instanceof EmptyRecordingError) return this.discard(key);
+      throw error;
     }
-    const sizeBytes = (await stat(this.ctx.store.pathOf(key))).size;
-    if (this.span.packets === 0 || sizeBytes === 0) return this.discard(key);
+    if (this.span.packets === 0 || facts.sizeBytes === 0) return this.discard(key);
     return this.ctx.catalog.recordings.finish(this.id, {
-      endTime: this.wallStart + finalDuration,
-      sizeBytes,
-      durationMs: finalDuration,
+      endTime: this.wallStart + facts.durationMs,
+      sizeBytes: facts.sizeBytes,
+      durationMs: facts.durationMs,
       reason: finalReason,
       warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
     });

@@ -1,5 +1,3 @@
-import { dirname } from 'node:path';
-import { rm } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { StreamHub } from '../live/hub.js';
@@ -8,9 +6,9 @@ import type { Logger } from '../log.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
 import { HlsResumeRegistry } from './hls-series.js';
-import { EmptyRecordingError, FASTSTART_SUFFIX, finalizeMp4 } from './mp4-finalize.js';
+import { EmptyRecordingError } from './mp4-finalize.js';
 import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
-import { recoverAdts, recoverFlv, recoverHls, type RecoveredFile } from './recover-files.js';
+import { repairFile } from './recover-files.js';
 import { StreamRecorder } from './stream-recorder.js';
 
 /** The global recording setting, changeable at runtime; applies to pushes that start afterwards. */
@@ -134,7 +132,7 @@ export class RecordingManager {
     for (const row of open) {
       const path = this.options.store.pathOf(row.storageKey);
       try {
-        const facts = await this.recoverFile(row.format, path);
+        const facts = await repairFile(row.format, path);
         if (facts.sizeBytes === 0 || facts.durationMs === 0) {
           await this.discard(row);
           continue;
@@ -158,20 +156,6 @@ export class RecordingManager {
     }
     if (open.length > 0) this.log.info({ recovered, found: open.length }, 'crash recovery finished');
     return recovered;
-  }
-
-  private async recoverFile(format: RecordFormat, path: string): Promise<RecoveredFile> {
-    switch (format) {
-      case 'mp4':
-        await rm(path + FASTSTART_SUFFIX, { force: true });
-        return finalizeMp4(path);
-      case 'flv':
-        return recoverFlv(path);
-      case 'aac':
-        return recoverAdts(path);
-      case 'hls':
-        return recoverHls(path, dirname(path));
-    }
   }
 
   private async discard(row: RecordingRow): Promise<void> {

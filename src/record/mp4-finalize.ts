@@ -9,8 +9,8 @@ export const FASTSTART_SUFFIX = '.faststart-partial';
 export interface FinalizedMp4 {
   durationMs: number;
   sizeBytes: number;
-  /** Whether the fragmented file had a torn tail that was left out. */
-  truncated: boolean;
+  /** False when the disk had no room for the rewrite: the file stays a (clean) fragmented MP4. */
+  fastStart: boolean;
 }
 
 export class EmptyRecordingError extends Error {
@@ -27,24 +27,34 @@ export class EmptyRecordingError extends Error {
  * running this again finishes the job. A file that is already fast-start is left as it is.
  */
 export async function finalizeMp4(path: string): Promise<FinalizedMp4> {
-  const source = await open(path, 'r');
+  const source = await open(path, 'r+');
   let plan: FastStartPlan;
-  let truncated: boolean;
   try {
     const { size } = await source.stat();
     const already = await fastStartDuration(source, size);
-    if (already !== undefined) return { durationMs: already, sizeBytes: size, truncated: false };
+    if (already !== undefined) return { durationMs: already, sizeBytes: size, fastStart: true };
     const scan = await scanFragmentedMp4((offset, length) => readExactly(source, offset, length), size);
     if (scan.tracks.every((t) => t.samples.count === 0)) throw new EmptyRecordingError(path);
+    // A torn last fragment (crash, full disk) is cut off first: that needs no free space.
+    if (scan.truncatedAt !== undefined) await source.truncate(scan.validEnd);
     plan = planFastStart(scan);
-    truncated = scan.truncatedAt !== undefined;
-    await writeFastStart(source, plan, path + FASTSTART_SUFFIX);
+    try {
+      await writeFastStart(source, plan, path + FASTSTART_SUFFIX);
+    } catch (error) {
+      if (!isOutOfSpace(error)) throw error;
+      return { durationMs: plan.durationMs, sizeBytes: scan.validEnd, fastStart: false };
+    }
   } finally {
     await source.close();
   }
   await rename(path + FASTSTART_SUFFIX, path);
   const sizeBytes = plan.head.length + plan.copy.reduce((n, r) => n + r.length, 0);
-  return { durationMs: plan.durationMs, sizeBytes, truncated };
+  return { durationMs: plan.durationMs, sizeBytes, fastStart: true };
+}
+
+export function isOutOfSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 async function writeFastStart(source: FileHandle, plan: FastStartPlan, target: string): Promise<void> {

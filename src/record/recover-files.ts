@@ -1,13 +1,35 @@
 import { type FileHandle, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseMediaPlaylist, renderMediaPlaylist, type PlaylistSegment } from '../container/hls/playlist.js';
+import { scanTsSegment } from '../container/mpegts/ts-scan.js';
 import { flvMetadataPatches } from './flv-container.js';
 import { PLAYLIST_NAME } from './hls-recording.js';
+import { FASTSTART_SUFFIX, finalizeMp4 } from './mp4-finalize.js';
+import type { RecordFormat } from './plan.js';
 
-/** What recovery learned from a file left open by a crash. */
+/** What recovery learned from a file left open by a crash or cut short by a full disk. */
 export interface RecoveredFile {
   durationMs: number;
   sizeBytes: number;
+}
+
+/**
+ * Makes a file whose writing stopped abruptly playable again and measures it: torn tails are cut,
+ * durations rebuilt from the media itself, MP4 finalized to fast start where the disk allows.
+ * `path` is the playlist for HLS.
+ */
+export async function repairFile(format: RecordFormat, path: string): Promise<RecoveredFile> {
+  switch (format) {
+    case 'mp4':
+      await rm(path + FASTSTART_SUFFIX, { force: true });
+      return finalizeMp4(path);
+    case 'flv':
+      return recoverFlv(path);
+    case 'aac':
+      return recoverAdts(path);
+    case 'hls':
+      return recoverHls(path, dirname(path));
+  }
 }
 
 const READ_CHUNK = 4 << 20;
@@ -17,6 +39,16 @@ const FLV_HEADER_BYTES = 13;
  * Reads a file front to back in large chunks and hands `parse` a window starting at `position`;
  * `parse` returns how many bytes it consumed (0 = needs more bytes, -1 = stop).
  */
+async function truncateFile(path: string, length: number): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.truncate(length);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
 async function walk(file: FileHandle, size: number, start: number, parse: (buf: Buffer, position: number) => number): Promise<number> {
   let position = start;
   let buffer = Buffer.alloc(0);
@@ -100,15 +132,27 @@ export async function recoverAdts(path: string): Promise<RecoveredFile> {
 
 /**
  * An HLS folder whose push died: the playlist lists every finished segment (it is rewritten after
- * each); a segment file the playlist does not list was in progress and is removed. The playlist is
- * then ended as VOD.
+ * each). The segment that was in progress is cut after its last complete PES and appended with the
+ * duration its timestamps span; anything else unlisted is removed. The playlist is then ended as VOD.
  */
 export async function recoverHls(playlistPath: string, folder: string): Promise<RecoveredFile> {
   const text = await readFile(playlistPath, 'utf8').catch(() => undefined);
   const segments: PlaylistSegment[] = text ? [...parseMediaPlaylist(text).segments] : [];
   const listed = new Set(segments.map((s) => s.uri));
-  for (const name of await readdir(folder)) {
-    if (!listed.has(name) && name !== PLAYLIST_NAME) await rm(join(folder, name), { force: true });
+  const unlisted = (await readdir(folder)).filter((n) => !listed.has(n) && n !== PLAYLIST_NAME).sort();
+  const lastListed = segments.at(-1)?.uri ?? '';
+  for (const name of unlisted) {
+    const path = join(folder, name);
+    const inProgress = name.endsWith('.ts') && name > lastListed && name === unlisted.filter((n) => n.endsWith('.ts')).at(0);
+    if (inProgress) {
+      const scan = scanTsSegment(await readFile(path));
+      if (scan.durationMs > 0) {
+        await truncateFile(path, scan.completeBytes);
+        segments.push({ uri: name, durationSec: scan.durationMs / 1000 });
+        continue;
+      }
+    }
+    await rm(path, { force: true });
   }
   const playlist = renderMediaPlaylist({
     kind: 'vod',

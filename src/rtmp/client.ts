@@ -207,10 +207,9 @@ export class RtmpClient extends EventEmitter<RtmpClientEvents> {
   /** Ends the stream politely (FCUnpublish, deleteStream), then the connection. */
   async close(): Promise<void> {
     if (!this.socket.destroyed && this.socket.writable) {
-      if (this.publishing)
-        this.send(msg.command('FCUnpublish', this.nextTransactionId++, null, [this.url.streamName]));
-      if (this.streamId !== 0)
-        this.send(msg.command('deleteStream', this.nextTransactionId++, null, [this.streamId]));
+      const tx = this.nextTransactionId++;
+      if (this.publishing) this.send(msg.command('FCUnpublish', tx, null, [this.url.streamName]));
+      if (this.streamId !== 0) this.send(msg.command('deleteStream', tx, null, [this.streamId]));
       this.socket.end();
     }
     await this.closed;

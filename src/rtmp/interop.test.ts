@@ -166,17 +166,8 @@ async function pushTags(client: RtmpClient, tags: FlvFileTag[], offset = 0): Pro
 describe('RTMP interop', () => {
   it('receives exactly the tags ffmpeg publishes (digest handshake, ffmpeg chunking)', async () => {
     const server = await startMiniServer();
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      sourceFile,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      server.url('cam?txSecret=abc&txTime=5C271099'),
-    ]);
+    const remux = ['-v', 'error', '-i', sourceFile, '-c', 'copy', '-f', 'flv'];
+    await run('ffmpeg', [...remux, server.url('cam?txSecret=abc&txTime=5C271099')]);
     const [conn] = server.connections;
     await conn!.closed;
     await server.close();

@@ -71,7 +71,7 @@ describe('renderMediaPlaylist', () => {
     const justUnder = renderMediaPlaylist({
       ...VOD,
       targetDurationSec: 6,
-      segments: [{ uri: 'a.ts', durationSec: 6.4999 }],
+      segments: [{ uri: 'a.ts', durationSec: 6.4994 }],
     });
     expect(justUnder).toContain('#EXT-X-TARGETDURATION:6\n');
   });

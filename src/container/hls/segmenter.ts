@@ -52,6 +52,13 @@ interface OpenSegment {
   bytes: number;
 }
 
+/**
+ * What a packet does to the segmentation: dropped, appended to the open segment, or the first packet
+ * of a new segment — at a random access point (a video keyframe; any frame of audio-only streams),
+ * or on audio while a stream with video has none to cut at.
+ */
+type Placement = 'drop' | 'append' | 'start' | 'startOnAudio';
+
 const EMPTY = Buffer.alloc(0);
 
 export class HlsSegmenter {
@@ -83,11 +90,11 @@ export class HlsSegmenter {
     const clock = pkt.kind === 'video' ? this.video : this.audio;
     if (!clock) return { bytes: EMPTY };
     this.waitingSince ??= pkt.dts;
-    const startKind = pkt.kind === 'video' ? this.videoStart(pkt) : this.audioStart(pkt);
-    if (startKind === 'drop') return { bytes: EMPTY };
+    const placement = pkt.kind === 'video' ? this.placeVideo(pkt) : this.placeAudio(pkt);
+    if (placement === 'drop') return { bytes: EMPTY };
 
     clock.observe(pkt.dts);
-    if (startKind === 'continue') {
+    if (placement === 'append') {
       const bytes = this.muxer.push(pkt, false, this.timeOffsetMs);
       this.segment!.bytes += bytes.length;
       return { bytes };
@@ -96,7 +103,7 @@ export class HlsSegmenter {
     this.timeOffsetMs ??= (this.timelineStartMs ?? pkt.dts) - pkt.dts;
     const seq = this.nextSeq++;
     const bytes = this.muxer.push(pkt, true, this.timeOffsetMs);
-    this.segment = { seq, startDts: pkt.dts, keyframeStart: startKind === 'keyframe', bytes: bytes.length };
+    this.segment = { seq, startDts: pkt.dts, keyframeStart: placement === 'start', bytes: bytes.length };
     return cut ? { cut, start: { seq }, bytes } : { start: { seq }, bytes };
   }
 
@@ -114,30 +121,30 @@ export class HlsSegmenter {
     return info;
   }
 
-  private videoStart(pkt: MediaPacket): 'drop' | 'continue' | 'keyframe' {
-    if (!pkt.keyframe) return this.awaitingKeyframe ? 'drop' : 'continue';
+  private placeVideo(pkt: MediaPacket): Placement {
+    if (!pkt.keyframe) return this.awaitingKeyframe ? 'drop' : 'append';
     this.awaitingKeyframe = false;
-    return !this.segment || this.targetReached(pkt) ? 'keyframe' : 'continue';
+    return !this.segment || this.targetReached(pkt) ? 'start' : 'append';
   }
 
-  private audioStart(pkt: MediaPacket): 'drop' | 'continue' | 'audio' | 'keyframe' {
+  private placeAudio(pkt: MediaPacket): Placement {
     const audioOnly = !this.video;
     if (!this.segment) {
-      if (audioOnly) return 'keyframe';
+      if (audioOnly) return 'start';
       // Waiting for a first keyframe: give up on it after a whole target duration of audio.
-      return pkt.dts - this.waitingSince! >= this.targetMs ? this.audioCut() : 'drop';
+      return pkt.dts - this.waitingSince! >= this.targetMs ? this.startOnAudio() : 'drop';
     }
-    if (!this.targetReached(pkt)) return 'continue';
-    if (audioOnly) return 'keyframe';
+    if (!this.targetReached(pkt)) return 'append';
+    if (audioOnly) return 'start';
     const lastVideo = this.video!.lastDts;
     const videoStalled = lastVideo === undefined || pkt.dts - lastVideo >= this.targetMs;
-    return videoStalled ? this.audioCut() : 'continue';
+    return videoStalled ? this.startOnAudio() : 'append';
   }
 
-  /** A cut on audio in a stream with video: video must restart at a keyframe to stay decodable. */
-  private audioCut(): 'audio' {
+  /** The new segment has no keyframe yet: its video must begin at one to decode on its own. */
+  private startOnAudio(): Placement {
     this.awaitingKeyframe = true;
-    return 'audio';
+    return 'startOnAudio';
   }
 
   private targetReached(pkt: MediaPacket): boolean {

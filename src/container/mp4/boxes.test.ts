@@ -7,7 +7,9 @@ describe('box trees', () => {
     expect(tree.size).toBe(8 + 14 + 8);
     const bytes = serialize([tree, Buffer.of(0xaa)]);
     expect(bytes.toString('hex')).toBe(
-      ['0000001e', '6d6f6f76', '0000000e', '6d766864', '01000102', '0909', '00000008', '75647461', 'aa'].join(''),
+      ['0000001e', '6d6f6f76', '0000000e', '6d766864', '01000102', '0909', '00000008', '75647461', 'aa'].join(
+        '',
+      ),
     );
   });
 

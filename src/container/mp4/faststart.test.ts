@@ -7,8 +7,8 @@ import type { AudioConfig, VideoConfig } from '../../media/packet.js';
 import { BoxCursor, type BoxSpan, boxAt, childBoxes, requireChild } from './box-reader.js';
 import { planFastStart } from './faststart.js';
 import type { ScannedMp4, ScannedTrack } from './fmp4-scan.js';
-import { SampleIndex } from './sample-index.js';
 import { buildSampleEntry } from './sample-entry.js';
+import { SampleIndex } from './sample-index.js';
 
 const aac: AudioConfig = {
   kind: 'audio',
@@ -42,10 +42,16 @@ interface SyntheticSample {
   sync?: boolean;
 }
 
-function track(config: AudioConfig | VideoConfig, trackId: number, samples: SyntheticSample[], baseDecodeTime = 0) {
+function track(
+  config: AudioConfig | VideoConfig,
+  trackId: number,
+  samples: SyntheticSample[],
+  baseDecodeTime = 0,
+) {
   const index = new SampleIndex();
   index.baseDecodeTime = baseDecodeTime;
-  for (const s of samples) index.append(s.offset, s.size, s.duration, s.compositionOffset ?? 0, s.sync ?? true);
+  for (const s of samples)
+    index.append(s.offset, s.size, s.duration, s.compositionOffset ?? 0, s.sync ?? true);
   const scanned: ScannedTrack = {
     trackId,
     kind: config.kind,
@@ -115,7 +121,8 @@ describe('planFastStart layout', () => {
     let at = 0;
     for (let f = 0; f < 2; f++) {
       at += 108;
-      for (let i = 0; i < 3; i++, at += 1000) video.push({ offset: at, size: 1000, duration: 3000, sync: i === 0 });
+      for (let i = 0; i < 3; i++, at += 1000)
+        video.push({ offset: at, size: 1000, duration: 3000, sync: i === 0 });
       for (let i = 0; i < 2; i++, at += 50 + i) audio.push({ offset: at, size: 50 + i + 1, duration: 1024 });
     }
     const plan = planFastStart(scanOf(track(avc, 1, video), track(aac, 2, audio)));
@@ -126,7 +133,10 @@ describe('planFastStart layout', () => {
     const head = plan.head;
     expect(head.readUInt32BE(head.length - 8)).toBe(8 + 2 * 3103); // mdat size covers the copied payload
     const payloadStart = head.length;
-    expect(tableEntries(head, find(head, [...STBL, 'stco'], 0), 1, 4)).toEqual([payloadStart, payloadStart + 3103]);
+    expect(tableEntries(head, find(head, [...STBL, 'stco'], 0), 1, 4)).toEqual([
+      payloadStart,
+      payloadStart + 3103,
+    ]);
     expect(tableEntries(head, find(head, [...STBL, 'stco'], 1), 1, 4)).toEqual([
       payloadStart + 3000,
       payloadStart + 3103 + 3000,
@@ -142,7 +152,8 @@ describe('planFastStart layout', () => {
     const MiB = 1 << 20;
     const samples: SyntheticSample[] = [];
     for (let f = 0; f < 46; f++) {
-      for (let i = 0; i < 100; i++) samples.push({ offset: 500 + f * (100 * MiB + 1000) + i * MiB, size: MiB, duration: 1024 });
+      for (let i = 0; i < 100; i++)
+        samples.push({ offset: 500 + f * (100 * MiB + 1000) + i * MiB, size: MiB, duration: 1024 });
     }
     const plan = planFastStart(scanOf(track(aac, 1, samples)));
     const payload = samples.length * MiB;
@@ -181,7 +192,10 @@ describe('planFastStart layout', () => {
         ...['-v', 'error', '-of', 'json', '-show_entries', 'stream=codec_name,nb_frames:format=size'],
         path,
       ]);
-      const json = JSON.parse(probed.stdout) as { streams: { codec_name: string; nb_frames: string }[]; format: { size: string } };
+      const json = JSON.parse(probed.stdout) as {
+        streams: { codec_name: string; nb_frames: string }[];
+        format: { size: string };
+      };
       expect(json.streams).toEqual([{ codec_name: 'aac', nb_frames: '4200' }]);
       expect(Number(json.format.size)).toBeGreaterThan(2 ** 32);
       // Where the demuxer says the last packet is: the co64 entry, past 4 GiB.
@@ -198,7 +212,13 @@ describe('planFastStart layout', () => {
 
 describe('planFastStart edit lists', () => {
   const frames = (n: number, start: number, cto: number) =>
-    Array.from({ length: n }, (_, i) => ({ offset: start + i * 100, size: 100, duration: 3000, compositionOffset: cto, sync: i === 0 }));
+    Array.from({ length: n }, (_, i) => ({
+      offset: start + i * 100,
+      size: 100,
+      duration: 3000,
+      compositionOffset: cto,
+      sync: i === 0,
+    }));
   const aacFrames = (n: number, start: number) =>
     Array.from({ length: n }, (_, i) => ({ offset: start + i * 10, size: 10, duration: 1024 }));
 

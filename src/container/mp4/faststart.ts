@@ -113,13 +113,17 @@ function movieTimings(tracks: readonly ScannedTrack[]): TrackTiming[] {
   // A classic MP4's media timeline starts at the first sample's decode time, so the fragments'
   // decode-time origin (tfdt) survives only as each track's start on the shared clock.
   const earliest = tracks.map(earliestPresentation);
-  const startMs = (t: number) => ((tracks[t]!.samples.baseDecodeTime + earliest[t]!) * 1000) / tracks[t]!.timescale;
+  const startMs = (t: number) =>
+    ((tracks[t]!.samples.baseDecodeTime + earliest[t]!) * 1000) / tracks[t]!.timescale;
   const video = tracks.findIndex((track) => track.kind === 'video');
   const zeroMs = video >= 0 ? startMs(video) : Math.min(...tracks.map((_, t) => startMs(t)));
   return tracks.map((track, t) => {
     const mediaDuration = track.samples.totalDuration();
     const leadMs = Math.round(startMs(t) - zeroMs);
-    const trim = Math.min(mediaDuration, Math.max(0, Math.round(((zeroMs - startMs(t)) * track.timescale) / 1000)));
+    const trim = Math.min(
+      mediaDuration,
+      Math.max(0, Math.round(((zeroMs - startMs(t)) * track.timescale) / 1000)),
+    );
     const edits: Edit[] = leadMs > 0 ? [{ segmentDuration: leadMs, mediaTime: -1 }] : [];
     const mediaTime = earliest[t]! + trim;
     const segmentDuration = Math.round(((mediaDuration - trim) * MOVIE_TIMESCALE) / track.timescale);

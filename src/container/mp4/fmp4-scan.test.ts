@@ -5,8 +5,8 @@ import { flvToPackets, makeTestFlv } from '../../../test/helpers/flv-packets.js'
 import type { MediaPacket } from '../../media/packet.js';
 import { Mp4ScanError } from './errors.js';
 import { planFastStart } from './faststart.js';
-import { Fmp4Writer } from './fmp4-writer.js';
 import { MAX_MOOF_BYTES, type ScannedMp4, scanFragmentedMp4 } from './fmp4-scan.js';
+import { Fmp4Writer } from './fmp4-writer.js';
 
 /** A real recording (x264 with B-frames + AAC, 3 s, 500 ms fragments) and where each fragment ends. */
 let packets: MediaPacket[];
@@ -18,7 +18,10 @@ let countsAtEnd: { video: number; audio: number }[];
 beforeAll(async () => {
   const flv = flvToPackets(await readFile(await makeTestFlv({ seconds: 3, bframes: true })));
   packets = flv.packets;
-  const writer = new Fmp4Writer({ video: flv.videoConfig!, audio: flv.audioConfig! }, { fragmentDurationMs: 500 });
+  const writer = new Fmp4Writer(
+    { video: flv.videoConfig!, audio: flv.audioConfig! },
+    { fragmentDurationMs: 500 },
+  );
   const kindOf = new Map(packets.map((p) => [p.data, p.kind]));
   const parts = [writer.init()];
   let length = parts[0]!.length;
@@ -124,7 +127,8 @@ describe('scanFragmentedMp4 on hostile input', () => {
       const scan = await scanFragmentedMp4(read, bytes.length);
       const samples = scan.tracks.reduce((n, t) => n + t.samples.count, 0);
       expect(samples).toBeLessThanOrEqual(bytes.length);
-      for (const t of scan.tracks) expect(t.samples.size.length).toBeLessThanOrEqual(Math.max(1024, 2 * bytes.length));
+      for (const t of scan.tracks)
+        expect(t.samples.size.length).toBeLessThanOrEqual(Math.max(1024, 2 * bytes.length));
     } catch (error) {
       expect(error).toBeInstanceOf(Mp4ScanError);
     }
@@ -136,7 +140,9 @@ describe('scanFragmentedMp4 on hostile input', () => {
   }
 
   it('arbitrary bytes', async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), (bytes) => expectContained(Buffer.from(bytes))));
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), (bytes) => expectContained(Buffer.from(bytes))),
+    );
   });
 
   it('a real recording with bytes overwritten anywhere', async () => {
@@ -157,12 +163,18 @@ describe('scanFragmentedMp4 on hostile input', () => {
     const initEnd = file.indexOf('moof') - 4;
     const uint32 = fc.oneof(fc.constantFrom(0, 1, 8, 16, 0xffffffff, 0x7fffffff), fc.nat());
     const boxLike = fc
-      .tuple(uint32, fc.constantFrom('moof', 'mdat', 'traf', 'trun', 'tfhd', 'free', 'xxxx'), fc.array(uint32, { maxLength: 12 }))
+      .tuple(
+        uint32,
+        fc.constantFrom('moof', 'mdat', 'traf', 'trun', 'tfhd', 'free', 'xxxx'),
+        fc.array(uint32, { maxLength: 12 }),
+      )
       .map(([size, type, words]) => {
         const out = Buffer.alloc(8 + 4 * words.length);
         out.writeUInt32BE(size, 0);
         out.write(type, 4, 'latin1');
-        words.forEach((w, i) => out.writeUInt32BE(w, 8 + 4 * i));
+        words.forEach((w, i) => {
+          out.writeUInt32BE(w, 8 + 4 * i);
+        });
         return out;
       });
     await fc.assert(

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../../media/packet.js';
 import { Mp4WriteError } from './errors.js';
-import { Fmp4Writer, type Fmp4WriterOptions } from './fmp4-writer.js';
 import { scanFragmentedMp4 } from './fmp4-scan.js';
+import { Fmp4Writer, type Fmp4WriterOptions } from './fmp4-writer.js';
 
 const video: VideoConfig = {
   kind: 'video',
@@ -48,7 +48,15 @@ function stream(shape: StreamShape): MediaPacket[] {
       const dts = start + Math.round((k * 1000) / 30);
       const data = Buffer.alloc(shape.videoBytes ?? 100, k);
       const keyframe = k % (shape.gopFrames ?? 15) === 0;
-      packets.push({ kind: 'video', dts, pts: dts + (shape.videoDelayMs ?? 0), keyframe, data, tag: data, config: video });
+      packets.push({
+        kind: 'video',
+        dts,
+        pts: dts + (shape.videoDelayMs ?? 0),
+        keyframe,
+        data,
+        tag: data,
+        config: video,
+      });
     }
   }
   if (shape.audio ?? true) {
@@ -62,7 +70,11 @@ function stream(shape: StreamShape): MediaPacket[] {
 }
 
 /** Writes the packets, keeping each fragment's packets (found by data identity) in order. */
-function write(tracks: { video?: VideoConfig; audio?: AudioConfig }, packets: MediaPacket[], opts?: Fmp4WriterOptions) {
+function write(
+  tracks: { video?: VideoConfig; audio?: AudioConfig },
+  packets: MediaPacket[],
+  opts?: Fmp4WriterOptions,
+) {
   const byData = new Map(packets.map((pkt) => [pkt.data, pkt]));
   const writer = new Fmp4Writer(tracks, opts);
   const parts = [writer.init()];

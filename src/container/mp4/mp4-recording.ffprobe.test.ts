@@ -12,8 +12,8 @@ import { run } from '../../../test/helpers/process.js';
 import type { AudioConfig, MediaPacket, VideoCodec, VideoConfig } from '../../media/packet.js';
 import { boxAt, childBoxes } from './box-reader.js';
 import { planFastStart } from './faststart.js';
-import { Fmp4Writer } from './fmp4-writer.js';
 import { scanFragmentedMp4 } from './fmp4-scan.js';
+import { Fmp4Writer } from './fmp4-writer.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -66,7 +66,10 @@ function readerOf(file: Buffer) {
 async function finalize(fragmented: Buffer) {
   const scan = await scanFragmentedMp4(readerOf(fragmented), fragmented.length);
   const plan = planFastStart(scan);
-  const file = Buffer.concat([plan.head, ...plan.copy.map((r) => fragmented.subarray(r.offset, r.offset + r.length))]);
+  const file = Buffer.concat([
+    plan.head,
+    ...plan.copy.map((r) => fragmented.subarray(r.offset, r.offset + r.length)),
+  ]);
   return { file, plan, scan };
 }
 
@@ -83,7 +86,10 @@ async function probe(file: Buffer, name: string) {
   await writeFile(path, file);
   const result = await run('ffprobe', [
     ...['-v', 'error', '-count_frames', '-count_packets', '-of', 'json'],
-    ...['-show_entries', 'stream=codec_type,codec_name,start_time,nb_read_frames,nb_read_packets:format=duration'],
+    ...[
+      '-show_entries',
+      'stream=codec_type,codec_name,start_time,nb_read_frames,nb_read_packets:format=duration',
+    ],
     path,
   ]);
   expect(result.stderr).toBe('');
@@ -159,7 +165,8 @@ describe.each([
 /** Bytes of the fragmented file that are not sample data: init segment, moofs, mdat headers. */
 function sumOfNonPayloadBytes(file: Buffer): number {
   let overhead = 0;
-  for (const b of childBoxes(file, 0, file.length)) overhead += b.type === 'mdat' ? b.bodyStart - b.start : b.end - b.start;
+  for (const b of childBoxes(file, 0, file.length))
+    overhead += b.type === 'mdat' ? b.bodyStart - b.start : b.end - b.start;
   return overhead;
 }
 
@@ -226,7 +233,11 @@ describe('crash recovery', () => {
  * through our writer and finalizer like an E-RTMP stream would.
  */
 describe.each([
-  { codec: 'hevc', entry: 'hvc1', args: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'] },
+  {
+    codec: 'hevc',
+    entry: 'hvc1',
+    args: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'],
+  },
   { codec: 'av1', entry: 'av01', args: ['-c:v', 'libaom-av1', '-cpu-used', '8', '-usage', 'realtime'] },
   { codec: 'vp9', entry: 'vp09', args: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8'] },
 ] as const)('recording $codec video', ({ codec, entry, args }) => {
@@ -276,7 +287,10 @@ describe('recording MP3 audio', () => {
       channels: 1,
       objectType: 0,
     };
-    const final = await probe((await finalize(record({ audio: config }, packets).file)).file, `mp3-${sampleRate}.mp4`);
+    const final = await probe(
+      (await finalize(record({ audio: config }, packets).file)).file,
+      `mp3-${sampleRate}.mp4`,
+    );
     expect(final.decodeErrors).toBe('');
     expect(final.audio).toMatchObject({ codec_name: 'mp3', nb_read_packets: String(packets.length) });
   });

@@ -360,13 +360,18 @@ describe('TsMuxer audio', () => {
 });
 
 describe('TsMuxer on arbitrary input', () => {
-  it('never throws anything but TsMuxError and always emits whole, continuous TS packets', () => {
+  it('never throws anything but TsMuxError and emits whole, continuous, bounded TS packets', () => {
+    const bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((a) => Buffer.from(a));
+    // Mostly well-formed length-prefixed NAL units, sometimes with a torn tail, sometimes pure noise.
+    const nalUnits = fc
+      .tuple(fc.array(bytes(3000), { maxLength: 5 }), bytes(8))
+      .map(([nals, tail]) => Buffer.concat([lengthPrefixed(...nals), tail]));
     const packet = fc.record({
       kind: fc.constantFrom('video' as const, 'audio' as const),
       dts: fc.integer({ min: 0, max: 2 ** 36 }),
       cts: fc.integer({ min: 0, max: 1000 }),
       keyframe: fc.boolean(),
-      data: fc.uint8Array({ maxLength: 10_000 }).map((a) => Buffer.from(a)),
+      data: fc.oneof(nalUnits, bytes(10_000)),
       withTables: fc.boolean(),
     });
     fc.assert(
@@ -377,7 +382,12 @@ describe('TsMuxer on arbitrary input', () => {
           const pkt =
             p.kind === 'video' ? video(p.dts, p.dts + p.cts, p.keyframe, p.data) : audio(p.dts, p.data);
           try {
-            outputs.push(mux.push(pkt, p.withTables));
+            const out = mux.push(pkt, p.withTables);
+            // Payload, AUD + parameter sets + PES header + ADTS, at 176 bytes a packet, plus tables and a PCR packet.
+            expect(out.length).toBeLessThanOrEqual(
+              TS_PACKET_SIZE * (3 + Math.ceil((p.data.length + 64) / 176)),
+            );
+            outputs.push(out);
           } catch (error) {
             expect(error).toBeInstanceOf(TsMuxError);
           }

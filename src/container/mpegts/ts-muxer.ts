@@ -17,11 +17,11 @@ const PMT_PID = 0x1000;
 const VIDEO_PID = 0x100;
 const AUDIO_PID = 0x101;
 /**
- * Added to every PTS/DTS (1.4 s, as ffmpeg does): keeps timestamps positive even for a frame whose
- * PTS precedes its DTS after rounding, and leaves room for the PCR to run ahead of decoding.
+ * Added to every PTS/DTS (1.4 s, as ffmpeg does): keeps timestamps positive for audio that sits a
+ * little before the first keyframe, and keeps the PCR, which trails the DTS, positive too.
  */
 const TIMESTAMP_OFFSET = 126_000;
-/** The PCR runs this far (0.7 s) ahead of the DTS: the decoder's buffering delay. */
+/** Each PES is due for decoding this long (0.7 s) after the PCR sent with it: the decoder's buffer time. */
 const PCR_LEAD = 63_000;
 /** A PCR-only packet is sent when the PCR PID is quieter than this (must stay under 100 ms). */
 const MAX_PCR_GAP_MS = 80;
@@ -102,6 +102,7 @@ export class TsMuxer {
 
     const dtsMs = pkt.dts + offsetMs;
     const dts = Math.round(dtsMs * 90) + TIMESTAMP_OFFSET;
+    // A PTS before its DTS would stall decoders; normalized packets never have one, others are clamped.
     const pts =
       pkt.kind === 'video' ? Math.max(dts, Math.round((pkt.pts + offsetMs) * 90) + TIMESTAMP_OFFSET) : dts;
     const onPcrPid = track.ts === this.pcrStream;

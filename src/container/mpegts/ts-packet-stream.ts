@@ -14,6 +14,7 @@ const AF_RANDOM_ACCESS = 0x40;
 const AF_PCR = 0x10;
 const PCR_FIELD_SIZE = 6;
 const TWO_POW_33 = 2 ** 33;
+const NO_FLAGS: FirstPacketFlags = { randomAccess: false };
 
 /** What the first packet of a PES carries in its adaptation field. */
 export interface FirstPacketFlags {
@@ -74,7 +75,7 @@ export class TsPacketStream {
   /** A single-packet PSI section: pointer_field, the section, then 0xFF filler (§2.4.4). */
   writeSection(out: Buffer, offset: number, section: Buffer): void {
     this.out = out;
-    const payloadAt = this.writeHeader(offset, true, TS_PAYLOAD_SIZE, { randomAccess: false });
+    const payloadAt = this.writeHeader(offset, true, TS_PAYLOAD_SIZE, NO_FLAGS);
     out[payloadAt] = 0;
     section.copy(out, payloadAt + 1);
     out.fill(0xff, payloadAt + 1 + section.length, offset + TS_PACKET_SIZE);
@@ -82,7 +83,7 @@ export class TsPacketStream {
 
   private nextPacket(): void {
     const payload = Math.min(this.remaining, TS_PAYLOAD_SIZE);
-    this.pos = this.writeHeader(this.packetEnd, false, payload, { randomAccess: false });
+    this.pos = this.writeHeader(this.packetEnd, false, payload, NO_FLAGS);
     this.packetEnd += TS_PACKET_SIZE;
   }
 
