@@ -17,6 +17,8 @@ export interface RunningServer {
   httpPort: number;
   hub: StreamHub;
   recordings: RecordingManager;
+  /** Open RTMP connections, in any state (handshaking, publishing, playing). */
+  readonly rtmpConnectionCount: number;
   close(reason?: string): Promise<void>;
 }
 
@@ -100,6 +102,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     httpPort,
     hub,
     recordings,
+    get rtmpConnectionCount() {
+      return rtmp.connectionCount;
+    },
     close(reason = 'shutdown') {
       closing ??= (async () => {
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');

@@ -35,6 +35,8 @@ describe('recordings indexes', () => {
   it.each<[string, RecordingFilter, string]>([
     ['one stream', { app: 'live', stream: 's1' }, 'recordings_app_stream_id'],
     ['one stream, next page', { app: 'live', stream: 's1', before: cursor }, 'recordings_app_stream_id'],
+    ['one app', { app: 'live', format: 'hls' }, 'recordings_app_id'],
+    ['one stream name in any app', { stream: 's1', before: cursor }, 'recordings_stream_id'],
     ['one broadcast', { broadcastId: 'b1' }, 'recordings_broadcast_id'],
     ['open rows', { status: 'recording' }, 'recordings_status_id'],
     ['open rows, next page', { status: 'recording', before: cursor }, 'recordings_status_id'],

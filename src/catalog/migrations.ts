@@ -43,9 +43,12 @@ const recordingsAndSettings: Migration = {
       .execute();
 
     // Ids are time-ordered, so `id` is the sort key of every newest-first listing and its page cursor;
-    // each index ends in `id` to serve `where <filter> and id < :cursor order by id desc limit n`.
+    // each index ends in `id` to serve `where <filter> and id < :cursor order by id desc limit n` by
+    // walking the index, whatever the table size. Stream alone is the Tencent file-list query (no app).
     const indexes: Record<string, string[]> = {
       recordings_app_stream_id: ['app', 'stream', 'id'],
+      recordings_app_id: ['app', 'id'],
+      recordings_stream_id: ['stream', 'id'],
       recordings_broadcast_id: ['broadcast_id', 'id'],
       recordings_status_id: ['status', 'id'],
       recordings_start_time: ['start_time', 'id'],

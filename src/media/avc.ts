@@ -2,7 +2,7 @@ import { BitReader, unescapeRbsp } from './bit-reader.js';
 import { MediaParseError } from './errors.js';
 import { frameRateFromTicks } from './frame-rate.js';
 import type { VideoConfig } from './packet.js';
-import { hexByte, readLengthPrefixedUnits } from './parameter-sets.js';
+import { readLengthPrefixedUnits } from './parameter-sets.js';
 
 /** High-profile family: these SPSs carry chroma format, bit depth and scaling lists (H.264 7.3.2.1.1). */
 const PROFILES_WITH_CHROMA_INFO = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
@@ -41,7 +41,7 @@ export function parseAvcDecoderConfig(record: Buffer, tag: Buffer): VideoConfig 
     codec: 'avc',
     record,
     tag,
-    codecString: `avc1.${hexByte(sps.profileIdc)}${hexByte(sps.constraintFlags)}${hexByte(sps.levelIdc)}`,
+    codecString: `avc1.${Buffer.from([sps.profileIdc, sps.constraintFlags, sps.levelIdc]).toString('hex')}`,
     width: sps.width,
     height: sps.height,
     profile: sps.profileIdc,

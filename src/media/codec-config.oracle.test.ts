@@ -52,7 +52,7 @@ const videoInput = (size: string, rate = '25') => [
   '-i',
   `testsrc2=size=${size}:rate=${rate}`,
   '-frames:v',
-  '3',
+  '1',
 ];
 
 async function probe(path: string): Promise<ProbedStream> {

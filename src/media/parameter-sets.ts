@@ -21,8 +21,3 @@ export function readLengthPrefixedUnits(
   }
   return { units, next: position };
 }
-
-/** Two lowercase hex digits, as RFC 6381 codec strings spell bytes. */
-export function hexByte(value: number): string {
-  return value.toString(16).padStart(2, '0');
-}

@@ -1,4 +1,4 @@
-import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
 import { renderMediaPlaylist } from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
@@ -7,9 +7,16 @@ import type { RecordingRow } from '../catalog/recording-row.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
 import type { RecordingContext } from './file-recording.js';
+import { type RecoveredFile, recoverHls } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
 export const PLAYLIST_NAME = 'index.m3u8';
+/**
+ * Space set aside in every HLS folder and given back when the recording is finished, so the final
+ * playlist can still be written when the disk has filled up meanwhile.
+ */
+export const RESERVE_NAME = '.reserve';
+const RESERVE_BYTES = 64 * 1024;
 
 export function segmentName(seq: number): string {
   return `${String(seq).padStart(6, '0')}.ts`;
@@ -28,6 +35,8 @@ export class HlsRecording {
   private segmenter: HlsSegmenter | undefined;
   private currentFile: AppendFile | undefined;
   private nextSeq = 0;
+  /** Where the previous part's MPEG-TS timeline ended: a new part continues it, so players see no jump back. */
+  private timelineEndMs = 0;
   private discontinuityNext = false;
   private dirKey: Promise<string>;
   private playlistWrite: Promise<void> = Promise.resolve();
@@ -81,7 +90,12 @@ export class HlsRecording {
     if (ctx) this.ctx = ctx;
     this.closeCurrentSegment();
     if (this.segmenter || this.segments.length > 0 || this.pendingSegments.size > 0) this.discontinuityNext = true;
-    this.segmenter = new HlsSegmenter({ targetDurationMs: this.targetDurationMs, tracks, firstSeq: this.nextSeq });
+    this.segmenter = new HlsSegmenter({
+      targetDurationMs: this.targetDurationMs,
+      tracks,
+      firstSeq: this.nextSeq,
+      timelineStartMs: this.timelineEndMs,
+    });
   }
 
   write(packet: MediaPacket): void {
@@ -102,25 +116,35 @@ export class HlsRecording {
     this.segmenter = undefined;
   }
 
-  /** Writes the final VOD playlist and catalogs it; undefined when nothing was recorded. */
+  /**
+   * Writes the final VOD playlist and catalogs it; undefined when nothing was recorded. After a storage
+   * failure the folder is repaired like after a crash: the torn segment keeps its complete frames.
+   */
   async finish(reason: SplitReason): Promise<RecordingRow | undefined> {
     this.endPart();
     while (this.pendingSegments.size > 0) await Promise.all([...this.pendingSegments]);
+    await this.playlistWrite;
     const catalogued = await this.cataloged;
     const key = await this.dirKey.catch(() => undefined);
     if (!catalogued || key === undefined) return undefined;
-    if (this.segments.length === 0) {
+    const playlistPath = this.ctx.store.pathOf(`${key}/${PLAYLIST_NAME}`);
+    await rm(this.ctx.store.pathOf(`${key}/${RESERVE_NAME}`), { force: true });
+    let facts: RecoveredFile;
+    if (this.failed) {
+      facts = await recoverHls(playlistPath, this.ctx.store.pathOf(key));
+    } else {
+      if (this.segments.length > 0) await this.writePlaylist(true);
+      facts = { durationMs: Math.round(this.totalMs), sizeBytes: await this.folderSize(key) };
+    }
+    if (facts.durationMs === 0) {
       await this.ctx.store.remove(key);
       await this.ctx.catalog.recordings.delete(this.id);
       return undefined;
     }
-    await this.writePlaylist(true);
-    await this.playlistWrite;
-    const sizeBytes = await this.folderSize(key);
     return this.ctx.catalog.recordings.finish(this.id, {
-      endTime: Math.max(this.wallEnd, this.wallStart + Math.round(this.totalMs)),
-      sizeBytes,
-      durationMs: Math.round(this.totalMs),
+      endTime: Math.max(this.wallEnd, this.wallStart + facts.durationMs),
+      sizeBytes: facts.sizeBytes,
+      durationMs: facts.durationMs,
       reason: this.failed ? 'disk_full' : reason,
       width: this.lastTracks?.video?.width,
       height: this.lastTracks?.video?.height,
@@ -146,6 +170,7 @@ export class HlsRecording {
       );
       try {
         await mkdir(this.ctx.store.pathOf(key));
+        await writeFile(this.ctx.store.pathOf(`${key}/${RESERVE_NAME}`), Buffer.alloc(RESERVE_BYTES));
         return key;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
@@ -184,6 +209,7 @@ export class HlsRecording {
   private closeCurrentSegment(): void {
     const last = this.segmenter?.end();
     if (last) this.segmentDone(last);
+    this.timelineEndMs = this.segmenter?.timelineEndMs ?? this.timelineEndMs;
   }
 
   private writePlaylist(ended: boolean): Promise<void> {

@@ -4,7 +4,7 @@ import { parseMediaPlaylist, renderMediaPlaylist, type PlaylistSegment } from '.
 import { scanTsSegment } from '../container/mpegts/ts-scan.js';
 import { flvMetadataPatches } from './flv-container.js';
 import { PLAYLIST_NAME } from './hls-recording.js';
-import { FASTSTART_SUFFIX, finalizeMp4 } from './mp4-finalize.js';
+import { FASTSTART_SUFFIX, finalizeMp4, isOutOfSpace } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
 
 /** What recovery learned from a file left open by a crash or cut short by a full disk. */
@@ -39,6 +39,33 @@ const FLV_HEADER_BYTES = 13;
  * Reads a file front to back in large chunks and hands `parse` a window starting at `position`;
  * `parse` returns how many bytes it consumed (0 = needs more bytes, -1 = stop).
  */
+/**
+ * Writes the VOD playlist atomically. On a full disk the newest segment is given up to make room:
+ * a playlist that lists fewer segments beats none at all.
+ */
+async function writeFinalPlaylist(playlistPath: string, folder: string, segments: PlaylistSegment[]): Promise<void> {
+  for (;;) {
+    const playlist = renderMediaPlaylist({
+      kind: 'vod',
+      targetDurationSec: Math.max(1, ...segments.map((s) => Math.ceil(s.durationSec))),
+      mediaSequence: 0,
+      discontinuitySequence: 0,
+      segments,
+      ended: true,
+    });
+    try {
+      await writeFile(`${playlistPath}.partial`, playlist);
+      await rename(`${playlistPath}.partial`, playlistPath);
+      return;
+    } catch (error) {
+      await rm(`${playlistPath}.partial`, { force: true });
+      const sacrificed = segments.pop();
+      if (!isOutOfSpace(error) || !sacrificed) throw error;
+      await rm(join(folder, sacrificed.uri), { force: true });
+    }
+  }
+}
+
 async function truncateFile(path: string, length: number): Promise<void> {
   const file = await open(path, 'r+');
   try {
@@ -154,16 +181,7 @@ export async function recoverHls(playlistPath: string, folder: string): Promise<
     }
     await rm(path, { force: true });
   }
-  const playlist = renderMediaPlaylist({
-    kind: 'vod',
-    targetDurationSec: Math.max(1, ...segments.map((s) => Math.ceil(s.durationSec))),
-    mediaSequence: 0,
-    discontinuitySequence: 0,
-    segments,
-    ended: true,
-  });
-  await writeFile(`${playlistPath}.partial`, playlist);
-  await rename(`${playlistPath}.partial`, playlistPath);
+  await writeFinalPlaylist(playlistPath, folder, segments);
   let sizeBytes = 0;
   for (const name of await readdir(folder)) sizeBytes += (await stat(join(folder, name))).size;
   const durationMs = Math.round(segments.reduce((n, s) => n + s.durationSec * 1000, 0));

@@ -41,6 +41,12 @@ const WINDOW_ACK_SIZE = 5_000_000;
 const CSID_AUDIO = 4;
 const CSID_DATA = 5;
 const CSID_VIDEO = 6;
+/**
+ * How long a closing connection may take to flush its last messages. `socket.end()` alone waits
+ * for a peer that may never read again (a stalled player), which kept the socket, its queued
+ * media and server shutdown waiting forever.
+ */
+const CLOSE_FLUSH_TIMEOUT_MS = 2000;
 /** AMF0 encoding of the string "@setDataFrame": marker, u16 length, 13 characters. */
 const SET_DATA_FRAME_PREFIX = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
 const ON_META_DATA_PREFIX = Buffer.from([0x02, 0x00, 0x0a, ...Buffer.from('onMetaData')]);
@@ -114,8 +120,16 @@ export class RtmpSession {
     } else {
       this.log.debug({ reason }, `connection closed: ${detail}`);
     }
-    if (reason === 'socketClosed' || reason === 'socketError') this.socket.destroy();
-    else this.socket.end(() => this.socket.destroy());
+    // A kicked player is one that stopped reading: nothing queued for it is worth waiting for.
+    if (reason === 'socketClosed' || reason === 'socketError' || reason === 'kicked') {
+      this.socket.destroy();
+      return;
+    }
+    const deadline = setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_TIMEOUT_MS);
+    this.socket.end(() => {
+      clearTimeout(deadline);
+      this.socket.destroy();
+    });
   }
 
   private onBytes(chunk: Buffer): void {

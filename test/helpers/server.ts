@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
@@ -13,11 +14,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Receives the server's JSON log lines (give `LOG_LEVEL` in settings), so a test can assert on them. */
+  logTo?: DestinationStream;
+}
+
 /**
  * A real LiveTape server in this process on ephemeral loopback ports with a throw-away data folder.
  * `settings` are config keys without the LIVETAPE_ prefix (e.g. `{ PUSH_KEY: 'k' }`).
  */
-export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  settings: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'livetape-test-'));
   const env: Record<string, string> = {
     LIVETAPE_HOST: '127.0.0.1',
@@ -28,7 +37,8 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
   };
   for (const [k, v] of Object.entries(settings)) env[`LIVETAPE_${k}`] = v;
   const config = loadConfig({ argv: [], env, cwd: dataDir });
-  const server = await startServer(config, createLogger(config.logLevel));
+  const log = createLogger(config.logLevel, options.logTo ? { destination: options.logTo, pretty: false } : {});
+  const server = await startServer(config, log);
   return {
     server,
     dataDir,

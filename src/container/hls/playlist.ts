@@ -50,8 +50,9 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
     if (!Number.isFinite(s.durationSec) || s.durationSec < 0) {
       throw new RangeError(`bad segment duration ${s.durationSec}`);
     }
-    if (!isUriLine(s.uri))
+    if (!isUriLine(s.uri)) {
       throw new RangeError(`segment URI ${JSON.stringify(s.uri)} cannot be a playlist line`);
+    }
     target = Math.max(target, Math.round(Number(s.durationSec.toFixed(3))));
   }
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`];

@@ -1,0 +1,59 @@
+/** Small helpers shared by the benchmark command lines. */
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { topSelfTimes } from './cpu-profile.js';
+import { markdownTable } from './report.js';
+
+export function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
+/** A scratch folder under the system temp dir; recordings can take gigabytes, so it is removed unless kept. */
+export async function withWorkDir<T>(keep: boolean, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'livetape-bench-'));
+  try {
+    return await work(dir);
+  } finally {
+    if (keep) process.stderr.write(`kept ${dir}\n`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+let runs = 0;
+
+/** A fresh folder inside the work dir for one server run. */
+export async function runDir(workDir: string): Promise<string> {
+  const dir = join(workDir, `run-${++runs}`);
+  await mkdir(dir);
+  return dir;
+}
+
+/** Prints the top self-time functions of every profile written into `dir`. */
+export async function printProfiles(dir: string): Promise<void> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  for (const file of files) {
+    const top = await topSelfTimes(join(dir, file), 15);
+    console.log(`\nTop self time, ${join(dir, file)}:\n`);
+    console.log(
+      markdownTable(
+        ['function', 'self ms', 'share'],
+        top.map((t) => [t.name, t.ms.toFixed(0), `${(t.share * 100).toFixed(1)} %`]),
+      ),
+    );
+  }
+}
+
+/** Runs the command line's main function and exits with 1 on error (server children are stopped by then). */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '../../test/helpers/child-server.js';
+import { run, waitFor } from '../../test/helpers/process.js';
+import { ServerChild } from './server-child.js';
+
+const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+
+/** Debian ships the module as libnginx-mod-rtmp; install it when it is missing and we may. */
+async function ensureRtmpModule(): Promise<void> {
+  if (existsSync(RTMP_MODULE)) return;
+  if (process.getuid?.() !== 0)
+    throw new Error(`${RTMP_MODULE} is missing: apt-get install libnginx-mod-rtmp`);
+  process.stderr.write('installing libnginx-mod-rtmp…\n');
+  const result = await run('apt-get', ['install', '-y', '--no-install-recommends', 'libnginx-mod-rtmp'], {
+    timeoutMs: 300_000,
+  });
+  if (result.code !== 0 || !existsSync(RTMP_MODULE))
+    throw new Error(`apt-get install libnginx-mod-rtmp failed:\n${result.stderr}`);
+}
+
+function nginxConf(dir: string, rtmpPort: number, httpPort: number): string {
+  // Workers run as root when we are root, so they can write the temporary record folder.
+  const user = process.getuid?.() === 0 ? 'user root;\n' : '';
+  return `load_module ${RTMP_MODULE};
+${user}worker_processes 1;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+rtmp {
+  server {
+    listen 127.0.0.1:${rtmpPort};
+    chunk_size 4096;
+    application live {
+      live on;
+      record all;
+      record_path ${dir}/record;
+      record_unique off;
+    }
+  }
+}
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp;
+  proxy_temp_path ${dir}/tmp;
+  fastcgi_temp_path ${dir}/tmp;
+  uwsgi_temp_path ${dir}/tmp;
+  scgi_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${httpPort};
+    location /stat { rtmp_stat all; }
+  }
+}
+`;
+}
+
+/**
+ * nginx with nginx-rtmp (one worker), live and recording every stream to FLV: the reference the
+ * benchmark compares against. It has no HTTP-FLV output, so only ingest + recording is comparable.
+ */
+export class NginxRtmpServer {
+  readonly name = 'nginx-rtmp';
+
+  private constructor(
+    readonly child: ServerChild,
+    private readonly dir: string,
+    private readonly rtmpPort: number,
+    private readonly httpPort: number,
+  ) {}
+
+  static async start(dir: string): Promise<NginxRtmpServer> {
+    await ensureRtmpModule();
+    await mkdir(join(dir, 'record'), { recursive: true });
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    const rtmpPort = await freePort();
+    const httpPort = await freePort();
+    const conf = join(dir, 'nginx.conf');
+    await writeFile(conf, nginxConf(dir, rtmpPort, httpPort));
+    const child = ServerChild.spawn('nginx', [
+      '-p',
+      dir,
+      '-c',
+      conf,
+      '-e',
+      join(dir, 'error.log'),
+      '-g',
+      'daemon off;',
+    ]);
+    const server = new NginxRtmpServer(child, dir, rtmpPort, httpPort);
+    await waitFor(
+      async () => {
+        if (!child.running) throw new Error(`nginx exited early:\n${child.output}`);
+        return (
+          (await server.stat().then(
+            () => true,
+            () => false,
+          )) || undefined
+        );
+      },
+      30_000,
+      'nginx to answer /stat',
+    );
+    return server;
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  rtmpUrl(stream: string): string {
+    return `rtmp://127.0.0.1:${this.rtmpPort}/live/${stream}`;
+  }
+
+  recordedFile(stream: string): string {
+    return join(this.dir, 'record', `${stream}.flv`);
+  }
+
+  /** Resolves once no stream is left, i.e. every recording has been closed. */
+  async waitUntilIdle(timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      async () => (/<stream>/.test(await this.stat()) ? undefined : true),
+      timeoutMs,
+      'nginx-rtmp to close its streams',
+    );
+  }
+
+  private async stat(): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/stat`);
+    if (!res.ok) throw new Error(`nginx /stat answered ${res.status}`);
+    return res.text();
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+}

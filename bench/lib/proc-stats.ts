@@ -1,0 +1,81 @@
+/**
+ * CPU time and memory of a server process and its children (nginx runs a master and a worker), read
+ * from /proc so the figures are the kernel's own and the load generator's work is not mixed in.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcSample {
+  /** user + system CPU seconds of the process tree so far. */
+  cpuSeconds: number;
+  /** Sum of the processes' current resident set, bytes. */
+  rssBytes: number;
+  /** Sum of the processes' peak resident set (VmHWM), bytes. */
+  peakRssBytes: number;
+}
+
+const CLOCK_TICKS_PER_SECOND =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface StatFields {
+  ppid: number;
+  ticks: number;
+}
+
+/** /proc/<pid>/stat: the command name may hold spaces and parentheses, so fields are counted after the last ')'. */
+function readStat(pid: number): StatFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined; // exited between listing and reading
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // After the name: state(3) ppid(4) … utime(14) stime(15), numbered as in proc(5).
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+function readStatusKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'latin1'),
+    );
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process and all its descendants (this kernel has no /proc/<pid>/task/<tid>/children). */
+function processTree(rootPid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (stat) parentOf.set(pid, stat.ppid);
+  }
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+export function sampleProcessTree(rootPid: number): ProcSample {
+  let ticks = 0;
+  let rssKb = 0;
+  let peakKb = 0;
+  for (const pid of processTree(rootPid)) {
+    ticks += readStat(pid)?.ticks ?? 0;
+    rssKb += readStatusKb(pid, 'VmRSS');
+    peakKb += readStatusKb(pid, 'VmHWM');
+  }
+  return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, rssBytes: rssKb * 1024, peakRssBytes: peakKb * 1024 };
+}
+
+/** CPU seconds (user + system) this process has used so far: the pushers and players. */
+export function selfCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}

@@ -1,0 +1,146 @@
+/**
+ * One measured run: start a server, connect N publishers (and players), stream S seconds of media in
+ * real time, wait until the server has finished what the pushes caused, and read its CPU and memory.
+ */
+import type { RtmpClient } from '../../src/rtmp/client.js';
+import { sleep, waitFor } from '../../test/helpers/process.js';
+import type { BenchMedia } from './bench-media.js';
+import { HttpFlvPlayer } from './http-flv-player.js';
+import { connectPublishers, pacePublishers } from './paced-publishers.js';
+import { sampleProcessTree, selfCpuSeconds } from './proc-stats.js';
+
+export interface BenchServer {
+  readonly name: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface Scenario<S extends BenchServer, A> {
+  label: string;
+  start(dir: string): Promise<S>;
+  pushUrl(server: S, stream: string): string;
+  /** Live playback URL; players are opened only for scenarios that have one. */
+  playerUrl?(server: S, stream: string): string;
+  /** After the pushes ended: resolves once the server finished their work (files closed and cataloged). */
+  settle(server: S, streams: readonly string[]): Promise<A>;
+  /** Pictures that reached each stream's recording, for scenarios judged by their files. */
+  recordedFrames?(server: S, artifacts: A, streams: readonly string[]): Promise<number[]>;
+}
+
+export interface RunOptions {
+  streams: number;
+  seconds: number;
+  playersPerStream: number;
+  media: BenchMedia;
+}
+
+export interface ScenarioResult {
+  label: string;
+  server: string;
+  streams: number;
+  seconds: number;
+  /** Server CPU from the first media tag until its work was settled. */
+  serverCpuSeconds: number;
+  cpuPerStreamMinute: number;
+  baselineRssBytes: number;
+  peakRssBytes: number;
+  rssPerStreamBytes: number;
+  /** The pushers and players, all in this process. */
+  clientCpuSeconds: number;
+  videoFramesSent: number;
+  /** Counted by the players, or in the recorded files. */
+  videoFramesDelivered: number;
+  deliveredBy: 'players' | 'recording' | 'none';
+  /** Σ over streams (and players) of frames sent but never delivered. */
+  frameLoss: number;
+  maxPusherLagMs: number;
+  failures: string[];
+}
+
+export const streamName = (i: number) => `bench${i}`;
+
+export async function runScenario<S extends BenchServer, A>(
+  scenario: Scenario<S, A>,
+  dir: string,
+  options: RunOptions,
+): Promise<{ result: ScenarioResult; artifacts: A }> {
+  const streams = Array.from({ length: options.streams }, (_, i) => streamName(i));
+  const server = await scenario.start(dir);
+  let clients: RtmpClient[] = [];
+  let players: HttpFlvPlayer[][] = [];
+  try {
+    await sleep(1000);
+    const baseline = sampleProcessTree(server.pid);
+    clients = await connectPublishers(streams.map((s) => scenario.pushUrl(server, s)));
+    const playerUrl = scenario.playerUrl?.bind(scenario);
+    if (playerUrl && options.playersPerStream > 0) {
+      players = await Promise.all(
+        streams.map((s) =>
+          Promise.all(
+            Array.from({ length: options.playersPerStream }, () => HttpFlvPlayer.open(playerUrl(server, s))),
+          ),
+        ),
+      );
+    }
+    const cpuBefore = sampleProcessTree(server.pid);
+    const selfBefore = selfCpuSeconds();
+    const sent = await pacePublishers(clients, options.media, {
+      durationMs: options.seconds * 1000,
+      staggerMs: options.media.gopMs,
+    });
+    const failures = sent.flatMap((p, i) => (p.failure ? [`${streams[i]} push: ${p.failure}`] : []));
+    await waitForPlayers(
+      players,
+      sent.map((p) => p.videoFramesSent),
+    );
+    const playerFrames = players.map((perStream) => perStream.map((p) => p.counter.videoFrames));
+    for (const [i, perStream] of players.entries()) {
+      for (const p of perStream) if (p.failure) failures.push(`${streams[i]} player: ${p.failure}`);
+    }
+    for (const p of players.flat()) p.close();
+    await Promise.all(clients.map((c) => c.close()));
+    const artifacts = await scenario.settle(server, streams);
+    const cpuAfter = sampleProcessTree(server.pid);
+    const selfAfter = selfCpuSeconds();
+
+    const recorded = scenario.recordedFrames
+      ? await scenario.recordedFrames(server, artifacts, streams)
+      : undefined;
+    const delivered = recorded ? recorded.map((n) => [n]) : playerFrames;
+    const serverCpuSeconds = cpuAfter.cpuSeconds - cpuBefore.cpuSeconds;
+    const result: ScenarioResult = {
+      label: scenario.label,
+      server: server.name,
+      streams: options.streams,
+      seconds: options.seconds,
+      serverCpuSeconds,
+      cpuPerStreamMinute: serverCpuSeconds / ((options.streams * options.seconds) / 60),
+      baselineRssBytes: baseline.rssBytes,
+      peakRssBytes: cpuAfter.peakRssBytes,
+      rssPerStreamBytes: (cpuAfter.peakRssBytes - baseline.rssBytes) / options.streams,
+      clientCpuSeconds: selfAfter - selfBefore,
+      videoFramesSent: sum(sent.map((p) => p.videoFramesSent)),
+      videoFramesDelivered: sum(delivered.flat()),
+      deliveredBy: recorded ? 'recording' : players.length > 0 ? 'players' : 'none',
+      frameLoss: sum(
+        delivered.flatMap((perStream, i) => perStream.map((n) => Math.max(0, sent[i]!.videoFramesSent - n))),
+      ),
+      maxPusherLagMs: Math.max(...sent.map((p) => p.maxLagMs)),
+      failures,
+    };
+    return { result, artifacts };
+  } finally {
+    for (const p of players.flat()) p.close();
+    for (const c of clients) c.destroy();
+    await server.stop();
+  }
+}
+
+/** Players may still be reading the last second of media when the pushers are done. */
+async function waitForPlayers(players: HttpFlvPlayer[][], sent: number[]): Promise<void> {
+  const caughtUp = () =>
+    players.every((perStream, i) => perStream.every((p) => p.failure || p.counter.videoFrames >= sent[i]!));
+  await waitFor(() => caughtUp() || undefined, 15_000, 'players to catch up').catch(() => undefined);
+}
+
+const sum = (values: number[]) => values.reduce((total, n) => total + n, 0);

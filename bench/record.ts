@@ -1,0 +1,247 @@
+/**
+ * `npm run bench:record`: N real-time 720p30 pushes recorded to FLV, MP4 and HLS at once, split every
+ * 60 s; then every file is checked in the catalog and on disk, and a sample is decoded by ffmpeg.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RecordFormat } from '../src/config/schema.js';
+import { run } from '../test/helpers/process.js';
+import { type BenchMedia, loadBenchMedia } from './lib/bench-media.js';
+import { positiveInt, printProfiles, runDir, runMain, withWorkDir } from './lib/cli.js';
+import type { RecordingJson } from './lib/livetape-server.js';
+import { CACHE_DIR } from './lib/paths.js';
+import {
+  failureLines,
+  fixed,
+  machineDescription,
+  markdownTable,
+  medianResult,
+  resultTable,
+  saveResults,
+} from './lib/report.js';
+import { runScenario, type ScenarioResult, streamName } from './lib/scenario.js';
+import { expectedFilesPerStream, liveTapeRecording } from './lib/scenarios.js';
+
+const USAGE = `tsx bench/record.ts [options]
+  --streams N   concurrent pushes, each recorded to flv|mp4|hls (default 20)
+  --seconds S   media seconds per push (default 90: at least one 60 s split)
+  --sample K    streams whose every file is decoded by ffmpeg (default 3; all files are always checked in the catalog)
+  --repeat R    rounds; medians are reported (default 1)
+  --profile     run LiveTape under node --cpu-prof and print the top self-time functions
+  --keep        keep the recordings`;
+
+const FORMATS: RecordFormat[] = ['flv', 'mp4', 'hls'];
+const INTERVAL_SEC = 60;
+const TARGET_CPU_PER_STREAM_MINUTE = 0.8;
+const TARGET_STREAMS = 100;
+
+const { values: args } = parseArgs({
+  options: {
+    streams: { type: 'string' },
+    seconds: { type: 'string' },
+    sample: { type: 'string' },
+    repeat: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+interface FormatCheck {
+  format: RecordFormat;
+  expected: number;
+  cataloged: number;
+  /** Cataloged with size 0, or missing or empty on disk. */
+  empty: string[];
+  decoded: number;
+  decodeErrors: string[];
+  /** Sampled streams whose video packet count differs from the frames pushed. */
+  packetMismatches: string[];
+}
+
+/** Video packets ffprobe finds in a file or playlist, without decoding. */
+async function videoPackets(path: string): Promise<number> {
+  const r = await run(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-count_packets',
+      '-show_entries',
+      'stream=nb_read_packets',
+      '-of',
+      'csv=p=0',
+      path,
+    ],
+    {
+      timeoutMs: 300_000,
+    },
+  );
+  return Number(r.stdout.trim().split('\n')[0]);
+}
+
+/** ffmpeg decodes every frame; '' when clean. */
+async function decodeErrors(path: string): Promise<string> {
+  const r = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { timeoutMs: 600_000 });
+  return r.code === 0 ? r.stderr.trim() : `exit ${r.code}: ${r.stderr.trim()}`;
+}
+
+async function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+/** Streams spread over the whole range, so the first and the last to connect are both checked. */
+function sampledStreams(streams: number, sample: number): Set<string> {
+  const k = Math.min(sample, streams);
+  return new Set(
+    Array.from({ length: k }, (_, i) => streamName(k === 1 ? 0 : Math.round((i * (streams - 1)) / (k - 1)))),
+  );
+}
+
+async function validate(
+  rows: RecordingJson[],
+  mediaRoot: string,
+  opts: { streams: number; seconds: number; sample: number; media: BenchMedia; framesPerStream: number },
+): Promise<FormatCheck[]> {
+  const sampled = sampledStreams(opts.streams, opts.sample);
+  const checks: FormatCheck[] = [];
+  for (const format of FORMATS) {
+    const perStream = expectedFilesPerStream(format, INTERVAL_SEC, opts.media, opts.seconds);
+    const mine = rows.filter((r) => r.format === format);
+    const check: FormatCheck = {
+      format,
+      expected: perStream * opts.streams,
+      cataloged: mine.length,
+      empty: [],
+      decoded: 0,
+      decodeErrors: [],
+      packetMismatches: [],
+    };
+    for (const row of mine) {
+      if (row.sizeBytes <= 0 || (await fileSize(join(mediaRoot, row.storageKey))) <= 0)
+        check.empty.push(row.storageKey);
+    }
+    for (const stream of sampled) {
+      let packets = 0;
+      for (const row of mine.filter((r) => r.stream === stream)) {
+        const path = join(mediaRoot, row.storageKey);
+        const errors = await decodeErrors(path);
+        check.decoded++;
+        if (errors) check.decodeErrors.push(`${row.storageKey}: ${errors.slice(0, 200)}`);
+        packets += await videoPackets(path);
+      }
+      if (packets !== opts.framesPerStream)
+        check.packetMismatches.push(`${stream}: ${packets} of ${opts.framesPerStream}`);
+    }
+    checks.push(check);
+  }
+  return checks;
+}
+
+function printChecks(checks: FormatCheck[]): void {
+  console.log(
+    markdownTable(
+      [
+        'format',
+        'files cataloged / expected',
+        'empty or missing',
+        'decoded by ffmpeg',
+        'decode errors',
+        'sampled streams with frame count ≠ pushed',
+      ],
+      checks.map((c) => [
+        c.format,
+        `${c.cataloged} / ${c.expected}`,
+        c.empty.length,
+        c.decoded,
+        c.decodeErrors.length,
+        c.packetMismatches.length === 0 ? 0 : c.packetMismatches.join(', '),
+      ]),
+    ),
+  );
+  for (const c of checks)
+    for (const e of [...c.empty, ...c.decodeErrors].slice(0, 5)) console.log(`- ${c.format}: ${e}`);
+}
+
+const allValid = (checks: FormatCheck[]) =>
+  checks.every(
+    (c) =>
+      c.cataloged === c.expected &&
+      c.empty.length === 0 &&
+      c.decodeErrors.length === 0 &&
+      c.packetMismatches.length === 0,
+  );
+
+runMain(async () => {
+  if (args.help) return console.log(USAGE);
+  const streams = positiveInt('streams', args.streams, 20);
+  const seconds = positiveInt('seconds', args.seconds, 90);
+  const sample = positiveInt('sample', args.sample, 3);
+  const repeat = positiveInt('repeat', args.repeat, 1);
+  const media = await loadBenchMedia();
+  const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `record-${Date.now()}`) : undefined;
+  const scenario = liveTapeRecording({
+    formats: FORMATS,
+    intervalSec: INTERVAL_SEC,
+    media,
+    seconds,
+    profileDir,
+    settings: { RECORD_INTERVAL_MIN: '1' },
+  });
+  console.log(`# bench:record — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
+  const results: ScenarioResult[] = [];
+  const validations: FormatCheck[][] = [];
+  await withWorkDir(args.keep, async (workDir) => {
+    for (let round = 1; round <= repeat; round++) {
+      process.stderr.write(
+        `round ${round}/${repeat}: ${scenario.label}, ${streams} streams × ${seconds} s…\n`,
+      );
+      const dir = await runDir(workDir);
+      const { result, artifacts } = await runScenario(scenario, dir, {
+        streams,
+        seconds,
+        playersPerStream: 0,
+        media,
+      });
+      process.stderr.write(`validating ${artifacts.length} recordings…\n`);
+      // Every push sends the same media for the same time, so each should arrive with the same frame count.
+      const framesPerStream = result.videoFramesSent / streams;
+      const checks = await validate(artifacts, join(dir, 'data', 'media'), {
+        streams,
+        seconds,
+        sample,
+        media,
+        framesPerStream,
+      });
+      results.push(result);
+      validations.push(checks);
+      console.log(`## Round ${round}\n\n${resultTable([result])}\n`);
+      for (const line of failureLines([result])) console.log(`FAILURES ${line}`);
+      printChecks(checks);
+      console.log();
+    }
+  });
+  const summary = repeat > 1 ? medianResult(results) : results[0]!;
+  if (repeat > 1) console.log(`## Median of ${repeat} rounds\n\n${resultTable([summary])}\n`);
+  const valid = validations.every(allValid);
+  const clean = valid && summary.frameLoss === 0 && summary.failures.length === 0;
+  console.log('## Targets\n');
+  console.log(
+    `- flv+mp4+hls ≤ ${TARGET_CPU_PER_STREAM_MINUTE} CPU-s per stream-minute: ${summary.cpuPerStreamMinute <= TARGET_CPU_PER_STREAM_MINUTE ? 'MET' : 'MISSED'} (${fixed(summary.cpuPerStreamMinute, 3)})`,
+  );
+  console.log(
+    `- every file cataloged, non-empty and (sampled) decodable, no frame lost: ${clean ? 'yes' : 'NO'}`,
+  );
+  if (streams >= TARGET_STREAMS)
+    console.log(
+      `- ≥ ${TARGET_STREAMS} streams with all of the above: ${clean ? 'MET' : 'MISSED'} (${streams} streams)`,
+    );
+  if (profileDir) await printProfiles(profileDir);
+  console.log(`\nraw figures: ${await saveResults('record', { results, validations })}`);
+});

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RtmpClient } from '../src/rtmp/client.js';
+import { makeTestFlv } from './helpers/flv-packets.js';
+import { noisyFlv } from './helpers/media-cache.js';
+import { countDecodedFrames, type ProbedStreams, waitFor } from './helpers/process.js';
+import { chunked, openRaw, plainHandshake, type RawConnection, startCommands } from './helpers/raw-rtmp.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { audioFrameCount, pushTags, readMediaTags, type Tag, videoFrameCount } from './helpers/tag-push.js';
+
+/** Every player must decode cleanly and get every pushed video frame; AAC give or take a priming frame. */
+function expectEveryFrame(player: ProbedStreams, tags: readonly Tag[], who: string): void {
+  expect(player.stderr, who).toBe('');
+  expect(player.video, who).toBe(videoFrameCount(tags));
+  expect(Math.abs(player.audio - audioFrameCount(tags)), `${who} audio`).toBeLessThanOrEqual(2);
+}
+
+/** An RTMP player that plays and then never reads a byte: the server's queue for it only grows. */
+async function stalledRtmpPlayer(t: TestServer, stream: string): Promise<RawConnection> {
+  const conn = await openRaw(t.server.rtmpPort, { read: false });
+  conn.send(Buffer.concat([plainHandshake(), chunked(startCommands('live', stream, 'play'))]));
+  return conn;
+}
+
+/** An HTTP-FLV request whose response body is never read. */
+async function stalledHttpPlayer(t: TestServer, stream: string): Promise<RawConnection> {
+  const conn = await openRaw(t.server.httpPort, { read: false });
+  conn.send(Buffer.from(`GET /live/live/${stream}.flv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+  return conn;
+}
+
+function viewers(t: TestServer, stream: string): number {
+  return t.server.hub.get('live', stream)?.viewerCount ?? -1;
+}
+
+describe('RTMP concurrency', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // A player more than 0.3 s (and at least 1 MiB) behind is skipped ahead, and dropped at 0.6 s.
+    t = await startTestServer({ PLAYER_MAX_BUFFER: '0.3' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses a second publisher of a live stream, naming it, while the first keeps going', async () => {
+    // One GOP: a player joining late still gets every frame from the GOP cache.
+    const tags = await readMediaTags(await makeTestFlv({ seconds: 4, gop: 1000 }));
+    const first = await pushTags(t.rtmpUrl('live', 'dup'), tags, { realtime: true });
+    const player = countDecodedFrames(t.httpUrl('/live/live/dup.flv'));
+
+    const second = await RtmpClient.connect(t.rtmpUrl('live', 'dup'));
+    await expect(second.publish()).rejects.toThrow(
+      'NetStream.Publish.BadName: Stream live/dup is already publishing',
+    );
+    second.destroy();
+
+    const pushed = await first.done;
+    expect(pushed.sent).toBe(tags.length);
+    expect(pushed.elapsedMs).toBeLessThan(5500);
+    expectEveryFrame(await player, tags, 'player of the first publisher');
+  });
+
+  it('serves 10 concurrent publishers to an RTMP and an HTTP-FLV player each, every frame intact', async () => {
+    const tags = await readMediaTags(await makeTestFlv({ seconds: 4, gop: 1000 }));
+    const names = Array.from({ length: 10 }, (_, i) => `many${i}`);
+    const pushes = await Promise.all(names.map((name) => pushTags(t.rtmpUrl('live', name), tags, { realtime: true })));
+    const players = names.map((name) =>
+      Promise.all([countDecodedFrames(t.rtmpUrl('live', name)), countDecodedFrames(t.httpUrl(`/live/live/${name}.flv`))]),
+    );
+
+    const pushed = await Promise.all(pushes.map((p) => p.done));
+    for (const p of pushed) {
+      expect(p.sent).toBe(tags.length);
+      expect(p.elapsedMs).toBeLessThan(6000);
+    }
+    const played = await Promise.all(players);
+    played.forEach(([rtmp, flv], i) => {
+      expectEveryFrame(rtmp, tags, `RTMP player of ${names[i]}`);
+      expectEveryFrame(flv, tags, `HTTP-FLV player of ${names[i]}`);
+    });
+    await waitFor(() => (t.server.rtmpConnectionCount === 0 ? true : undefined), 5000, 'every connection to close');
+  });
+
+  it('drops players that stop reading, without slowing the publisher or the players that keep up', async () => {
+    // ~8 Mbit/s, so the stalled players' socket buffers fill within seconds.
+    const tags = await readMediaTags(await noisyFlv(8, 8));
+    const push = await pushTags(t.rtmpUrl('live', 'stall'), tags, { realtime: true });
+    let pushEnded = false;
+    const pushed = push.done.finally(() => {
+      pushEnded = true;
+    });
+    const good = Promise.all([
+      countDecodedFrames(t.rtmpUrl('live', 'stall')),
+      countDecodedFrames(t.httpUrl('/live/live/stall.flv')),
+    ]);
+    await waitFor(() => (viewers(t, 'stall') === 2 ? true : undefined), 5000, 'the good players');
+
+    const stalled = [await stalledRtmpPlayer(t, 'stall'), await stalledHttpPlayer(t, 'stall')];
+    await waitFor(() => (viewers(t, 'stall') === 4 ? true : undefined), 5000, 'the stalled players');
+    // publisher + good RTMP player + stalled RTMP player
+    expect(t.server.rtmpConnectionCount).toBe(3);
+
+    // Dropped while the push still runs: detached from the stream and their connections closed.
+    await waitFor(
+      () => (viewers(t, 'stall') === 2 && t.server.rtmpConnectionCount === 2 ? true : undefined),
+      7000,
+      'the stalled players to be dropped',
+    );
+    expect(pushEnded).toBe(false);
+    // Nothing more is queued for them: once they read again they reach the end of the stream at once.
+    for (const conn of stalled) {
+      conn.read();
+      await expect(Promise.race([conn.closed, pushed.then(() => 'push ended first')])).resolves.toBeTypeOf('number');
+    }
+
+    const result = await pushed;
+    expect(result.sent).toBe(tags.length);
+    expect(result.elapsedMs).toBeLessThan(8000 + 1000);
+    const [rtmp, flv] = await good;
+    expectEveryFrame(rtmp, tags, 'RTMP player that keeps up');
+    expectEveryFrame(flv, tags, 'HTTP-FLV player that keeps up');
+  });
+});
+
+describe('shutdown with stalled players', () => {
+  it('is not held up by players that stopped reading', async () => {
+    const t = await startTestServer();
+    try {
+      const tags = await readMediaTags(await noisyFlv(8, 8));
+      const push = await pushTags(t.rtmpUrl('live', 'stuck'), tags, { realtime: true });
+      const stalled = [await stalledRtmpPlayer(t, 'stuck'), await stalledHttpPlayer(t, 'stuck')];
+      // Long enough for their buffers to fill, far from the 8 s lag that would drop them.
+      await waitFor(() => (viewers(t, 'stuck') === 2 ? true : undefined), 5000, 'the stalled players');
+      await new Promise((r) => setTimeout(r, 3000));
+      const started = Date.now();
+      await t.close();
+      expect(Date.now() - started).toBeLessThan(4000);
+      await push.done.catch(() => undefined);
+      for (const conn of stalled) conn.socket.destroy();
+    } finally {
+      await t.close();
+    }
+  });
+});
