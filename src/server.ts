@@ -4,6 +4,7 @@ import { verifyPublishAuth } from './auth/tx-secret.js';
 import { openCatalog } from './catalog/db.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
+import { LiveHlsService } from './live/hls-service.js';
 import { StreamHub } from './live/hub.js';
 import type { Logger } from './log.js';
 import { RecordingManager } from './record/manager.js';
@@ -81,7 +82,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     guardPlay: () => ({ ok: true }),
     newSessionId: () => randomUUID(),
   });
+  const hls = new LiveHlsService(hub, {
+    targetDurationMs: config.hlsSegmentDuration * 1000,
+    windowSize: config.hlsLiveWindow,
+    idleMs: 60_000,
+  });
   const http = await buildHttpApp({
+    hls,
+    hlsTargetDurationMs: config.hlsSegmentDuration * 1000,
     log,
     hub,
     backpressure,
@@ -109,6 +117,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       closing ??= (async () => {
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
+        hls.close();
         await recordings.close();
         await http.close();
         await catalog.close();

@@ -48,6 +48,27 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
     }
   });
 
+  it('serves live HLS from a sliding window, whether or not HLS is recorded', async () => {
+    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'hlslive'), { seconds: 8, fps: FPS, gop: 30 }));
+    await waitFor(async () => ((await fetch(t.httpUrl('/api/v1/streams/live/hlslive'))).ok ? true : undefined), 15_000, 'live');
+    const res = await fetch(t.httpUrl('/live/live/hlslive.m3u8'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    const playlist = await res.text();
+    expect(playlist).toMatch(/#EXT-X-TARGETDURATION:\d+/);
+    expect(playlist).not.toContain('#EXT-X-PLAYLIST-TYPE');
+    expect(playlist).not.toContain('#EXT-X-ENDLIST');
+    const segment = /^(hlslive\/\d+\.ts)$/m.exec(playlist)![1]!;
+    const ts = await fetch(t.httpUrl(`/live/live/${segment}`));
+    expect(ts.headers.get('content-type')).toBe('video/mp2t');
+    expect((await ts.arrayBuffer()).byteLength % 188).toBe(0);
+    // A real HLS client follows the live playlist until the push ends (EXT-X-ENDLIST).
+    const player = await run('ffmpeg', ['-v', 'error', '-i', t.httpUrl('/live/live/hlslive.m3u8'), '-f', 'null', '-'], { timeoutMs: 30_000 });
+    expect(player.stderr).toBe('');
+    expect(player.code).toBe(0);
+    await push;
+  });
+
   it('answers 404 for a stream that is not live', async () => {
     const res = await fetch(t.httpUrl('/live/live/nothing.flv'));
     expect(res.status).toBe(404);

@@ -63,28 +63,38 @@ async function ensureMediaFile(): Promise<string> {
   return MEDIA_FILE;
 }
 
-function isSequenceHeader(body: Buffer): boolean {
-  // Legacy FLV: AVC (codec 7) and AAC (sound format 10) carry a packet type byte, 0 = sequence header.
-  return body.length >= 2 && body[1] === 0;
-}
+/** Legacy FLV AVC and AAC carry a packet type in their second byte. */
+const PACKET_TYPE_SEQUENCE_HEADER = 0;
+const AVC_END_OF_SEQUENCE = 2;
 
 export async function loadBenchMedia(): Promise<BenchMedia> {
   const file = await readFile(await ensureMediaFile());
   let metadata: AmfObject = {};
   const headers: MediaTag[] = [];
-  const frames: MediaTag[] = [];
+  const tags: MediaTag[] = [];
   for (const tag of readFlvTags(file)) {
     if (tag.type === 18) {
       const [name, value] = decodeAmf0(tag.body);
-      if (name === 'onMetaData' && typeof value === 'object' && value !== null) metadata = value as AmfObject;
+      if (name === 'onMetaData' && typeof value === 'object' && value !== null) {
+        // A live encoder knows neither the duration nor the size of what it is about to send.
+        const { duration: _duration, filesize: _filesize, ...live } = value as AmfObject;
+        metadata = live;
+      }
       continue;
     }
     const kind = tag.type === 9 ? 'video' : 'audio';
-    const keyframe = kind === 'video' && tag.body[0]! >> 4 === 1;
-    const media = { kind, timestamp: tag.timestamp, body: tag.body, keyframe } as const;
-    (isSequenceHeader(tag.body) ? headers : frames).push(media);
+    const packetType = tag.body[1];
+    // An encoder ends its stream once, at the very end: never inside the loop.
+    if (kind === 'video' && packetType === AVC_END_OF_SEQUENCE) continue;
+    const media = {
+      kind,
+      timestamp: tag.timestamp,
+      body: tag.body,
+      keyframe: kind === 'video' && tag.body[0]! >> 4 === 1,
+    } as const;
+    (packetType === PACKET_TYPE_SEQUENCE_HEADER ? headers : tags).push(media);
   }
-  const video = frames.filter((f) => f.kind === 'video');
+  const video = tags.filter((f) => f.kind === 'video');
   const keyframes = video.filter((f) => f.keyframe);
   if (
     video.length < 2 ||
@@ -96,6 +106,8 @@ export async function loadBenchMedia(): Promise<BenchMedia> {
   }
   const lastTs = video.at(-1)!.timestamp;
   const periodMs = Math.round(lastTs + lastTs / (video.length - 1));
+  // The audio runs a few frames past the last picture; dropped so that timestamps keep rising across loops.
+  const frames = tags.filter((t) => t.timestamp < periodMs);
   const gopStart = keyframes[1]!.timestamp;
   const gopEnd = keyframes[2]!.timestamp;
   let gopBytes = 0;

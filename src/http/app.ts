@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import type { BackpressureOptions } from '../live/backpressure.js';
+import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
 import type { Logger } from '../log.js';
 import type { RecordingManager } from '../record/manager.js';
@@ -17,6 +18,8 @@ export interface HttpAppDeps {
   recordings: RecordingManager;
   intervalMinSec: number;
   intervalMaxSec: number;
+  hls: LiveHlsService;
+  hlsTargetDurationMs: number;
 }
 
 /** The one HTTP surface: API, live playback, and (in later issues) VOD playback and the console. */
@@ -40,7 +43,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerStreamRoutes(app, deps.hub);
-  registerLiveRoutes(app, { hub: deps.hub, backpressure: deps.backpressure });
+  registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
   return app;
 }

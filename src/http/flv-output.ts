@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { TagOutput, TagType } from '../live/tag-sink.js';
 
+/** How long the end of the stream may take to reach the player before its connection is cut. */
+const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+
 /**
  * FLV over a chunked HTTP response. Each tag goes out as two writes: the previous tag's size glued to
  * this tag's 11-byte header, then the body itself (never copied).
@@ -41,8 +44,14 @@ export class HttpFlvOutput implements TagOutput {
   close(reason: string, dropped: boolean): void {
     if (this.ended) return;
     this.ended = true;
-    if (dropped) this.res.destroy();
-    else this.res.end();
+    if (dropped) {
+      this.res.destroy();
+    } else {
+      // end() alone waits for a player that may never read again, holding its socket, the queued
+      // media and server shutdown (which waits for every connection) forever.
+      const deadline = setTimeout(() => this.res.destroy(), CLOSE_FLUSH_TIMEOUT_MS);
+      this.res.end(() => clearTimeout(deadline));
+    }
     this.onClose(reason, dropped);
   }
 }

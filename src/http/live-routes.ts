@@ -1,44 +1,88 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BackpressureOptions } from '../live/backpressure.js';
+import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
+import type { LiveStream } from '../live/live-stream.js';
 import { TagSink } from '../live/tag-sink.js';
 import { HttpFlvOutput } from './flv-output.js';
 
 export interface LiveRouteDeps {
   hub: StreamHub;
   backpressure: BackpressureOptions;
+  hls: LiveHlsService;
+  hlsTargetDurationMs: number;
 }
 
-/** Live playback over HTTP: `GET /live/{app}/{stream}.flv` (HTTP-FLV, chunked, CORS open). */
+/**
+ * Live playback over HTTP, CORS open:
+ * - `GET /live/{app}/{stream}.flv` — HTTP-FLV, chunked;
+ * - `GET /live/{app}/{stream}.m3u8` + `/live/{app}/{stream}/{seq}.ts` — live HLS, for phones and Safari.
+ */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   app.get<{ Params: { app: string; file: string } }>('/live/:app/:file', async (request, reply) => {
     const { app: appName, file } = request.params;
-    if (!file.endsWith('.flv')) {
-      return reply.code(404).send({ error: 'not_found', message: 'live playback is served as /live/{app}/{stream}.flv' });
+    const dot = file.lastIndexOf('.');
+    const name = dot > 0 ? file.slice(0, dot) : file;
+    const ext = dot > 0 ? file.slice(dot + 1) : '';
+    if (ext !== 'flv' && ext !== 'm3u8') {
+      return reply.code(404).send({ error: 'not_found', message: 'live playback is /live/{app}/{stream}.flv or .m3u8' });
     }
-    const streamName = file.slice(0, -'.flv'.length);
-    const stream = deps.hub.get(appName, streamName);
-    if (!stream) {
-      return reply.code(404).send({ error: 'not_live', message: `${appName}/${streamName} is not live` });
-    }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'Content-Type': 'video/x-flv',
-      'Cache-Control': 'no-cache, no-store',
-      'Access-Control-Allow-Origin': '*',
-      Connection: 'keep-alive',
-    });
-    res.socket?.setNoDelay(true);
-    const log = request.log.child({ app: appName, stream: streamName });
-    const output = new HttpFlvOutput(res, (reason, dropped) => {
-      stream.detach(sink);
-      if (dropped) log.warn({ dropped: sink.droppedPackets }, `HTTP-FLV player disconnected: ${reason}`);
-    });
-    const sink = new TagSink(output, deps.backpressure, () => stream.stats.bitrate);
-    output.start(stream.audioConfig !== undefined || !stream.videoConfig, stream.videoConfig !== undefined || !stream.audioConfig);
-    res.on('close', () => stream.detach(sink));
-    stream.attach(sink);
-    log.info('HTTP-FLV play started');
+    const stream = deps.hub.get(appName, name);
+    if (!stream) return notLive(reply, appName, name);
+    if (ext === 'm3u8') return servePlaylist(deps, stream, reply);
+    serveFlv(deps, stream, reply, request.log);
   });
+
+  app.get<{ Params: { app: string; stream: string; segment: string } }>('/live/:app/:stream/:segment', async (request, reply) => {
+    const { app: appName, stream: name, segment } = request.params;
+    const match = /^(\d{1,12})\.ts$/.exec(segment);
+    const stream = deps.hub.get(appName, name);
+    if (!match || !stream) return notLive(reply, appName, name);
+    const data = deps.hls.packagerFor(stream).segment(Number(match[1]));
+    if (!data) return reply.code(404).send({ error: 'not_found', message: `segment ${segment} is no longer in the live window` });
+    reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60').header('Access-Control-Allow-Origin', '*');
+    return reply.send(Buffer.concat(data));
+  });
+}
+
+function notLive(reply: FastifyReply, app: string, stream: string) {
+  return reply.code(404).send({ error: 'not_live', message: `${app}/${stream} is not live` });
+}
+
+async function servePlaylist(deps: LiveRouteDeps, stream: LiveStream, reply: FastifyReply) {
+  const packager = deps.hls.packagerFor(stream);
+  // A first request waits for the first segment rather than handing players an empty playlist.
+  const ready = await packager.ready(deps.hlsTargetDurationMs * 3);
+  if (packager.unsupportedReason) {
+    return reply.code(415).send({ error: 'unsupported_codec', message: `live HLS unavailable: ${packager.unsupportedReason}` });
+  }
+  if (!ready) return reply.code(503).header('Retry-After', '2').send({ error: 'not_ready', message: 'no segment yet; retry shortly' });
+  const name = stream.publisher.stream;
+  return reply
+    .header('Content-Type', 'application/vnd.apple.mpegurl')
+    .header('Cache-Control', 'no-cache')
+    .header('Access-Control-Allow-Origin', '*')
+    .send(packager.playlist((seq) => `${encodeURIComponent(name)}/${seq}.ts`));
+}
+
+function serveFlv(deps: LiveRouteDeps, stream: LiveStream, reply: FastifyReply, log: FastifyReply['log']): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': 'video/x-flv',
+    'Cache-Control': 'no-cache, no-store',
+    'Access-Control-Allow-Origin': '*',
+    Connection: 'keep-alive',
+  });
+  res.socket?.setNoDelay(true);
+  const where = log.child({ app: stream.publisher.app, stream: stream.publisher.stream });
+  const output = new HttpFlvOutput(res, (reason, dropped) => {
+    stream.detach(sink);
+    if (dropped) where.warn({ dropped: sink.droppedPackets }, `HTTP-FLV player disconnected: ${reason}`);
+  });
+  const sink = new TagSink(output, deps.backpressure, () => stream.stats.bitrate);
+  output.start(stream.audioConfig !== undefined || !stream.videoConfig, stream.videoConfig !== undefined || !stream.audioConfig);
+  res.on('close', () => stream.detach(sink));
+  stream.attach(sink);
+  where.info('HTTP-FLV play started');
 }
