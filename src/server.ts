@@ -33,7 +33,11 @@ const FILE_OPTIONS = { maxPendingBytes: 64 * 1024 * 1024, syncIntervalMs: 1000 }
  * `close()` ends every push and finalizes every recording before it resolves.
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const catalog = await openCatalog({ dataDir: config.dataDir, log: log.child({ component: 'catalog' }) });
+  const catalog = await openCatalog({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    log: log.child({ component: 'catalog' }),
+  });
   const store = new MediaStore(join(config.dataDir, 'media'));
   const hub = new StreamHub({ enabled: config.gopCache, maxBytes: GOP_CACHE_MAX_BYTES });
   hub.on('sinkError', (stream, _sink, error) =>

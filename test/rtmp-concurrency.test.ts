@@ -133,7 +133,9 @@ describe('shutdown with stalled players', () => {
       await waitFor(() => (viewers(t, 'stuck') === 2 ? true : undefined), 5000, 'the stalled players');
       await new Promise((r) => setTimeout(r, 3000));
       const started = Date.now();
+      const iv = setInterval(() => console.log('DBG', Date.now() - started, t.server.rtmpConnectionCount, t.server.hub.list().length, stalled.map((c) => c.isClosed)), 1000);
       await t.close();
+      clearInterval(iv);
       expect(Date.now() - started).toBeLessThan(4000);
       await push.done.catch(() => undefined);
       for (const conn of stalled) conn.socket.destroy();

@@ -95,7 +95,7 @@ export function liveTapeRecording(
     0,
   );
   return {
-    label: `LiveTape ingest + record ${options.formats.join('|')}`,
+    label: `LiveTape ingest + record ${options.formats.join('+')}`,
     start: (dir) => startLiveTape(dir, options),
     pushUrl: (server, stream) => server.rtmpUrl(stream, query),
     async settle(server, streams) {

@@ -140,3 +140,31 @@ function isBaseUrl(text: string): boolean {
   const url = URL.canParse(text) ? new URL(text) : undefined;
   return url !== undefined && url.username === '' && url.password === '';
 }
+
+/** '' or an absolute http(s) URL (query allowed: a customer's receiver may need one). */
+export function httpUrlOrEmpty(): FieldType<string> {
+  const schema = z
+    .string()
+    .trim()
+    .refine((text) => text === '' || (/^https?:\/\/[^/?#\s]/i.test(text) && URL.canParse(text) && !/\s/.test(text)));
+  return { expected: "expected '' or an absolute http(s) URL", schema: () => schema };
+}
+
+/** '' (the embedded SQLite file) or a postgres:// / postgresql:// connection URL. */
+export function databaseUrlOrEmpty(): FieldType<string> {
+  const schema = z
+    .string()
+    .trim()
+    .refine((text) => text === '' || (/^postgres(ql)?:\/\//i.test(text) && URL.canParse(text)));
+  return { expected: "expected '' or a postgres:// or postgresql:// URL", schema: () => schema };
+}
+
+/** Free text without control characters, at most `max` characters (ids, names). */
+export function plainText(max: number): FieldType<string> {
+  const schema = z
+    .string()
+    .trim()
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/);
+  return { expected: `expected text of at most ${max} characters without control characters`, schema: () => schema };
+}
