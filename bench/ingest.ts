@@ -72,9 +72,19 @@ async function compare(media: BenchMedia, workDir: string): Promise<void> {
   const repeat = positiveInt('repeat', args.repeat, 1);
   const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `ingest-${Date.now()}`) : undefined;
   // biome-ignore lint/suspicious/noExplicitAny: scenarios of different servers run through one loop
-  const scenarios: Scenario<any, any>[] = [liveTapePlayback({ profileDir })];
+  const scenarios: Scenario<any, any>[] = [
+    liveTapePlayback({ profileDir: profileDir && join(profileDir, 'playback') }),
+  ];
   if (args.vs)
-    scenarios.push(liveTapeRecording({ formats: ['flv'], media, seconds, profileDir }), nginxRecording());
+    scenarios.push(
+      liveTapeRecording({
+        formats: ['flv'],
+        media,
+        seconds,
+        profileDir: profileDir && join(profileDir, 'record-flv'),
+      }),
+      nginxRecording(),
+    );
   const options = { streams, seconds, playersPerStream: positiveInt('players', args.players, 1), media };
 
   console.log(`# bench:ingest — ${new Date().toISOString()}\n\n${machineDescription()}\n`);

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtmpClient } from '../src/rtmp/client.js';
 import { makeTestFlv } from './helpers/flv-packets.js';
@@ -133,7 +134,7 @@ describe('shutdown with stalled players', () => {
       await waitFor(() => (viewers(t, 'stuck') === 2 ? true : undefined), 5000, 'the stalled players');
       await new Promise((r) => setTimeout(r, 3000));
       const started = Date.now();
-      const iv = setInterval(() => console.log('DBG', Date.now() - started, t.server.rtmpConnectionCount, t.server.hub.list().length, stalled.map((c) => c.isClosed)), 1000);
+      const iv = setInterval(() => require('node:fs').appendFileSync('/tmp/scratch/dbg.txt', JSON.stringify(['DBG', Date.now() - started, t.server.rtmpConnectionCount, t.server.hub.list().length, stalled.map((c) => c.isClosed)]) + '\n'), 1000);
       await t.close();
       clearInterval(iv);
       expect(Date.now() - started).toBeLessThan(4000);

@@ -32,15 +32,21 @@ export async function runDir(workDir: string): Promise<string> {
   return dir;
 }
 
-/** Prints the top self-time functions of every profile written into `dir`. */
+/**
+ * Prints the top self-time functions of the main-thread profiles under `dir` (one subfolder per
+ * scenario). Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>; thread 0 is the main thread, the
+ * others are tsx's module loader.
+ */
 export async function printProfiles(dir: string): Promise<void> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  const files = (await readdir(dir, { recursive: true }))
+    .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+    .sort();
   for (const file of files) {
     const top = await topSelfTimes(join(dir, file), 15);
-    console.log(`\nTop self time, ${join(dir, file)}:\n`);
+    console.log(`\nTop self time (includes start-up), ${join(dir, file)}:\n`);
     console.log(
       markdownTable(
-        ['function', 'self ms', 'share'],
+        ['function', 'self ms', 'share of busy time'],
         top.map((t) => [t.name, t.ms.toFixed(0), `${(t.share * 100).toFixed(1)} %`]),
       ),
     );

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string };
 }
 
 interface CpuProfile {
@@ -21,21 +21,23 @@ export interface SelfTime {
   share: number;
 }
 
-/** `file:///…/src/rtmp/chunk-reader.ts` → `src/rtmp/chunk-reader.ts`; node internals keep their `node:` name. */
-function shortLocation(url: string, line: number): string {
+/**
+ * `file:///…/src/rtmp/chunk-reader.ts` → `src/rtmp/chunk-reader.ts`; node internals keep their `node:`
+ * name. No line numbers: tsx's transpiled code does not keep the source's lines.
+ */
+function shortLocation(url: string): string {
   if (url === '') return '';
   const path = url.replace(/^file:\/\//, '');
-  const inRepo = path.lastIndexOf('/node_modules/');
-  const short = inRepo >= 0 ? path.slice(inRepo + 1) : path.replace(/^.*?\/(src|bench|test)\//, '$1/');
-  return ` ${short}:${line + 1}`;
+  const inDeps = path.lastIndexOf('/node_modules/');
+  return ` ${inDeps >= 0 ? path.slice(inDeps + 1) : path.replace(/^.*?\/(src|bench|test)\//, '$1/')}`;
 }
 
 export async function topSelfTimes(file: string, count = 20): Promise<SelfTime[]> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const nameOf = new Map<number, string>();
   for (const node of profile.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    nameOf.set(node.id, `${functionName || '(anonymous)'}${shortLocation(url, lineNumber)}`);
+    const { functionName, url } = node.callFrame;
+    nameOf.set(node.id, `${functionName || '(anonymous)'}${shortLocation(url)}`);
   }
   const micros = new Map<string, number>();
   let busy = 0;

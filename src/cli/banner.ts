@@ -33,8 +33,8 @@ export function renderBanner({ config, rtmpPort, httpPort, version, nowSeconds }
     `LiveTape ${version} is running`,
     ...push,
     `  HTTP         ${httpBase}`,
-    `  Live play    ${httpBase}/live/{app}/{stream}.flv`,
-    `  API          ${httpBase}/api/v1/streams`,
+    `  Live play    ${httpBase}/live/{app}/{stream}.flv  (HLS: .m3u8)`,
+    `  API          ${httpBase}/api/v1/streams  ${httpBase}/api/v1/recordings`,
     '',
   ].join('\n');
 }
