@@ -69,7 +69,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     try {
       recordings.plan(attempt.address.query);
     } catch (error) {
-      if (error instanceof RecordPlanError) return { ok: false, code: 'NetStream.Publish.BadName', description: error.message };
+      if (error instanceof RecordPlanError)
+        return { ok: false, code: 'NetStream.Publish.BadName', description: error.message };
       throw error;
     }
     return { ok: true };

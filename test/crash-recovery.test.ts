@@ -42,12 +42,23 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
   it('finalizes, catalogs and reports every open file with reason "recovered", losing at most ~2 s', async () => {
     const ports = { rtmp: await freePort(), http: await freePort() };
     const first = await startChildServer(dataDir, ports, { RECORD_INTERVAL_MIN: '1' });
-    const push = spawn('ffmpeg', ffmpegPushArgs(first.rtmpUrl('live', 'crash', 'record=flv|mp4|hls|aac&record_interval=600'), { seconds: 60, gop: 30 }), { stdio: 'ignore' });
-    await waitFor(async () => {
-      const res = await fetch(first.httpUrl('/api/v1/streams')).catch(() => undefined);
-      const body = res && ((await res.json()) as { streams: unknown[] });
-      return body && body.streams.length > 0 ? true : undefined;
-    }, 15_000, 'the push to start');
+    const push = spawn(
+      'ffmpeg',
+      ffmpegPushArgs(first.rtmpUrl('live', 'crash', 'record=flv|mp4|hls|aac&record_interval=600'), {
+        seconds: 60,
+        gop: 30,
+      }),
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      async () => {
+        const res = await fetch(first.httpUrl('/api/v1/streams')).catch(() => undefined);
+        const body = res && ((await res.json()) as { streams: unknown[] });
+        return body && body.streams.length > 0 ? true : undefined;
+      },
+      15_000,
+      'the push to start',
+    );
     const pushedFor = 8000;
     await sleep(pushedFor);
     first.child.kill('SIGKILL');
@@ -66,7 +77,10 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
         // At most ~2 s lost (the fragment / segment in flight), and nothing invented.
         expect(p.formatDuration * 1000, row.format).toBeGreaterThan(pushedFor - 2500);
         expect(p.formatDuration * 1000, row.format).toBeLessThan(pushedFor + 1500);
-        expect(Math.abs(p.formatDuration * 1000 - row.durationMs), `${row.format} catalog duration`).toBeLessThan(300);
+        expect(
+          Math.abs(p.formatDuration * 1000 - row.durationMs),
+          `${row.format} catalog duration`,
+        ).toBeLessThan(300);
       }
       const mp4 = rows.find((r) => r.format === 'mp4')!;
       const { readFile } = await import('node:fs/promises');
@@ -83,7 +97,11 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
   it('finalizes every recording on SIGTERM before exiting', async () => {
     const ports = { rtmp: await freePort(), http: await freePort() };
     const server = await startChildServer(dataDir, ports);
-    const push = spawn('ffmpeg', ffmpegPushArgs(server.rtmpUrl('live', 'graceful', 'record=mp4|hls'), { seconds: 60 }), { stdio: 'ignore' });
+    const push = spawn(
+      'ffmpeg',
+      ffmpegPushArgs(server.rtmpUrl('live', 'graceful', 'record=mp4|hls'), { seconds: 60 }),
+      { stdio: 'ignore' },
+    );
     await sleep(4000);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -42,11 +42,15 @@ function canMount(): string | undefined {
 }
 
 async function settledRows(t: TestServer, stream: string, atLeast: number): Promise<Row[]> {
-  return waitFor(async () => {
-    const res = await fetch(t.httpUrl(`/api/v1/recordings?stream=${stream}`));
-    const rows = ((await res.json()) as { recordings: Row[] }).recordings;
-    return rows.length >= atLeast && t.server.recordings.activeCount === 0 ? rows : undefined;
-  }, 30_000, 'recordings cut short by the full disk');
+  return waitFor(
+    async () => {
+      const res = await fetch(t.httpUrl(`/api/v1/recordings?stream=${stream}`));
+      const rows = ((await res.json()) as { recordings: Row[] }).recordings;
+      return rows.length >= atLeast && t.server.recordings.activeCount === 0 ? rows : undefined;
+    },
+    30_000,
+    'recordings cut short by the full disk',
+  );
 }
 
 async function expectPlayableDiskFull(root: string, rows: Row[]): Promise<void> {
@@ -63,8 +67,20 @@ const mountProblem = canMount();
 describe.skipIf(mountProblem !== undefined)(`disk full (${mountProblem ?? 'on a real tmpfs'})`, () => {
   it('stops only the recording, keeps what was written playable, and live playback goes on', async () => {
     await withTinyDisk(async (t, root) => {
-      const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'full', 'record=flv|mp4|hls'), { seconds: 20, gop: 1000, realtime: false, size: '640x360' }));
-      await waitFor(async () => ((await fetch(t.httpUrl('/api/v1/streams/live/full'))).ok ? true : undefined), 15_000, 'push');
+      const push = run(
+        'ffmpeg',
+        ffmpegPushArgs(t.rtmpUrl('live', 'full', 'record=flv|mp4|hls'), {
+          seconds: 20,
+          gop: 1000,
+          realtime: false,
+          size: '640x360',
+        }),
+      );
+      await waitFor(
+        async () => ((await fetch(t.httpUrl('/api/v1/streams/live/full'))).ok ? true : undefined),
+        15_000,
+        'push',
+      );
       const player = countDecodedFrames(t.httpUrl('/live/live/full.flv'));
       expect((await push).code).toBe(0);
       // Live viewers lose nothing: the one GOP of this push is served from the cache, then live.
@@ -78,7 +94,15 @@ describe.skipIf(mountProblem !== undefined)(`disk full (${mountProblem ?? 'on a 
 
   it('ends an HLS recording whose segment was torn by the full disk with a playable VOD playlist', async () => {
     await withTinyDisk(async (t, root) => {
-      await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'fullhls', 'record=hls'), { seconds: 20, gop: 1000, realtime: false, size: '640x360' }));
+      await run(
+        'ffmpeg',
+        ffmpegPushArgs(t.rtmpUrl('live', 'fullhls', 'record=hls'), {
+          seconds: 20,
+          gop: 1000,
+          realtime: false,
+          size: '640x360',
+        }),
+      );
       const rows = await settledRows(t, 'fullhls', 1);
       expect(rows.map((r) => r.format)).toEqual(['hls']);
       await expectPlayableDiskFull(root, rows);

@@ -18,12 +18,19 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
   it('serves every pushed frame over RTMP and HTTP-FLV, decodable with no errors', async () => {
     // One GOP for the whole push: whenever a player joins, the GOP cache hands it the stream from frame 0,
     // so it must receive exactly what was pushed.
-    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'e2e'), { seconds: SECONDS, fps: FPS, gop: 1000 }));
-    await waitFor(async () => {
-      const res = await fetch(t.httpUrl('/api/v1/streams'));
-      const body = (await res.json()) as { streams: Array<{ stream: string }> };
-      return body.streams.find((s) => s.stream === 'e2e');
-    }, 15_000, 'stream to go live');
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'e2e'), { seconds: SECONDS, fps: FPS, gop: 1000 }),
+    );
+    await waitFor(
+      async () => {
+        const res = await fetch(t.httpUrl('/api/v1/streams'));
+        const body = (await res.json()) as { streams: Array<{ stream: string }> };
+        return body.streams.find((s) => s.stream === 'e2e');
+      },
+      15_000,
+      'stream to go live',
+    );
 
     const [rtmpPlayer, flvPlayer] = await Promise.all([
       countDecodedFrames(t.rtmpUrl('live', 'e2e')),
@@ -31,7 +38,11 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
       // a second, concurrent reader of the stream checks the stream info while both players run
       (async () => {
         const res = await fetch(t.httpUrl('/api/v1/streams/live/e2e'));
-        const info = (await res.json()) as { video: { width: number; height: number; codec: string }; audio: { sampleRate: number }; viewers: number };
+        const info = (await res.json()) as {
+          video: { width: number; height: number; codec: string };
+          audio: { sampleRate: number };
+          viewers: number;
+        };
         expect(info.video).toMatchObject({ codec: 'avc', width: 320, height: 240 });
         expect(info.audio.sampleRate).toBe(44100);
       })(),
@@ -49,8 +60,15 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
   });
 
   it('serves live HLS from a sliding window, whether or not HLS is recorded', async () => {
-    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'hlslive'), { seconds: 8, fps: FPS, gop: 30 }));
-    await waitFor(async () => ((await fetch(t.httpUrl('/api/v1/streams/live/hlslive'))).ok ? true : undefined), 15_000, 'live');
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'hlslive'), { seconds: 8, fps: FPS, gop: 30 }),
+    );
+    await waitFor(
+      async () => ((await fetch(t.httpUrl('/api/v1/streams/live/hlslive'))).ok ? true : undefined),
+      15_000,
+      'live',
+    );
     const res = await fetch(t.httpUrl('/live/live/hlslive.m3u8'));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
@@ -63,7 +81,11 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
     expect(ts.headers.get('content-type')).toBe('video/mp2t');
     expect((await ts.arrayBuffer()).byteLength % 188).toBe(0);
     // A real HLS client follows the live playlist until the push ends (EXT-X-ENDLIST).
-    const player = await run('ffmpeg', ['-v', 'error', '-i', t.httpUrl('/live/live/hlslive.m3u8'), '-f', 'null', '-'], { timeoutMs: 30_000 });
+    const player = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', t.httpUrl('/live/live/hlslive.m3u8'), '-f', 'null', '-'],
+      { timeoutMs: 30_000 },
+    );
     expect(player.stderr).toBe('');
     expect(player.code).toBe(0);
     await push;
@@ -77,15 +99,21 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
   });
 
   it('lists live streams with codec, resolution, uptime and viewers', async () => {
-    const child = spawn('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'listed'), { seconds: 30 }), { stdio: 'ignore' });
+    const child = spawn('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'listed'), { seconds: 30 }), {
+      stdio: 'ignore',
+    });
     try {
-      const listed = await waitFor(async () => {
-        const body = (await (await fetch(t.httpUrl('/api/v1/streams'))).json()) as {
-          streams: Array<{ stream: string; video: { fps: number } | null; bitrate: number }>;
-        };
-        const s = body.streams.find((x) => x.stream === 'listed');
-        return s && s.bitrate > 0 ? s : undefined;
-      }, 15_000, 'stream stats');
+      const listed = await waitFor(
+        async () => {
+          const body = (await (await fetch(t.httpUrl('/api/v1/streams'))).json()) as {
+            streams: Array<{ stream: string; video: { fps: number } | null; bitrate: number }>;
+          };
+          const s = body.streams.find((x) => x.stream === 'listed');
+          return s && s.bitrate > 0 ? s : undefined;
+        },
+        15_000,
+        'stream stats',
+      );
       expect(listed).toMatchObject({ app: 'live', stream: 'listed', protocol: 'rtmp', viewers: 0 });
       expect(listed.video?.fps).toBeGreaterThan(20);
     } finally {

@@ -26,10 +26,14 @@ async function recordings(t: TestServer, stream: string): Promise<Row[]> {
 }
 
 async function settled(t: TestServer, stream: string, count: number): Promise<Row[]> {
-  return waitFor(async () => {
-    const rows = await recordings(t, stream);
-    return rows.length >= count && t.server.recordings.activeCount === 0 ? rows : undefined;
-  }, 30_000, `${count} recordings of ${stream}`);
+  return waitFor(
+    async () => {
+      const rows = await recordings(t, stream);
+      return rows.length >= count && t.server.recordings.activeCount === 0 ? rows : undefined;
+    },
+    30_000,
+    `${count} recordings of ${stream}`,
+  );
 }
 
 const pathOf = (t: TestServer, row: Row) => join(t.dataDir, 'media', row.storageKey);
@@ -57,7 +61,10 @@ describe('recording scenarios', () => {
       for (const f of files) {
         expect(await decodeErrors(pathOf(t, f))).toBe('');
         const p = await probe(pathOf(t, f));
-        expect(p.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: f.width, height: f.height });
+        expect(p.streams.find((s) => s.codec_type === 'video')).toMatchObject({
+          width: f.width,
+          height: f.height,
+        });
       }
     }
     const [hls] = rows.filter((r) => r.format === 'hls');
@@ -66,37 +73,73 @@ describe('recording scenarios', () => {
   });
 
   it('records audio-only pushes in every format, including record=aac', async () => {
-    await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'radio', 'record=flv|mp4|hls|aac'), { seconds: 4, video: false, realtime: false }));
+    await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'radio', 'record=flv|mp4|hls|aac'), {
+        seconds: 4,
+        video: false,
+        realtime: false,
+      }),
+    );
     const rows = await settled(t, 'radio', 4);
     expect(rows.map((r) => r.format).sort()).toEqual(['aac', 'flv', 'hls', 'mp4']);
     for (const row of rows) {
       expect(await decodeErrors(pathOf(t, row)), row.format).toBe('');
       const p = await probe(pathOf(t, row));
-      expect(p.streams.map((s) => s.codec_type), row.format).toEqual(['audio']);
+      expect(
+        p.streams.map((s) => s.codec_type),
+        row.format,
+      ).toEqual(['audio']);
       expect(Math.abs(row.durationMs - 4000), row.format).toBeLessThan(200);
     }
   });
 
   it('records video-only pushes in every format', async () => {
-    await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'silent', 'record=flv|mp4|hls'), { seconds: 4, audio: false, realtime: false }));
+    await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'silent', 'record=flv|mp4|hls'), {
+        seconds: 4,
+        audio: false,
+        realtime: false,
+      }),
+    );
     const rows = await settled(t, 'silent', 3);
     for (const row of rows) {
       expect(await decodeErrors(pathOf(t, row)), row.format).toBe('');
       const p = await probe(pathOf(t, row));
-      expect(p.streams.map((s) => s.codec_type), row.format).toEqual(['video']);
+      expect(
+        p.streams.map((s) => s.codec_type),
+        row.format,
+      ).toEqual(['video']);
       expect(Number(p.streams[0]!.nb_read_frames), row.format).toBe(120);
     }
   });
 
   it('records only audio with record_type=audio', async () => {
-    await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'audioonly', 'record=mp4&record_type=audio'), { seconds: 3, realtime: false }));
+    await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'audioonly', 'record=mp4&record_type=audio'), {
+        seconds: 3,
+        realtime: false,
+      }),
+    );
     const [row] = await settled(t, 'audioonly', 1);
     const p = await probe(pathOf(t, row!));
     expect(p.streams.map((s) => s.codec_type)).toEqual(['audio']);
   });
 
   it('sanitizes a hostile record_name and reports the correction with the file', async () => {
-    await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'named', `record=flv&record_name=${encodeURIComponent('../../etc/passwd')}&record_interval=99999`), { seconds: 2, realtime: false }));
+    await run(
+      'ffmpeg',
+      ffmpegPushArgs(
+        t.rtmpUrl(
+          'live',
+          'named',
+          `record=flv&record_name=${encodeURIComponent('../../etc/passwd')}&record_interval=99999`,
+        ),
+        { seconds: 2, realtime: false },
+      ),
+    );
     const [row] = await settled(t, 'named', 1);
     expect(row!.storageKey).toMatch(/^live\/named\/\d{4}-\d{2}-\d{2}\/etc_passwd_\d{8}-\d{6}\.flv$/);
     expect(row!.warnings.join('\n')).toMatch(/record_name sanitized to "etc_passwd"/);
@@ -105,16 +148,25 @@ describe('recording scenarios', () => {
 
   it('refuses a push that asks for an unknown format, telling the encoder why', async () => {
     const client = await RtmpClient.connect(t.rtmpUrl('live', 'badformat', 'record=mkv'));
-    await expect(client.publish()).rejects.toThrow(/NetStream\.Publish\.BadName.*unknown record format "mkv"/);
+    await expect(client.publish()).rejects.toThrow(
+      /NetStream\.Publish\.BadName.*unknown record format "mkv"/,
+    );
     client.destroy();
   });
 
   it('applies the global recording setting, changed at runtime, to the next push', async () => {
     const put = (body: unknown) =>
-      fetch(t.httpUrl('/api/v1/settings/recording'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(t.httpUrl('/api/v1/settings/recording'), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await put({ formats: ['mkv'] })).status).toBe(400);
     expect((await put({ formats: 'flv', intervalSec: 120 })).status).toBe(200);
-    expect(await (await fetch(t.httpUrl('/api/v1/settings/recording'))).json()).toEqual({ formats: ['flv'], intervalSec: 120 });
+    expect(await (await fetch(t.httpUrl('/api/v1/settings/recording'))).json()).toEqual({
+      formats: ['flv'],
+      intervalSec: 120,
+    });
     await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'globalon'), { seconds: 2, realtime: false }));
     expect((await settled(t, 'globalon', 1)).map((r) => r.format)).toEqual(['flv']);
 

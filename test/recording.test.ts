@@ -34,13 +34,21 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
     // Faster than real time: splitting follows media time, not the wall clock.
     const push = await run(
       'ffmpeg',
-      ffmpegPushArgs(t.rtmpUrl('live', 'rec1', 'record=flv|mp4|hls&record_interval=3'), { seconds: PUSH_SECONDS, gop: 30, realtime: false }),
+      ffmpegPushArgs(t.rtmpUrl('live', 'rec1', 'record=flv|mp4|hls&record_interval=3'), {
+        seconds: PUSH_SECONDS,
+        gop: 30,
+        realtime: false,
+      }),
     );
     expect(push.stderr).toBe('');
-    files = await waitFor(async () => {
-      const rows = await listRecordings(t, '?stream=rec1');
-      return rows.length >= 9 && t.server.recordings.activeCount === 0 ? rows : undefined;
-    }, 30_000, 'recordings to be cataloged');
+    files = await waitFor(
+      async () => {
+        const rows = await listRecordings(t, '?stream=rec1');
+        return rows.length >= 9 && t.server.recordings.activeCount === 0 ? rows : undefined;
+      },
+      30_000,
+      'recordings to be cataloged',
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -51,7 +59,10 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
     expect(count('flv')).toBe(4); // 0–3, 3–6, 6–9, 9–10 s
     expect(count('mp4')).toBe(4);
     expect(count('hls')).toBe(1);
-    const reasons = files.filter((r) => r.format === 'mp4').map((r) => r.reason).sort();
+    const reasons = files
+      .filter((r) => r.format === 'mp4')
+      .map((r) => r.reason)
+      .sort();
     expect(reasons).toEqual(['interval', 'interval', 'interval', 'unpublish']);
     expect(new Set(files.map((r) => r.broadcastId)).size).toBe(1);
   });
@@ -66,7 +77,10 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
         const p = await probe(path);
         expect(p.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
         expect(avStartSkewMs(p), `${format} A/V start skew`).toBeLessThan(100);
-        expect(Math.abs(p.formatDuration * 1000 - row.durationMs), `${format} duration vs catalog`).toBeLessThan(150);
+        expect(
+          Math.abs(p.formatDuration * 1000 - row.durationMs),
+          `${format} duration vs catalog`,
+        ).toBeLessThan(150);
         expect(row).toMatchObject({ width: 320, height: 240 });
         total += row.durationMs;
       }
@@ -97,6 +111,7 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
   });
 
   it('lays files out as media/{app}/{stream}/{YYYY-MM-DD}/', () => {
-    for (const row of files) expect(row.storageKey).toMatch(/^live\/rec1\/\d{4}-\d{2}-\d{2}\/rec1_\d{8}-\d{6}/);
+    for (const row of files)
+      expect(row.storageKey).toMatch(/^live\/rec1\/\d{4}-\d{2}-\d{2}\/rec1_\d{8}-\d{6}/);
   });
 });

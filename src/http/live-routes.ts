@@ -25,7 +25,9 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     const name = dot > 0 ? file.slice(0, dot) : file;
     const ext = dot > 0 ? file.slice(dot + 1) : '';
     if (ext !== 'flv' && ext !== 'm3u8') {
-      return reply.code(404).send({ error: 'not_found', message: 'live playback is /live/{app}/{stream}.flv or .m3u8' });
+      return reply
+        .code(404)
+        .send({ error: 'not_found', message: 'live playback is /live/{app}/{stream}.flv or .m3u8' });
     }
     const stream = deps.hub.get(appName, name);
     if (!stream) return notLive(reply, appName, name);
@@ -33,16 +35,25 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     serveFlv(deps, stream, reply, request.log);
   });
 
-  app.get<{ Params: { app: string; stream: string; segment: string } }>('/live/:app/:stream/:segment', async (request, reply) => {
-    const { app: appName, stream: name, segment } = request.params;
-    const match = /^(\d{1,12})\.ts$/.exec(segment);
-    const stream = deps.hub.get(appName, name);
-    if (!match || !stream) return notLive(reply, appName, name);
-    const data = deps.hls.packagerFor(stream).segment(Number(match[1]));
-    if (!data) return reply.code(404).send({ error: 'not_found', message: `segment ${segment} is no longer in the live window` });
-    reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60').header('Access-Control-Allow-Origin', '*');
-    return reply.send(Buffer.concat(data));
-  });
+  app.get<{ Params: { app: string; stream: string; segment: string } }>(
+    '/live/:app/:stream/:segment',
+    async (request, reply) => {
+      const { app: appName, stream: name, segment } = request.params;
+      const match = /^(\d{1,12})\.ts$/.exec(segment);
+      const stream = deps.hub.get(appName, name);
+      if (!match || !stream) return notLive(reply, appName, name);
+      const data = deps.hls.packagerFor(stream).segment(Number(match[1]));
+      if (!data)
+        return reply
+          .code(404)
+          .send({ error: 'not_found', message: `segment ${segment} is no longer in the live window` });
+      reply
+        .header('Content-Type', 'video/mp2t')
+        .header('Cache-Control', 'max-age=60')
+        .header('Access-Control-Allow-Origin', '*');
+      return reply.send(Buffer.concat(data));
+    },
+  );
 }
 
 function notLive(reply: FastifyReply, app: string, stream: string) {
@@ -54,9 +65,15 @@ async function servePlaylist(deps: LiveRouteDeps, stream: LiveStream, reply: Fas
   // A first request waits for the first segment rather than handing players an empty playlist.
   const ready = await packager.ready(deps.hlsTargetDurationMs * 3);
   if (packager.unsupportedReason) {
-    return reply.code(415).send({ error: 'unsupported_codec', message: `live HLS unavailable: ${packager.unsupportedReason}` });
+    return reply
+      .code(415)
+      .send({ error: 'unsupported_codec', message: `live HLS unavailable: ${packager.unsupportedReason}` });
   }
-  if (!ready) return reply.code(503).header('Retry-After', '2').send({ error: 'not_ready', message: 'no segment yet; retry shortly' });
+  if (!ready)
+    return reply
+      .code(503)
+      .header('Retry-After', '2')
+      .send({ error: 'not_ready', message: 'no segment yet; retry shortly' });
   const name = stream.publisher.stream;
   return reply
     .header('Content-Type', 'application/vnd.apple.mpegurl')
@@ -65,7 +82,12 @@ async function servePlaylist(deps: LiveRouteDeps, stream: LiveStream, reply: Fas
     .send(packager.playlist((seq) => `${encodeURIComponent(name)}/${seq}.ts`));
 }
 
-function serveFlv(deps: LiveRouteDeps, stream: LiveStream, reply: FastifyReply, log: FastifyReply['log']): void {
+function serveFlv(
+  deps: LiveRouteDeps,
+  stream: LiveStream,
+  reply: FastifyReply,
+  log: FastifyReply['log'],
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -81,7 +103,10 @@ function serveFlv(deps: LiveRouteDeps, stream: LiveStream, reply: FastifyReply, 
     if (dropped) where.warn({ dropped: sink.droppedPackets }, `HTTP-FLV player disconnected: ${reason}`);
   });
   const sink = new TagSink(output, deps.backpressure, () => stream.stats.bitrate);
-  output.start(stream.audioConfig !== undefined || !stream.videoConfig, stream.videoConfig !== undefined || !stream.audioConfig);
+  output.start(
+    stream.audioConfig !== undefined || !stream.videoConfig,
+    stream.videoConfig !== undefined || !stream.audioConfig,
+  );
   res.on('close', () => stream.detach(sink));
   stream.attach(sink);
   where.info('HTTP-FLV play started');

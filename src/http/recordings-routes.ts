@@ -38,7 +38,15 @@ export function recordingView(row: RecordingRow) {
 }
 
 export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps): void {
-  app.get<{ Querystring: { app?: string; stream?: string; format?: (typeof RECORD_FORMATS)[number]; limit?: number; before?: string } }>(
+  app.get<{
+    Querystring: {
+      app?: string;
+      stream?: string;
+      format?: (typeof RECORD_FORMATS)[number];
+      limit?: number;
+      before?: string;
+    };
+  }>(
     '/api/v1/recordings',
     {
       schema: {
@@ -58,7 +66,10 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
     async (request) => {
       const rows = await deps.catalog.recordings.list({ ...request.query, status: 'done' });
       const limit = request.query.limit ?? 50;
-      return { recordings: rows.map(recordingView), nextCursor: rows.length === limit ? rows.at(-1)!.id : null };
+      return {
+        recordings: rows.map(recordingView),
+        nextCursor: rows.length === limit ? rows.at(-1)!.id : null,
+      };
     },
   );
 
@@ -73,7 +84,12 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
           additionalProperties: false,
           required: ['formats'],
           properties: {
-            formats: { anyOf: [{ type: 'array', items: { type: 'string' }, maxItems: 8 }, { type: 'string', maxLength: 64 }] },
+            formats: {
+              anyOf: [
+                { type: 'array', items: { type: 'string' }, maxItems: 8 },
+                { type: 'string', maxLength: 64 },
+              ],
+            },
             intervalSec: { type: 'integer', minimum: deps.intervalMinSec, maximum: deps.intervalMaxSec },
           },
         },
@@ -88,7 +104,8 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
           intervalSec: intervalSec ?? deps.recordings.recordingSettings.intervalSec,
         });
       } catch (error) {
-        if (error instanceof RecordPlanError) return reply.code(400).send({ error: 'bad_request', message: `formats: ${error.message}` });
+        if (error instanceof RecordPlanError)
+          return reply.code(400).send({ error: 'bad_request', message: `formats: ${error.message}` });
         throw error;
       }
     },

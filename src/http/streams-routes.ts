@@ -30,9 +30,17 @@ export function describeStream(s: LiveStream, now = Date.now()): LiveStreamView 
     startedAt: new Date(s.publisher.startedAt).toISOString(),
     uptimeSeconds: Math.round((now - s.publisher.startedAt) / 1000),
     video: v
-      ? { codec: v.codec, codecString: v.codecString, width: v.width, height: v.height, fps: s.stats.fps || (v.frameRate ?? 0) }
+      ? {
+          codec: v.codec,
+          codecString: v.codecString,
+          width: v.width,
+          height: v.height,
+          fps: s.stats.fps || (v.frameRate ?? 0),
+        }
       : null,
-    audio: a ? { codec: a.codec, codecString: a.codecString, sampleRate: a.sampleRate, channels: a.channels } : null,
+    audio: a
+      ? { codec: a.codec, codecString: a.codecString, sampleRate: a.sampleRate, channels: a.channels }
+      : null,
     bitrate: s.stats.bitrate,
     bitrateSamples: s.stats.bitrateSamples,
     bytesIn: s.stats.bytesIn,
@@ -42,9 +50,15 @@ export function describeStream(s: LiveStream, now = Date.now()): LiveStreamView 
 
 export function registerStreamRoutes(app: FastifyInstance, hub: StreamHub): void {
   app.get('/api/v1/streams', async () => ({ streams: hub.list().map((s) => describeStream(s)) }));
-  app.get<{ Params: { app: string; stream: string } }>('/api/v1/streams/:app/:stream', async (request, reply) => {
-    const s = hub.get(request.params.app, request.params.stream);
-    if (!s) return reply.code(404).send({ error: 'not_live', message: `${request.params.app}/${request.params.stream} is not live` });
-    return describeStream(s);
-  });
+  app.get<{ Params: { app: string; stream: string } }>(
+    '/api/v1/streams/:app/:stream',
+    async (request, reply) => {
+      const s = hub.get(request.params.app, request.params.stream);
+      if (!s)
+        return reply
+          .code(404)
+          .send({ error: 'not_live', message: `${request.params.app}/${request.params.stream} is not live` });
+      return describeStream(s);
+    },
+  );
 }

@@ -109,7 +109,12 @@ export class HlsPackager implements StreamSink {
   }
 
   private publish(info: SegmentInfo): void {
-    this.window.add({ seq: info.seq, durationMs: info.durationMs, data: this.current, discontinuity: this.discontinuityNext });
+    this.window.add({
+      seq: info.seq,
+      durationMs: info.durationMs,
+      data: this.current,
+      discontinuity: this.discontinuityNext,
+    });
     this.discontinuityNext = false;
     this.current = [];
     this.segmentCount++;

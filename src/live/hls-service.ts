@@ -1,6 +1,6 @@
+import { HlsPackager, type HlsPackagerOptions } from './hls-packager.js';
 import type { StreamHub } from './hub.js';
 import type { LiveStream } from './live-stream.js';
-import { HlsPackager, type HlsPackagerOptions } from './hls-packager.js';
 
 const SWEEP_MS = 10_000;
 

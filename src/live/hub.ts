@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { type EndReason, type GopCacheLimits, LiveStream, type PublisherInfo, streamKey } from './live-stream.js';
+import {
+  type EndReason,
+  type GopCacheLimits,
+  LiveStream,
+  type PublisherInfo,
+  streamKey,
+} from './live-stream.js';
 import type { StreamSink } from './sink.js';
 
 export class StreamBusyError extends Error {

@@ -9,8 +9,8 @@ import { AppendFile, type AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { ContainerWriter } from './container-writer.js';
 import { EmptyRecordingError, finalizeMp4 } from './mp4-finalize.js';
-import { type RecoveredFile, repairFile } from './recover-files.js';
 import type { RecordFormat } from './plan.js';
+import { type RecoveredFile, repairFile } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
 const EXTENSIONS: Record<Exclude<RecordFormat, 'hls'>, string> = { flv: 'flv', mp4: 'mp4', aac: 'aac' };
@@ -66,7 +66,7 @@ export class FileRecording {
   constructor(
     private readonly ctx: RecordingContext,
     private readonly format: Exclude<RecordFormat, 'hls'>,
-    private readonly tracks: FileTracks,
+    tracks: FileTracks,
     startDts: number,
     private readonly container: ContainerWriter,
     onStorageError: (error: Error) => void,
@@ -78,7 +78,13 @@ export class FileRecording {
     this.file = new AppendFile(async () => {
       for (let attempt = 0; ; attempt++) {
         key = await ctx.store.proposeKey(
-          { app: p.app, stream: p.stream, stem: ctx.nameStem, startedAt: new Date(this.wallStart), extension: EXTENSIONS[format] },
+          {
+            app: p.app,
+            stream: p.stream,
+            stem: ctx.nameStem,
+            startedAt: new Date(this.wallStart),
+            extension: EXTENSIONS[format],
+          },
           attempt,
         );
         const path = ctx.store.pathOf(key);
@@ -134,10 +140,14 @@ export class FileRecording {
     if (tail) this.file.write(tail);
     await this.file.flush();
     const durationMs = this.span.durationMs;
-    for (const patch of this.container.patches({ durationMs, sizeBytes: this.file.size })) await this.file.patch(patch.position, patch.data);
+    for (const patch of this.container.patches({ durationMs, sizeBytes: this.file.size }))
+      await this.file.patch(patch.position, patch.data);
     await this.file.close();
     if (!(await this.cataloged)) {
-      this.ctx.log.error({ err: this.file.failure, format: this.format }, 'recording file could not be created');
+      this.ctx.log.error(
+        { err: this.file.failure, format: this.format },
+        'recording file could not be created',
+      );
       return undefined;
     }
     const key = this.ctx.store.keyOf(await this.file.opened);

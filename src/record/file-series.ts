@@ -26,7 +26,11 @@ export interface SeriesOptions {
 
 const VIDEO_WAIT_MS = 1000;
 
-function containerFor(format: Exclude<RecordFormat, 'hls'>, tracks: FileTracks, startDts: number): ContainerWriter {
+function containerFor(
+  format: Exclude<RecordFormat, 'hls'>,
+  tracks: FileTracks,
+  startDts: number,
+): ContainerWriter {
   if (format === 'flv') return new FlvContainer(tracks, startDts);
   if (format === 'mp4') return new Mp4Container(tracks);
   return new AdtsContainer(tracks);
@@ -96,7 +100,9 @@ export class FileSeries implements FormatRecorder {
     const done: Promise<unknown> = file
       .finish(reason)
       .then((row) => row && this.options.onFileFinished?.(row))
-      .catch((error: unknown) => this.ctx.log.error({ err: error, format: this.format }, 'finishing a recording failed'))
+      .catch((error: unknown) =>
+        this.ctx.log.error({ err: error, format: this.format }, 'finishing a recording failed'),
+      )
       .finally(() => this.finishing.delete(done));
     this.finishing.add(done);
   }

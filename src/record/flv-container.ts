@@ -32,7 +32,10 @@ export class FlvContainer implements ContainerWriter {
       audiosamplerate: audio?.sampleRate,
       stereo: audio ? audio.channels > 1 : undefined,
     });
-    const out = [flvFileHeader({ audio: audio !== undefined, video: video !== undefined }), ...flvTag(18, 0, this.metadataBody)];
+    const out = [
+      flvFileHeader({ audio: audio !== undefined, video: video !== undefined }),
+      ...flvTag(18, 0, this.metadataBody),
+    ];
     if (video) out.push(...flvTag(9, 0, video.tag));
     if (audio && audio.tag.length > 0) out.push(...flvTag(8, 0, audio.tag));
     return out;
@@ -52,7 +55,11 @@ export class FlvContainer implements ContainerWriter {
 }
 
 /** Where the `duration` and `filesize` doubles sit in an onMetaData body written at `bodyOffset`. */
-export function flvMetadataPatches(body: Buffer, bodyOffset: number, facts: { durationMs: number; sizeBytes: number }): Patch[] {
+export function flvMetadataPatches(
+  body: Buffer,
+  bodyOffset: number,
+  facts: { durationMs: number; sizeBytes: number },
+): Patch[] {
   const patches: Patch[] = [];
   for (const [key, value] of [
     ['duration', facts.durationMs / 1000],

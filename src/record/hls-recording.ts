@@ -1,9 +1,9 @@
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { newFileId } from '../catalog/ids.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
 import { renderMediaPlaylist } from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
-import { newFileId } from '../catalog/ids.js';
-import type { RecordingRow } from '../catalog/recording-row.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
 import type { RecordingContext } from './file-recording.js';
@@ -89,7 +89,8 @@ export class HlsRecording {
   startPart(tracks: FileTracks, ctx?: RecordingContext): void {
     if (ctx) this.ctx = ctx;
     this.closeCurrentSegment();
-    if (this.segmenter || this.segments.length > 0 || this.pendingSegments.size > 0) this.discontinuityNext = true;
+    if (this.segmenter || this.segments.length > 0 || this.pendingSegments.size > 0)
+      this.discontinuityNext = true;
     this.segmenter = new HlsSegmenter({
       targetDurationMs: this.targetDurationMs,
       tracks,
@@ -165,7 +166,13 @@ export class HlsRecording {
     const p = this.ctx.publisher;
     for (let attempt = 0; ; attempt++) {
       const key = await this.ctx.store.proposeKey(
-        { app: p.app, stream: p.stream, stem: this.ctx.nameStem, startedAt: new Date(this.wallStart), extension: '' },
+        {
+          app: p.app,
+          stream: p.stream,
+          stem: this.ctx.nameStem,
+          startedAt: new Date(this.wallStart),
+          extension: '',
+        },
         attempt,
       );
       try {
@@ -193,7 +200,11 @@ export class HlsRecording {
     this.currentFile = undefined;
     const discontinuity = this.discontinuityNext;
     this.discontinuityNext = false;
-    const entry: PlaylistSegment = { uri: segmentName(info.seq), durationSec: info.durationMs / 1000, discontinuity };
+    const entry: PlaylistSegment = {
+      uri: segmentName(info.seq),
+      durationSec: info.durationMs / 1000,
+      discontinuity,
+    };
     const done: Promise<void> = (async () => {
       await file?.close();
       if (!file || file.failure) return;

@@ -1,7 +1,7 @@
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { RecordingContext } from './file-recording.js';
-import type { SeriesOptions, FormatRecorder } from './file-series.js';
+import type { FormatRecorder, SeriesOptions } from './file-series.js';
 import { HlsRecording } from './hls-recording.js';
 import { RecordingSegmenter, type SegmenterAction } from './segmenter.js';
 
@@ -11,7 +11,10 @@ import { RecordingSegmenter, type SegmenterAction } from './segmenter.js';
  * passes, the recording is finished and reported as one file.
  */
 export class HlsResumeRegistry {
-  private readonly parked = new Map<string, { recording: HlsRecording; timer: NodeJS.Timeout; finish: () => Promise<void> }>();
+  private readonly parked = new Map<
+    string,
+    { recording: HlsRecording; timer: NodeJS.Timeout; finish: () => Promise<void> }
+  >();
 
   constructor(readonly windowMs: number) {}
 
@@ -76,7 +79,9 @@ export class HlsSeries implements FormatRecorder {
       if (action.type === 'write') {
         this.recording?.write(action.packet);
       } else if (action.type === 'open') {
-        this.recording ??= new HlsRecording(this.ctx, this.targetDurationMs, action.startDts, (e) => this.storageFailed(e));
+        this.recording ??= new HlsRecording(this.ctx, this.targetDurationMs, action.startDts, (e) =>
+          this.storageFailed(e),
+        );
         this.recording.noteTracks(action.tracks);
         this.recording.startPart(action.tracks, this.ctx);
       }
@@ -89,7 +94,8 @@ export class HlsSeries implements FormatRecorder {
     this.recording = undefined;
     if (recording) {
       recording.endPart();
-      if (this.registry.windowMs > 0) this.registry.park(this.streamKey, recording, () => this.finish(recording, 'unpublish'));
+      if (this.registry.windowMs > 0)
+        this.registry.park(this.streamKey, recording, () => this.finish(recording, 'unpublish'));
       else await this.finish(recording, 'unpublish');
     }
     await this.finishing;

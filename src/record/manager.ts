@@ -90,7 +90,10 @@ export class RecordingManager {
     try {
       plan = this.plan(new URLSearchParams(stream.publisher.streamParam));
     } catch (error) {
-      this.log.error({ err: error, stream: stream.key }, 'recording plan refused after publish; not recording');
+      this.log.error(
+        { err: error, stream: stream.key },
+        'recording plan refused after publish; not recording',
+      );
       return;
     }
     if (plan.formats.length === 0) return;
@@ -111,7 +114,14 @@ export class RecordingManager {
   private onFileFinished(row: RecordingRow): void {
     this.filesFinished++;
     this.log.info(
-      { id: row.id, format: row.format, key: row.storageKey, durationMs: row.durationMs, size: row.sizeBytes, reason: row.reason },
+      {
+        id: row.id,
+        format: row.format,
+        key: row.storageKey,
+        durationMs: row.durationMs,
+        size: row.sizeBytes,
+        reason: row.reason,
+      },
       'recording file finished',
     );
   }
@@ -150,7 +160,10 @@ export class RecordingManager {
         if (code === 'ENOENT' || error instanceof EmptyRecordingError) {
           await this.discard(row);
         } else {
-          this.log.error({ err: error, id: row.id, key: row.storageKey }, 'could not recover a recording; it stays open for the next start');
+          this.log.error(
+            { err: error, id: row.id, key: row.storageKey },
+            'could not recover a recording; it stays open for the next start',
+          );
         }
       }
     }
@@ -159,7 +172,8 @@ export class RecordingManager {
   }
 
   private async discard(row: RecordingRow): Promise<void> {
-    const key = row.format === 'hls' ? row.storageKey.slice(0, row.storageKey.lastIndexOf('/')) : row.storageKey;
+    const key =
+      row.format === 'hls' ? row.storageKey.slice(0, row.storageKey.lastIndexOf('/')) : row.storageKey;
     await this.options.store.remove(key);
     await this.options.catalog.recordings.delete(row.id);
     this.log.info({ id: row.id, key }, 'removed an empty recording left by a crash');

@@ -67,7 +67,8 @@ async function writeFastStart(source: FileHandle, plan: FastStartPlan, target: s
       while (done < range.length) {
         const want = Math.min(COPY_CHUNK, range.length - done);
         const { bytesRead } = await source.read(buffer, 0, want, range.offset + done);
-        if (bytesRead === 0) throw new Error(`unexpected end of file while copying samples at ${range.offset + done}`);
+        if (bytesRead === 0)
+          throw new Error(`unexpected end of file while copying samples at ${range.offset + done}`);
         await out.write(buffer, 0, bytesRead);
         done += bytesRead;
       }
@@ -100,9 +101,11 @@ async function fastStartDuration(file: FileHandle, size: number): Promise<number
   const head = await readExactly(file, 0, Math.min(size, 64 * 1024));
   if (head.length < 16 || head.toString('latin1', 4, 8) !== 'ftyp') return undefined;
   const moovAt = head.readUInt32BE(0);
-  if (moovAt + 8 + 32 > head.length || head.toString('latin1', moovAt + 4, moovAt + 8) !== 'moov') return undefined;
+  if (moovAt + 8 + 32 > head.length || head.toString('latin1', moovAt + 4, moovAt + 8) !== 'moov')
+    return undefined;
   const moovEnd = moovAt + head.readUInt32BE(moovAt);
-  if (head.indexOf('mvex', moovAt, 'latin1') > 0 && head.indexOf('mvex', moovAt, 'latin1') < moovEnd) return undefined;
+  if (head.indexOf('mvex', moovAt, 'latin1') > 0 && head.indexOf('mvex', moovAt, 'latin1') < moovEnd)
+    return undefined;
   const mvhd = moovAt + 8;
   if (head.toString('latin1', mvhd + 4, mvhd + 8) !== 'mvhd') return undefined;
   const version = head[mvhd + 8];

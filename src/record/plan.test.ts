@@ -2,12 +2,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planRecording, type RecordFormat, RecordPlanError, sanitizeRecordName } from './plan.js';
 
-const defaults = { formats: [] as RecordFormat[], intervalSec: 1800, intervalMinSec: 60, intervalMaxSec: 5400 };
+const defaults = {
+  formats: [] as RecordFormat[],
+  intervalSec: 1800,
+  intervalMinSec: 60,
+  intervalMaxSec: 5400,
+};
 const plan = (q: string, d = defaults) => planRecording(new URLSearchParams(q), d);
 
 describe('planRecording', () => {
   it('takes formats from the push URL, several joined by |', () => {
-    expect(plan('record=mp4|hls|flv')).toMatchObject({ formats: ['flv', 'mp4', 'hls'], tracks: 'all', intervalSec: 1800, source: 'push_url' });
+    expect(plan('record=mp4|hls|flv')).toMatchObject({
+      formats: ['flv', 'mp4', 'hls'],
+      tracks: 'all',
+      intervalSec: 1800,
+      source: 'push_url',
+    });
     expect(plan('record=MP4,mp4').formats).toEqual(['mp4']);
   });
 
@@ -21,7 +31,9 @@ describe('planRecording', () => {
   });
 
   it('refuses unknown formats and record types with a message naming them', () => {
-    expect(() => plan('record=mkv')).toThrow(new RecordPlanError('unknown record format "mkv": use flv, mp4, hls or aac, joined by |'));
+    expect(() => plan('record=mkv')).toThrow(
+      new RecordPlanError('unknown record format "mkv": use flv, mp4, hls or aac, joined by |'),
+    );
     expect(() => plan('record=flv&record_type=both')).toThrow(/record_type "both"/);
   });
 

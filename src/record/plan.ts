@@ -45,7 +45,9 @@ export function parseFormats(value: string): RecordFormat[] {
     const name = raw.trim().toLowerCase();
     if (name === '') continue;
     if (!(RECORD_FORMATS as readonly string[]).includes(name)) {
-      throw new RecordPlanError(`unknown record format "${raw.trim().slice(0, 32)}": use flv, mp4, hls or aac, joined by |`);
+      throw new RecordPlanError(
+        `unknown record format "${raw.trim().slice(0, 32)}": use flv, mp4, hls or aac, joined by |`,
+      );
     }
     wanted.add(name as RecordFormat);
   }
@@ -77,13 +79,17 @@ export function planRecording(query: URLSearchParams, defaults: RecordingDefault
 function resolveInterval(value: string | null, d: RecordingDefaults, warnings: string[]): number {
   if (value === null || value.trim() === '') return clamp(d.intervalSec, d.intervalMinSec, d.intervalMaxSec);
   if (!/^\d{1,9}$/.test(value.trim())) {
-    warnings.push(`record_interval "${value.slice(0, 32)}" is not a whole number of seconds; using ${d.intervalSec}`);
+    warnings.push(
+      `record_interval "${value.slice(0, 32)}" is not a whole number of seconds; using ${d.intervalSec}`,
+    );
     return d.intervalSec;
   }
   const asked = Number(value.trim());
   const used = clamp(asked, d.intervalMinSec, d.intervalMaxSec);
   if (used !== asked) {
-    warnings.push(`record_interval ${asked} is outside ${d.intervalMinSec}–${d.intervalMaxSec}; using ${used}`);
+    warnings.push(
+      `record_interval ${asked} is outside ${d.intervalMinSec}–${d.intervalMaxSec}; using ${used}`,
+    );
   }
   return used;
 }
@@ -106,7 +112,11 @@ export function sanitizeRecordName(value: string | null, warnings: string[]): st
     .slice(0, MAX_NAME_LENGTH)
     .replace(/[._-]+$/, '');
   if (cleaned !== value) {
-    warnings.push(cleaned === '' ? `record_name "${value.slice(0, 32)}" has no usable characters; ignored` : `record_name sanitized to "${cleaned}"`);
+    warnings.push(
+      cleaned === ''
+        ? `record_name "${value.slice(0, 32)}" has no usable characters; ignored`
+        : `record_name sanitized to "${cleaned}"`,
+    );
   }
   return cleaned === '' ? undefined : cleaned;
 }

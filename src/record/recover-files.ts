@@ -1,6 +1,6 @@
 import { type FileHandle, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseMediaPlaylist, renderMediaPlaylist, type PlaylistSegment } from '../container/hls/playlist.js';
+import { type PlaylistSegment, parseMediaPlaylist, renderMediaPlaylist } from '../container/hls/playlist.js';
 import { scanTsSegment } from '../container/mpegts/ts-scan.js';
 import { flvMetadataPatches } from './flv-container.js';
 import { PLAYLIST_NAME } from './hls-recording.js';
@@ -43,7 +43,11 @@ const FLV_HEADER_BYTES = 13;
  * Writes the VOD playlist atomically. On a full disk the newest segment is given up to make room:
  * a playlist that lists fewer segments beats none at all.
  */
-async function writeFinalPlaylist(playlistPath: string, folder: string, segments: PlaylistSegment[]): Promise<void> {
+async function writeFinalPlaylist(
+  playlistPath: string,
+  folder: string,
+  segments: PlaylistSegment[],
+): Promise<void> {
   for (;;) {
     const playlist = renderMediaPlaylist({
       kind: 'vod',
@@ -76,7 +80,12 @@ async function truncateFile(path: string, length: number): Promise<void> {
   }
 }
 
-async function walk(file: FileHandle, size: number, start: number, parse: (buf: Buffer, position: number) => number): Promise<number> {
+async function walk(
+  file: FileHandle,
+  size: number,
+  start: number,
+  parse: (buf: Buffer, position: number) => number,
+): Promise<number> {
   let position = start;
   let buffer = Buffer.alloc(0);
   let bufferStart = start;
@@ -119,7 +128,10 @@ export async function recoverFlv(path: string): Promise<RecoveredFile> {
     if (head.length > FLV_HEADER_BYTES + 11 && head[FLV_HEADER_BYTES] === 18) {
       const bodyLength = head.readUIntBE(FLV_HEADER_BYTES + 1, 3);
       const body = head.subarray(FLV_HEADER_BYTES + 11, FLV_HEADER_BYTES + 11 + bodyLength);
-      for (const patch of flvMetadataPatches(body, FLV_HEADER_BYTES + 11, { durationMs: lastTimestamp, sizeBytes: end })) {
+      for (const patch of flvMetadataPatches(body, FLV_HEADER_BYTES + 11, {
+        durationMs: lastTimestamp,
+        sizeBytes: end,
+      })) {
         await file.write(patch.data, 0, patch.data.length, patch.position);
       }
     }
@@ -130,7 +142,9 @@ export async function recoverFlv(path: string): Promise<RecoveredFile> {
   }
 }
 
-const ADTS_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const ADTS_SAMPLE_RATES = [
+  96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 
 /** An ADTS file cut short: keep the complete frames; the duration is frames × 1024 / rate. */
 export async function recoverAdts(path: string): Promise<RecoveredFile> {
@@ -170,7 +184,8 @@ export async function recoverHls(playlistPath: string, folder: string): Promise<
   const lastListed = segments.at(-1)?.uri ?? '';
   for (const name of unlisted) {
     const path = join(folder, name);
-    const inProgress = name.endsWith('.ts') && name > lastListed && name === unlisted.filter((n) => n.endsWith('.ts')).at(0);
+    const inProgress =
+      name.endsWith('.ts') && name > lastListed && name === unlisted.filter((n) => n.endsWith('.ts')).at(0);
     if (inProgress) {
       const scan = scanTsSegment(await readFile(path));
       if (scan.durationMs > 0) {

@@ -4,16 +4,44 @@ import type { AudioConfig, MediaPacket, VideoConfig } from '../media/packet.js';
 import { RecordingSegmenter, type SegmenterAction, type SegmenterOptions } from './segmenter.js';
 
 function videoConfig(width: number): VideoConfig {
-  return { kind: 'video', codec: 'avc', record: Buffer.alloc(0), tag: Buffer.alloc(0), codecString: 'avc1.42001e', width, height: 240, profile: 66, level: 30, frameRate: 30 };
+  return {
+    kind: 'video',
+    codec: 'avc',
+    record: Buffer.alloc(0),
+    tag: Buffer.alloc(0),
+    codecString: 'avc1.42001e',
+    width,
+    height: 240,
+    profile: 66,
+    level: 30,
+    frameRate: 30,
+  };
 }
-const audioConfig: AudioConfig = { kind: 'audio', codec: 'aac', record: Buffer.alloc(2), tag: Buffer.alloc(0), codecString: 'mp4a.40.2', sampleRate: 44100, channels: 2, objectType: 2 };
+const audioConfig: AudioConfig = {
+  kind: 'audio',
+  codec: 'aac',
+  record: Buffer.alloc(2),
+  tag: Buffer.alloc(0),
+  codecString: 'mp4a.40.2',
+  sampleRate: 44100,
+  channels: 2,
+  objectType: 2,
+};
 const v320 = videoConfig(320);
 
 function v(dts: number, keyframe: boolean, config: VideoConfig = v320): MediaPacket {
   return { kind: 'video', dts, pts: dts, keyframe, data: Buffer.alloc(1), tag: Buffer.alloc(1), config };
 }
 function a(dts: number, config: AudioConfig = audioConfig): MediaPacket {
-  return { kind: 'audio', dts, pts: dts, keyframe: true, data: Buffer.alloc(1), tag: Buffer.alloc(1), config };
+  return {
+    kind: 'audio',
+    dts,
+    pts: dts,
+    keyframe: true,
+    data: Buffer.alloc(1),
+    tag: Buffer.alloc(1),
+    config,
+  };
 }
 
 const opts: SegmenterOptions = { intervalMs: 10_000, audioOnly: false, videoWaitMs: 1000 };
@@ -31,7 +59,8 @@ function files(packets: MediaPacket[], o = opts) {
   s.end(out);
   const result: Array<{ packets: MediaPacket[]; reason?: string; tracks: string }> = [];
   for (const action of out) {
-    if (action.type === 'open') result.push({ packets: [], tracks: Object.keys(action.tracks).sort().join('+') });
+    if (action.type === 'open')
+      result.push({ packets: [], tracks: Object.keys(action.tracks).sort().join('+') });
     else if (action.type === 'write') result.at(-1)!.packets.push(action.packet);
     else result.at(-1)!.reason = action.reason;
   }
@@ -47,7 +76,8 @@ function av(seconds: number, gop = 60): MediaPacket[] {
   let ai = 0;
   for (let i = 0; i < seconds * 30; i++) {
     const dts = Math.round((i * 1000) / 30);
-    while (Math.round((ai * 1024 * 1000) / 44100) <= dts) out.push(a(Math.round((ai++ * 1024 * 1000) / 44100)));
+    while (Math.round((ai * 1024 * 1000) / 44100) <= dts)
+      out.push(a(Math.round((ai++ * 1024 * 1000) / 44100)));
     out.push(v(dts, i % gop === 0));
   }
   return out;
@@ -94,7 +124,10 @@ describe('RecordingSegmenter', () => {
     const mono: AudioConfig = { ...audioConfig, channels: 1 };
     const input = [v(0, true), a(5), a(30, mono), v(33, false), a(50, mono), v(66, true), a(70, mono)];
     const result = files(input);
-    expect(result.map((f) => f.packets.map((p) => p.dts))).toEqual([[0, 5, 33], [66, 70]]);
+    expect(result.map((f) => f.packets.map((p) => p.dts))).toEqual([
+      [0, 5, 33],
+      [66, 70],
+    ]);
     expect(result[0]!.reason).toBe('codec_change');
   });
 
@@ -120,18 +153,26 @@ describe('RecordingSegmenter', () => {
 
   it('property: every written packet appears once, files start on keyframes, dts never goes back within a file', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 500, max: 20_000 }), (seconds, gop, interval) => {
-        const input = av(seconds, gop);
-        const result = files(input, { ...opts, intervalMs: interval });
-        const written = result.flatMap((f) => f.packets);
-        expect(sorted(written)).toEqual(sorted(input).filter((p) => p.dts >= input.find((x) => x.kind === 'video')!.dts));
-        for (const f of result) {
-          expect(f.packets[0]).toMatchObject({ kind: 'video', keyframe: true });
-          for (let i = 1; i < f.packets.length; i++) {
-            if (f.packets[i]!.kind === 'video') expect(f.packets[i]!.dts).toBeGreaterThanOrEqual(f.packets[0]!.dts);
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 500, max: 20_000 }),
+        (seconds, gop, interval) => {
+          const input = av(seconds, gop);
+          const result = files(input, { ...opts, intervalMs: interval });
+          const written = result.flatMap((f) => f.packets);
+          expect(sorted(written)).toEqual(
+            sorted(input).filter((p) => p.dts >= input.find((x) => x.kind === 'video')!.dts),
+          );
+          for (const f of result) {
+            expect(f.packets[0]).toMatchObject({ kind: 'video', keyframe: true });
+            for (let i = 1; i < f.packets.length; i++) {
+              if (f.packets[i]!.kind === 'video')
+                expect(f.packets[i]!.dts).toBeGreaterThanOrEqual(f.packets[0]!.dts);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -141,7 +141,8 @@ export class RecordingSegmenter {
     out.push({ type: 'open', tracks, startDts: first.dts });
     out.push({ type: 'write', packet: first });
     if (first.kind === 'video' && this.pendingAudio.length > 0) {
-      for (const a of this.pendingAudio) if (a.dts >= first.dts && a.config === tracks.audio) out.push({ type: 'write', packet: a });
+      for (const a of this.pendingAudio)
+        if (a.dts >= first.dts && a.config === tracks.audio) out.push({ type: 'write', packet: a });
       this.pendingAudio = [];
     }
   }

@@ -60,7 +60,10 @@ export class StreamRecorder implements StreamSink {
       onStorageFailure: (format, error) => {
         if (this.storageFailureLogged) return;
         this.storageFailureLogged = true;
-        log.error({ err: error, format }, `recording stopped: storage failed (${error.message}); live playback continues`);
+        log.error(
+          { err: error, format },
+          `recording stopped: storage failed (${error.message}); live playback continues`,
+        );
       },
       onFileFinished: deps.onFileFinished,
     };
@@ -70,7 +73,10 @@ export class StreamRecorder implements StreamSink {
         : new FileSeries(format, ctx, options),
     );
     if (plan.warnings.length > 0) log.warn({ warnings: plan.warnings }, 'recording parameters corrected');
-    log.info({ formats: plan.formats, intervalSec: plan.intervalSec, tracks: plan.tracks }, 'recording started');
+    log.info(
+      { formats: plan.formats, intervalSec: plan.intervalSec, tracks: plan.tracks },
+      'recording started',
+    );
   }
 
   metadata(): void {}

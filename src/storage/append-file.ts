@@ -84,7 +84,11 @@ export class AppendFile {
       }
     }
     if (this.queuedBytes > this.options.maxPendingBytes) {
-      this.fail(new Error(`disk too slow: more than ${this.options.maxPendingBytes} bytes waiting to be written to ${this.pathName}`));
+      this.fail(
+        new Error(
+          `disk too slow: more than ${this.options.maxPendingBytes} bytes waiting to be written to ${this.pathName}`,
+        ),
+      );
       return;
     }
     if (this.handle) this.draining ??= this.drain();

@@ -46,7 +46,8 @@ export class MediaStore {
 
   /** Absolute path of a key; throws StoragePathError for anything that would leave the root. */
   pathOf(key: string): string {
-    if (key.includes('\0') || key.startsWith('/') || key.includes('\\')) throw new StoragePathError(`invalid storage key "${key}"`);
+    if (key.includes('\0') || key.startsWith('/') || key.includes('\\'))
+      throw new StoragePathError(`invalid storage key "${key}"`);
     const path = resolve(this.root, key);
     const rel = relative(this.root, path);
     if (rel === '' || rel.startsWith('..') || rel.split(sep).includes('..')) {

@@ -27,7 +27,11 @@ export interface ChildServer {
  * LiveTape as its own process, started the way `npm start` does (the CLI `serve` command), so tests can
  * kill it with SIGKILL or stop it with SIGTERM and start it again on the same data folder.
  */
-export async function startChildServer(dataDir: string, ports: { rtmp: number; http: number }, settings: Record<string, string> = {}): Promise<ChildServer> {
+export async function startChildServer(
+  dataDir: string,
+  ports: { rtmp: number; http: number },
+  settings: Record<string, string> = {},
+): Promise<ChildServer> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LIVETAPE_HOST: '127.0.0.1',
@@ -37,7 +41,10 @@ export async function startChildServer(dataDir: string, ports: { rtmp: number; h
     LIVETAPE_LOG_LEVEL: 'info',
   };
   for (const [k, v] of Object.entries(settings)) env[`LIVETAPE_${k}`] = v;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => {
     output += d.toString();
@@ -45,12 +52,18 @@ export async function startChildServer(dataDir: string, ports: { rtmp: number; h
   child.stderr!.on('data', (d: Buffer) => {
     output += d.toString();
   });
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const httpUrl = (path: string) => `http://127.0.0.1:${ports.http}${path}`;
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-      return (await fetch(httpUrl('/healthz')).then((r) => r.ok).catch(() => false)) || undefined;
+      return (
+        (await fetch(httpUrl('/healthz'))
+          .then((r) => r.ok)
+          .catch(() => false)) || undefined
+      );
     },
     30_000,
     'the server to answer /healthz',
@@ -58,7 +71,8 @@ export async function startChildServer(dataDir: string, ports: { rtmp: number; h
   return {
     child,
     output: () => output,
-    rtmpUrl: (app, stream, query) => `rtmp://127.0.0.1:${ports.rtmp}/${app}/${stream}${query ? `?${query}` : ''}`,
+    rtmpUrl: (app, stream, query) =>
+      `rtmp://127.0.0.1:${ports.rtmp}/${app}/${stream}${query ? `?${query}` : ''}`,
     httpUrl,
     exited,
   };

@@ -2,12 +2,29 @@ import { run } from './process.js';
 
 export interface ProbeResult {
   formatDuration: number;
-  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; start_time?: string; nb_read_frames?: string; duration?: string }>;
+  streams: Array<{
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    start_time?: string;
+    nb_read_frames?: string;
+    duration?: string;
+  }>;
 }
 
 /** ffprobe's view of a file: container duration and per-stream facts (frames counted by decoding). */
 export async function probe(path: string): Promise<ProbeResult> {
-  const r = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_format', '-show_streams', '-of', 'json', path]);
+  const r = await run('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-show_format',
+    '-show_streams',
+    '-of',
+    'json',
+    path,
+  ]);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${path}: ${r.stderr}`);
   const json = JSON.parse(r.stdout) as { format: { duration?: string }; streams: ProbeResult['streams'] };
   return { formatDuration: Number(json.format.duration ?? 'NaN'), streams: json.streams };

@@ -14,7 +14,11 @@ export interface PushOptions {
  * continue across files — the way an encoder that changes resolution mid-stream sends it (new sequence
  * headers, then a keyframe).
  */
-export async function pushFlvFiles(url: string, files: string[], opts: PushOptions = {}): Promise<RtmpClient> {
+export async function pushFlvFiles(
+  url: string,
+  files: string[],
+  opts: PushOptions = {},
+): Promise<RtmpClient> {
   const client = await RtmpClient.connect(url);
   await client.publish();
   const started = Date.now();

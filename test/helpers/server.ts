@@ -37,12 +37,16 @@ export async function startTestServer(
   };
   for (const [k, v] of Object.entries(settings)) env[`LIVETAPE_${k}`] = v;
   const config = loadConfig({ argv: [], env, cwd: dataDir });
-  const log = createLogger(config.logLevel, options.logTo ? { destination: options.logTo, pretty: false } : {});
+  const log = createLogger(
+    config.logLevel,
+    options.logTo ? { destination: options.logTo, pretty: false } : {},
+  );
   const server = await startServer(config, log);
   return {
     server,
     dataDir,
-    rtmpUrl: (app, stream, query) => `rtmp://127.0.0.1:${server.rtmpPort}/${app}/${stream}${query ? `?${query}` : ''}`,
+    rtmpUrl: (app, stream, query) =>
+      `rtmp://127.0.0.1:${server.rtmpPort}/${app}/${stream}${query ? `?${query}` : ''}`,
     httpUrl: (path) => `http://127.0.0.1:${server.httpPort}${path}`,
     async close() {
       await server.close();

@@ -38,7 +38,7 @@ export function scanTsSegment(buf: Buffer): TsScan {
     const tsAt = flags & 0x40 ? payload + 14 : payload + 9;
     timestamps.push({ at, pid, ts: readTimestamp(buf, tsAt) / 90 });
   }
-  const completeBytes = lastStart < 0 ? 0 : lastStart;
+  const completeBytes = Math.max(0, lastStart);
   for (const t of timestamps) {
     if (t.at >= completeBytes) break;
     first ??= t.ts;
