@@ -199,9 +199,24 @@ export class RtmpClient extends EventEmitter<RtmpClientEvents> {
     });
   }
 
-  /** Resolves when the socket can take more after a send returned false. */
+  /**
+   * Resolves when the socket can take more after a send returned false; rejects if the connection
+   * closes first (a socket that is gone never drains, which left pushers waiting forever).
+   */
   drained(): Promise<void> {
-    return new Promise((resolve) => this.socket.once('drain', resolve));
+    return new Promise((resolve, reject) => {
+      if (this.closedWith) return reject(this.closedWith);
+      const onDrain = () => {
+        this.off('close', onClose);
+        resolve();
+      };
+      const onClose = () => {
+        this.socket.off('drain', onDrain);
+        reject(this.closedWith ?? new Error('connection closed'));
+      };
+      this.socket.once('drain', onDrain);
+      this.once('close', onClose);
+    });
   }
 
   /** Ends the stream politely (FCUnpublish, deleteStream), then the connection. */

@@ -28,10 +28,18 @@ export interface TagPushOptions {
   /** Pace tags by their timestamps, like `ffmpeg -re`; default: as fast as the socket takes them. */
   realtime?: boolean;
   client?: RtmpClientOptions;
+  /** Publish at once but hold the media until this settles (e.g. until every player has joined). */
+  startAfter?: Promise<unknown>;
+  /** Stay published after the last tag until this settles (e.g. until the stream info was checked). */
+  endAfter?: Promise<unknown>;
 }
 
 /** Connects and publishes (rejecting as `RtmpClient.publish` does), then sends in the background. */
-export async function pushTags(url: string, tags: readonly Tag[], opts: TagPushOptions = {}): Promise<TagPush> {
+export async function pushTags(
+  url: string,
+  tags: readonly Tag[],
+  opts: TagPushOptions = {},
+): Promise<TagPush> {
   const client = await RtmpClient.connect(url, opts.client);
   try {
     await client.publish();
@@ -42,6 +50,7 @@ export async function pushTags(url: string, tags: readonly Tag[], opts: TagPushO
   let stopped = false;
   let wake: (() => void) | undefined;
   const send = async (): Promise<TagPushResult> => {
+    await opts.startAfter;
     const started = Date.now();
     let sent = 0;
     for (const tag of tags) {
@@ -55,21 +64,28 @@ export async function pushTags(url: string, tags: readonly Tag[], opts: TagPushO
         }
       }
       if (stopped) break;
-      const ok = tag.type === 9 ? client.sendVideo(tag.timestamp, tag.body) : client.sendAudio(tag.timestamp, tag.body);
+      const ok =
+        tag.type === 9
+          ? client.sendVideo(tag.timestamp, tag.body)
+          : client.sendAudio(tag.timestamp, tag.body);
       sent++;
       if (!ok) await client.drained();
     }
     const elapsedMs = Date.now() - started;
+    await opts.endAfter;
     await client.close();
     return { sent, elapsedMs };
   };
+  const done = send();
+  // A test that fails before awaiting `done` must not also report the push's end as unhandled.
+  done.catch(() => {});
   return {
     client,
     stop() {
       stopped = true;
       wake?.();
     },
-    done: send(),
+    done,
   };
 }
 
