@@ -20,6 +20,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { pushTags, readMediaTags, type Tag, type TagPush, videoFrameCount } from './helpers/tag-push.js';
 
 const HANDSHAKE_TIMEOUT_MS = 1000;
+const IDLE_TIMEOUT_MS = 1500;
 const MAX_MESSAGE_SIZE = 1 << 20;
 /** A close caused by what was sent, well before the handshake timeout could have done it. */
 const PROMPT_MS = 800;
@@ -78,6 +79,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
     t = await startTestServer(
       {
         RTMP_HANDSHAKE_TIMEOUT: String(HANDSHAKE_TIMEOUT_MS / 1000),
+        RTMP_IDLE_TIMEOUT: String(IDLE_TIMEOUT_MS / 1000),
         RTMP_MAX_MESSAGE_SIZE: String(MAX_MESSAGE_SIZE),
         LOG_LEVEL: 'warn',
       },
@@ -144,6 +146,23 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
           clearInterval(dribble);
         }
       });
+    });
+
+    it('drops a publisher that dribbles a message one byte per 100 ms: bytes alone do not keep it alive', async () => {
+      const conn = await afterHandshake(t, chunked(startCommands('live', 'dribbler', 'publish')));
+      await waitFor(() => t.server.hub.get('live', 'dribbler'), 5000, 'the dribbler to publish');
+      const frame = chunked([videoMessage(0, Buffer.alloc(60_000))], 4096);
+      let at = 0;
+      const started = Date.now();
+      const dribble = setInterval(() => conn.send(frame.subarray(at, ++at)), 100);
+      try {
+        const closedAfter = await closesWithin(conn, IDLE_TIMEOUT_MS + 2000);
+        expect(closedAfter).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 100);
+        expect(Date.now() - started).toBeLessThan(IDLE_TIMEOUT_MS + 2000);
+        expect(t.server.hub.get('live', 'dribbler')).toBeUndefined();
+      } finally {
+        clearInterval(dribble);
+      }
     });
 
     describe('chunk stream limits', () => {

@@ -64,7 +64,7 @@ export const CONFIG_FIELDS = {
   logLevel: field(oneOf(LOG_LEVELS), 'info', `Log level: ${LOG_LEVELS.join(', ')}.`),
   rtmpMaxMessageSize: field(integer(1024, 64 * 1024 * 1024), 16 * 1024 * 1024, 'Largest RTMP message accepted, in bytes (1 KiB–64 MiB); a bigger one closes the connection.'),
   rtmpHandshakeTimeout: field(decimal(0.1, 600), 10, 'Seconds a connection has to finish the handshake and its publish or play before it is closed.'),
-  rtmpIdleTimeout: field(decimal(0.1, 3600), 30, 'Seconds without any received byte before a publisher is dropped.'),
+  rtmpIdleTimeout: field(decimal(0.1, 3600), 30, 'Seconds a publisher may go without completing an RTMP message (silent, or dribbling bytes) before it is dropped.'),
   gopCache: field(boolean(), true, 'Keep the last GOP of each stream so a new player starts at a keyframe without waiting.'),
   playerMaxBuffer: field(decimal(0.1, 300), 8, 'Seconds of media a player may lag before it skips to the next keyframe; it is disconnected at twice that.'),
   record: field(subsetOf(RECORD_FORMATS), '', "Record every stream in these formats (`flv`, `mp4`, `hls`, `aac`, joined by `|` or `,`); `''` records only streams whose push URL asks with `record=`."),
