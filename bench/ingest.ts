@@ -23,7 +23,16 @@ import {
   resultTable,
   saveResults,
 } from './lib/report.js';
-import { runScenario, type Scenario, type ScenarioResult, streamName } from './lib/scenario.js';
+import {
+  type BenchServer,
+  isLossless,
+  keptRealTime,
+  MAX_REALTIME_LAG_MS,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+  streamName,
+} from './lib/scenario.js';
 import { liveTapePlayback, liveTapeRecording, nginxRecording } from './lib/scenarios.js';
 
 const USAGE = `tsx bench/ingest.ts [options]
@@ -35,14 +44,13 @@ const USAGE = `tsx bench/ingest.ts [options]
   --find-max        raise --streams by --step (default 20) up to --max (default 200) until frames are lost
   --idle-gop        memory per stream whose GOP is cached while the push sends nothing
   --profile         run LiveTape under node --cpu-prof and print the top self-time functions
+  --server-root D   run the LiveTape server from checkout D (e.g. a \`git archive\` of a commit)
   --keep            keep the temporary folder (recordings, nginx logs)`;
 
 /** Thresholds from the issue. */
 const TARGET_CPU_PER_STREAM_MINUTE = 0.4;
 const TARGET_STREAMS = 100;
 const TARGET_IDLE_BYTES_BEYOND_GOP = 1024 * 1024;
-/** A pusher this far behind its schedule means the server did not read fast enough. */
-const MAX_CLEAN_LAG_MS = 1000;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,12 +65,10 @@ const { values: args } = parseArgs({
     'idle-gop': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'server-root': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
-
-const isClean = (r: ScenarioResult) =>
-  r.frameLoss === 0 && r.failures.length === 0 && r.maxPusherLagMs < MAX_CLEAN_LAG_MS;
 
 async function compare(media: BenchMedia, workDir: string): Promise<void> {
   if (args.vs !== undefined && args.vs !== 'nginx-rtmp')
@@ -71,9 +77,8 @@ async function compare(media: BenchMedia, workDir: string): Promise<void> {
   const seconds = positiveInt('seconds', args.seconds, 60);
   const repeat = positiveInt('repeat', args.repeat, 1);
   const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `ingest-${Date.now()}`) : undefined;
-  // biome-ignore lint/suspicious/noExplicitAny: scenarios of different servers run through one loop
-  const scenarios: Scenario<any, any>[] = [
-    liveTapePlayback({ profileDir: profileDir && join(profileDir, 'playback') }),
+  const scenarios: Scenario<BenchServer, unknown>[] = [
+    liveTapePlayback({ profileDir: profileDir && join(profileDir, 'playback'), root: args['server-root'] }),
   ];
   if (args.vs)
     scenarios.push(
@@ -82,6 +87,7 @@ async function compare(media: BenchMedia, workDir: string): Promise<void> {
         media,
         seconds,
         profileDir: profileDir && join(profileDir, 'record-flv'),
+        root: args['server-root'],
       }),
       nginxRecording(),
     );
@@ -142,7 +148,7 @@ function printTargets(playback: ScenarioResult, streams: number): void {
   );
   if (streams >= TARGET_STREAMS) {
     console.log(
-      `- ≥ ${TARGET_STREAMS} streams with no frame loss: ${isClean(playback) ? 'MET' : 'MISSED'} (${streams} streams, loss ${playback.frameLoss}, max push lag ${Math.round(playback.maxPusherLagMs)} ms)`,
+      `- ≥ ${TARGET_STREAMS} streams with no frame loss, in real time: ${isLossless(playback) && keptRealTime(playback) ? 'MET' : 'MISSED'} (${streams} streams, ${playback.frameLoss} frames lost, worst push lag ${Math.round(playback.maxPusherLagMs)} ms, slowest /healthz ${Math.round(playback.maxProbeMs)} ms)`,
     );
   }
 }
@@ -154,25 +160,37 @@ async function findMax(media: BenchMedia, workDir: string): Promise<void> {
   const seconds = positiveInt('seconds', args.seconds, 30);
   console.log(`# bench:ingest --find-max — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
   const results: ScenarioResult[] = [];
-  let best = 0;
+  let lossless = 0;
+  let realTime = 0;
+  let allRealTime = true;
   for (let streams = first; streams <= max; streams += step) {
     process.stderr.write(`find-max: ${streams} streams × ${seconds} s…\n`);
-    const { result } = await runScenario(liveTapePlayback(), await runDir(workDir), {
-      streams,
-      seconds,
-      playersPerStream: positiveInt('players', args.players, 1),
-      media,
-    });
+    const { result } = await runScenario(
+      liveTapePlayback({ root: args['server-root'] }),
+      await runDir(workDir),
+      {
+        streams,
+        seconds,
+        playersPerStream: positiveInt('players', args.players, 1),
+        media,
+      },
+    );
     results.push(result);
-    if (!isClean(result)) break;
-    best = streams;
+    if (!isLossless(result)) break;
+    lossless = streams;
+    // Real time is judged over consecutive steps: one lucky step after a late one does not count.
+    if (!keptRealTime(result)) allRealTime = false;
+    if (allRealTime) realTime = streams;
   }
   console.log(`${resultTable(results)}\n`);
   for (const line of failureLines(results)) console.log(`FAILURES ${line}`);
+  console.log(`Largest stream count with no frame loss: ${lossless || `none ≥ ${first}`}`);
   console.log(
-    `Largest clean stream count (no frame loss, push lag < ${MAX_CLEAN_LAG_MS} ms): ${best || `none ≥ ${first}`}`,
+    `… and with every push kept within ${MAX_REALTIME_LAG_MS} ms of real time: ${realTime || `none ≥ ${first}`}`,
   );
-  console.log(`Target ≥ ${TARGET_STREAMS}: ${best >= TARGET_STREAMS ? 'MET' : 'MISSED'}`);
+  console.log(
+    `Target ≥ ${TARGET_STREAMS} streams with no frame loss: ${lossless >= TARGET_STREAMS ? 'MET' : 'MISSED'}`,
+  );
   console.log(`\nraw figures: ${await saveResults('ingest-find-max', results)}`);
 }
 
@@ -196,6 +214,7 @@ async function idleGop(media: BenchMedia, workDir: string): Promise<void> {
   const server = await LiveTapeServer.start({
     dataDir: join(await runDir(workDir), 'data'),
     settings: { RTMP_IDLE_TIMEOUT: '600' },
+    root: args['server-root'],
   });
   try {
     const baseline = await settledRss(server.pid);

@@ -11,7 +11,7 @@ import { readFlvTags } from '../../src/rtmp/flv-file.js';
 import { run } from '../../test/helpers/process.js';
 import { CACHE_DIR } from './paths.js';
 
-export const MEDIA_FPS = 30;
+const MEDIA_FPS = 30;
 const MEDIA_SECONDS = 60;
 const GOP_FRAMES = 60;
 const MEDIA_FILE = join(CACHE_DIR, 'media', `720p${MEDIA_FPS}-2500k-${GOP_FRAMES}g-${MEDIA_SECONDS}s.flv`);

@@ -9,6 +9,8 @@ export interface LiveTapeStartOptions {
   settings?: Record<string, string>;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeFlags?: string[];
+  /** The checkout to run; default this one. Another (a `git archive` of a commit) compares versions. */
+  root?: string;
 }
 
 export interface RecordingJson {
@@ -43,7 +45,7 @@ export class LiveTapeServer {
     };
     for (const [key, value] of Object.entries(options.settings ?? {})) env[`LIVETAPE_${key}`] = value;
     const args = [...(options.nodeFlags ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve'];
-    const child = ServerChild.spawn(process.execPath, args, { cwd: REPO_ROOT, env });
+    const child = ServerChild.spawn(process.execPath, args, { cwd: options.root ?? REPO_ROOT, env });
     const server = new LiveTapeServer(child, options.dataDir, rtmpPort, httpPort);
     await waitFor(
       async () => {
@@ -85,15 +87,15 @@ export class LiveTapeServer {
   /** Every cataloged recording, following the list's cursor. */
   async listRecordings(): Promise<RecordingJson[]> {
     const all: RecordingJson[] = [];
-    let before: string | null = null;
+    let cursor: string | null = null;
     do {
-      const query: string = `?limit=1000${before ? `&before=${before}` : ''}`;
+      const query: string = `?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await fetch(this.httpUrl(`/api/v1/recordings${query}`));
-      if (!res.ok) throw new Error(`GET /api/v1/recordings answered ${res.status}`);
+      if (!res.ok) throw new Error(`GET /api/v1/recordings answered ${res.status}: ${await res.text()}`);
       const page = (await res.json()) as { recordings: RecordingJson[]; nextCursor: string | null };
       all.push(...page.recordings);
-      before = page.nextCursor;
-    } while (before);
+      cursor = page.nextCursor;
+    } while (cursor);
     return all;
   }
 

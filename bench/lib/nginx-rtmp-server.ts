@@ -124,8 +124,13 @@ export class NginxRtmpServer {
     );
   }
 
+  /** nginx-rtmp's XML statistics page. */
+  get statUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}/stat`;
+  }
+
   private async stat(): Promise<string> {
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/stat`);
+    const res = await fetch(this.statUrl);
     if (!res.ok) throw new Error(`nginx /stat answered ${res.status}`);
     return res.text();
   }

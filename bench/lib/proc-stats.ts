@@ -8,6 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ProcSample {
   /** user + system CPU seconds of the process tree so far. */
   cpuSeconds: number;
+  /** The kernel's part of `cpuSeconds` (socket and file I/O). */
+  systemSeconds: number;
+  /** CPU of the processes' main threads: for Node the JavaScript, as opposed to GC helpers and the I/O pool. */
+  mainThreadSeconds: number;
   /** Sum of the processes' current resident set, bytes. */
   rssBytes: number;
   /** Sum of the processes' peak resident set (VmHWM), bytes. */
@@ -19,20 +23,24 @@ const CLOCK_TICKS_PER_SECOND =
 
 interface StatFields {
   ppid: number;
-  ticks: number;
+  userTicks: number;
+  systemTicks: number;
 }
 
-/** /proc/<pid>/stat: the command name may hold spaces and parentheses, so fields are counted after the last ')'. */
-function readStat(pid: number): StatFields | undefined {
+/**
+ * /proc/<pid>/stat (or /proc/<pid>/task/<tid>/stat for one thread): the command name may hold spaces and
+ * parentheses, so fields are counted after the last ')'.
+ */
+function readStat(path: string): StatFields | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    text = readFileSync(path, 'latin1');
   } catch {
     return undefined; // exited between listing and reading
   }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // After the name: state(3) ppid(4) … utime(14) stime(15), numbered as in proc(5).
-  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  return { ppid: Number(fields[1]), userTicks: Number(fields[11]), systemTicks: Number(fields[12]) };
 }
 
 function readStatusKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
@@ -52,7 +60,7 @@ function processTree(rootPid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
-    const stat = readStat(pid);
+    const stat = readStat(`/proc/${pid}/stat`);
     if (stat) parentOf.set(pid, stat.ppid);
   }
   const tree = [rootPid];
@@ -63,15 +71,27 @@ function processTree(rootPid: number): number[] {
 }
 
 export function sampleProcessTree(rootPid: number): ProcSample {
-  let ticks = 0;
+  let userTicks = 0;
+  let systemTicks = 0;
+  let mainTicks = 0;
   let rssKb = 0;
   let peakKb = 0;
   for (const pid of processTree(rootPid)) {
-    ticks += readStat(pid)?.ticks ?? 0;
+    const stat = readStat(`/proc/${pid}/stat`);
+    userTicks += stat?.userTicks ?? 0;
+    systemTicks += stat?.systemTicks ?? 0;
+    const main = readStat(`/proc/${pid}/task/${pid}/stat`);
+    mainTicks += main ? main.userTicks + main.systemTicks : 0;
     rssKb += readStatusKb(pid, 'VmRSS');
     peakKb += readStatusKb(pid, 'VmHWM');
   }
-  return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, rssBytes: rssKb * 1024, peakRssBytes: peakKb * 1024 };
+  return {
+    cpuSeconds: (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND,
+    systemSeconds: systemTicks / CLOCK_TICKS_PER_SECOND,
+    mainThreadSeconds: mainTicks / CLOCK_TICKS_PER_SECOND,
+    rssBytes: rssKb * 1024,
+    peakRssBytes: peakKb * 1024,
+  };
 }
 
 /** CPU seconds (user + system) this process has used so far: the pushers and players. */

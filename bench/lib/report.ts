@@ -12,6 +12,7 @@ export function markdownTable(headers: string[], rows: Array<Array<string | numb
 
 export const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 export const fixed = (n: number, digits = 2) => n.toFixed(digits);
+const percent = (share: number) => `${Math.round(share * 100)} %`;
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,7 +25,7 @@ const RESULT_HEADERS = [
   'streams',
   's',
   'server CPU-s / stream-min',
-  'server CPU-s',
+  'server CPU-s (kernel, main thread)',
   'peak RSS MiB',
   'RSS MiB / stream',
   'client CPU-s',
@@ -32,6 +33,7 @@ const RESULT_HEADERS = [
   'delivered',
   'frame loss',
   'max push lag ms',
+  'max probe ms',
 ];
 
 export function resultTable(results: ScenarioResult[]): string {
@@ -42,7 +44,7 @@ export function resultTable(results: ScenarioResult[]): string {
       r.streams,
       r.seconds,
       fixed(r.cpuPerStreamMinute, 3),
-      fixed(r.serverCpuSeconds, 1),
+      `${fixed(r.serverCpuSeconds, 1)} (${percent(r.serverSystemShare)}, ${percent(r.serverMainThreadShare)})`,
       mib(r.peakRssBytes),
       fixed(r.rssPerStreamBytes / 1024 / 1024, 2),
       fixed(r.clientCpuSeconds, 1),
@@ -50,6 +52,7 @@ export function resultTable(results: ScenarioResult[]): string {
       r.deliveredBy === 'none' ? '–' : `${r.videoFramesDelivered} (${r.deliveredBy})`,
       r.deliveredBy === 'none' ? '–' : r.frameLoss,
       Math.round(r.maxPusherLagMs),
+      Math.round(r.maxProbeMs),
     ]),
   );
 }
@@ -87,6 +90,8 @@ export function medianResult(rounds: ScenarioResult[]): ScenarioResult {
   return {
     ...rounds[0]!,
     serverCpuSeconds: of((r) => r.serverCpuSeconds),
+    serverSystemShare: of((r) => r.serverSystemShare),
+    serverMainThreadShare: of((r) => r.serverMainThreadShare),
     cpuPerStreamMinute: of((r) => r.cpuPerStreamMinute),
     baselineRssBytes: of((r) => r.baselineRssBytes),
     peakRssBytes: of((r) => r.peakRssBytes),
@@ -96,6 +101,7 @@ export function medianResult(rounds: ScenarioResult[]): ScenarioResult {
     videoFramesDelivered: of((r) => r.videoFramesDelivered),
     frameLoss: Math.max(...rounds.map((r) => r.frameLoss)),
     maxPusherLagMs: Math.max(...rounds.map((r) => r.maxPusherLagMs)),
+    maxProbeMs: Math.max(...rounds.map((r) => r.maxProbeMs)),
     failures: rounds.flatMap((r) => r.failures),
   };
 }

@@ -19,6 +19,8 @@ export interface Scenario<S extends BenchServer, A> {
   label: string;
   start(dir: string): Promise<S>;
   pushUrl(server: S, stream: string): string;
+  /** A cheap URL the server answers from its event loop; its worst delay tells a stalled server apart. */
+  probeUrl(server: S): string;
   /** Live playback URL; players are opened only for scenarios that have one. */
   playerUrl?(server: S, stream: string): string;
   /** After the pushes ended: resolves once the server finished their work (files closed and cataloged). */
@@ -41,6 +43,9 @@ export interface ScenarioResult {
   seconds: number;
   /** Server CPU from the first media tag until its work was settled. */
   serverCpuSeconds: number;
+  /** Parts of serverCpuSeconds spent in the kernel, and on the main (JavaScript) thread. */
+  serverSystemShare: number;
+  serverMainThreadShare: number;
   cpuPerStreamMinute: number;
   baselineRssBytes: number;
   peakRssBytes: number;
@@ -54,10 +59,21 @@ export interface ScenarioResult {
   /** Σ over streams (and players) of frames sent but never delivered. */
   frameLoss: number;
   maxPusherLagMs: number;
+  /** Slowest answer to `probeUrl` while the media flowed. */
+  maxProbeMs: number;
   failures: string[];
 }
 
 export const streamName = (i: number) => `bench${i}`;
+
+/**
+ * A pusher this far behind its schedule was not read fast enough (by the server, or its own process was
+ * starved of CPU: `maxProbeMs` tells which); a real encoder would be dropping frames by then.
+ */
+export const MAX_REALTIME_LAG_MS = 1000;
+
+export const isLossless = (r: ScenarioResult) => r.frameLoss === 0 && r.failures.length === 0;
+export const keptRealTime = (r: ScenarioResult) => r.maxPusherLagMs < MAX_REALTIME_LAG_MS;
 
 export async function runScenario<S extends BenchServer, A>(
   scenario: Scenario<S, A>,
@@ -84,10 +100,12 @@ export async function runScenario<S extends BenchServer, A>(
     }
     const cpuBefore = sampleProcessTree(server.pid);
     const selfBefore = selfCpuSeconds();
+    const probe = new ResponsivenessProbe(scenario.probeUrl(server));
     const sent = await pacePublishers(clients, options.media, {
       durationMs: options.seconds * 1000,
       staggerMs: options.media.gopMs,
     });
+    const maxProbeMs = await probe.stop();
     const failures = sent.flatMap((p, i) => (p.failure ? [`${streams[i]} push: ${p.failure}`] : []));
     await waitForPlayers(
       players,
@@ -114,6 +132,8 @@ export async function runScenario<S extends BenchServer, A>(
       streams: options.streams,
       seconds: options.seconds,
       serverCpuSeconds,
+      serverSystemShare: (cpuAfter.systemSeconds - cpuBefore.systemSeconds) / serverCpuSeconds,
+      serverMainThreadShare: (cpuAfter.mainThreadSeconds - cpuBefore.mainThreadSeconds) / serverCpuSeconds,
       cpuPerStreamMinute: serverCpuSeconds / ((options.streams * options.seconds) / 60),
       baselineRssBytes: baseline.rssBytes,
       peakRssBytes: cpuAfter.peakRssBytes,
@@ -126,6 +146,7 @@ export async function runScenario<S extends BenchServer, A>(
         delivered.flatMap((perStream, i) => perStream.map((n) => Math.max(0, sent[i]!.videoFramesSent - n))),
       ),
       maxPusherLagMs: Math.max(...sent.map((p) => p.maxLagMs)),
+      maxProbeMs,
       failures,
     };
     return { result, artifacts };
@@ -133,6 +154,33 @@ export async function runScenario<S extends BenchServer, A>(
     for (const p of players.flat()) p.close();
     for (const c of clients) c.destroy();
     await server.stop();
+  }
+}
+
+/** Asks the server a trivial question every half second and keeps the slowest answer time. */
+class ResponsivenessProbe {
+  private worst = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(url: string) {
+    this.loop = (async () => {
+      while (this.running) {
+        const t0 = performance.now();
+        await fetch(url).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        );
+        this.worst = Math.max(this.worst, performance.now() - t0);
+        await sleep(500);
+      }
+    })();
+  }
+
+  async stop(): Promise<number> {
+    this.running = false;
+    await this.loop;
+    return this.worst;
   }
 }
 

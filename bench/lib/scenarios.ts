@@ -13,6 +13,8 @@ export interface LiveTapeOptions {
   /** Where `node --cpu-prof` writes the server's profile; no profiling when unset. */
   profileDir?: string;
   settings?: Record<string, string>;
+  /** The checkout to run the server from; this one by default. */
+  root?: string;
 }
 
 async function startLiveTape(dir: string, options: LiveTapeOptions): Promise<LiveTapeServer> {
@@ -20,6 +22,7 @@ async function startLiveTape(dir: string, options: LiveTapeOptions): Promise<Liv
   return LiveTapeServer.start({
     dataDir: join(dir, 'data'),
     settings: options.settings ?? {},
+    root: options.root,
     nodeFlags: options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [],
   });
 }
@@ -39,6 +42,7 @@ export function liveTapePlayback(options: LiveTapeOptions = {}): Scenario<LiveTa
     label: 'LiveTape ingest + HTTP-FLV player',
     start: (dir) => startLiveTape(dir, options),
     pushUrl: (server, stream) => server.rtmpUrl(stream),
+    probeUrl: (server) => server.httpUrl('/healthz'),
     playerUrl: (server, stream) => server.liveFlvUrl(stream),
     settle: (server) => waitUntilNoLiveStreams(server),
   };
@@ -98,6 +102,7 @@ export function liveTapeRecording(
     label: `LiveTape ingest + record ${options.formats.join('+')}`,
     start: (dir) => startLiveTape(dir, options),
     pushUrl: (server, stream) => server.rtmpUrl(stream, query),
+    probeUrl: (server) => server.httpUrl('/healthz'),
     async settle(server, streams) {
       await waitUntilNoLiveStreams(server);
       const expected = perStream * streams.length;
@@ -133,6 +138,7 @@ export function nginxRecording(): Scenario<NginxRtmpServer, void> {
     label: 'nginx-rtmp ingest + record flv',
     start: (dir) => NginxRtmpServer.start(dir),
     pushUrl: (server, stream) => server.rtmpUrl(stream),
+    probeUrl: (server) => server.statUrl,
     settle: (server) => server.waitUntilIdle(),
     recordedFrames: (server, _artifacts, streams) =>
       Promise.all(streams.map((s) => countRecordedVideoFrames([server.recordedFile(s)]))),

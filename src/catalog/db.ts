@@ -3,15 +3,19 @@
  * only SQL in LiveTape; everyone else goes through `Catalog`.
  */
 import { EventEmitter } from 'node:events';
-import { Kysely, Migrator } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import type { Logger } from '../log.js';
+import { BroadcastRepository } from './broadcasts.js';
 import { type Engine, engineFor, postgresDialect, sqliteDialect } from './dialect.js';
 import { CatalogError, guarded } from './errors.js';
 import { migrationProvider } from './migrations.js';
+import { NotificationRepository } from './notifications.js';
+import { PushRepository } from './pushes.js';
 import type { RecordingRow } from './recording-row.js';
 import { RecordingRepository } from './recordings.js';
 import type { Database } from './schema.js';
 import { SettingsRepository } from './settings.js';
+import { VodFileRepository } from './vod-files.js';
 
 export interface CatalogOptions {
   /** SQLite keeps its file here as `livetape.db`; created if missing. */
@@ -30,6 +34,10 @@ export class Catalog {
   readonly events = new EventEmitter<CatalogEvents>();
   readonly recordings: RecordingRepository;
   readonly settings: SettingsRepository;
+  readonly pushes: PushRepository;
+  readonly notifications: NotificationRepository;
+  readonly broadcasts: BroadcastRepository;
+  readonly vodFiles: VodFileRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -38,6 +46,10 @@ export class Catalog {
   ) {
     this.recordings = new RecordingRepository(db, (row) => this.emitFinished(row));
     this.settings = new SettingsRepository(db);
+    this.pushes = new PushRepository(db);
+    this.notifications = new NotificationRepository(db, engine);
+    this.broadcasts = new BroadcastRepository(db);
+    this.vodFiles = new VodFileRepository(db);
   }
 
   /**
@@ -46,6 +58,13 @@ export class Catalog {
    */
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return guarded('run catalog transaction', () => this.db.transaction().execute(fn));
+  }
+
+  /** Resolves once the database answers a trivial query: for health checks. */
+  ping(): Promise<void> {
+    return guarded('ping catalog', async () => {
+      await sql`select 1`.execute(this.db);
+    });
   }
 
   close(): Promise<void> {

@@ -2,6 +2,15 @@ export { Catalog, type CatalogEvents, type CatalogOptions, openCatalog } from '.
 export type { Engine } from './dialect.js';
 export { CatalogError, type CatalogErrorKind } from './errors.js';
 export { createFileIdGenerator, type FileIdSource, newFileId } from './ids.js';
+export {
+  type AttemptOutcome,
+  type NewNotification,
+  type NotificationFilter,
+  NotificationRepository,
+  type NotificationRow,
+  type Settlement,
+} from './notifications.js';
+export { type PushEnd, PushRepository, type PushRow, type PushStart } from './pushes.js';
 export type {
   FinishFacts,
   NewRecording,
@@ -15,5 +24,11 @@ export {
   type RecordingFilter,
   RecordingRepository,
 } from './recordings.js';
-export type { Database, FinishReason, RecordingFormat, RecordingStatus } from './schema.js';
+export type {
+  Database,
+  FinishReason,
+  NotificationStatus,
+  RecordingFormat,
+  RecordingStatus,
+} from './schema.js';
 export { SettingsRepository } from './settings.js';

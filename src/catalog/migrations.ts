@@ -66,8 +66,86 @@ const recordingsAndSettings: Migration = {
   },
 };
 
+/** Push sessions and the callback outbox (issue 5); independent of every other table. */
+const notifications: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('pushes')
+      .addColumn('session_id', 'text', (col) => col.primaryKey())
+      .addColumn('app', 'text', (col) => col.notNull())
+      .addColumn('stream', 'text', (col) => col.notNull())
+      .addColumn('stream_param', 'text', (col) => col.notNull())
+      .addColumn('user_ip', 'text', (col) => col.notNull())
+      .addColumn('node', 'text', (col) => col.notNull())
+      .addColumn('started_at', 'bigint', (col) => col.notNull())
+      .addColumn('ended_at', 'bigint')
+      .addColumn('end_reason', 'text')
+      .addColumn('errcode', 'integer')
+      .addColumn('errmsg', 'text')
+      .execute();
+    // A restarted node looks for its own pushes that never ended.
+    await db.schema.createIndex('pushes_node_ended_at').on('pushes').columns(['node', 'ended_at']).execute();
+
+    await db.schema
+      .createTable('notifications')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('event_type', 'integer', (col) => col.notNull())
+      .addColumn('stream_key', 'text', (col) => col.notNull())
+      .addColumn('url', 'text', (col) => col.notNull())
+      .addColumn('payload', 'text', (col) => col.notNull())
+      .addColumn('status', 'text', (col) => col.notNull())
+      .addColumn('attempts', 'integer', (col) => col.notNull())
+      .addColumn('retry_base', 'integer', (col) => col.notNull())
+      .addColumn('next_attempt_at', 'bigint', (col) => col.notNull())
+      .addColumn('claimed_until', 'bigint')
+      .addColumn('claimed_by', 'text')
+      .addColumn('last_attempt_at', 'bigint')
+      .addColumn('last_status', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('last_response', 'text')
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('delivered_at', 'bigint')
+      .addCheckConstraint('notifications_status', sql`status in ('pending', 'delivered', 'dead')`)
+      .execute();
+    // Due work walks pending rows in id order and probes each for an older pending row of its stream;
+    // the delivery log lists newest first by status, by stream, or by both. Each index ends in `id`.
+    const indexes: Record<string, string[]> = {
+      notifications_status_id: ['status', 'id'],
+      notifications_stream_key_status_id: ['stream_key', 'status', 'id'],
+      notifications_stream_key_id: ['stream_key', 'id'],
+    };
+    for (const [name, columns] of Object.entries(indexes)) {
+      await db.schema.createIndex(name).on('notifications').columns(columns).execute();
+    }
+  },
+};
+
+/**
+ * The REST listing sorts and pages on (start time, id) and filters on a start-time window, so each of its
+ * filters gets an index ending in `start_time, id`: the window is an index range and the page a walk
+ * that stops after `n` rows. `end_time` serves retention: oldest finished first (open rows have none).
+ * `storage_key` finds the recording a playback URL names.
+ */
+const vodListings: Migration = {
+  async up(db: Kysely<unknown>) {
+    const indexes: Record<string, string[]> = {
+      recordings_app_stream_start: ['app', 'stream', 'start_time', 'id'],
+      recordings_stream_start: ['stream', 'start_time', 'id'],
+      recordings_app_start: ['app', 'start_time', 'id'],
+      recordings_broadcast_start: ['broadcast_id', 'start_time', 'id'],
+      recordings_end_time: ['end_time', 'id'],
+      recordings_storage_key: ['storage_key'],
+    };
+    for (const [name, columns] of Object.entries(indexes)) {
+      await db.schema.createIndex(name).on('recordings').columns(columns).execute();
+    }
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
+  '0002_notifications': notifications,
+  '0003_vod': vodListings,
 };
 
 export const migrationProvider: MigrationProvider = {

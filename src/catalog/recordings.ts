@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { CatalogError, guarded } from './errors.js';
+import { type RecordingPage, type RecordingPageQuery, readPage } from './recording-pages.js';
 import {
   type FinishFacts,
   finishColumns,
@@ -32,7 +33,7 @@ export interface RecordingFilter {
 }
 
 /** Work done inside `finish`'s transaction, e.g. writing the notification outbox row. */
-export type FinishExtra = (trx: Kysely<Database>) => Promise<void>;
+export type FinishExtra = (trx: Kysely<Database>, row: RecordingRow) => Promise<void>;
 
 export class RecordingRepository {
   constructor(
@@ -78,8 +79,9 @@ export class RecordingRepository {
           .returningAll()
           .executeTakeFirst();
         if (updated === undefined) throw await notOpenError(trx, id, operation);
-        await extra?.(trx);
-        return toRecordingRow(updated);
+        const row = toRecordingRow(updated);
+        await extra?.(trx, row);
+        return row;
       }),
     );
     this.onFinished(row);
@@ -119,6 +121,60 @@ export class RecordingRepository {
       return result.numDeletedRows > 0n;
     });
   }
+
+  /** One page of the REST listing, in start-time order. */
+  page(query: RecordingPageQuery): Promise<RecordingPage> {
+    return readPage(this.db, query);
+  }
+
+  /** Finished rows, earliest end first, for retention; page on with `after` set to the last row. */
+  oldestFinished(options: FinishedRowsQuery): Promise<RecordingRow[]> {
+    return guarded('list oldest recordings', async () => {
+      const rows = await oldestFinishedQuery(this.db, options).execute();
+      return rows.map(toRecordingRow);
+    });
+  }
+
+  /** Bytes of every cataloged file, open ones included: they take disk space too. */
+  totalBytes(): Promise<number> {
+    return guarded('sum recording sizes', async () => {
+      const { total } = await this.db
+        .selectFrom('recordings')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('size_bytes'), eb.lit(0)).as('total'))
+        .executeTakeFirstOrThrow();
+      // PostgreSQL sums BIGINT into NUMERIC, which pg returns as a string.
+      return Number(total);
+    });
+  }
+}
+
+export interface FinishedRowsQuery {
+  /** Only rows whose end time is before this (ms since the epoch). */
+  readonly endedBefore?: number;
+  /** Only rows after this one in (end time, id) order. */
+  readonly after?: Pick<RecordingRow, 'id'> & { readonly endTime: number };
+  readonly limit: number;
+}
+
+/** The SELECT behind `oldestFinished`, exported so tests can check which index serves it. */
+export function oldestFinishedQuery(db: Kysely<Database>, { endedBefore, after, limit }: FinishedRowsQuery) {
+  return (
+    db
+      .selectFrom('recordings')
+      .selectAll()
+      // Only finished rows have an end time. (A `status` test here would make SQLite pick the status
+      // index and sort every finished row; the caller checks each row's status before deleting.)
+      .where('end_time', 'is not', null)
+      .$if(endedBefore !== undefined, (q) => q.where('end_time', '<', endedBefore!))
+      .$if(after !== undefined, (q) =>
+        q.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('end_time', 'id'), '>', tuple(after!.endTime, after!.id)),
+        ),
+      )
+      .orderBy('end_time')
+      .orderBy('id')
+      .limit(limit)
+  );
 }
 
 /** The SELECT behind `list`, exported so tests can check which index serves it. */

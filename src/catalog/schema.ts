@@ -43,7 +43,57 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** One push session (an RTMP publish, or a refused attempt): the cause of callbacks 1 and 0. */
+export interface PushesTable {
+  session_id: string;
+  app: string;
+  stream: string;
+  stream_param: string;
+  user_ip: string;
+  /** The node that took the push, so a restarted node closes only its own crashed pushes. */
+  node: string;
+  started_at: number;
+  ended_at: number | null;
+  /** EndReason, or `rejected` / `crashed`; null while live. */
+  end_reason: string | null;
+  errcode: number | null;
+  errmsg: string | null;
+}
+
+export type NotificationStatus = 'pending' | 'delivered' | 'dead';
+
+/** The callback outbox: one row per event and receiver URL, written with the event's cause. */
+export interface NotificationsTable {
+  /** Time-ordered 19 digits: within a stream, delivery follows this order. */
+  id: string;
+  event_type: number;
+  /** `app/stream`: a stream's next event waits until this one is delivered or dead. */
+  stream_key: string;
+  url: string;
+  /** The JSON body without `t` and `sign`, which are computed per attempt. */
+  payload: string;
+  status: NotificationStatus;
+  /** Attempts started so far; the number of the attempt in flight. Never goes back. */
+  attempts: number;
+  /** `attempts` when the current round began (0, or the count at the last redelivery). */
+  retry_base: number;
+  next_attempt_at: number;
+  /** A claim's lease: until then no other worker may take the row. */
+  claimed_until: number | null;
+  claimed_by: string | null;
+  last_attempt_at: number | null;
+  /** HTTP status of the last answer; null when there was none (timeout, refused). */
+  last_status: number | null;
+  last_error: string | null;
+  /** The start of the receiver's last answer body. */
+  last_response: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
+  pushes: PushesTable;
+  notifications: NotificationsTable;
 }

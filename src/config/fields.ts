@@ -146,7 +146,9 @@ export function httpUrlOrEmpty(): FieldType<string> {
   const schema = z
     .string()
     .trim()
-    .refine((text) => text === '' || (/^https?:\/\/[^/?#\s]/i.test(text) && URL.canParse(text) && !/\s/.test(text)));
+    .refine(
+      (text) => text === '' || (/^https?:\/\/[^/?#\s]/i.test(text) && URL.canParse(text) && !/\s/.test(text)),
+    );
   return { expected: "expected '' or an absolute http(s) URL", schema: () => schema };
 }
 
@@ -166,5 +168,8 @@ export function plainText(max: number): FieldType<string> {
     .trim()
     .max(max)
     .regex(/^[^\u0000-\u001f\u007f]*$/);
-  return { expected: `expected text of at most ${max} characters without control characters`, schema: () => schema };
+  return {
+    expected: `expected text of at most ${max} characters without control characters`,
+    schema: () => schema,
+  };
 }

@@ -6,14 +6,29 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
 import type { BackpressureOptions } from '../live/backpressure.js';
 import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
+import type { RecordingRemover } from '../retention/remove-recording.js';
+import { corsOptions } from '../vod/cors.js';
+import { registerLivePlayAuth } from '../vod/live-play-auth.js';
+import type { PlaybackContext } from '../vod/playback-context.js';
+import { registerApiAuth } from './api-auth.js';
+import { addApiSchemas } from './api-schemas.js';
 import { registerLiveRoutes } from './live-routes.js';
+import { registerMetricsRoutes } from './metrics-routes.js';
+import { registerNotificationRoutes } from './notifications-routes.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
+import { registerReplayRoutes } from './replay-routes.js';
 import { registerStreamRoutes } from './streams-routes.js';
+import { registerTencentRoutes } from './tencent-routes.js';
+import { registerVodRoutes } from './vod-routes.js';
 
 export interface HttpAppDeps {
   log: Logger;
@@ -25,6 +40,16 @@ export interface HttpAppDeps {
   intervalMaxSec: number;
   hls: LiveHlsService;
   hlsTargetDurationMs: number;
+  notifications: NotificationService;
+  metrics: Metrics;
+  remover: RecordingRemover;
+  /** API_TOKENS: bearer tokens of the REST API and /metrics. */
+  apiTokens: readonly string[];
+  /** The playback URL of a recording, as the APIs hand it out. */
+  recordingUrl(row: RecordingRow): string;
+  /** CORS_ORIGINS */
+  corsOrigins: readonly string[];
+  playback: PlaybackContext;
 }
 
 /** The one HTTP surface: API, live playback, and (in later issues) VOD playback and the console. */
@@ -33,8 +58,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     // Segment and API polling would flood the log; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Shutdown runs after pushes have ended and recordings are final: a download whose client stopped
+    // reading must not keep the process alive.
+    forceCloseConnections: true,
   });
-  await app.register(cors, { origin: true });
+  await app.register(cors, corsOptions(deps.corsOrigins));
+  // Before any route: the auth hook and the OpenAPI collector must see every route registered after.
+  registerApiAuth(app, { tokens: deps.apiTokens });
+  addApiSchemas(app);
+  await registerOpenApi(app);
   // Every error leaves in one shape, naming the parameter when validation failed.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
@@ -58,9 +90,14 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       message: status >= 500 ? 'internal error' : error.message,
     });
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerMetricsRoutes(app, deps);
   registerStreamRoutes(app, deps.hub);
+  registerLivePlayAuth(app, deps.playback.guard);
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
+  registerVodRoutes(app, deps.playback);
+  registerReplayRoutes(app, deps.playback);
+  registerTencentRoutes(app, deps.playback);
   return app;
 }

@@ -32,8 +32,11 @@ export class HttpFlvOutput implements TagOutput {
     head.writeUIntBE(timestamp & 0xffffff, 8, 3);
     head[11] = (timestamp >>> 24) & 0xff;
     head.writeUIntBE(0, 12, 3);
+    // One writev per tag instead of two socket writes.
+    this.res.cork();
     this.res.write(head);
     this.res.write(body);
+    this.res.uncork();
     this.previousTagSize = body.length + 11;
   }
 

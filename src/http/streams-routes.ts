@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
+import { errorResponses, LIVE_STREAM, ref } from './api-schemas.js';
 
 export interface LiveStreamView {
   app: string;
@@ -49,9 +50,37 @@ export function describeStream(s: LiveStream, now = Date.now()): LiveStreamView 
 }
 
 export function registerStreamRoutes(app: FastifyInstance, hub: StreamHub): void {
-  app.get('/api/v1/streams', async () => ({ streams: hub.list().map((s) => describeStream(s)) }));
+  app.get(
+    '/api/v1/streams',
+    {
+      schema: {
+        summary: 'List live streams',
+        tags: ['streams'],
+        response: {
+          200: {
+            type: 'object',
+            required: ['streams'],
+            properties: { streams: { type: 'array', items: ref(LIVE_STREAM) } },
+          },
+        },
+      },
+    },
+    async () => ({ streams: hub.list().map((s) => describeStream(s)) }),
+  );
   app.get<{ Params: { app: string; stream: string } }>(
     '/api/v1/streams/:app/:stream',
+    {
+      schema: {
+        summary: 'Get a live stream',
+        tags: ['streams'],
+        params: {
+          type: 'object',
+          required: ['app', 'stream'],
+          properties: { app: { type: 'string', maxLength: 128 }, stream: { type: 'string', maxLength: 128 } },
+        },
+        response: { 200: ref(LIVE_STREAM), ...errorResponses(400, 404) },
+      },
+    },
     async (request, reply) => {
       const s = hub.get(request.params.app, request.params.stream);
       if (!s)

@@ -1,9 +1,60 @@
+import { formatTxTime, signTxSecret } from '../auth/tx-secret.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+
+/** The query that signs a play URL for one stream name: `txSecret=…&txTime=…` (spec §1.2). */
+export type PlayUrlSigner = (streamName: string) => string;
+
+/** How long URLs handed out by the APIs and callbacks stay playable. */
+export const DEFAULT_PLAY_URL_TTL_SEC = 24 * 60 * 60;
+
+/**
+ * Signs with the primary play key, like a push URL: `txSecret = md5(key + stream + txTime)`, txTime the
+ * hex expiry. Undefined when no play key is set (playback is open, URLs stay unsigned).
+ */
+export function playUrlSigner(
+  playKeys: readonly string[],
+  ttlSec = DEFAULT_PLAY_URL_TTL_SEC,
+  nowMs: () => number = Date.now,
+): PlayUrlSigner | undefined {
+  const key = playKeys[0];
+  if (key === undefined) return undefined;
+  return (streamName) => {
+    const txTime = formatTxTime(Math.floor(nowMs() / 1000) + ttlSec);
+    return `txSecret=${signTxSecret(key, streamName, txTime)}&txTime=${txTime}`;
+  };
+}
+
+/** `/vod/` and the storage key, each path segment percent-encoded. */
+export function vodPath(storageKey: string): string {
+  return `/vod/${storageKey.split('/').map(encodeURIComponent).join('/')}`;
+}
 
 /**
  * The URL a recording is played from (`video_url` in callbacks and file lists): the public base, then
- * `/vod/` and the storage key, each path segment percent-encoded. HLS recordings point at their playlist.
+ * `/vod/` and the storage key. HLS recordings point at their playlist. With a signer the URL carries
+ * `txSecret`/`txTime` for the recording's stream name.
  */
-export function vodUrl(publicBaseUrl: string, row: Pick<RecordingRow, 'storageKey'>): string {
-  return `${publicBaseUrl}/vod/${row.storageKey.split('/').map(encodeURIComponent).join('/')}`;
+export function vodUrl(
+  publicBaseUrl: string,
+  row: Pick<RecordingRow, 'storageKey' | 'stream'>,
+  sign?: PlayUrlSigner,
+): string {
+  return withSignature(`${publicBaseUrl}${vodPath(row.storageKey)}`, row.stream, sign);
+}
+
+/** The one-playlist replay of a whole broadcast (`/replay/{broadcastId}.m3u8`). */
+export function replayUrl(
+  publicBaseUrl: string,
+  broadcast: { readonly id: string; readonly stream: string },
+  sign?: PlayUrlSigner,
+): string {
+  return withSignature(
+    `${publicBaseUrl}/replay/${encodeURIComponent(broadcast.id)}.m3u8`,
+    broadcast.stream,
+    sign,
+  );
+}
+
+function withSignature(url: string, streamName: string, sign: PlayUrlSigner | undefined): string {
+  return sign ? `${url}?${sign(streamName)}` : url;
 }

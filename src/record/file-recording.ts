@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { FinishExtra } from '../catalog/recordings.js';
 import type { PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { MediaPacket } from '../media/packet.js';
@@ -24,6 +25,10 @@ export interface RecordingContext {
   broadcastId: string;
   nameStem: string | undefined;
   warnings: readonly string[];
+  /** Notes already logged for this push, so a repeated one is logged once. */
+  notes: Set<string>;
+  /** Runs in the transaction that catalogs a finished file (the notifier writes its callback there). */
+  onFinishing?: FinishExtra;
 }
 
 /** Media-time bookkeeping of one file: where it starts and how far each track has got. */
@@ -66,7 +71,7 @@ export class FileRecording {
   constructor(
     private readonly ctx: RecordingContext,
     private readonly format: Exclude<RecordFormat, 'hls'>,
-    tracks: FileTracks,
+    private readonly tracks: FileTracks,
     startDts: number,
     private readonly container: ContainerWriter,
     onStorageError: (error: Error) => void,
@@ -126,6 +131,7 @@ export class FileRecording {
   }
 
   write(packet: MediaPacket): void {
+    if (!this.tracks[packet.kind]) return; // a track this format cannot carry
     this.span.add(packet);
     const bytes = this.container.write(packet);
     if (bytes) this.file.write(bytes);
@@ -169,13 +175,17 @@ export class FileRecording {
       throw error;
     }
     if (this.span.packets === 0 || facts.sizeBytes === 0) return this.discard(key);
-    return this.ctx.catalog.recordings.finish(this.id, {
-      endTime: this.wallStart + facts.durationMs,
-      sizeBytes: facts.sizeBytes,
-      durationMs: facts.durationMs,
-      reason: finalReason,
-      warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
-    });
+    return this.ctx.catalog.recordings.finish(
+      this.id,
+      {
+        endTime: this.wallStart + facts.durationMs,
+        sizeBytes: facts.sizeBytes,
+        durationMs: facts.durationMs,
+        reason: finalReason,
+        warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
+      },
+      this.ctx.onFinishing,
+    );
   }
 
   private async discard(key: string): Promise<undefined> {

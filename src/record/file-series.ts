@@ -1,6 +1,7 @@
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import { AdtsContainer } from './adts-container.js';
+import { recordableTracks } from './codec-support.js';
 import type { ContainerWriter } from './container-writer.js';
 import { FileRecording, type RecordingContext } from './file-recording.js';
 import { FlvContainer } from './flv-container.js';
@@ -25,6 +26,13 @@ export interface SeriesOptions {
 }
 
 const VIDEO_WAIT_MS = 1000;
+
+/** Logs a recording note once per push (a codec change can repeat it at every file). */
+export function warnOnce(ctx: RecordingContext, note: string): void {
+  if (ctx.notes.has(note)) return;
+  ctx.notes.add(note);
+  ctx.log.warn(note);
+}
 
 function containerFor(
   format: Exclude<RecordFormat, 'hls'>,
@@ -64,7 +72,15 @@ export class FileSeries implements FormatRecorder {
     if (this.stopped) return;
     this.actions.length = 0;
     this.segmenter.push(packet, this.actions);
-    this.apply();
+    try {
+      this.apply();
+    } catch (error) {
+      // A container that cannot take what the publisher sends stops this format only.
+      this.ctx.log.warn({ err: error, format: this.format }, 'recording of this format stopped: the stream cannot be stored in it');
+      this.stopped = true;
+      if (this.current) this.finish(this.current, 'unpublish');
+      this.current = undefined;
+    }
   }
 
   async end(): Promise<void> {
@@ -81,14 +97,19 @@ export class FileSeries implements FormatRecorder {
       if (action.type === 'write') {
         this.current?.write(action.packet);
       } else if (action.type === 'open') {
-        this.current = new FileRecording(
-          this.ctx,
-          this.format,
-          action.tracks,
-          action.startDts,
-          containerFor(this.format, action.tracks, action.startDts),
-          (error) => this.storageFailed(error),
-        );
+        const { tracks, dropped } = recordableTracks(this.format, action.tracks);
+        for (const note of dropped) warnOnce(this.ctx, note);
+        this.current =
+          tracks.video || tracks.audio
+            ? new FileRecording(
+                this.ctx,
+                this.format,
+                tracks,
+                action.startDts,
+                containerFor(this.format, tracks, action.startDts),
+                (error) => this.storageFailed(error),
+              )
+            : undefined;
       } else if (this.current) {
         this.finish(this.current, action.reason);
         this.current = undefined;

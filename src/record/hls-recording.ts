@@ -142,17 +142,21 @@ export class HlsRecording {
       await this.ctx.catalog.recordings.delete(this.id);
       return undefined;
     }
-    return this.ctx.catalog.recordings.finish(this.id, {
-      endTime: Math.max(this.wallEnd, this.wallStart + facts.durationMs),
-      sizeBytes: facts.sizeBytes,
-      durationMs: facts.durationMs,
-      reason: this.failed ? 'disk_full' : reason,
-      width: this.lastTracks?.video?.width,
-      height: this.lastTracks?.video?.height,
-      videoCodec: this.lastTracks?.video?.codecString,
-      audioCodec: this.lastTracks?.audio?.codecString,
-      warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
-    });
+    return this.ctx.catalog.recordings.finish(
+      this.id,
+      {
+        endTime: Math.max(this.wallEnd, this.wallStart + facts.durationMs),
+        sizeBytes: facts.sizeBytes,
+        durationMs: facts.durationMs,
+        reason: this.failed ? 'disk_full' : reason,
+        width: this.lastTracks?.video?.width,
+        height: this.lastTracks?.video?.height,
+        videoCodec: this.lastTracks?.video?.codecString,
+        audioCodec: this.lastTracks?.audio?.codecString,
+        warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
+      },
+      this.ctx.onFinishing,
+    );
   }
 
   private lastTracks: FileTracks | undefined;

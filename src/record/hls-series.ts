@@ -1,9 +1,10 @@
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
+import { recordableTracks } from './codec-support.js';
 import type { RecordingContext } from './file-recording.js';
-import type { FormatRecorder, SeriesOptions } from './file-series.js';
+import { type FormatRecorder, type SeriesOptions, warnOnce } from './file-series.js';
 import { HlsRecording } from './hls-recording.js';
-import { RecordingSegmenter, type SegmenterAction } from './segmenter.js';
+import { type FileTracks, RecordingSegmenter, type SegmenterAction } from './segmenter.js';
 
 /**
  * HLS recordings parked after their push ended, waiting `windowMs` for the same stream to come back
@@ -49,6 +50,8 @@ export class HlsSeries implements FormatRecorder {
   private readonly actions: SegmenterAction[] = [];
   private recording: HlsRecording | undefined;
   private stopped = false;
+  /** The tracks of the part being recorded (what MPEG-TS can carry of the stream). */
+  private partTracks: FileTracks | undefined;
   private finishing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -75,15 +78,35 @@ export class HlsSeries implements FormatRecorder {
     if (this.stopped) return;
     this.actions.length = 0;
     this.segmenter.push(packet, this.actions);
+    try {
+      this.apply();
+    } catch (error) {
+      // A muxer that cannot take what the publisher sends stops HLS recording only.
+      this.ctx.log.warn({ err: error, format: 'hls' }, 'recording of this format stopped: the stream cannot be stored in it');
+      this.stopped = true;
+      const recording = this.recording;
+      this.recording = undefined;
+      if (recording) {
+        recording.endPart();
+        this.finishing = this.finish(recording, 'unpublish');
+      }
+    }
+  }
+
+  private apply(): void {
     for (const action of this.actions) {
       if (action.type === 'write') {
-        this.recording?.write(action.packet);
+        if (this.partTracks?.[action.packet.kind]) this.recording?.write(action.packet);
       } else if (action.type === 'open') {
+        const { tracks, dropped } = recordableTracks('hls', action.tracks);
+        for (const note of dropped) warnOnce(this.ctx, note);
+        this.partTracks = tracks.video || tracks.audio ? tracks : undefined;
+        if (!this.partTracks) continue;
         this.recording ??= new HlsRecording(this.ctx, this.targetDurationMs, action.startDts, (e) =>
           this.storageFailed(e),
         );
-        this.recording.noteTracks(action.tracks);
-        this.recording.startPart(action.tracks, this.ctx);
+        this.recording.noteTracks(tracks);
+        this.recording.startPart(tracks, this.ctx);
       }
       // 'close' (a codec change) needs nothing: the next 'open' starts a new part.
     }

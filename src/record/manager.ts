@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { FinishExtra } from '../catalog/recordings.js';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,8 @@ export interface RecordingManagerOptions {
   hlsSegmentDurationMs: number;
   hlsResumeWindowMs: number;
   fileOptions: AppendFileOptions;
+  /** Runs in the transaction that catalogs each finished file, recovered ones included. */
+  onFinishing?: FinishExtra;
 }
 
 /**
@@ -105,6 +108,7 @@ export class RecordingManager {
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
       hlsResume: this.hlsResume,
       onFileFinished: (row) => this.onFileFinished(row),
+      onFinishing: this.options.onFinishing,
     });
     this.active.add(recorder);
     stream.attach(recorder);
@@ -147,12 +151,16 @@ export class RecordingManager {
           await this.discard(row);
           continue;
         }
-        const finished = await this.options.catalog.recordings.finish(row.id, {
-          endTime: row.startTime + facts.durationMs,
-          sizeBytes: facts.sizeBytes,
-          durationMs: facts.durationMs,
-          reason: 'recovered',
-        });
+        const finished = await this.options.catalog.recordings.finish(
+          row.id,
+          {
+            endTime: row.startTime + facts.durationMs,
+            sizeBytes: facts.sizeBytes,
+            durationMs: facts.durationMs,
+            reason: 'recovered',
+          },
+          this.options.onFinishing,
+        );
         this.onFileFinished(finished);
         recovered++;
       } catch (error) {

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { FinishExtra } from '../catalog/recordings.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { StreamSink } from '../live/sink.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,7 @@ export interface RecorderDeps {
   hlsSegmentDurationMs: number;
   hlsResume: HlsResumeRegistry;
   onFileFinished?(row: RecordingRow): void;
+  onFinishing?: FinishExtra;
 }
 
 /**
@@ -53,6 +55,8 @@ export class StreamRecorder implements StreamSink {
       broadcastId: resumed?.broadcastId ?? stream.publisher.sessionId,
       nameStem: plan.nameStem,
       warnings: plan.warnings,
+      notes: new Set(),
+      onFinishing: deps.onFinishing,
     };
     const options: SeriesOptions = {
       intervalMs: plan.intervalSec * 1000,

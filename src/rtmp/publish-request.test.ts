@@ -5,7 +5,11 @@ import { BadNameError, parseStreamAddress } from './publish-request.js';
 describe('parseStreamAddress', () => {
   it('splits the stream name and keeps its query verbatim', () => {
     const a = parseStreamAddress('live', 'test?txSecret=abc&txTime=5C271099&record=mp4|hls');
-    expect(a).toMatchObject({ app: 'live', stream: 'test', streamParam: 'txSecret=abc&txTime=5C271099&record=mp4|hls' });
+    expect(a).toMatchObject({
+      app: 'live',
+      stream: 'test',
+      streamParam: 'txSecret=abc&txTime=5C271099&record=mp4|hls',
+    });
     expect(a.query.get('record')).toBe('mp4|hls');
   });
 
@@ -17,9 +21,12 @@ describe('parseStreamAddress', () => {
     expect(a.streamParam).toBe('bizid=1&record=flv&record=mp4');
   });
 
-  it.each(['', '..', '.hidden', 'a/b', 'a\\b', 'x y', 'a\0b', 'é', 'x'.repeat(129)])('rejects stream name %j', (name) => {
-    expect(() => parseStreamAddress('live', name)).toThrow(BadNameError);
-  });
+  it.each(['', '..', '.hidden', 'a/b', 'a\\b', 'x y', 'a\0b', 'é', 'x'.repeat(129)])(
+    'rejects stream name %j',
+    (name) => {
+      expect(() => parseStreamAddress('live', name)).toThrow(BadNameError);
+    },
+  );
 
   it('never throws anything but BadNameError', () => {
     fc.assert(

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import type { EndReason } from '../live/live-stream.js';
-import { type RtmpSessionOptions, RtmpSession } from './session.js';
+import { RtmpSession, type RtmpSessionOptions } from './session.js';
 
 /** Accepts RTMP connections and owns their sessions, so shutdown can end every push cleanly. */
 export class RtmpServer {
@@ -8,7 +8,7 @@ export class RtmpServer {
   private readonly sessions = new Set<RtmpSession>();
   private nextId = 1;
 
-  constructor(private readonly options: RtmpSessionOptions) {
+  constructor(options: RtmpSessionOptions) {
     this.server = createServer((socket) => {
       const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`);
       this.sessions.add(session);

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { AmfError, type AmfValue } from '../amf/amf0.js';
+import type { BackpressureOptions } from '../live/backpressure.js';
 import { StreamBusyError, type StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream } from '../live/live-stream.js';
-import { TagSink, type TagOutput, type TagType } from '../live/tag-sink.js';
-import type { BackpressureOptions } from '../live/backpressure.js';
+import { type TagOutput, TagSink, type TagType } from '../live/tag-sink.js';
 import type { Logger } from '../log.js';
 import { MediaParseError } from '../media/errors.js';
 import { MediaPacketizer } from '../media/packetizer.js';
@@ -28,11 +28,16 @@ export interface RtmpSessionOptions {
   maxMessageSize: number;
   /** Time allowed from TCP accept to a started publish or play. */
   handshakeTimeoutMs: number;
-  /** A publisher that sends nothing for this long is dropped. */
+  /**
+   * A publisher that completes no RTMP message for this long is dropped — whether it went silent or
+   * dribbles bytes too slowly to ever finish one.
+   */
   idleTimeoutMs: number;
   backpressure: BackpressureOptions;
   guardPublish(attempt: SessionAttempt): GuardVerdict;
   guardPlay(attempt: SessionAttempt): GuardVerdict;
+  /** Told of every publish the guard refused (the notifier reports it as a failed push). */
+  onPublishRejected?(attempt: SessionAttempt, verdict: GuardVerdict): void;
   newSessionId(): string;
 }
 
@@ -71,6 +76,8 @@ export class RtmpSession {
   private peerWindowAckSize = WINDOW_ACK_SIZE;
   private lastAckSent = 0;
   private startTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastMessageAt = Date.now();
   private closed = false;
   private readonly log: Logger;
   readonly remoteAddress: string;
@@ -91,7 +98,6 @@ export class RtmpSession {
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (error) => this.close('socketError', `socket error: ${error.message}`));
     socket.on('close', () => this.close('socketClosed', 'connection closed by peer'));
-    socket.on('timeout', () => this.close('idleTimeout', `no data for ${options.idleTimeoutMs / 1000} s`));
     this.startTimer = setTimeout(
       () => this.close('protocolError', `no publish or play within ${options.handshakeTimeoutMs / 1000} s`),
       options.handshakeTimeoutMs,
@@ -107,10 +113,14 @@ export class RtmpSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.startTimer);
+    clearInterval(this.idleTimer);
     const role = this.role;
     this.role = { kind: 'none' };
     if (role.kind === 'publisher') {
-      this.log.info({ app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason }, `publish ended: ${detail}`);
+      this.log.info(
+        { app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason },
+        `publish ended: ${detail}`,
+      );
       this.options.hub.unpublish(role.stream, reason);
     } else if (role.kind === 'player') {
       role.stream.detach(role.sink);
@@ -178,7 +188,20 @@ export class RtmpSession {
     this.socket.uncork();
   }
 
+  private watchIdle(): void {
+    const limit = this.options.idleTimeoutMs;
+    this.idleTimer = setInterval(
+      () => {
+        if (Date.now() - this.lastMessageAt > limit)
+          this.close('idleTimeout', `no complete RTMP message for ${limit / 1000} s`);
+      },
+      Math.max(50, limit / 4),
+    );
+    this.idleTimer.unref();
+  }
+
   private onMessage(m: RtmpMessage): void {
+    this.lastMessageAt = Date.now();
     switch (m.typeId) {
       case msg.MSG_VIDEO:
       case msg.MSG_AUDIO:
@@ -287,9 +310,7 @@ export class RtmpSession {
   }
 
   private status(streamId: number, level: 'status' | 'error', code: string, description: string): void {
-    this.send(
-      msg.command('onStatus', 0, null, [{ level, code, description }], streamId, CSID_DATA),
-    );
+    this.send(msg.command('onStatus', 0, null, [{ level, code, description }], streamId, CSID_DATA));
   }
 
   /** Tells the client why, then closes: the description is the only thing an encoder's user sees. */
@@ -311,14 +332,21 @@ export class RtmpSession {
 
   private onPublish(streamId: number, args: AmfValue[]): void {
     if (this.role.kind !== 'none') {
-      this.reject(streamId, 'NetStream.Publish.BadName', 'Already publishing or playing', 'second publish on one connection');
+      this.reject(
+        streamId,
+        'NetStream.Publish.BadName',
+        'Already publishing or playing',
+        'second publish on one connection',
+      );
       return;
     }
     const address = this.address(streamId, args[0], 'NetStream.Publish.BadName');
     if (!address) return;
     const where = `${address.app}/${address.stream}`;
-    const verdict = this.options.guardPublish({ address, remoteAddress: this.remoteAddress });
+    const attempt = { address, remoteAddress: this.remoteAddress };
+    const verdict = this.options.guardPublish(attempt);
     if (!verdict.ok) {
+      this.options.onPublishRejected?.(attempt, verdict);
       this.reject(streamId, verdict.code, verdict.description, `publish ${where}: ${verdict.description}`);
       return;
     }
@@ -335,20 +363,33 @@ export class RtmpSession {
       });
     } catch (error) {
       if (!(error instanceof StreamBusyError)) throw error;
-      this.reject(streamId, 'NetStream.Publish.BadName', `Stream ${where} is already publishing`, `publish ${where}: already publishing`);
+      this.reject(
+        streamId,
+        'NetStream.Publish.BadName',
+        `Stream ${where} is already publishing`,
+        `publish ${where}: already publishing`,
+      );
       return;
     }
     this.role = { kind: 'publisher', streamId, stream, packetizer: new MediaPacketizer() };
     clearTimeout(this.startTimer);
-    this.socket.setTimeout(this.options.idleTimeoutMs);
+    this.watchIdle();
     this.send(msg.streamBegin(streamId));
     this.status(streamId, 'status', 'NetStream.Publish.Start', `${where} is now published.`);
-    this.log.info({ app: address.app, stream: address.stream, session: stream.publisher.sessionId }, 'publish started');
+    this.log.info(
+      { app: address.app, stream: address.stream, session: stream.publisher.sessionId },
+      'publish started',
+    );
   }
 
   private onPlay(streamId: number, args: AmfValue[]): void {
     if (this.role.kind !== 'none') {
-      this.reject(streamId, 'NetStream.Play.Failed', 'Already publishing or playing', 'second play on one connection');
+      this.reject(
+        streamId,
+        'NetStream.Play.Failed',
+        'Already publishing or playing',
+        'second play on one connection',
+      );
       return;
     }
     const address = this.address(streamId, args[0], 'NetStream.Play.StreamNotFound');
@@ -361,7 +402,12 @@ export class RtmpSession {
     }
     const stream = this.options.hub.get(address.app, address.stream);
     if (!stream) {
-      this.reject(streamId, 'NetStream.Play.StreamNotFound', `${where} is not live`, `play ${where}: not live`);
+      this.reject(
+        streamId,
+        'NetStream.Play.StreamNotFound',
+        `${where} is not live`,
+        `play ${where}: not live`,
+      );
       return;
     }
     clearTimeout(this.startTimer);
@@ -369,7 +415,11 @@ export class RtmpSession {
     this.status(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${where}.`);
     this.status(streamId, 'status', 'NetStream.Play.Start', `Started playing ${where}.`);
     this.send(msg.data(['|RtmpSampleAccess', true, true], streamId, CSID_DATA));
-    const sink = new TagSink(new RtmpTagOutput(this, streamId), this.options.backpressure, () => stream.stats.bitrate);
+    const sink = new TagSink(
+      new RtmpTagOutput(this, streamId),
+      this.options.backpressure,
+      () => stream.stats.bitrate,
+    );
     this.role = { kind: 'player', streamId, stream, sink };
     this.log.info({ app: address.app, stream: address.stream }, 'play started');
     stream.attach(sink);
@@ -424,4 +474,3 @@ class RtmpTagOutput implements TagOutput {
 function isObject(v: AmfValue): v is { [k: string]: AmfValue } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
-

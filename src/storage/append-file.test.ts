@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppendFile } from './append-file.js';
 
-const options = { maxPendingBytes: 1 << 20, syncIntervalMs: 1000 };
+const options = { maxPendingBytes: 1 << 20, syncIntervalMs: 1000, coalesceBytes: 4096, coalesceMs: 20 };
 
 describe('AppendFile', () => {
   let dir: string;
@@ -53,7 +53,7 @@ describe('AppendFile', () => {
   });
 
   it('fails, once, when the disk cannot keep up, instead of growing memory', async () => {
-    const f = AppendFile.create(join(dir, 'slow'), { maxPendingBytes: 1000, syncIntervalMs: 1000 });
+    const f = AppendFile.create(join(dir, 'slow'), { ...options, maxPendingBytes: 1000 });
     const errors: Error[] = [];
     f.onError = (e) => errors.push(e);
     for (let i = 0; i < 10; i++) f.write(Buffer.alloc(500));

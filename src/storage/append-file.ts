@@ -5,6 +5,12 @@ export interface AppendFileOptions {
   maxPendingBytes: number;
   /** Data is forced to the disk at least this often, so a power loss costs at most about this much. */
   syncIntervalMs: number;
+  /**
+   * Writes are gathered until this many bytes or `coalesceMs` have passed, then go out in one
+   * `writev`: each write is a thread-pool round trip, so per-packet writes cost far more than bytes do.
+   */
+  coalesceBytes: number;
+  coalesceMs: number;
 }
 
 export interface OpenedFile {
@@ -14,8 +20,8 @@ export interface OpenedFile {
 
 /**
  * A file written strictly in order from a synchronous caller (the media path never awaits the disk):
- * it is usable at once while it is still being opened, writes are queued and drained with one `writev`
- * per batch. The first I/O error is sticky; later writes
+ * it is usable at once while it is still being opened; writes are queued, gathered (see
+ * `coalesceBytes`) and drained with one `writev` per batch. The first I/O error is sticky; later writes
  * are ignored and `failure` says why, so a full disk stops one recording cleanly instead of throwing into
  * the live stream.
  */
@@ -27,6 +33,7 @@ export class AppendFile {
   private error: Error | undefined;
   private written = 0;
   private closed = false;
+  private gatherTimer: NodeJS.Timeout | undefined;
   onError: ((error: Error) => void) | undefined;
 
   private handle: FileHandle | undefined;
@@ -49,12 +56,9 @@ export class AppendFile {
         throw error;
       },
     );
-    this.opened.catch(() => undefined); // observed through `failure`
-    this.draining = this.opened.then(
-      () => this.drain(),
-      () => {
-        this.draining = undefined;
-      },
+    this.opened.then(
+      () => this.schedule(),
+      () => undefined, // observed through `failure`
     );
   }
 
@@ -91,7 +95,7 @@ export class AppendFile {
       );
       return;
     }
-    if (this.handle) this.draining ??= this.drain();
+    this.schedule();
   }
 
   /** Overwrites bytes already written (header patches at close); waits for the queue first. */
@@ -107,7 +111,24 @@ export class AppendFile {
 
   /** Resolves when everything queued so far is on the disk (or failed). */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
+    await this.opened.catch(() => undefined);
+    while (this.draining || (this.queue.length > 0 && !this.error)) {
+      this.draining ??= this.drain();
+      await this.draining;
+    }
+  }
+
+  /** Starts a write when enough has gathered, else makes sure one starts within `coalesceMs`. */
+  private schedule(): void {
+    if (!this.handle || this.draining || this.queue.length === 0) return;
+    if (this.queuedBytes >= this.options.coalesceBytes) {
+      this.draining = this.drain();
+      return;
+    }
+    this.gatherTimer ??= setTimeout(() => {
+      this.gatherTimer = undefined;
+      if (!this.draining && this.queue.length > 0) this.draining = this.drain();
+    }, this.options.coalesceMs);
   }
 
   /** Flushes, syncs and closes. Never throws: check `failure`. */
@@ -115,6 +136,7 @@ export class AppendFile {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    clearTimeout(this.gatherTimer);
     if (!this.handle) return;
     try {
       if (!this.error) await this.handle.datasync();
@@ -142,6 +164,7 @@ export class AppendFile {
       this.fail(error as Error);
     } finally {
       this.draining = undefined;
+      this.schedule();
     }
   }
 

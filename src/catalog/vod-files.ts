@@ -1,0 +1,88 @@
+/**
+ * The catalog queries of playback: finding the file a `/vod/` URL names, and the Tencent-style file list
+ * (one stream's finished files in a start-time window, numbered pages with a total count).
+ */
+import type { Kysely } from 'kysely';
+import { guarded } from './errors.js';
+import { type RecordingRow, toRecordingRow } from './recording-row.js';
+import type { Database } from './schema.js';
+
+export interface FileListQuery {
+  readonly stream: string;
+  /** Start-time window in ms since the epoch, both ends inclusive. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly order: 'asc' | 'desc';
+  /** Rows to skip (numbered pages); the caller bounds it. */
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface FileListPage {
+  /** Every matching file, not just this page's. */
+  readonly total: number;
+  readonly rows: RecordingRow[];
+}
+
+export class VodFileRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The recording stored under exactly this key (for HLS: its playlist), in any status. */
+  findByStorageKey(storageKey: string): Promise<RecordingRow | undefined> {
+    return guarded('find recording by storage key', async () => {
+      const row = await this.db
+        .selectFrom('recordings')
+        .selectAll()
+        .where('storage_key', '=', storageKey)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRecordingRow(row);
+    });
+  }
+
+  /** One numbered page of a stream's finished files, in start-time order, with the total. */
+  fileList(query: FileListQuery): Promise<FileListPage> {
+    return guarded('list files of a stream', async () => {
+      const matching = this.db
+        .selectFrom('recordings')
+        .where('stream', '=', query.stream)
+        .where('status', '=', 'done')
+        .$if(query.from !== undefined, (q) => q.where('start_time', '>=', query.from!))
+        .$if(query.to !== undefined, (q) => q.where('start_time', '<=', query.to!));
+      const { total } = await matching
+        .select((eb) => eb.fn.countAll<number | string>().as('total'))
+        .executeTakeFirstOrThrow();
+      const rows = await matching
+        .selectAll()
+        .orderBy('start_time', query.order)
+        .orderBy('id', query.order)
+        .offset(query.offset)
+        .limit(query.limit)
+        .execute();
+      // PostgreSQL counts in BIGINT, which pg returns as a string.
+      return { total: Number(total), rows: rows.map(toRecordingRow) };
+    });
+  }
+
+  /**
+   * Whether the stream was ever pushed, as far as the catalog knows: it has a recording, or a push
+   * session on record (pushes are logged whether or not they were recorded).
+   */
+  everPushed(stream: string): Promise<boolean> {
+    return guarded('look up stream history', async () => {
+      const recorded = await this.db
+        .selectFrom('recordings')
+        .select('id')
+        .where('stream', '=', stream)
+        .limit(1)
+        .executeTakeFirst();
+      if (recorded !== undefined) return true;
+      const pushed = await this.db
+        .selectFrom('pushes')
+        .select('session_id')
+        .where('stream', '=', stream)
+        .limit(1)
+        .executeTakeFirst();
+      return pushed !== undefined;
+    });
+  }
+}

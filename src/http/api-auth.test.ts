@@ -1,0 +1,173 @@
+import fc from 'fast-check';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiAuthorizer, isGuardedRoute, isLoopback, registerApiAuth } from './api-auth.js';
+
+describe('isLoopback', () => {
+  it.each(['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::FFFF:7f00:1'])(
+    '%s is loopback',
+    (address) => {
+      expect(isLoopback(address)).toBe(true);
+    },
+  );
+  it.each([
+    '10.0.0.1',
+    '128.0.0.1',
+    '::',
+    '::2',
+    '::ffff:10.0.0.1',
+    '::127.0.0.1',
+    'fe80::1%lo',
+    'localhost',
+    '',
+    'garbage',
+  ])('%s is not', (address) => {
+    expect(isLoopback(address)).toBe(false);
+  });
+});
+
+describe('isGuardedRoute', () => {
+  it.each<[string | undefined, boolean]>([
+    ['/api/v1/recordings', true],
+    ['/api/v1/recordings/:id', true],
+    ['/api/v1/notifications/:id/redeliver', true],
+    ['/metrics', true],
+    ['/healthz', false],
+    ['/api/docs', false],
+    ['/api/docs/openapi.json', false],
+    ['/vod/*', false],
+    ['/common_access', false],
+    [undefined, false],
+  ])('%s → %s', (url, guarded) => {
+    expect(isGuardedRoute(url)).toBe(guarded);
+  });
+});
+
+describe('apiAuthorizer', () => {
+  const remote = { ip: '203.0.113.7', headers: {} };
+  const local = { ip: '127.0.0.1', headers: {} };
+  const bearer = (token: string, ip = remote.ip) => ({ ip, headers: { authorization: `Bearer ${token}` } });
+
+  it('with tokens: accepts any of them, from anywhere', () => {
+    const authorize = apiAuthorizer(['first-token', 'second']);
+    expect(authorize(bearer('first-token'))).toEqual({ ok: true });
+    expect(authorize(bearer('second'))).toEqual({ ok: true });
+    expect(authorize({ ip: remote.ip, headers: { authorization: 'bearer   second ' } })).toEqual({
+      ok: true,
+    });
+  });
+
+  it.each([
+    ['no header', remote, 'Authorization: Bearer'],
+    ['no header from loopback', local, 'Authorization: Bearer'],
+    ['a wrong token', bearer('first-tokeN'), 'not one of the API_TOKENS'],
+    ['a prefix of a token', bearer('first'), 'not one of the API_TOKENS'],
+    ['a longer token', bearer('first-token-and-more'), 'not one of the API_TOKENS'],
+    [
+      'another scheme',
+      { ip: remote.ip, headers: { authorization: 'Basic Zmlyc3QtdG9rZW4=' } },
+      'must be "Bearer <token>"',
+    ],
+  ])('with tokens: refuses %s with 401', (_what, request, message) => {
+    const verdict = apiAuthorizer(['first-token', 'second'])(request);
+    expect(verdict).toMatchObject({ ok: false, status: 401, error: 'unauthorized' });
+    expect(verdict.ok === false && verdict.message).toContain(message);
+  });
+
+  it('lets in every configured token and nothing that does not contain one', () => {
+    const tokenLists = fc.array(fc.stringMatching(/^[!-~]{1,40}$/), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(tokenLists, fc.nat(), fc.string(), (tokens, pick, header) => {
+        const authorize = apiAuthorizer(tokens);
+        expect(authorize(bearer(tokens[pick % tokens.length]!))).toEqual({ ok: true });
+        const verdict = authorize({ ip: remote.ip, headers: { authorization: header } });
+        if (!tokens.some((token) => header.includes(token))) expect(verdict.ok).toBe(false);
+      }),
+    );
+  });
+
+  it('without tokens: answers loopback clients only, and not through a proxy', () => {
+    const authorize = apiAuthorizer([]);
+    expect(authorize(local)).toEqual({ ok: true });
+    expect(authorize({ ip: '::1', headers: { authorization: 'Bearer anything' } })).toEqual({ ok: true });
+    for (const request of [
+      remote,
+      bearer('anything'),
+      { ip: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' } },
+      { ip: '127.0.0.1', headers: { forwarded: 'for=203.0.113.7' } },
+      { ip: '127.0.0.1', headers: { 'x-real-ip': '203.0.113.7' } },
+    ]) {
+      const verdict = authorize(request);
+      expect(verdict).toMatchObject({ ok: false, status: 403, error: 'forbidden' });
+      expect(verdict.ok === false && verdict.message).toContain('API_TOKENS');
+    }
+  });
+});
+
+describe('registerApiAuth on real routes', () => {
+  let app: FastifyInstance;
+  afterEach(() => app.close());
+
+  async function build(tokens: string[], consoleSession = false): Promise<FastifyInstance> {
+    app = Fastify();
+    registerApiAuth(app, { tokens, isConsoleSession: () => consoleSession });
+    for (const url of [
+      '/api/v1/recordings',
+      '/api/v1/recordings/:id',
+      '/metrics',
+      '/healthz',
+      '/vod/*',
+      '/api/docs/openapi.json',
+    ]) {
+      app.get(url, async () => ({ ok: true }));
+    }
+    // Registered later, in a plugin of its own, like another module's routes.
+    await app.register(async (child) => {
+      child.post('/api/v1/notifications/:id/redeliver', async () => ({ ok: true }));
+    });
+    return app;
+  }
+
+  it('guards the API and /metrics, leaves playback, health and docs open', async () => {
+    await build([]);
+    const from = (url: string, remoteAddress: string, method: 'GET' | 'POST' = 'GET') =>
+      app.inject({ method, url, remoteAddress }).then((res) => res.statusCode);
+    for (const url of ['/api/v1/recordings', '/api/v1/recordings/1', '/metrics', '/api/v1/recordings?x=1']) {
+      expect(await from(url, '127.0.0.1'), url).toBe(200);
+      expect(await from(url, '192.0.2.1'), url).toBe(403);
+    }
+    expect(await from('/api/v1/notifications/1/redeliver', '192.0.2.1', 'POST')).toBe(403);
+    for (const url of ['/healthz', '/vod/a/b.mp4', '/api/docs/openapi.json'])
+      expect(await from(url, '192.0.2.1'), url).toBe(200);
+  });
+
+  it('cannot be bypassed by spelling the path differently', async () => {
+    await build([]);
+    for (const url of [
+      '/api/v1/%72ecordings',
+      '/%61pi/v1/recordings',
+      '/api/v1/recordings/',
+      '/api/v1/recordings/%2e%2e',
+    ]) {
+      const res = await app.inject({ url, remoteAddress: '192.0.2.1' });
+      expect([403, 404], `${url} → ${res.statusCode}`).toContain(res.statusCode);
+    }
+  });
+
+  it('answers 401 with a challenge, and lets console sessions in', async () => {
+    await build(['tok']);
+    const res = await app.inject({ url: '/api/v1/recordings', remoteAddress: '192.0.2.1' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="livetape"');
+    expect(res.json()).toMatchObject({ error: 'unauthorized' });
+    const ok = await app.inject({
+      url: '/api/v1/recordings',
+      remoteAddress: '192.0.2.1',
+      headers: { authorization: 'Bearer tok' },
+    });
+    expect(ok.statusCode).toBe(200);
+    await app.close();
+    await build(['tok'], true);
+    expect((await app.inject({ url: '/metrics', remoteAddress: '192.0.2.1' })).statusCode).toBe(200);
+  });
+});

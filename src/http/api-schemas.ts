@@ -1,0 +1,139 @@
+/**
+ * JSON schemas shared by the REST routes. They validate input, shape output (Fastify serializes a
+ * response through its schema, so a field not listed here never leaks out), and are the OpenAPI
+ * document's `components.schemas`, named by their `$id`.
+ */
+import type { FastifyInstance } from 'fastify';
+
+export const API_ERROR = 'ApiError';
+export const RECORDING = 'Recording';
+export const RECORDING_SETTINGS = 'RecordingSettings';
+export const LIVE_STREAM = 'LiveStream';
+
+/** `{ $ref }` to a shared schema, by the name it has in the OpenAPI document. */
+export function ref(id: string): { $ref: string } {
+  return { $ref: `${id}#` };
+}
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+
+const schemas = [
+  {
+    $id: API_ERROR,
+    description: 'Every error of the API has this shape; `message` names the bad parameter.',
+    type: 'object',
+    required: ['error', 'message'],
+    properties: {
+      error: {
+        type: 'string',
+        description:
+          'A stable code: bad_request, unauthorized, forbidden, not_found, conflict, internal_error',
+      },
+      message: { type: 'string' },
+    },
+  },
+  {
+    $id: RECORDING,
+    description: 'One recorded file (an HLS recording is one playlist and its segments).',
+    type: 'object',
+    required: [
+      'id',
+      'app',
+      'stream',
+      'format',
+      'status',
+      'url',
+      'startTime',
+      'endTime',
+      'durationMs',
+      'sizeBytes',
+    ],
+    properties: {
+      id: { type: 'string', pattern: '^[0-9]{19}$', description: 'File id: 19 digits, time-ordered' },
+      app: { type: 'string' },
+      stream: { type: 'string' },
+      format: { type: 'string', enum: ['flv', 'mp4', 'hls', 'aac'] },
+      status: {
+        type: 'string',
+        enum: ['recording', 'done'],
+        description: '`recording` while the file is being written',
+      },
+      url: { type: 'string', format: 'uri', description: 'Where to play it (the HLS playlist for `hls`)' },
+      storageKey: { type: 'string', description: 'Path in the media store' },
+      sizeBytes: { type: 'integer' },
+      startTime: { type: 'string', format: 'date-time' },
+      endTime: nullable('string', { format: 'date-time', description: 'null while recording' }),
+      durationMs: { type: 'integer' },
+      width: nullable('integer'),
+      height: nullable('integer'),
+      videoCodec: nullable('string', { description: 'RFC 6381 codec string, e.g. avc1.64001f' }),
+      audioCodec: nullable('string', { description: 'RFC 6381 codec string, e.g. mp4a.40.2' }),
+      bitrate: nullable('integer', { description: 'Average bits/s; null while recording' }),
+      streamParam: { type: 'string', description: "The push URL's query string" },
+      sessionId: { type: 'string', description: 'The push session that wrote the file' },
+      broadcastId: {
+        type: 'string',
+        description: 'Groups the files of one broadcast (HLS resumes included)',
+      },
+      reason: nullable('string', {
+        description:
+          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full; null while recording',
+      }),
+      warnings: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  {
+    $id: RECORDING_SETTINGS,
+    description: 'The global recording setting; it applies to pushes that start after a change.',
+    type: 'object',
+    required: ['formats', 'intervalSec'],
+    properties: {
+      formats: { type: 'array', items: { type: 'string', enum: ['flv', 'mp4', 'hls', 'aac'] } },
+      intervalSec: { type: 'integer', description: 'Seconds per FLV/MP4 file' },
+    },
+  },
+  {
+    $id: LIVE_STREAM,
+    description: 'A stream being pushed now.',
+    type: 'object',
+    properties: {
+      app: { type: 'string' },
+      stream: { type: 'string' },
+      sessionId: { type: 'string' },
+      protocol: { type: 'string' },
+      remoteAddress: { type: 'string' },
+      startedAt: { type: 'string', format: 'date-time' },
+      uptimeSeconds: { type: 'integer' },
+      video: nullable('object', {
+        properties: {
+          codec: { type: 'string' },
+          codecString: { type: 'string' },
+          width: { type: 'integer' },
+          height: { type: 'integer' },
+          fps: { type: 'number' },
+        },
+      }),
+      audio: nullable('object', {
+        properties: {
+          codec: { type: 'string' },
+          codecString: { type: 'string' },
+          sampleRate: { type: 'integer' },
+          channels: { type: 'integer' },
+        },
+      }),
+      bitrate: { type: 'number', description: 'bits/s over the last seconds' },
+      bitrateSamples: { type: 'array', items: { type: 'number' } },
+      bytesIn: { type: 'integer' },
+      viewers: { type: 'integer' },
+    },
+  },
+];
+
+export function addApiSchemas(app: FastifyInstance): void {
+  for (const schema of schemas) app.addSchema(schema);
+}
+
+/** The error responses a route can give, for its `schema.response`. */
+export function errorResponses(...statuses: number[]): Record<number, { $ref: string }> {
+  return Object.fromEntries(statuses.map((status) => [status, ref(API_ERROR)]));
+}

@@ -1,0 +1,148 @@
+/**
+ * The Prometheus metrics of one LiveTape process (`GET /metrics`). Gauges are read from their sources
+ * at scrape time; counters follow events: pushes from the hub, finished files from the catalog, and
+ * deletions and failures reported by the modules that cause them. A registry of its own per server,
+ * so several servers in one process (tests) never share counts.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Catalog } from './catalog/db.js';
+import type { RecordingRow } from './catalog/recording-row.js';
+import type { StreamHub } from './live/hub.js';
+
+export interface MetricsSources {
+  hub: StreamHub;
+  catalog: Catalog;
+  /** Streams being recorded by this process. */
+  recordings: { readonly activeCount: number };
+}
+
+/** Why a recording was deleted: by the API, or by a retention rule. */
+export type DeletionCause = 'api' | 'age' | 'size';
+
+/** What failed in the media store. */
+export type StorageOperation = 'record' | 'delete';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly publishes: Counter;
+  private readonly publishesEnded: Counter<'reason'>;
+  private readonly protocolErrors: Counter;
+  private readonly files: Counter<'format' | 'reason'>;
+  private readonly bytes: Counter<'format'>;
+  private readonly deleted: Counter<'cause'>;
+  private readonly deletedBytes: Counter<'cause'>;
+  private readonly sweeps: Counter;
+  private readonly storageFailures: Counter<'operation'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'livetape_live_streams',
+      help: 'Streams being pushed now.',
+      registers,
+      collect() {
+        this.set(sources.hub.list().length);
+      },
+    });
+    new Gauge({
+      name: 'livetape_live_players',
+      help: 'Players watching live streams now (RTMP and HTTP-FLV).',
+      registers,
+      collect() {
+        this.set(sources.hub.list().reduce((sum, stream) => sum + stream.viewerCount, 0));
+      },
+    });
+    new Gauge({
+      name: 'livetape_recording_streams',
+      help: 'Streams being recorded now by this process.',
+      registers,
+      collect() {
+        this.set(sources.recordings.activeCount);
+      },
+    });
+    this.publishes = new Counter({ name: 'livetape_publishes_total', help: 'Pushes started.', registers });
+    this.publishesEnded = new Counter({
+      name: 'livetape_publishes_ended_total',
+      help: 'Pushes ended, by reason (deleteStream, closeStream, socketClosed, socketError, protocolError, idleTimeout, kicked, shutdown).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.protocolErrors = new Counter({
+      name: 'livetape_protocol_errors_total',
+      help: 'Pushes closed because the publisher broke the protocol.',
+      registers,
+    });
+    this.files = new Counter({
+      name: 'livetape_recording_files_total',
+      help: 'Recording files finished and cataloged, by format and why they were closed.',
+      labelNames: ['format', 'reason'],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: 'livetape_recording_bytes_total',
+      help: 'Bytes of the recording files finished, by format.',
+      labelNames: ['format'],
+      registers,
+    });
+    this.deleted = new Counter({
+      name: 'livetape_recordings_deleted_total',
+      help: 'Recordings deleted, by cause: api, or the retention rule age or size.',
+      labelNames: ['cause'],
+      registers,
+    });
+    this.deletedBytes = new Counter({
+      name: 'livetape_recordings_deleted_bytes_total',
+      help: 'Bytes of the recordings deleted, by cause.',
+      labelNames: ['cause'],
+      registers,
+    });
+    this.sweeps = new Counter({
+      name: 'livetape_retention_sweeps_total',
+      help: 'Retention sweeps run.',
+      registers,
+    });
+    this.storageFailures = new Counter({
+      name: 'livetape_storage_failures_total',
+      help: 'Media store failures: record (a recording stopped by a failed write) or delete.',
+      labelNames: ['operation'],
+      registers,
+    });
+
+    sources.hub.on('publish', () => this.publishes.inc());
+    sources.hub.on('unpublish', (_stream, reason) => {
+      this.publishesEnded.inc({ reason });
+      if (reason === 'protocolError') this.protocolErrors.inc();
+    });
+    sources.catalog.events.on('recordingFinished', (row) => this.fileFinished(row));
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition format. */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  recordingDeleted(row: RecordingRow, cause: DeletionCause): void {
+    this.deleted.inc({ cause });
+    this.deletedBytes.inc({ cause }, row.sizeBytes);
+  }
+
+  retentionSwept(): void {
+    this.sweeps.inc();
+  }
+
+  storageFailed(operation: StorageOperation): void {
+    this.storageFailures.inc({ operation });
+  }
+
+  private fileFinished(row: RecordingRow): void {
+    this.files.inc({ format: row.format, reason: row.reason ?? 'unknown' });
+    this.bytes.inc({ format: row.format }, row.sizeBytes);
+    // The recorder closes a file as `disk_full` when a write to it failed.
+    if (row.reason === 'disk_full') this.storageFailed('record');
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Callback bodies per the Tencent LVB contract (wire spec §3.3–3.4), minus `t` and `sign`, which are
+ * added per attempt. Types matter to receivers written against the reference: ints are JSON numbers,
+ * `push_duration` is a string of ms, `callback_ext` is a JSON string. Pure: facts in, JSON text out.
+ */
+
+import type { PushEnd, PushStart } from '../catalog/pushes.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
+
+export const EventType = { pushEnded: 0, pushStarted: 1, recordingFile: 100, screenshot: 200 } as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/** Who is sending: the same on every event of one node. */
+export interface PayloadOrigin {
+  /** APPID as configured: a number on the wire when it is all digits, else a string, left out when empty. */
+  readonly appid: string;
+  /** `app`: the host name customers push to (PUBLIC_URL's host, else HOST). */
+  readonly host: string;
+  /** `node`: NODE_NAME or the host name. */
+  readonly node: string;
+}
+
+export interface RecordingFacts {
+  readonly videoUrl: string;
+  /** The publisher's address, from the push row; '' when the push was never logged. */
+  readonly userIp: string;
+  readonly eventTimeMs: number;
+}
+
+export interface PushEndDetail extends PushEnd {
+  /** A word on the cause beyond errmsg, e.g. why a publish was refused. */
+  readonly detail?: string;
+}
+
+export function pushStartedPayload(origin: PayloadOrigin, push: PushStart): string {
+  return JSON.stringify(pushFields(origin, EventType.pushStarted, push, push.startedAt));
+}
+
+export function pushEndedPayload(origin: PayloadOrigin, push: PushStart, end: PushEndDetail): string {
+  return JSON.stringify({
+    ...pushFields(origin, EventType.pushEnded, push, end.endedAt),
+    errcode: end.errcode,
+    errmsg: end.errmsg,
+    push_duration: String(Math.max(0, end.endedAt - push.startedAt)),
+    reason: end.endReason,
+    ...(end.detail === undefined ? {} : { detail: end.detail }),
+  });
+}
+
+/** One recorded file in one format: exactly one callback. */
+export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts: RecordingFacts): string {
+  const endTime = row.endTime ?? row.startTime + row.durationMs;
+  return JSON.stringify({
+    ...commonFields(origin, EventType.recordingFile, row.app, row.stream, facts.eventTimeMs),
+    sequence: row.sessionId,
+    node: origin.node,
+    user_ip: facts.userIp,
+    stream_param: row.streamParam,
+    video_id: row.id,
+    video_url: facts.videoUrl,
+    file_id: row.id,
+    record_file_id: row.id,
+    file_format: row.format,
+    file_size: row.sizeBytes,
+    start_time: unixSeconds(row.startTime),
+    end_time: unixSeconds(endTime),
+    duration: Math.round(row.durationMs / 1000),
+    media_start_time: row.mediaStartMs ?? 0,
+    callback_ext: JSON.stringify({
+      video_codec: codecName(row.videoCodec),
+      resolution: row.width && row.height ? `${row.width}x${row.height}` : '',
+      session_id: row.sessionId,
+    }),
+    reason: row.reason,
+    broadcast_id: row.broadcastId,
+    duration_ms: row.durationMs,
+    start_time_ms: row.startTime,
+  });
+}
+
+function pushFields(origin: PayloadOrigin, eventType: EventType, push: PushStart, eventTimeMs: number) {
+  return {
+    ...commonFields(origin, eventType, push.app, push.stream, eventTimeMs),
+    sequence: push.sessionId,
+    node: origin.node,
+    user_ip: push.userIp,
+    stream_param: push.streamParam,
+  };
+}
+
+function commonFields(
+  origin: PayloadOrigin,
+  eventType: EventType,
+  app: string,
+  stream: string,
+  eventTimeMs: number,
+) {
+  return {
+    event_type: eventType,
+    stream_id: stream,
+    // Equal to stream_id in stream-code mode, "for historical reasons".
+    channel_id: stream,
+    ...(origin.appid === '' ? {} : { appid: wireAppid(origin.appid) }),
+    app: origin.host,
+    appname: app,
+    event_time: unixSeconds(eventTimeMs),
+  };
+}
+
+function wireAppid(appid: string): number | string {
+  return /^\d{1,15}$/.test(appid) ? Number(appid) : appid;
+}
+
+function unixSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+const CODEC_NAMES: ReadonlyArray<readonly [prefix: string, name: string]> = [
+  ['avc1', 'h264'],
+  ['avc3', 'h264'],
+  ['hvc1', 'h265'],
+  ['hev1', 'h265'],
+  ['av01', 'av1'],
+  ['vp09', 'vp9'],
+];
+
+/** Tencent names codecs (`h264`); the catalog keeps RFC 6381 strings (`avc1.64001f`). */
+function codecName(codecString: string | null): string {
+  if (codecString === null) return '';
+  return CODEC_NAMES.find(([prefix]) => codecString.startsWith(prefix))?.[1] ?? codecString;
+}

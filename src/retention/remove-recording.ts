@@ -1,0 +1,71 @@
+/**
+ * Deleting a finished recording: its file (an HLS recording's whole folder) first, then its row. In
+ * that order a crash in between leaves a row whose file is gone, which the next delete finishes (removal
+ * of a missing file succeeds); the other order would leave a file nothing knows about.
+ */
+import { rmdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path/posix';
+import type { Catalog } from '../catalog/db.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
+import type { Logger } from '../log.js';
+import type { DeletionCause, Metrics } from '../metrics.js';
+import type { MediaStore } from '../storage/media-store.js';
+
+export class StillRecordingError extends Error {
+  override readonly name = 'StillRecordingError';
+  constructor(readonly id: string) {
+    super(`recording ${id} is still being written`);
+  }
+}
+
+export interface RemoverDeps {
+  catalog: Catalog;
+  store: MediaStore;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+const DAY_MS = 86_400_000;
+const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
+
+export class RecordingRemover {
+  constructor(private readonly deps: RemoverDeps) {}
+
+  /**
+   * Removes a `done` recording's media and row; throws StillRecordingError for an open one (its
+   * recorder still writes there). Storage failures are counted and rethrown; the row then stays.
+   */
+  async remove(row: RecordingRow, cause: DeletionCause): Promise<void> {
+    if (row.status !== 'done') throw new StillRecordingError(row.id);
+    const key = mediaKey(row);
+    try {
+      await this.deps.store.remove(key);
+    } catch (error) {
+      this.deps.metrics?.storageFailed('delete');
+      throw error;
+    }
+    await this.deps.catalog.recordings.delete(row.id);
+    await this.pruneDayFolder(key);
+    this.deps.metrics?.recordingDeleted(row, cause);
+    this.deps.log.debug({ id: row.id, key, sizeBytes: row.sizeBytes, cause }, 'recording deleted');
+  }
+
+  /**
+   * Retention empties day folders (`{app}/{stream}/{YYYY-MM-DD}`); without this, years of them would
+   * stay behind. Only days before yesterday (UTC) are pruned: a recorder may still be creating a file
+   * in today's or yesterday's folder, and would fail if the folder vanished under it.
+   */
+  private async pruneDayFolder(key: string): Promise<void> {
+    const folder = dirname(key);
+    const day = basename(folder);
+    if (!DAY_FOLDER.test(day) || Date.parse(day) >= Date.now() - 2 * DAY_MS) return;
+    await rmdir(this.deps.store.pathOf(folder)).catch(() => {
+      // Not empty (other files of that day), or already gone: either way nothing to do.
+    });
+  }
+}
+
+/** The file, or for HLS the folder holding the playlist and its segments. */
+export function mediaKey(row: Pick<RecordingRow, 'format' | 'storageKey'>): string {
+  return row.format === 'hls' ? dirname(row.storageKey) : row.storageKey;
+}
