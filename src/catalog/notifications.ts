@@ -190,6 +190,36 @@ export class NotificationRepository {
     });
   }
 
+  /**
+   * Hands back the claims a previous run of this node held when it died (claimers are
+   * `{node}:{pid}:{random}`): its attempts ended with it, so they are due again at once instead of
+   * after the lease. Returns how many were released.
+   */
+  releaseClaimsOfNode(node: string, now: number): Promise<number> {
+    return guarded(`release claims of node ${node}`, async () => {
+      const held = await this.db
+        .selectFrom('notifications')
+        .select(['id', 'claimed_by'])
+        .where('status', '=', 'pending')
+        .where('claimed_by', 'is not', null)
+        .execute();
+      const ours = held.filter((row) => row.claimed_by?.startsWith(`${node}:`)).map((row) => row.id);
+      if (ours.length === 0) return 0;
+      const result = await this.db
+        .updateTable('notifications')
+        .set({
+          next_attempt_at: now,
+          claimed_until: null,
+          claimed_by: null,
+          last_error: 'attempt interrupted by a crash',
+        })
+        .where('id', 'in', ours)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
   get(id: string): Promise<NotificationRow | undefined> {
     return guarded(`get notification ${id}`, async () => {
       const row = await this.db

@@ -14,7 +14,7 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { vodUrl } from '../http/vod-url.js';
+import { type PlayUrlSigner, playUrlSigner, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -61,6 +61,8 @@ export class NotificationService {
   private readonly origin: PayloadOrigin;
   private readonly worker: DeliveryWorker;
   private publicBase: string;
+  /** With PLAY_KEY set, `video_url` is signed (valid 24 h from the callback) so the receiver can play it. */
+  private readonly signer: PlayUrlSigner | undefined;
   /** Each push's start write, so its end is written after it even on a pool of connections. */
   private readonly pushStarts = new Map<string, Promise<void>>();
   private readonly writes = new Set<Promise<void>>();
@@ -73,6 +75,7 @@ export class NotificationService {
     this.log = options.log.child({ component: 'notify' });
     this.origin = { appid: config.appid, host: publicHost(config), node: config.nodeName || hostname() };
     this.publicBase = publicBaseUrl(config, config.httpPort);
+    this.signer = playUrlSigner(config.playKey);
     this.worker = new DeliveryWorker({
       outbox: catalog.notifications,
       settings: () => store.current,
@@ -209,6 +212,8 @@ export class NotificationService {
     }
     if (open.length > 0)
       this.log.warn({ pushes: open.length }, 'notify: reported pushes a crash left open as ended');
+    const released = await catalog.notifications.releaseClaimsOfNode(this.origin.node, now);
+    if (released > 0) this.log.warn({ released }, 'notify: callbacks a crash left mid-attempt are due again');
   }
 
   private async writeEnd(push: PushStart, end: PushEndDetail): Promise<void> {
@@ -236,7 +241,7 @@ export class NotificationService {
 
   private recordingPayloadOf(row: RecordingRow, userIp: string): string {
     return recordingPayload(this.origin, row, {
-      videoUrl: vodUrl(this.publicBase, row),
+      videoUrl: vodUrl(this.publicBase, row, this.signer),
       userIp,
       eventTimeMs: Date.now(),
     });

@@ -62,7 +62,10 @@ export class DeliveryWorker {
     }
     this.cycle = this.runCycles().finally(() => {
       this.cycle = undefined;
-      this.scheduleAt(Date.now() + this.pollMs);
+      // A wake that arrived after the last loop test but before this callback would otherwise be lost
+      // until the next poll.
+      if (this.again && !this.closed) this.wake();
+      else this.scheduleAt(Date.now() + this.pollMs);
     });
   }
 

@@ -76,7 +76,10 @@ export class FileSeries implements FormatRecorder {
       this.apply();
     } catch (error) {
       // A container that cannot take what the publisher sends stops this format only.
-      this.ctx.log.warn({ err: error, format: this.format }, 'recording of this format stopped: the stream cannot be stored in it');
+      this.ctx.log.warn(
+        { err: error, format: this.format },
+        'recording of this format stopped: the stream cannot be stored in it',
+      );
       this.stopped = true;
       if (this.current) this.finish(this.current, 'unpublish');
       this.current = undefined;

@@ -82,7 +82,10 @@ export class HlsSeries implements FormatRecorder {
       this.apply();
     } catch (error) {
       // A muxer that cannot take what the publisher sends stops HLS recording only.
-      this.ctx.log.warn({ err: error, format: 'hls' }, 'recording of this format stopped: the stream cannot be stored in it');
+      this.ctx.log.warn(
+        { err: error, format: 'hls' },
+        'recording of this format stopped: the stream cannot be stored in it',
+      );
       this.stopped = true;
       const recording = this.recording;
       this.recording = undefined;
