@@ -60,7 +60,8 @@ describe('delivery worker', () => {
     });
   const until = async (check: () => Promise<boolean> | boolean) => {
     // Generous: a loaded CI machine may take seconds; the assertions after it check what happened, not how fast.
-    for (let i = 0; i < 1500 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1500 && !(await check()); i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
   };
 
   it('delivers at once when woken, signing the body and naming the event and attempt', async () => {
