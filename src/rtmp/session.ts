@@ -113,22 +113,12 @@ export class RtmpSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.startTimer);
-    clearInterval(this.idleTimer);
-    const role = this.role;
-    this.role = { kind: 'none' };
-    if (role.kind === 'publisher') {
-      this.log.info(
-        { app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason },
-        `publish ended: ${detail}`,
-      );
-      this.options.hub.unpublish(role.stream, reason);
-    } else if (role.kind === 'player') {
-      role.stream.detach(role.sink);
-      this.log.info({ reason, dropped: role.sink.droppedPackets }, `play ended: ${detail}`);
-    } else if (reason === 'protocolError' || reason === 'socketError' || reason === 'idleTimeout') {
-      this.log.warn({ reason }, `connection closed: ${detail}`);
-    } else {
-      this.log.debug({ reason }, `connection closed: ${detail}`);
+    if (!this.finishRole(reason, detail)) {
+      if (reason === 'protocolError' || reason === 'socketError' || reason === 'idleTimeout') {
+        this.log.warn({ reason }, `connection closed: ${detail}`);
+      } else {
+        this.log.debug({ reason }, `connection closed: ${detail}`);
+      }
     }
     // A kicked player is one that stopped reading: nothing queued for it is worth waiting for.
     if (reason === 'socketClosed' || reason === 'socketError' || reason === 'kicked') {
@@ -425,9 +415,39 @@ export class RtmpSession {
     stream.attach(sink);
   }
 
+  /**
+   * deleteStream / closeStream / FCUnpublish end the publish or play but not the connection: encoders send
+   * several of them in a row and close the socket themselves (closing first makes ffmpeg report a broken
+   * pipe). A connection left without a role is closed after the handshake timeout.
+   */
   private endRole(reason: EndReason, detail: string): void {
-    if (this.role.kind === 'none') return;
-    this.close(reason, detail);
+    if (!this.finishRole(reason, detail)) return;
+    clearTimeout(this.startTimer);
+    this.startTimer = setTimeout(
+      () => this.close('protocolError', 'connection left open after its stream ended'),
+      this.options.handshakeTimeoutMs,
+    );
+  }
+
+  /** Ends a publish (unpublishing the stream) or a play; false when there was neither. */
+  private finishRole(reason: EndReason, detail: string): boolean {
+    clearInterval(this.idleTimer);
+    const role = this.role;
+    this.role = { kind: 'none' };
+    if (role.kind === 'publisher') {
+      this.log.info(
+        { app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason },
+        `publish ended: ${detail}`,
+      );
+      this.options.hub.unpublish(role.stream, reason);
+      return true;
+    }
+    if (role.kind === 'player') {
+      role.stream.detach(role.sink);
+      this.log.info({ reason, dropped: role.sink.droppedPackets }, `play ended: ${detail}`);
+      return true;
+    }
+    return false;
   }
 
   /** @internal used by RtmpTagOutput */
