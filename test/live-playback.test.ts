@@ -37,14 +37,20 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
       countDecodedFrames(t.httpUrl('/live/live/e2e.flv')),
       // a second, concurrent reader of the stream checks the stream info while both players run
       (async () => {
-        const res = await fetch(t.httpUrl('/api/v1/streams/live/e2e'));
-        const info = (await res.json()) as {
-          video: { width: number; height: number; codec: string };
-          audio: { sampleRate: number };
-          viewers: number;
-        };
+        const info = await waitFor(
+          async () => {
+            const res = await fetch(t.httpUrl('/api/v1/streams/live/e2e'));
+            const body = (await res.json()) as {
+              video: { width: number; height: number; codec: string } | null;
+              audio: { sampleRate: number } | null;
+            };
+            return body.video && body.audio ? body : undefined;
+          },
+          10_000,
+          'the stream to announce its codecs',
+        );
         expect(info.video).toMatchObject({ codec: 'avc', width: 320, height: 240 });
-        expect(info.audio.sampleRate).toBe(44100);
+        expect(info.audio!.sampleRate).toBe(44100);
       })(),
     ]);
     const pushed = await push;

@@ -60,7 +60,7 @@ export function isOutOfSpace(error: unknown): boolean {
 async function writeFastStart(source: FileHandle, plan: FastStartPlan, target: string): Promise<void> {
   const out = await open(target, 'w');
   try {
-    await out.write(plan.head);
+    await writeFully(out, plan.head, plan.head.length);
     const buffer = Buffer.allocUnsafe(COPY_CHUNK);
     for (const range of plan.copy) {
       let done = 0;
@@ -69,7 +69,7 @@ async function writeFastStart(source: FileHandle, plan: FastStartPlan, target: s
         const { bytesRead } = await source.read(buffer, 0, want, range.offset + done);
         if (bytesRead === 0)
           throw new Error(`unexpected end of file while copying samples at ${range.offset + done}`);
-        await out.write(buffer, 0, bytesRead);
+        await writeFully(out, buffer, bytesRead);
         done += bytesRead;
       }
     }
@@ -80,6 +80,17 @@ async function writeFastStart(source: FileHandle, plan: FastStartPlan, target: s
     throw error;
   }
   await out.close();
+}
+
+/** A write may be short (a disk filling up answers with what fit); only a thrown error stops this loop. */
+async function writeFully(file: FileHandle, buffer: Buffer, length: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await file.write(buffer, done, length - done);
+    if (bytesWritten === 0)
+      throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
+    done += bytesWritten;
+  }
 }
 
 async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
