@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Media end-to-end tests spawn ffmpeg; two cores are all we have.
     maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
     reporters: ['default'],
   },
 });

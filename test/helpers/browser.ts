@@ -1,0 +1,76 @@
+/// <reference lib="dom" />
+/**
+ * Real headless Chromium (Debian's package) driven by playwright-core, for the console, player and
+ * watch page tests. Screenshots land in test-artifacts/screenshots/ for a person to look at.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'screenshots');
+
+/** The flags the project's test policy prescribes: no sandbox (containers), no GPU, no network chatter. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  // Muted autoplay is allowed anyway; this also lets a test start playback with sound without a gesture.
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export const chromiumPath = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
+
+export function launchBrowser(): Promise<Browser> {
+  if (!chromiumPath) throw new Error('chromium is not installed (apt-get install chromium)');
+  return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+}
+
+export const VIEWPORTS = {
+  desktop: { width: 1366, height: 860 },
+  phone: { width: 390, height: 844 },
+} as const;
+export type ViewportName = keyof typeof VIEWPORTS;
+
+export function newContext(browser: Browser, viewport: ViewportName = 'desktop'): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: VIEWPORTS[viewport],
+    deviceScaleFactor: 1,
+    isMobile: viewport === 'phone',
+    hasTouch: viewport === 'phone',
+  });
+}
+
+/** Saves a full-page screenshot as test-artifacts/screenshots/{name}.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Resolves once the page's `<video>` (the first matching `selector`) has played past `seconds`. */
+export async function waitForPlayback(page: Page, selector = 'video', seconds = 1, timeoutMs = 30_000) {
+  await page.waitForFunction(
+    ({ selector, seconds }) => {
+      const video = document.querySelector<HTMLVideoElement>(selector);
+      return video !== null && video.currentTime > seconds && !video.paused && video.readyState >= 2;
+    },
+    { selector, seconds },
+    { timeout: timeoutMs, polling: 200 },
+  );
+}
+
+/** Collects uncaught page errors and console errors, so a test can assert the page ran cleanly. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}

@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<main>LiveTape play</main>, document.getElementById('app')!);

@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<main>LiveTape watch</main>, document.getElementById('app')!);
