@@ -12,8 +12,9 @@
  *    delta, else 1 ms); the new offset applies to both tracks, so they stay in sync after it. A
  *    track's first packet is checked the same way against the other track's last dts, and re-based
  *    onto that dts.
- * 4. Jitter: a smaller backwards step (interleaving jitter) is clamped, so a track's dts never
- *    decreases; the offset is left alone.
+ * 4. Jitter: a smaller backwards step (interleaving jitter) or a repeated timestamp moves the packet to
+ *    1 ms after its track's last dts, so a track's dts strictly increases — MPEG-TS and MP4 consumers
+ *    reject or mis-time equal DTS; the offset is left alone.
  * 5. pts = dts + cts; a pts that would fall before dts is clamped to dts.
  *
  * `corrections` counts every packet whose timing one of rules 2–5 altered (clamps and re-bases).
@@ -85,8 +86,8 @@ export class TimestampNormalizer {
             : track.lastDts + (track.lastDelta > 0 ? track.lastDelta : 1);
         this.#offset! += dts - candidate;
         this.#corrections++;
-      } else if (track !== undefined && step < 0) {
-        dts = track.lastDts;
+      } else if (track !== undefined && step <= 0) {
+        dts = track.lastDts + 1;
         this.#corrections++;
       }
     }
