@@ -95,6 +95,19 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
     expect(player.stderr).toBe('');
     expect(player.code).toBe(0);
     await push;
+    // After the push ends, late players get the final playlist and its segments, not a 404.
+    await waitFor(
+      async () =>
+        (await fetch(t.httpUrl('/api/v1/streams/live/hlslive'))).status === 404 ? true : undefined,
+      10_000,
+      'the push to end',
+    );
+    const final = await fetch(t.httpUrl('/live/live/hlslive.m3u8'));
+    expect(final.status).toBe(200);
+    const finalPlaylist = await final.text();
+    expect(finalPlaylist).toContain('#EXT-X-ENDLIST');
+    const last = [...finalPlaylist.matchAll(/^(hlslive\/\d+\.ts)$/gm)].at(-1)![1]!;
+    expect((await fetch(t.httpUrl(`/live/live/${last}`))).status).toBe(200);
   });
 
   it('answers 404 for a stream that is not live', async () => {

@@ -188,6 +188,28 @@ describe('VOD playback of recorded files', () => {
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('range');
   });
 
+  it('applies the same CORS origins to live HTTP-FLV and HLS', async () => {
+    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'corslive'), { seconds: 4, gop: 30 }));
+    await waitFor(
+      async () => ((await fetch(t.httpUrl('/api/v1/streams/live/corslive'))).ok ? true : undefined),
+      15_000,
+      'the push to go live',
+    );
+    for (const path of ['/live/live/corslive.flv', '/live/live/corslive.m3u8']) {
+      for (const [origin, allowed] of [
+        [ORIGIN, ORIGIN],
+        ['https://evil.example', null],
+      ] as const) {
+        const abort = new AbortController();
+        const res = await fetch(t.httpUrl(path), { headers: { origin }, signal: abort.signal });
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('access-control-allow-origin'), `${path} from ${origin}`).toBe(allowed);
+        abort.abort();
+      }
+    }
+    await push;
+  });
+
   it('never serves anything outside the catalog, whatever the path', async () => {
     await writeFile(join(t.dataDir, 'secret.txt'), 'SECRET');
     await writeFile(join(t.dataDir, 'media', 'live', 'stray.mp4'), 'SECRET');

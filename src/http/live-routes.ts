@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BackpressureOptions } from '../live/backpressure.js';
+import type { HlsPackager } from '../live/hls-packager.js';
 import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
@@ -14,7 +15,7 @@ export interface LiveRouteDeps {
 }
 
 /**
- * Live playback over HTTP, CORS open:
+ * Live playback over HTTP (CORS as CORS_ORIGINS says, through the app's CORS plugin):
  * - `GET /live/{app}/{stream}.flv` — HTTP-FLV, chunked;
  * - `GET /live/{app}/{stream}.m3u8` + `/live/{app}/{stream}/{seq}.ts` — live HLS, for phones and Safari.
  */
@@ -30,8 +31,12 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
         .send({ error: 'not_found', message: 'live playback is /live/{app}/{stream}.flv or .m3u8' });
     }
     const stream = deps.hub.get(appName, name);
+    if (ext === 'm3u8') {
+      const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
+      if (!packager) return notLive(reply, appName, name);
+      return servePlaylist(deps, packager, name, reply);
+    }
     if (!stream) return notLive(reply, appName, name);
-    if (ext === 'm3u8') return servePlaylist(deps, stream, reply);
     serveFlv(deps, stream, reply, request.log);
   });
 
@@ -41,16 +46,14 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const { app: appName, stream: name, segment } = request.params;
       const match = /^(\d{1,12})\.ts$/.exec(segment);
       const stream = deps.hub.get(appName, name);
-      if (!match || !stream) return notLive(reply, appName, name);
-      const data = deps.hls.packagerFor(stream).segment(Number(match[1]));
+      const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
+      if (!match || !packager) return notLive(reply, appName, name);
+      const data = packager.segment(Number(match[1]));
       if (!data)
         return reply
           .code(404)
           .send({ error: 'not_found', message: `segment ${segment} is no longer in the live window` });
-      reply
-        .header('Content-Type', 'video/mp2t')
-        .header('Cache-Control', 'max-age=60')
-        .header('Access-Control-Allow-Origin', '*');
+      reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60');
       return reply.send(Buffer.concat(data));
     },
   );
@@ -60,8 +63,7 @@ function notLive(reply: FastifyReply, app: string, stream: string) {
   return reply.code(404).send({ error: 'not_live', message: `${app}/${stream} is not live` });
 }
 
-async function servePlaylist(deps: LiveRouteDeps, stream: LiveStream, reply: FastifyReply) {
-  const packager = deps.hls.packagerFor(stream);
+async function servePlaylist(deps: LiveRouteDeps, packager: HlsPackager, name: string, reply: FastifyReply) {
   // A first request waits for the first segment rather than handing players an empty playlist.
   const ready = await packager.ready(deps.hlsTargetDurationMs * 3);
   if (packager.unsupportedReason) {
@@ -74,11 +76,9 @@ async function servePlaylist(deps: LiveRouteDeps, stream: LiveStream, reply: Fas
       .code(503)
       .header('Retry-After', '2')
       .send({ error: 'not_ready', message: 'no segment yet; retry shortly' });
-  const name = stream.publisher.stream;
   return reply
     .header('Content-Type', 'application/vnd.apple.mpegurl')
     .header('Cache-Control', 'no-cache')
-    .header('Access-Control-Allow-Origin', '*')
     .send(packager.playlist((seq) => `${encodeURIComponent(name)}/${seq}.ts`));
 }
 
@@ -88,12 +88,15 @@ function serveFlv(
   reply: FastifyReply,
   log: FastifyReply['log'],
 ): void {
+  // Headers set by hooks (CORS) are only sent by Fastify's own reply, which a hijacked one bypasses.
+  const hookHeaders = reply.getHeaders();
   reply.hijack();
   const res = reply.raw;
+  for (const [name, value] of Object.entries(hookHeaders))
+    if (value !== undefined) res.setHeader(name, value);
   res.writeHead(200, {
     'Content-Type': 'video/x-flv',
     'Cache-Control': 'no-cache, no-store',
-    'Access-Control-Allow-Origin': '*',
     Connection: 'keep-alive',
   });
   res.socket?.setNoDelay(true);
