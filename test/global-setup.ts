@@ -20,5 +20,6 @@ export default function setup(): void {
     Math.max(newestMtime('web'), statSync('vite.config.ts').mtimeMs) > statSync(BUILT_PAGE).mtimeMs;
   if (!stale) return;
   const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('vite build failed: the console pages cannot be tested');
+  // Tests that do not load pages can still run; the page tests then fail on the missing build.
+  if (build.status !== 0) console.error('vite build failed: the console, player and watch page tests will fail');
 }

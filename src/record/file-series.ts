@@ -7,7 +7,8 @@ import { FileRecording, type RecordingContext } from './file-recording.js';
 import { FlvContainer } from './flv-container.js';
 import { Mp4Container } from './mp4-container.js';
 import type { RecordFormat } from './plan.js';
-import { type FileTracks, RecordingSegmenter, type SegmenterAction } from './segmenter.js';
+import { SegmentedSeries } from './segmented-series.js';
+import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
 /** The recording of one format for one push: the stream's packets in, files and catalog rows out. */
 export interface FormatRecorder {
@@ -45,45 +46,25 @@ function containerFor(
 }
 
 /** FLV, MP4 or AAC: a series of files split by interval and codec changes. */
-export class FileSeries implements FormatRecorder {
-  private readonly segmenter: RecordingSegmenter;
-  private readonly actions: SegmenterAction[] = [];
+export class FileSeries extends SegmentedSeries {
   private current: FileRecording | undefined;
   private readonly finishing = new Set<Promise<unknown>>();
-  private stopped = false;
 
   constructor(
-    private readonly format: Exclude<RecordFormat, 'hls'>,
-    private readonly ctx: RecordingContext,
-    private readonly options: SeriesOptions,
+    protected override readonly format: Exclude<RecordFormat, 'hls'>,
+    ctx: RecordingContext,
+    options: SeriesOptions,
   ) {
-    this.segmenter = new RecordingSegmenter({
-      intervalMs: options.intervalMs,
-      audioOnly: options.audioOnly || format === 'aac',
-      videoWaitMs: VIDEO_WAIT_MS,
-    });
-  }
-
-  config(config: CodecConfig): void {
-    this.segmenter.config(config);
-  }
-
-  packet(packet: MediaPacket): void {
-    if (this.stopped) return;
-    this.actions.length = 0;
-    this.segmenter.push(packet, this.actions);
-    try {
-      this.apply();
-    } catch (error) {
-      // A container that cannot take what the publisher sends stops this format only.
-      this.ctx.log.warn(
-        { err: error, format: this.format },
-        'recording of this format stopped: the stream cannot be stored in it',
-      );
-      this.stopped = true;
-      if (this.current) this.finish(this.current, 'unpublish');
-      this.current = undefined;
-    }
+    super(
+      format,
+      new RecordingSegmenter({
+        intervalMs: options.intervalMs,
+        audioOnly: options.audioOnly || format === 'aac',
+        videoWaitMs: VIDEO_WAIT_MS,
+      }),
+      ctx,
+      options,
+    );
   }
 
   async end(): Promise<void> {
@@ -95,7 +76,7 @@ export class FileSeries implements FormatRecorder {
     while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
-  private apply(): void {
+  protected apply(): void {
     for (const action of this.actions) {
       if (action.type === 'write') {
         this.current?.write(action.packet);
@@ -131,13 +112,8 @@ export class FileSeries implements FormatRecorder {
     this.finishing.add(done);
   }
 
-  private storageFailed(error: Error): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.options.onStorageFailure(this.format, error);
-    if (this.current) {
-      this.finish(this.current, 'disk_full');
-      this.current = undefined;
-    }
+  protected finishCurrent(reason: 'unpublish' | 'disk_full'): void {
+    if (this.current) this.finish(this.current, reason);
+    this.current = undefined;
   }
 }

@@ -1,13 +1,13 @@
 import type { RecordingRow } from '../catalog/recording-row.js';
-import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import { recordableTracks } from './codec-support.js';
 import type { RecordingContext } from './file-recording.js';
-import { type FormatRecorder, type SeriesOptions, warnOnce } from './file-series.js';
+import { type SeriesOptions, warnOnce } from './file-series.js';
 import { HlsRecording } from './hls-recording.js';
-import { type FileTracks, RecordingSegmenter, type SegmenterAction } from './segmenter.js';
+import { SegmentedSeries } from './segmented-series.js';
+import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
 /**
- * HLS recordings parked after their push ended, waiting `windowMs` for the same stream to come back
+ * HLS recordings parked after their push ended, waiting a while for the same stream to come back
  * (Tencent's "HLS 续录"). A re-push takes the recording over and continues the playlist; when the window
  * passes, the recording is finished and reported as one file.
  */
@@ -17,13 +17,11 @@ export class HlsResumeRegistry {
     { recording: HlsRecording; timer: NodeJS.Timeout; finish: () => Promise<void> }
   >();
 
-  constructor(readonly windowMs: number) {}
-
-  park(key: string, recording: HlsRecording, finish: () => Promise<void>): void {
+  park(key: string, recording: HlsRecording, windowMs: number, finish: () => Promise<void>): void {
     const timer = setTimeout(() => {
       this.parked.delete(key);
       void finish();
-    }, this.windowMs);
+    }, windowMs);
     this.parked.set(key, { recording, timer, finish });
   }
 
@@ -44,59 +42,42 @@ export class HlsResumeRegistry {
   }
 }
 
+/** Where a push's HLS recording is parked when it ends, and for how long (the setting when it started). */
+export interface HlsResume {
+  readonly registry: HlsResumeRegistry;
+  /** 0: finish the recording when the push ends. */
+  readonly windowMs: number;
+}
+
 /** The HLS recording of one push: no interval splits; codec changes and re-pushes become discontinuities. */
-export class HlsSeries implements FormatRecorder {
-  private readonly segmenter: RecordingSegmenter;
-  private readonly actions: SegmenterAction[] = [];
+export class HlsSeries extends SegmentedSeries {
   private recording: HlsRecording | undefined;
-  private stopped = false;
   /** The tracks of the part being recorded (what MPEG-TS can carry of the stream). */
   private partTracks: FileTracks | undefined;
   private finishing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly ctx: RecordingContext,
+    ctx: RecordingContext,
     private readonly streamKey: string,
     private readonly targetDurationMs: number,
-    private readonly registry: HlsResumeRegistry,
-    private readonly options: SeriesOptions,
+    private readonly resume: HlsResume,
+    options: SeriesOptions,
     resumed: HlsRecording | undefined,
   ) {
+    super(
+      'hls',
+      new RecordingSegmenter({
+        intervalMs: Number.POSITIVE_INFINITY,
+        audioOnly: options.audioOnly,
+        videoWaitMs: 1000,
+      }),
+      ctx,
+      options,
+    );
     this.recording = resumed;
-    this.segmenter = new RecordingSegmenter({
-      intervalMs: Number.POSITIVE_INFINITY,
-      audioOnly: options.audioOnly,
-      videoWaitMs: 1000,
-    });
   }
 
-  config(config: CodecConfig): void {
-    this.segmenter.config(config);
-  }
-
-  packet(packet: MediaPacket): void {
-    if (this.stopped) return;
-    this.actions.length = 0;
-    this.segmenter.push(packet, this.actions);
-    try {
-      this.apply();
-    } catch (error) {
-      // A muxer that cannot take what the publisher sends stops HLS recording only.
-      this.ctx.log.warn(
-        { err: error, format: 'hls' },
-        'recording of this format stopped: the stream cannot be stored in it',
-      );
-      this.stopped = true;
-      const recording = this.recording;
-      this.recording = undefined;
-      if (recording) {
-        recording.endPart();
-        this.finishing = this.finish(recording, 'unpublish');
-      }
-    }
-  }
-
-  private apply(): void {
+  protected apply(): void {
     for (const action of this.actions) {
       if (action.type === 'write') {
         if (this.partTracks?.[action.packet.kind]) this.recording?.write(action.packet);
@@ -120,8 +101,10 @@ export class HlsSeries implements FormatRecorder {
     this.recording = undefined;
     if (recording) {
       recording.endPart();
-      if (this.registry.windowMs > 0)
-        this.registry.park(this.streamKey, recording, () => this.finish(recording, 'unpublish'));
+      if (this.resume.windowMs > 0)
+        this.resume.registry.park(this.streamKey, recording, this.resume.windowMs, () =>
+          this.finish(recording, 'unpublish'),
+        );
       else await this.finish(recording, 'unpublish');
     }
     await this.finishing;
@@ -136,15 +119,12 @@ export class HlsSeries implements FormatRecorder {
     }
   }
 
-  private storageFailed(error: Error): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.options.onStorageFailure('hls', error);
+  protected finishCurrent(reason: 'unpublish' | 'disk_full'): void {
     const recording = this.recording;
     this.recording = undefined;
     if (recording) {
       recording.endPart();
-      this.finishing = this.finish(recording, 'disk_full');
+      this.finishing = this.finish(recording, reason);
     }
   }
 }

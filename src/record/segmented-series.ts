@@ -1,0 +1,57 @@
+import type { CodecConfig, MediaPacket } from '../media/packet.js';
+import type { RecordingContext } from './file-recording.js';
+import type { FormatRecorder, SeriesOptions } from './file-series.js';
+import type { RecordFormat } from './plan.js';
+import type { RecordingSegmenter, SegmenterAction } from './segmenter.js';
+
+/**
+ * What every format's recorder does the same way: packets go through the segmenter, its actions are
+ * applied by the format, and a failure stops this format only — a container that cannot take the stream
+ * closes its file as `unpublish`, a storage failure as `disk_full` — while the push and other formats go on.
+ */
+export abstract class SegmentedSeries implements FormatRecorder {
+  protected readonly actions: SegmenterAction[] = [];
+  protected stopped = false;
+
+  constructor(
+    protected readonly format: RecordFormat,
+    protected readonly segmenter: RecordingSegmenter,
+    protected readonly ctx: RecordingContext,
+    protected readonly options: SeriesOptions,
+  ) {}
+
+  config(config: CodecConfig): void {
+    this.segmenter.config(config);
+  }
+
+  packet(packet: MediaPacket): void {
+    if (this.stopped) return;
+    this.actions.length = 0;
+    this.segmenter.push(packet, this.actions);
+    try {
+      this.apply();
+    } catch (error) {
+      this.ctx.log.warn(
+        { err: error, format: this.format },
+        'recording of this format stopped: the stream cannot be stored in it',
+      );
+      this.stopped = true;
+      this.finishCurrent('unpublish');
+    }
+  }
+
+  abstract end(): Promise<void>;
+
+  /** Carries out `actions`: writes, file opens and closes. */
+  protected abstract apply(): void;
+
+  /** Closes the file being written, if any, for good: recording of this format has stopped. */
+  protected abstract finishCurrent(reason: 'unpublish' | 'disk_full'): void;
+
+  protected storageFailed(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.options.onStorageFailure(this.format, error);
+    this.finishCurrent('disk_full');
+  }
+}
