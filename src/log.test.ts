@@ -16,14 +16,25 @@ describe('createLogger', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, msg: 'publish started', stream: 'live/s1' });
   });
 
-  it('never logs push or play keys, nor a txSecret', () => {
+  it('never logs a secret config key (keys, tokens, passwords, database URL), nor a txSecret', () => {
     const { lines, destination } = capture();
     const log = createLogger('info', { pretty: false, destination });
     log.info(
-      { config: { pushKey: ['primary-secret'], playKey: ['play-secret'] }, query: { txSecret: 'abc' } },
+      {
+        config: {
+          pushKey: ['primary-secret'],
+          playKey: ['play-secret'],
+          adminPassword: 'admin-secret',
+          apiTokens: ['token-secret'],
+          apiKey: ['api-secret'],
+          callbackKey: ['callback-secret'],
+          databaseUrl: 'postgres://u:db-secret@h/d',
+        },
+        query: { txSecret: 'abc' },
+      },
       'x',
     );
-    expect(lines[0]).not.toMatch(/primary-secret|play-secret|abc/);
+    expect(lines[0]).not.toMatch(/-secret|abc/);
     expect(JSON.parse(lines[0]!).config.pushKey).toBe('[redacted]');
   });
 

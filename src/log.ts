@@ -3,6 +3,7 @@
  * instead (no pino-pretty dependency, the format below is all we need).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { CONFIG_FIELDS, CONFIG_KEYS } from './config/schema.js';
 
 export type { Logger };
 
@@ -14,7 +15,9 @@ export interface LoggerOptions {
 }
 
 /** Secrets never reach a log line, wherever a config object or a push query is logged. */
-const REDACTED_PATHS = ['pushKey', 'playKey', '*.pushKey', '*.playKey', 'txSecret', '*.txSecret'];
+/** Every secret config key (ADMIN_PASSWORD, API_TOKENS, DATABASE_URL…) and URL signatures, wherever logged. */
+const SECRET_NAMES = [...CONFIG_KEYS.filter((key) => CONFIG_FIELDS[key].secret), 'txSecret'];
+const REDACTED_PATHS = SECRET_NAMES.flatMap((name) => [name, `*.${name}`]);
 
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? process.stdout.isTTY === true;

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
 import { openCatalog } from './catalog/db.js';
-import { publicBaseUrl } from './config/public-url.js';
+import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
-import { playUrlSigner, vodUrl } from './http/vod-url.js';
+import { startConsoleLogin } from './http/console-session.js';
 import { LiveHlsService } from './live/hls-service.js';
 import { StreamHub } from './live/hub.js';
 import type { Logger } from './log.js';
@@ -14,7 +15,8 @@ import { NotificationService } from './notify/service.js';
 import { RecordingManager } from './record/manager.js';
 import { RecordPlanError } from './record/plan.js';
 import { RecordingRemover } from './retention/remove-recording.js';
-import { RetentionSweeper, retentionPolicy } from './retention/sweeper.js';
+import { RetentionSettingsStore } from './retention/retention-settings.js';
+import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { MediaStore } from './storage/media-store.js';
@@ -28,6 +30,10 @@ export interface RunningServer {
   recordings: RecordingManager;
   /** Open RTMP connections, in any state (handshaking, publishing, playing). */
   readonly rtmpConnectionCount: number;
+  /** The console password made on this start (the first with no ADMIN_PASSWORD), to show once. */
+  readonly generatedAdminPassword: string | undefined;
+  /** The push keys in force now (config, or as last set through the API), primary first. */
+  readonly pushKeys: readonly string[];
   close(reason?: string): Promise<void>;
 }
 
@@ -40,6 +46,8 @@ const FILE_OPTIONS = {
   coalesceBytes: 256 * 1024,
   coalesceMs: 250,
 };
+/** How soon a key change made through another node (sharing the catalog) applies on this one. */
+const KEY_REFRESH_MS = 5000;
 
 /**
  * Starts every part of one LiveTape process: catalog, crash recovery, RTMP and HTTP listeners.
@@ -56,30 +64,53 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   hub.on('sinkError', (stream, _sink, error) =>
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
-  const notifications = await NotificationService.start({ catalog, hub, config, log });
+  const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
+  keys.startRefreshing(KEY_REFRESH_MS, (err) =>
+    log.warn({ err }, 'could not re-read the push/play keys; the last ones stay in force'),
+  );
+  const notifications = await NotificationService.start({
+    catalog,
+    hub,
+    config,
+    log,
+    playKeys: () => keys.keys('play'),
+  });
   const recordings = await RecordingManager.start({
     hub,
     catalog,
     store,
     log,
-    defaults: { formats: [...config.record], intervalSec: config.recordInterval },
+    defaults: {
+      formats: [...config.record],
+      intervalSec: config.recordInterval,
+      hlsResumeWindowSec: config.hlsResumeWindow,
+    },
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
     hlsSegmentDurationMs: config.hlsSegmentDuration * 1000,
-    hlsResumeWindowMs: config.hlsResumeWindow * 1000,
     fileOptions: FILE_OPTIONS,
     onFinishing: notifications.onRecordingFinishing,
   });
   const metrics = new Metrics({ hub, catalog, recordings });
   await recordings.recover();
   const remover = new RecordingRemover({ catalog, store, log, metrics });
-  const retention = new RetentionSweeper({ catalog, remover, log, metrics, policy: retentionPolicy(config) });
+  const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
+    days: config.retentionDays,
+    maxGb: config.retentionMaxGb,
+  });
+  const retention = new RetentionSweeper({
+    catalog,
+    remover,
+    log,
+    metrics,
+    policy: retentionSettings.policy,
+  });
 
   const backpressure = { maxLagMs: config.playerMaxBuffer * 1000, minQueuedBytes: 1024 * 1024 };
-  const playGuard = new PlayGuard(config.playKey);
+  const playGuard = new PlayGuard(() => keys.keys('play'));
   const guardPublish = (attempt: SessionAttempt): GuardVerdict => {
     const auth = verifyPublishAuth({
-      keys: config.pushKey,
+      keys: keys.keys('push'),
       streamName: attempt.address.stream,
       query: attempt.address.query,
       nowSeconds: Math.floor(Date.now() / 1000),
@@ -112,16 +143,20 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     windowSize: config.hlsLiveWindow,
     idleMs: 60_000,
   });
-  // The real port is known once listening (HTTP_PORT 0 picks one); no URL is made before that.
+  // The real ports are known once listening (port 0 picks one); no URL is made before that.
   let httpPort = config.httpPort;
-  const playSigner = playUrlSigner(config.playKey);
+  let rtmpPort = config.rtmpPort;
   const playback = playbackContext(config, {
     guard: playGuard,
     catalog,
     store,
     hub,
     publicBaseUrl: () => publicBaseUrl(config, httpPort),
+    rtmpBaseUrl: () => `rtmp://${publicHost(config)}:${rtmpPort}`,
+    playKeys: () => keys.keys('play'),
+    retentionDays: () => retentionSettings.current.days,
   });
+  const consoleLogin = await startConsoleLogin(config, catalog.settings, log);
   const http = await buildHttpApp({
     hls,
     hlsTargetDurationMs: config.hlsSegmentDuration * 1000,
@@ -136,12 +171,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     remover,
     apiTokens: config.apiTokens,
-    recordingUrl: (row) => vodUrl(publicBaseUrl(config, httpPort), row, playSigner),
+    recordingUrl: playback.fileUrl,
     corsOrigins: config.corsOrigins,
     playback,
+    keys,
+    retention: { settings: retentionSettings, sweeper: retention },
+    watchPage: config.watchPage,
+    consoleSessions: consoleLogin.sessions,
   });
 
-  const rtmpPort = await rtmp.listen(config.rtmpPort, config.host);
+  rtmpPort = await rtmp.listen(config.rtmpPort, config.host);
   await http.listen({ port: config.httpPort, host: config.host });
   const address = http.server.address();
   httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -154,6 +193,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     httpPort,
     hub,
     recordings,
+    generatedAdminPassword: consoleLogin.generatedPassword,
+    get pushKeys() {
+      return keys.keys('push');
+    },
     get rtmpConnectionCount() {
       return rtmp.connectionCount;
     },
@@ -165,6 +208,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await recordings.close();
         await retention.close();
         await notifications.close();
+        keys.stopRefreshing();
         await http.close();
         await catalog.close();
       })();

@@ -294,7 +294,10 @@ describe.each(['sqlite', 'postgres'] as const)('REST recordings API on %s', (eng
       expect((await put({ formats: ['flv'], intervalSec: 1 })).body.message).toContain('"intervalSec"');
       expect((await put({ formats: ['flv'], interval: 60 })).body.message).toContain('"interval"');
       const ok = await put({ formats: 'flv|mp4', intervalSec: 600 });
-      expect(ok).toEqual({ status: 200, body: { formats: ['flv', 'mp4'], intervalSec: 600 } });
+      expect(ok).toEqual({
+        status: 200,
+        body: { formats: ['flv', 'mp4'], intervalSec: 600, hlsResumeWindowSec: 0 },
+      });
     });
   });
 });

@@ -166,6 +166,7 @@ describe('recording scenarios', () => {
     expect(await (await fetch(t.httpUrl('/api/v1/settings/recording'))).json()).toEqual({
       formats: ['flv'],
       intervalSec: 120,
+      hlsResumeWindowSec: 0,
     });
     await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'globalon'), { seconds: 2, realtime: false }));
     expect((await settled(t, 'globalon', 1)).map((r) => r.format)).toEqual(['flv']);

@@ -56,3 +56,13 @@ export function buildPushUrl(request: PushUrlRequest): PushUrl {
   const server = `${baseRtmpUrl.replace(/\/+$/, '')}/${app}`;
   return { url: `${server}/${streamKey}`, server, streamKey, expiresAt };
 }
+
+/** Single-quoted for POSIX shells: the URL carries `&` and `|`. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A complete ffmpeg command that pushes a local file to `url`, re-encoded the way live streaming wants. */
+export function ffmpegPushCommand(url: string): string {
+  return `ffmpeg -re -i input.mp4 -c:v libx264 -preset veryfast -c:a aac -f flv ${shellQuote(url)}`;
+}

@@ -13,6 +13,7 @@ import { NotificationRepository } from './notifications.js';
 import { PushRepository } from './pushes.js';
 import type { RecordingRow } from './recording-row.js';
 import { RecordingRepository } from './recordings.js';
+import { RoomsRepository } from './rooms.js';
 import type { Database } from './schema.js';
 import { SettingsRepository } from './settings.js';
 import { VodFileRepository } from './vod-files.js';
@@ -38,6 +39,7 @@ export class Catalog {
   readonly notifications: NotificationRepository;
   readonly broadcasts: BroadcastRepository;
   readonly vodFiles: VodFileRepository;
+  readonly rooms: RoomsRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -50,6 +52,7 @@ export class Catalog {
     this.notifications = new NotificationRepository(db, engine);
     this.broadcasts = new BroadcastRepository(db);
     this.vodFiles = new VodFileRepository(db);
+    this.rooms = new RoomsRepository(db);
   }
 
   /**

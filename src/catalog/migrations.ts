@@ -142,10 +142,24 @@ const vodListings: Migration = {
   },
 };
 
+/** Rooms of the watch page (issue 6), by stream name: the Mini LVB room list has no app. */
+const rooms: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('rooms')
+      .addColumn('stream', 'text', (col) => col.primaryKey())
+      .addColumn('title', 'text', (col) => col.notNull())
+      .addColumn('cover_url', 'text')
+      .addColumn('updated_at', 'bigint', (col) => col.notNull())
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
   '0003_vod': vodListings,
+  '0004_rooms': rooms,
 };
 
 export const migrationProvider: MigrationProvider = {

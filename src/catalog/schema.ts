@@ -91,9 +91,18 @@ export interface NotificationsTable {
   delivered_at: number | null;
 }
 
+/** A stream's room on the watch page: the title and cover people see instead of the stream name. */
+export interface RoomsTable {
+  stream: string;
+  title: string;
+  cover_url: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
   pushes: PushesTable;
   notifications: NotificationsTable;
+  rooms: RoomsTable;
 }

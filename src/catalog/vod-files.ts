@@ -24,6 +24,14 @@ export interface FileListPage {
   readonly rows: RecordingRow[];
 }
 
+export interface RecentFilesQuery {
+  /** Only files that started at or after this (ms since the epoch). */
+  readonly since: number;
+  readonly minDurationMs: number;
+  /** The caller bounds it. */
+  readonly limit: number;
+}
+
 export class VodFileRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -63,6 +71,13 @@ export class VodFileRepository {
     });
   }
 
+  /** Finished files of at least `minDurationMs` that started since `since`, newest first (the watch page). */
+  recentFinished(query: RecentFilesQuery): Promise<RecordingRow[]> {
+    return guarded('list recent recordings', async () =>
+      (await recentFinishedQuery(this.db, query).execute()).map(toRecordingRow),
+    );
+  }
+
   /**
    * Whether the stream was ever pushed, as far as the catalog knows: it has a recording, or a push
    * session on record (pushes are logged whether or not they were recorded).
@@ -85,4 +100,21 @@ export class VodFileRepository {
       return pushed !== undefined;
     });
   }
+}
+
+/**
+ * The SELECT behind `recentFinished`, exported so tests can check its plan: it walks the start-time
+ * index from the newest end and stops after `limit` matches, so its cost is bounded by the window,
+ * never the catalog. (Spelling `done` as "not recording" keeps SQLite off the status index.)
+ */
+export function recentFinishedQuery(db: Kysely<Database>, query: RecentFilesQuery) {
+  return db
+    .selectFrom('recordings')
+    .selectAll()
+    .where('start_time', '>=', query.since)
+    .where('status', '<>', 'recording')
+    .where('duration_ms', '>=', query.minDurationMs)
+    .orderBy('start_time', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit);
 }

@@ -7,6 +7,10 @@ export interface BannerFacts {
   readonly httpPort: number;
   readonly version: string;
   readonly nowSeconds: number;
+  /** The push keys in force (set in the console they override PUSH_KEY), primary first. */
+  readonly pushKeys: readonly string[];
+  /** The console password generated on this start: printed this once, never again. */
+  readonly generatedAdminPassword?: string | undefined;
 }
 
 /** Short, because the banner may end up in logs: enough to try one push, not a reusable credential. */
@@ -14,23 +18,40 @@ const EXAMPLE_LIFETIME_SECONDS = 3600;
 const EXAMPLE_STREAM = 'test';
 
 /** What an operator needs to try the server right after it starts. */
-export function renderBanner({ config, rtmpPort, httpPort, version, nowSeconds }: BannerFacts): string {
+export function renderBanner({
+  config,
+  rtmpPort,
+  httpPort,
+  version,
+  nowSeconds,
+  pushKeys,
+  generatedAdminPassword,
+}: BannerFacts): string {
   const rtmpBase = `rtmp://${publicHost(config)}:${rtmpPort}`;
   const httpBase = publicBaseUrl(config, httpPort);
-  const primaryKey = config.pushKey[0];
+  const primaryKey = pushKeys[0];
   const push =
     primaryKey === undefined
       ? [
           `  Push (RTMP)  ${rtmpBase}/live/<stream>`,
-          '               push authentication is off (PUSH_KEY is empty)',
+          '               push authentication is off (no PUSH_KEY, none set in the console)',
         ]
       : [
           `  Push (RTMP)  ${rtmpBase}/live/<stream>?txSecret=…&txTime=…`,
           `               e.g. ${buildPushUrl({ baseRtmpUrl: rtmpBase, app: 'live', stream: EXAMPLE_STREAM, key: primaryKey, expiresInSeconds: EXAMPLE_LIFETIME_SECONDS, nowSeconds }).url}`,
           `               (stream "${EXAMPLE_STREAM}", valid 1 h); sign others with: livetape push-url <stream>`,
         ];
+  const password =
+    generatedAdminPassword === undefined
+      ? []
+      : [
+          `  Password     ${generatedAdminPassword}`,
+          '               generated now: store it; it is not shown again (new one: livetape reset-admin-password)',
+        ];
   return [
     `LiveTape ${version} is running`,
+    `  Console      ${httpBase}/console`,
+    ...password,
     ...push,
     `  HTTP         ${httpBase}`,
     `  Live play    ${httpBase}/live/{app}/{stream}.flv  (HLS: .m3u8)`,

@@ -13,6 +13,7 @@ export function mainHelp(): string {
 Usage:
   livetape [serve] [options]      run the server (the default command)
   livetape push-url <stream> ...  print a signed RTMP push URL for a stream
+  livetape reset-admin-password   store and print a new web console password
   livetape <command> --help       options of a command
   livetape --version
 
@@ -58,5 +59,19 @@ Options:
   --record-name <name>      custom file name for the recordings
   --host <host[:port]>      host the encoder dials (default: PUBLIC_URL's host, else HOST; port RTMP_PORT)
   --config <file>           config file holding PUSH_KEY; any serve option is accepted too, e.g. --push-key
+`;
+}
+
+export function resetAdminPasswordHelp(): string {
+  return `Usage: livetape reset-admin-password [options]
+
+Generates a new password for the web console (/console), stores only its hash in the catalog of the
+given configuration, and prints it. Works while the server is stopped or running: a running server
+checks it from the next login on, and browsers logged in with the old password are logged out.
+Not for a server whose ADMIN_PASSWORD is set: change that setting instead.
+
+Options:
+  --config <file>           the server's config file (to find its catalog); any serve option is accepted
+                            too, e.g. --data-dir or --database-url
 `;
 }

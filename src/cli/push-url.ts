@@ -1,4 +1,5 @@
-import { buildPushUrl } from '../auth/push-url.js';
+import { KeyRing } from '../auth/key-ring.js';
+import { buildPushUrl, ffmpegPushCommand } from '../auth/push-url.js';
 import { isoSeconds } from '../auth/tx-secret.js';
 import { subsetOf } from '../config/fields.js';
 import { type Config, loadConfig, publicHost, RECORD_FORMATS } from '../config/index.js';
@@ -6,6 +7,7 @@ import { CONFIG_FLAGS, optionTokens, optionValue } from '../config/sources.js';
 import { BadNameError, validateName } from '../rtmp/publish-request.js';
 import { type CliContext, EXIT_OK, UsageError } from './context.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { withExistingCatalog } from './existing-catalog.js';
 
 /** Our own options; `--host`, `--record` and `--record-interval` shadow the server options of that name. */
 const OWN_OPTIONS = [
@@ -120,9 +122,18 @@ function checkName(kind: 'app' | 'stream', name: string): void {
   }
 }
 
-/** Single-quoted for POSIX shells: the URL carries `&` and `|`. */
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
+/**
+ * Keys set in the console (stored in the catalog) override PUSH_KEY on the server, so a URL signed with
+ * the configured key alone would be refused after a rotation. Before the server's first start there is
+ * no catalog and the configuration is all there is.
+ */
+async function pushKeysInForce(config: Config): Promise<readonly string[]> {
+  return withExistingCatalog(
+    config,
+    async (catalog) =>
+      (await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey })).keys('push'),
+    () => config.pushKey,
+  );
 }
 
 export async function pushUrlCommand(args: readonly string[], context: CliContext): Promise<number> {
@@ -134,7 +145,7 @@ export async function pushUrlCommand(args: readonly string[], context: CliContex
   checkName('app', app);
   const expires = request.own.get('expires') ?? DEFAULT_EXPIRY;
   const expiresInSeconds = parseDuration(expires);
-  const key = config.pushKey[0];
+  const key = (await pushKeysInForce(config))[0];
   const built = buildPushUrl({
     baseRtmpUrl: `rtmp://${rtmpAuthority(request.own.get('host'), config)}`,
     app,
@@ -145,7 +156,9 @@ export async function pushUrlCommand(args: readonly string[], context: CliContex
     extraParams: recordParams(request.own, config, context),
   });
   if (key === undefined) {
-    context.stderr('note: push authentication is off (PUSH_KEY is empty), so this URL is unsigned\n');
+    context.stderr(
+      'note: push authentication is off (no PUSH_KEY, none set in the console), so this URL is unsigned\n',
+    );
   }
   context.stdout(
     [
@@ -156,7 +169,7 @@ export async function pushUrlCommand(args: readonly string[], context: CliContex
         : [`Expires:        ${isoSeconds(built.expiresAt)} (${formatDuration(expiresInSeconds)} from now)`]),
       `OBS Server:     ${built.server}`,
       `OBS Stream key: ${built.streamKey}`,
-      `ffmpeg:         ffmpeg -re -i input.mp4 -c:v libx264 -preset veryfast -c:a aac -f flv ${shellQuote(built.url)}`,
+      `ffmpeg:         ${ffmpegPushCommand(built.url)}`,
       '',
     ].join('\n'),
   );

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { KeyRing } from '../auth/key-ring.js';
 import { verifyPublishAuth } from '../auth/tx-secret.js';
+import { openCatalog } from '../catalog/db.js';
 import { type Config, configReference } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
 import type { RunningServer } from '../server.js';
@@ -25,8 +27,11 @@ interface Outcome {
 function fakeServeDeps(overrides: Partial<ServeDeps> = {}) {
   const close = vi.fn(async (_reason?: string) => {});
   // Only what serve uses of a running server.
-  const running = { rtmpPort: 41935, httpPort: 48080, close } as unknown as RunningServer;
-  const startServer = vi.fn(async (_config: Config, _log: Logger) => running);
+  const running = { rtmpPort: 41935, httpPort: 48080, close };
+  const startServer = vi.fn(
+    async (config: Config, _log: Logger) =>
+      ({ ...running, pushKeys: config.pushKey }) as unknown as RunningServer,
+  );
   const signals = new EventEmitter();
   const exit = vi.fn();
   const logLines: string[] = [];
@@ -141,8 +146,22 @@ describe('livetape push-url', () => {
     expect(result.stdout.split('\n')[0]).toBe('rtmp://localhost:1935/live/open');
     expect(result.stdout).not.toContain('Expires:');
     expect(result.stderr).toBe(
-      'note: push authentication is off (PUSH_KEY is empty), so this URL is unsigned\n',
+      'note: push authentication is off (no PUSH_KEY, none set in the console), so this URL is unsigned\n',
     );
+  });
+
+  it('signs with the push key set in the console, which overrides PUSH_KEY on the server', async () => {
+    const dataDir = join(dir, 'console-keys');
+    const catalog = await openCatalog({ dataDir });
+    const ring = await KeyRing.load(catalog.settings, { push: ['configured'], play: [] });
+    await ring.update({ push: ['set-in-console', 'configured'] });
+    await catalog.close();
+    const result = await run(['push-url', 'x', '--data-dir', dataDir], { LIVETAPE_PUSH_KEY: 'configured' });
+    const query = new URL(result.stdout.split('\n')[0]!).searchParams;
+    const verify = (key: string) =>
+      verifyPublishAuth({ keys: [key], streamName: 'x', query, nowSeconds: NOW_MS / 1000 });
+    expect(verify('set-in-console')).toEqual({ ok: true });
+    expect(verify('configured')).toMatchObject({ reason: 'bad_signature' });
   });
 
   it('warns when the server will clamp record_interval', async () => {
@@ -200,6 +219,8 @@ describe('livetape help and dispatch', () => {
     expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect((await run(['--help'])).stdout).toContain('livetape push-url <stream>');
     expect((await run(['push-url', '--help'])).stdout).toContain('--record-interval <s>');
+    expect((await run(['--help'])).stdout).toContain('livetape reset-admin-password');
+    expect((await run(['reset-admin-password', '--help'])).stdout).toContain('--config <file>');
   });
 
   it('lists every configuration flag in serve --help', async () => {

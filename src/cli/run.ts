@@ -1,7 +1,8 @@
 import { ConfigError } from '../config/index.js';
 import { type CliContext, EXIT_OK, EXIT_USAGE, UsageError } from './context.js';
-import { mainHelp, pushUrlHelp, serveHelp, version } from './help.js';
+import { mainHelp, pushUrlHelp, resetAdminPasswordHelp, serveHelp, version } from './help.js';
 import { pushUrlCommand } from './push-url.js';
+import { resetAdminPasswordCommand } from './reset-admin-password.js';
 import { type ServeDeps, serve } from './serve.js';
 
 interface Command {
@@ -12,6 +13,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { help: serveHelp, run: serve },
   'push-url': { help: pushUrlHelp, run: pushUrlCommand },
+  'reset-admin-password': { help: resetAdminPasswordHelp, run: resetAdminPasswordCommand },
 };
 
 const HELP_FLAGS = new Set(['--help', '-h']);

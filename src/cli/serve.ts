@@ -38,9 +38,17 @@ export async function serve(args: readonly string[], context: CliContext, deps: 
     log.fatal({ err: error }, 'could not start');
     return EXIT_FAILURE;
   }
-  const { rtmpPort, httpPort } = server;
+  const { rtmpPort, httpPort, generatedAdminPassword } = server;
   context.stderr(
-    renderBanner({ config, rtmpPort, httpPort, version: version(), nowSeconds: context.now() / 1000 }),
+    renderBanner({
+      config,
+      rtmpPort,
+      httpPort,
+      version: version(),
+      nowSeconds: context.now() / 1000,
+      pushKeys: server.pushKeys,
+      generatedAdminPassword,
+    }),
   );
 
   const signal = await firstSignal(deps.signals);

@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
       appid: '',
       apiKey: [],
       apiTokens: [],
+      adminPassword: '',
       corsOrigins: ['*'],
       callbackUrl: '',
       callbackUrlPush: '',
@@ -72,6 +73,7 @@ describe('loadConfig defaults', () => {
       nodeName: '',
       retentionDays: 0,
       retentionMaxGb: 0,
+      watchPage: true,
     });
   });
 

@@ -78,6 +78,7 @@ export const CONFIG_FIELDS = {
   appid: field(plainText(64), '', 'Tencent-compatible APPID: echoed as `appid` in callbacks and accepted by `/common_access`.'),
   apiKey: secret(keyList(), '', "Tencent-compatible API (\"CGI\") key: signs `/common_access` queries (`sign = md5(key + t)`) and, unless CALLBACK_KEY is set, callbacks. `''` disables `/common_access`."),
   apiTokens: secret(keyList(), '', "Bearer tokens accepted by the REST API (comma-separated). `''`: the API answers loopback clients and console sessions only."),
+  adminPassword: secret(plainText(1024), '', "Password of the web console (`/console`). `''`: a random one is generated at first start, shown once in the start banner and log, and only its scrypt hash is stored in the catalog; `livetape reset-admin-password` makes a new one."),
   corsOrigins: field(keyList(), '*', "Origins allowed to read playback and API responses cross-site (comma-separated); `*` allows any."),
   callbackUrl: field(httpUrlOrEmpty(), '', "Receiver of every event callback (push, push end, new recording file); `''` sends none unless a per-event URL is set."),
   callbackUrlPush: field(httpUrlOrEmpty(), '', 'Receiver of push-started callbacks (event_type 1), instead of CALLBACK_URL.'),
@@ -93,6 +94,7 @@ export const CONFIG_FIELDS = {
   nodeName: field(plainText(128), '', "This node's name or IP as reported in callbacks (`node`); `''` uses the host name."),
   retentionDays: field(decimal(0, 36500), 0, 'Delete recordings older than this many days; `0` keeps them forever.'),
   retentionMaxGb: field(decimal(0, 1_000_000), 0, 'Delete the oldest recordings while the total exceeds this many GB; `0` means no size limit.'),
+  watchPage: field(boolean(), true, "Serve /watch and /api/watch publicly: lists live rooms and the last 7 days' replays with playable (signed) URLs to anyone. `false` hides them (404)."),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_FIELDS;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiAuthorizer, isGuardedRoute, isLoopback, registerApiAuth } from './api-auth.js';
+import { apiAuthorizer, isGuardedRoute, isLoopback, registerApiAuth, sameOriginWrite } from './api-auth.js';
 
 describe('isLoopback', () => {
   it.each(['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::FFFF:7f00:1'])(
@@ -32,6 +32,7 @@ describe('isGuardedRoute', () => {
     ['/api/v1/recordings/:id', true],
     ['/api/v1/notifications/:id/redeliver', true],
     ['/metrics', true],
+    ['/api/v1/session', false],
     ['/healthz', false],
     ['/api/docs', false],
     ['/api/docs/openapi.json', false],
@@ -84,6 +85,17 @@ describe('apiAuthorizer', () => {
         if (!tokens.some((token) => header.includes(token))) expect(verdict.ok).toBe(false);
       }),
     );
+  });
+
+  it('without tokens: refuses loopback requests a page of another site sent', () => {
+    const authorize = apiAuthorizer([]);
+    const fromPage = (origin: string) => ({ ip: '127.0.0.1', headers: { host: '127.0.0.1:8080', origin } });
+    expect(authorize(fromPage('http://127.0.0.1:8080'))).toEqual({ ok: true });
+    for (const origin of ['http://evil.example', 'http://127.0.0.1:9999', 'null', 'not a url']) {
+      const verdict = authorize(fromPage(origin));
+      expect(verdict, origin).toMatchObject({ ok: false, status: 403, error: 'forbidden' });
+      expect(verdict.ok === false && verdict.message).toContain(origin);
+    }
   });
 
   it('without tokens: answers loopback clients only, and not through a proxy', () => {
@@ -169,5 +181,96 @@ describe('registerApiAuth on real routes', () => {
     await app.close();
     await build(['tok'], true);
     expect((await app.inject({ url: '/metrics', remoteAddress: '192.0.2.1' })).statusCode).toBe(200);
+  });
+});
+
+describe('sameOriginWrite', () => {
+  const write = (origin: string | undefined, extra: Record<string, string> = {}) => ({
+    method: 'DELETE',
+    protocol: 'http' as const,
+    headers: { host: 'tape.example:8080', ...(origin === undefined ? {} : { origin }), ...extra },
+  });
+
+  it("lets reads, writes without Origin, and writes from the server's own origin through", () => {
+    expect(sameOriginWrite({ ...write('https://evil.example'), method: 'GET' })).toEqual({ ok: true });
+    expect(sameOriginWrite(write(undefined))).toEqual({ ok: true });
+    expect(sameOriginWrite(write('http://tape.example:8080'))).toEqual({ ok: true });
+    expect(
+      sameOriginWrite({
+        ...write('http://tape.example'),
+        headers: { host: 'TAPE.example:80', origin: 'http://tape.example' },
+      }),
+    ).toEqual({ ok: true });
+    expect(sameOriginWrite(write('https://tape.example'), 'https://tape.example')).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['another site', 'https://evil.example', ''],
+    ['another port', 'http://tape.example:9090', ''],
+    ['another scheme', 'https://tape.example:8080', ''],
+    ['an opaque origin', 'null', ''],
+    ['not PUBLIC_URL either', 'https://evil.example', 'https://tape.example'],
+  ])('refuses a write from %s with 403 saying why', (_what, origin, publicUrl) => {
+    const verdict = sameOriginWrite(write(origin), publicUrl);
+    expect(verdict).toMatchObject({ ok: false, status: 403, error: 'forbidden' });
+    expect(verdict.ok === false && verdict.message).toContain(`origin ${origin}`);
+  });
+});
+
+describe('registerApiAuth with console sessions', () => {
+  let app: FastifyInstance;
+  afterEach(() => app.close());
+
+  async function build(tokens: string[]): Promise<FastifyInstance> {
+    app = Fastify();
+    registerApiAuth(app, {
+      tokens,
+      isConsoleSession: async (request) => request.headers.cookie === 'session=valid',
+      publicUrl: 'https://tape.example',
+    });
+    app.get('/api/v1/recordings', async () => ({ ok: true }));
+    app.delete('/api/v1/recordings/:id', async () => ({ ok: true }));
+    app.post('/api/v1/session', async () => ({ ok: true }));
+    return app;
+  }
+
+  const remote = (method: 'GET' | 'DELETE', headers: Record<string, string>) =>
+    app.inject({
+      method,
+      url: method === 'GET' ? '/api/v1/recordings' : '/api/v1/recordings/1',
+      remoteAddress: '192.0.2.1',
+      headers,
+    });
+
+  it('lets the session in from anywhere, and refuses its writes from another origin', async () => {
+    await build([]);
+    expect((await remote('GET', {})).statusCode).toBe(403);
+    expect(
+      (await remote('GET', { cookie: 'session=valid', origin: 'https://evil.example' })).statusCode,
+    ).toBe(200);
+    expect((await remote('DELETE', { cookie: 'session=valid' })).statusCode).toBe(200);
+    expect(
+      (await remote('DELETE', { cookie: 'session=valid', origin: 'https://tape.example' })).statusCode,
+    ).toBe(200);
+    const forged = await remote('DELETE', { cookie: 'session=valid', origin: 'https://evil.example' });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json()).toMatchObject({ error: 'forbidden' });
+  });
+
+  it('checks no Origin when a bearer token authorizes the write', async () => {
+    await build(['tok']);
+    const res = await remote('DELETE', {
+      authorization: 'Bearer tok',
+      cookie: 'session=valid',
+      origin: 'https://evil.example',
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await remote('DELETE', { origin: 'https://evil.example' })).statusCode).toBe(401);
+  });
+
+  it('leaves the login route open', async () => {
+    await build(['tok']);
+    const res = await app.inject({ method: 'POST', url: '/api/v1/session', remoteAddress: '192.0.2.1' });
+    expect(res.statusCode).toBe(200);
   });
 });

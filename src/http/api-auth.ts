@@ -2,7 +2,7 @@
  * Who may call the REST API (`/api/v1/*`) and read `/metrics`: a client sending one of the API_TOKENS as
  * `Authorization: Bearer <token>`, or a console session. With no token configured the API is safe by
  * default: it answers loopback clients only. Playback, live, `/common_access` (signed its own way),
- * `/healthz` and the API docs are not guarded here.
+ * `/healthz`, the API docs and the console's login routes are not guarded here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -11,8 +11,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export interface ApiAuthOptions {
   /** API_TOKENS; empty means loopback clients only. */
   readonly tokens: readonly string[];
-  /** A logged-in console user; see `isConsoleSession`. */
-  readonly isConsoleSession?: (request: FastifyRequest) => boolean;
+  /** A browser logged into the console (a valid session cookie); without it, no request is one. */
+  readonly isConsoleSession?: (request: FastifyRequest) => boolean | Promise<boolean>;
+  /** PUBLIC_URL ('' when unset): its origin may send writes a console session authorizes. */
+  readonly publicUrl?: string;
 }
 
 export type AuthVerdict =
@@ -25,26 +27,30 @@ export interface AuthRequest {
   readonly headers: FastifyRequest['headers'];
 }
 
-/**
- * The hook for issue 6's console: a browser session logged into the console may use the API without a
- * token. There is no console yet, so no request is one.
- */
-export function isConsoleSession(_request: FastifyRequest): boolean {
-  return false;
+/** The console's login routes: a browser must reach them before it has any credential. */
+export const SESSION_ROUTE = '/api/v1/session';
+
+/** API routes anyone may call (they grant nothing by themselves). */
+export function isPublicApiRoute(routeUrl: string | undefined): boolean {
+  return routeUrl === SESSION_ROUTE;
 }
 
 /** Route patterns (not raw URLs, which may be percent-encoded) that need API authorization. */
 export function isGuardedRoute(routeUrl: string | undefined): boolean {
-  return routeUrl !== undefined && (routeUrl.startsWith('/api/v1/') || routeUrl === '/metrics');
+  return (
+    routeUrl !== undefined &&
+    ((routeUrl.startsWith('/api/v1/') && !isPublicApiRoute(routeUrl)) || routeUrl === '/metrics')
+  );
 }
 
 /** Checks every guarded route of `app`, including those registered later by other modules. */
 export function registerApiAuth(app: FastifyInstance, options: ApiAuthOptions): void {
   const authorize = apiAuthorizer(options.tokens);
-  const consoleSession = options.isConsoleSession ?? isConsoleSession;
+  const consoleSession = options.isConsoleSession ?? (() => false);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!isGuardedRoute(request.routeOptions.url) || consoleSession(request)) return;
-    const verdict = authorize(request);
+    if (!isGuardedRoute(request.routeOptions.url)) return;
+    let verdict = authorize(request);
+    if (!verdict.ok && (await consoleSession(request))) verdict = sameOriginWrite(request, options.publicUrl);
     if (verdict.ok) return;
     if (verdict.status === 401) reply.header('www-authenticate', 'Bearer realm="livetape"');
     return reply.code(verdict.status).send({ error: verdict.error, message: verdict.message });
@@ -56,7 +62,14 @@ export function apiAuthorizer(tokens: readonly string[]): (request: AuthRequest)
   const digests = tokens.map(digest);
   return (request) => {
     if (digests.length === 0) {
-      if (isDirectLoopback(request)) return { ok: true };
+      if (isDirectLoopback(request)) {
+        return fromOtherSite(request)
+          ? refused(
+              403,
+              `a web page from ${request.headers.origin} may not use the API on the strength of this machine's loopback address; log into the console, or set API_TOKENS and send "Authorization: Bearer <token>"`,
+            )
+          : { ok: true };
+      }
       return refused(
         403,
         'API_TOKENS is not set, so the API answers loopback clients only (not through a proxy); set API_TOKENS and send "Authorization: Bearer <token>"',
@@ -71,6 +84,44 @@ export function apiAuthorizer(tokens: readonly string[]): (request: AuthRequest)
       return refused(401, 'the bearer token is not one of the API_TOKENS');
     return { ok: true };
   };
+}
+
+/**
+ * A request a browser sent for a page of another site: any web page the operator opens could otherwise
+ * read and change the API through the operator's own browser, which is on loopback. Browsers send
+ * `Origin` with every cross-origin fetch; tools like curl send none.
+ */
+function fromOtherSite(request: AuthRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  return !URL.canParse(origin) || new URL(origin).host !== request.headers.host;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF defence on top of SameSite for what a browser's cookie authorizes: a write carrying `Origin` must
+ * come from this server's own pages, i.e. the request's own origin (`Host` with the connection's scheme)
+ * or PUBLIC_URL's (when a proxy rewrites the address).
+ */
+export function sameOriginWrite(
+  request: Pick<FastifyRequest, 'method' | 'protocol' | 'headers'>,
+  publicUrl = '',
+): AuthVerdict {
+  const origin = request.headers.origin;
+  if (SAFE_METHODS.has(request.method) || origin === undefined) return { ok: true };
+  if (origin === originOf(request.protocol, request.headers.host)) return { ok: true };
+  if (publicUrl !== '' && origin === new URL(publicUrl).origin) return { ok: true };
+  return refused(
+    403,
+    `${request.method} from origin ${origin} refused: a console session may only write from this server's own pages (set PUBLIC_URL when a proxy changes the address)`,
+  );
+}
+
+/** As a browser writes `Origin`: lower case, no default port. */
+function originOf(scheme: string, host: string | undefined): string | undefined {
+  const url = `${scheme}://${host}`;
+  return host !== undefined && URL.canParse(url) ? new URL(url).origin : undefined;
 }
 
 function refused(status: 401 | 403, message: string): AuthVerdict {

@@ -80,16 +80,25 @@ const schemas = [
           'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full; null while recording',
       }),
       warnings: { type: 'array', items: { type: 'string' } },
+      playerUrl: {
+        type: 'string',
+        format: 'uri',
+        description: 'The `/play/{id}` page (signed with PLAY_KEY)',
+      },
     },
   },
   {
     $id: RECORDING_SETTINGS,
     description: 'The global recording setting; it applies to pushes that start after a change.',
     type: 'object',
-    required: ['formats', 'intervalSec'],
+    required: ['formats', 'intervalSec', 'hlsResumeWindowSec'],
     properties: {
       formats: { type: 'array', items: { type: 'string', enum: ['flv', 'mp4', 'hls', 'aac'] } },
       intervalSec: { type: 'integer', description: 'Seconds per FLV/MP4 file' },
+      hlsResumeWindowSec: {
+        type: 'integer',
+        description: 'Seconds a dropped push may come back to continue its HLS recording',
+      },
     },
   },
   {
@@ -125,6 +134,16 @@ const schemas = [
       bitrateSamples: { type: 'array', items: { type: 'number' } },
       bytesIn: { type: 'integer' },
       viewers: { type: 'integer' },
+      recordingFormats: {
+        type: 'array',
+        items: { type: 'string', enum: ['flv', 'mp4', 'hls', 'aac'] },
+        description: 'Formats this push is being recorded in; [] when none',
+      },
+      playback: {
+        type: 'object',
+        description: 'Live play URLs, signed with the primary play key when there is one',
+        properties: { flv: { type: 'string' }, hls: { type: 'string' }, rtmp: { type: 'string' } },
+      },
     },
   },
 ];

@@ -20,6 +20,8 @@ import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { registerApiAuth } from './api-auth.js';
 import { addApiSchemas } from './api-schemas.js';
+import { type ConsoleApiDeps, registerConsoleApi } from './console-api.js';
+import type { ConsoleSessions } from './console-session.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
@@ -29,8 +31,9 @@ import { registerReplayRoutes } from './replay-routes.js';
 import { registerStreamRoutes } from './streams-routes.js';
 import { registerTencentRoutes } from './tencent-routes.js';
 import { registerVodRoutes } from './vod-routes.js';
+import { registerWebPages } from './web-pages.js';
 
-export interface HttpAppDeps {
+export interface HttpAppDeps extends ConsoleApiDeps {
   log: Logger;
   hub: StreamHub;
   backpressure: BackpressureOptions;
@@ -50,6 +53,8 @@ export interface HttpAppDeps {
   /** CORS_ORIGINS */
   corsOrigins: readonly string[];
   playback: PlaybackContext;
+  /** Console login: its routes, and the cookie that authorizes the API. */
+  consoleSessions: ConsoleSessions;
 }
 
 /** The one HTTP surface: API, live playback, and (in later issues) VOD playback and the console. */
@@ -64,7 +69,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   await app.register(cors, corsOptions(deps.corsOrigins));
   // Before any route: the auth hook and the OpenAPI collector must see every route registered after.
-  registerApiAuth(app, { tokens: deps.apiTokens });
+  registerApiAuth(app, {
+    tokens: deps.apiTokens,
+    isConsoleSession: (request) => deps.consoleSessions.hasSession(request),
+    publicUrl: deps.consoleSessions.publicUrl,
+  });
   addApiSchemas(app);
   await registerOpenApi(app);
   // Every error leaves in one shape, naming the parameter when validation failed.
@@ -91,7 +100,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     });
   });
   registerMetricsRoutes(app, deps);
-  registerStreamRoutes(app, deps.hub);
+  registerStreamRoutes(app, deps);
   registerLivePlayAuth(app, deps.playback.guard);
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
@@ -99,5 +108,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
   registerTencentRoutes(app, deps.playback);
+  registerConsoleApi(app, deps);
+  deps.consoleSessions.register(app);
+  await registerWebPages(app, { watchPage: deps.watchPage });
   return app;
 }

@@ -7,7 +7,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { isGuardedRoute } from './api-auth.js';
+import { isGuardedRoute, isPublicApiRoute } from './api-auth.js';
 import { errorResponses } from './api-schemas.js';
 
 export const OPENAPI_PATH = '/api/docs/openapi.json';
@@ -15,7 +15,8 @@ export const OPENAPI_PATH = '/api/docs/openapi.json';
 const DESCRIPTION = `The native REST API of LiveTape: recordings (list, get, delete), live streams, settings.
 
 Send \`Authorization: Bearer <token>\` with one of the server's API_TOKENS. With no token configured the
-API answers loopback clients only. Errors are \`{ "error": code, "message": text }\`; the message names
+API answers loopback clients only. A browser logged into the console (\`POST /api/v1/session\`) is
+authorized by its session cookie instead. Errors are \`{ "error": code, "message": text }\`; the message names
 the bad parameter. Lists are paged with an opaque \`cursor\`: pass back \`nextCursor\` until it is null.`;
 
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -55,5 +56,5 @@ function documented(url: string, schema: FastifySchema | undefined): FastifySche
       response: { ...errorResponses(401, 403), ...(own.response as object | undefined) },
     } as FastifySchema;
   }
-  return url === '/healthz' ? own : { ...own, hide: true };
+  return url === '/healthz' || isPublicApiRoute(url) ? own : { ...own, hide: true };
 }

@@ -11,6 +11,7 @@ import type { RecordingFormat } from '../catalog/schema.js';
 import type { RecordingManager } from '../record/manager.js';
 import { parseFormats, RECORD_FORMATS, RecordPlanError } from '../record/plan.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, RECORDING, RECORDING_SETTINGS, ref } from './api-schemas.js';
 import { CursorError, decodeCursor, encodeCursor } from './page-cursor.js';
 import { parseTimeParam, TimeParamError } from './time-param.js';
@@ -22,14 +23,17 @@ export interface RecordingRouteDeps {
   remover: RecordingRemover;
   /** The playback URL of a recording, signed when playback needs it. */
   recordingUrl(row: RecordingRow): string;
+  playback: Pick<PlaybackContext, 'playerUrl'>;
   intervalMinSec: number;
   intervalMaxSec: number;
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
+/** As HLS_RESUME_WINDOW allows. */
+const MAX_HLS_RESUME_WINDOW_SEC = 1800;
 
-/** A recording as the API shows it: camelCase, times as ISO 8601, with its playback URL. */
-export function recordingView(row: RecordingRow, url: string) {
+/** A recording as the API shows it: camelCase, times as ISO 8601, with its playback and player URLs. */
+export function recordingView(row: RecordingRow, url: string, playerUrl: string) {
   return {
     id: row.id,
     app: row.app,
@@ -52,6 +56,7 @@ export function recordingView(row: RecordingRow, url: string) {
     broadcastId: row.broadcastId,
     reason: row.reason,
     warnings: row.warnings ?? [],
+    playerUrl,
   };
 }
 
@@ -120,7 +125,8 @@ const listSchema = {
 };
 
 export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps): void {
-  const view = (row: RecordingRow) => recordingView(row, deps.recordingUrl(row));
+  const view = (row: RecordingRow) =>
+    recordingView(row, deps.recordingUrl(row), deps.playback.playerUrl(row));
 
   app.get<{ Querystring: ListQuery }>(
     '/api/v1/recordings',
@@ -197,7 +203,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
     async () => deps.recordings.recordingSettings,
   );
 
-  app.put<{ Body: { formats: string[] | string; intervalSec?: number } }>(
+  app.put<{ Body: { formats: string[] | string; intervalSec?: number; hlsResumeWindowSec?: number } }>(
     '/api/v1/settings/recording',
     {
       schema: {
@@ -217,6 +223,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
               ],
             },
             intervalSec: { type: 'integer', minimum: deps.intervalMinSec, maximum: deps.intervalMaxSec },
+            hlsResumeWindowSec: { type: 'integer', minimum: 0, maximum: MAX_HLS_RESUME_WINDOW_SEC },
           },
         },
         response: { 200: ref(RECORDING_SETTINGS), ...errorResponses(400) },
@@ -224,12 +231,14 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
       preValidation: rejectUnknownParams,
     },
     async (request) => {
-      const { formats, intervalSec } = request.body;
+      const { formats, intervalSec, hlsResumeWindowSec } = request.body;
+      const current = deps.recordings.recordingSettings;
       try {
         const parsed = parseFormats(Array.isArray(formats) ? formats.join('|') : formats);
         return await deps.recordings.updateSettings({
           formats: parsed,
-          intervalSec: intervalSec ?? deps.recordings.recordingSettings.intervalSec,
+          intervalSec: intervalSec ?? current.intervalSec,
+          hlsResumeWindowSec: hlsResumeWindowSec ?? current.hlsResumeWindowSec,
         });
       } catch (error) {
         if (error instanceof RecordPlanError)

@@ -24,7 +24,7 @@ import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { rejectUnknownParams } from './unknown-params.js';
 import { replayUrl, vodPath } from './vod-url.js';
 
-const BROADCAST_ID = '^[A-Za-z0-9_.-]{1,128}$';
+export const BROADCAST_ID = '^[A-Za-z0-9_.-]{1,128}$';
 const REPLAY_FILE = /^([A-Za-z0-9_.-]{1,128})\.m3u8$/;
 export const DEFAULT_BROADCAST_PAGE = 20;
 export const MAX_BROADCAST_PAGE = 100;
@@ -44,6 +44,7 @@ const BROADCAST = {
     'files',
     'playOrder',
     'replayUrl',
+    'playerUrl',
   ],
   properties: {
     id: { type: 'string', description: 'The broadcast id: the first push session of the broadcast' },
@@ -67,6 +68,7 @@ const BROADCAST = {
       type: ['string', 'null'],
       description: 'One HLS playlist of the whole broadcast; null when it was not recorded as HLS',
     },
+    playerUrl: { type: 'string', description: 'The `/play/{id}` page that plays the whole broadcast' },
   },
 } as const;
 
@@ -108,6 +110,7 @@ const listSchema = {
 export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext): void {
   const urls = (rows: readonly RecordingRow[]) => ({
     file: ctx.fileUrl,
+    player: ctx.playerUrl,
     replay: () =>
       replayUrl(ctx.publicBaseUrl(), { id: rows[0]!.broadcastId, stream: rows[0]!.stream }, ctx.signer),
   });

@@ -55,6 +55,36 @@ export function replayUrl(
   );
 }
 
+/** The player page of a recording or a broadcast (`/play/{id}`), signed for its stream. */
+export function playerUrl(
+  publicBaseUrl: string,
+  target: { readonly id: string; readonly stream: string },
+  sign?: PlayUrlSigner,
+): string {
+  return withSignature(`${publicBaseUrl}/play/${encodeURIComponent(target.id)}`, target.stream, sign);
+}
+
+/** Where a live stream plays: HTTP-FLV, live HLS and RTMP, each signed for the stream. */
+export interface LivePlaybackUrls {
+  readonly flv: string;
+  readonly hls: string;
+  readonly rtmp: string;
+}
+
+export function livePlaybackUrls(
+  bases: { readonly http: string; readonly rtmp: string },
+  live: { readonly app: string; readonly stream: string },
+  sign?: PlayUrlSigner,
+): LivePlaybackUrls {
+  const path = `${encodeURIComponent(live.app)}/${encodeURIComponent(live.stream)}`;
+  const query = sign ? `?${sign(live.stream)}` : '';
+  return {
+    flv: `${bases.http}/live/${path}.flv${query}`,
+    hls: `${bases.http}/live/${path}.m3u8${query}`,
+    rtmp: `${bases.rtmp}/${path}${query}`,
+  };
+}
+
 function withSignature(url: string, streamName: string, sign: PlayUrlSigner | undefined): string {
   return sign ? `${url}?${sign(streamName)}` : url;
 }

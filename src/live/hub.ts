@@ -4,6 +4,7 @@ import {
   type GopCacheLimits,
   LiveStream,
   type PublisherInfo,
+  type StopPublisher,
   streamKey,
 } from './live-stream.js';
 import type { StreamSink } from './sink.js';
@@ -32,11 +33,14 @@ export class StreamHub extends EventEmitter<HubEvents> {
     super();
   }
 
-  /** Registers a publisher; a second publisher of the same stream is refused and the first keeps going. */
-  publish(info: PublisherInfo): LiveStream {
+  /**
+   * Registers a publisher; a second publisher of the same stream is refused and the first keeps going.
+   * `stop` lets the server end the push (`LiveStream.kick`).
+   */
+  publish(info: PublisherInfo, stop?: StopPublisher): LiveStream {
     const key = streamKey(info.app, info.stream);
     if (this.streams.has(key)) throw new StreamBusyError(key);
-    const stream = new LiveStream(info, this.gopLimits);
+    const stream = new LiveStream(info, this.gopLimits, stop);
     stream.onSinkError = (sink, error) => this.emit('sinkError', stream, sink, error);
     this.streams.set(key, stream);
     this.emit('publish', stream);

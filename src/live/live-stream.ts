@@ -30,6 +30,9 @@ export type EndReason =
   | 'kicked'
   | 'shutdown';
 
+/** Ends a push from the server's side (an operator's kick); given by the ingest that owns the connection. */
+export type StopPublisher = (detail: string) => void;
+
 export interface GopCacheLimits {
   enabled: boolean;
   /** A GOP that grows past this (a stream with no keyframes) is dropped rather than kept forever. */
@@ -55,6 +58,7 @@ export class LiveStream {
   constructor(
     readonly publisher: PublisherInfo,
     private readonly gopLimits: GopCacheLimits,
+    private readonly stopPublisher?: StopPublisher,
   ) {}
 
   get key(): string {
@@ -134,6 +138,16 @@ export class LiveStream {
         this.onSinkError?.(sink, error);
       }
     }
+  }
+
+  /**
+   * Disconnects the publisher; the stream then ends like any push (reason `kicked`), its recordings
+   * finalized. False when the stream has ended or its ingest cannot be stopped.
+   */
+  kick(detail: string): boolean {
+    if (this.ended || !this.stopPublisher) return false;
+    this.stopPublisher(detail);
+    return true;
   }
 
   end(reason: string): void {

@@ -14,7 +14,7 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { type PlayUrlSigner, playUrlSigner, vodUrl } from '../http/vod-url.js';
+import { playUrlSigner, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -44,6 +44,8 @@ export interface NotificationServiceOptions {
   readonly catalog: Catalog;
   readonly hub: StreamHub;
   readonly config: Config;
+  /** The play keys in force now (they change at run time); default: PLAY_KEY. */
+  readonly playKeys?: () => readonly string[];
   readonly log: Logger;
   /** Delivery poll period; tests shorten it. */
   readonly pollMs?: number;
@@ -61,8 +63,8 @@ export class NotificationService {
   private readonly origin: PayloadOrigin;
   private readonly worker: DeliveryWorker;
   private publicBase: string;
-  /** With PLAY_KEY set, `video_url` is signed (valid 24 h from the callback) so the receiver can play it. */
-  private readonly signer: PlayUrlSigner | undefined;
+  /** With a play key set, `video_url` is signed (valid 24 h from the callback) so the receiver can play it. */
+  private readonly playKeys: () => readonly string[];
   /** Each push's start write, so its end is written after it even on a pool of connections. */
   private readonly pushStarts = new Map<string, Promise<void>>();
   private readonly writes = new Set<Promise<void>>();
@@ -75,7 +77,7 @@ export class NotificationService {
     this.log = options.log.child({ component: 'notify' });
     this.origin = { appid: config.appid, host: publicHost(config), node: config.nodeName || hostname() };
     this.publicBase = publicBaseUrl(config, config.httpPort);
-    this.signer = playUrlSigner(config.playKey);
+    this.playKeys = options.playKeys ?? (() => config.playKey);
     this.worker = new DeliveryWorker({
       outbox: catalog.notifications,
       settings: () => store.current,
@@ -241,7 +243,7 @@ export class NotificationService {
 
   private recordingPayloadOf(row: RecordingRow, userIp: string): string {
     return recordingPayload(this.origin, row, {
-      videoUrl: vodUrl(this.publicBase, row, this.signer),
+      videoUrl: vodUrl(this.publicBase, row, playUrlSigner(this.playKeys())),
       userIp,
       eventTimeMs: Date.now(),
     });

@@ -16,6 +16,8 @@ import { StreamRecorder } from './stream-recorder.js';
 export interface RecordingSettings {
   formats: RecordFormat[];
   intervalSec: number;
+  /** Seconds an ended push's HLS recording waits for the stream to come back and continue it. */
+  hlsResumeWindowSec: number;
 }
 
 const SETTINGS_KEY = 'recording';
@@ -29,7 +31,6 @@ export interface RecordingManagerOptions {
   intervalMinSec: number;
   intervalMaxSec: number;
   hlsSegmentDurationMs: number;
-  hlsResumeWindowMs: number;
   fileOptions: AppendFileOptions;
   /** Runs in the transaction that catalogs each finished file, recovered ones included. */
   onFinishing?: FinishExtra;
@@ -41,7 +42,8 @@ export interface RecordingManagerOptions {
  */
 export class RecordingManager {
   private settings: RecordingSettings;
-  private readonly active = new Set<StreamRecorder>();
+  /** By the stream each records; a recorder stays until its files are finalized. */
+  private readonly active = new Map<LiveStream, StreamRecorder>();
   private readonly hlsResume: HlsResumeRegistry;
   private readonly log: Logger;
   /** Recordings finished since start, for metrics and tests. */
@@ -53,13 +55,14 @@ export class RecordingManager {
   ) {
     this.settings = settings;
     this.log = options.log.child({ component: 'record' });
-    this.hlsResume = new HlsResumeRegistry(options.hlsResumeWindowMs);
+    this.hlsResume = new HlsResumeRegistry();
     options.hub.on('publish', (stream) => this.onPublish(stream));
   }
 
   static async start(options: RecordingManagerOptions): Promise<RecordingManager> {
-    const saved = await options.catalog.settings.get<RecordingSettings>(SETTINGS_KEY);
-    return new RecordingManager(options, saved ?? options.defaults);
+    const saved = await options.catalog.settings.get<Partial<RecordingSettings>>(SETTINGS_KEY);
+    // Settings saved before a field existed take that field from configuration.
+    return new RecordingManager(options, { ...options.defaults, ...saved });
   }
 
   get recordingSettings(): RecordingSettings {
@@ -75,6 +78,12 @@ export class RecordingManager {
 
   get activeCount(): number {
     return this.active.size;
+  }
+
+  /** The formats this push is being recorded in; [] when it is not recorded. */
+  formatsOf(stream: LiveStream): RecordFormat[] {
+    const recorder = this.active.get(stream);
+    return recorder ? [...recorder.plan.formats] : [];
   }
 
   /** The plan a push with this query would get; throws RecordPlanError for a request we refuse. */
@@ -106,13 +115,13 @@ export class RecordingManager {
       log: this.log,
       fileOptions: this.options.fileOptions,
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
-      hlsResume: this.hlsResume,
+      hlsResume: { registry: this.hlsResume, windowMs: this.settings.hlsResumeWindowSec * 1000 },
       onFileFinished: (row) => this.onFileFinished(row),
       onFinishing: this.options.onFinishing,
     });
-    this.active.add(recorder);
+    this.active.set(stream, recorder);
     stream.attach(recorder);
-    void recorder.finished.then(() => this.active.delete(recorder));
+    void recorder.finished.then(() => this.active.delete(stream));
   }
 
   private onFileFinished(row: RecordingRow): void {
@@ -132,7 +141,7 @@ export class RecordingManager {
 
   /** Waits for every recording to be finalized; call after the pushes have been ended. */
   async close(): Promise<void> {
-    await Promise.all([...this.active].map((r) => r.finished));
+    await Promise.all([...this.active.values()].map((r) => r.finished));
     await this.hlsResume.finishAll();
   }
 

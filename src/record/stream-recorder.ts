@@ -9,7 +9,7 @@ import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { RecordingContext } from './file-recording.js';
 import { FileSeries, type FormatRecorder, type SeriesOptions } from './file-series.js';
-import { type HlsResumeRegistry, HlsSeries } from './hls-series.js';
+import { type HlsResume, HlsSeries } from './hls-series.js';
 import type { RecordingPlan } from './plan.js';
 
 export interface RecorderDeps {
@@ -18,7 +18,7 @@ export interface RecorderDeps {
   log: Logger;
   fileOptions: AppendFileOptions;
   hlsSegmentDurationMs: number;
-  hlsResume: HlsResumeRegistry;
+  hlsResume: HlsResume;
   onFileFinished?(row: RecordingRow): void;
   onFinishing?: FinishExtra;
 }
@@ -44,7 +44,7 @@ export class StreamRecorder implements StreamSink {
     deps: RecorderDeps,
   ) {
     const log = deps.log.child({ app: stream.publisher.app, stream: stream.publisher.stream });
-    const resumed = plan.formats.includes('hls') ? deps.hlsResume.take(stream.key) : undefined;
+    const resumed = plan.formats.includes('hls') ? deps.hlsResume.registry.take(stream.key) : undefined;
     if (resumed) log.info('re-push within the HLS resume window: continuing the playlist');
     const ctx: RecordingContext = {
       store: deps.store,

@@ -21,6 +21,7 @@ export interface SweeperOptions {
   readonly remover: RecordingRemover;
   readonly log: Logger;
   readonly metrics?: Metrics;
+  /** The policy at start; `setPolicy` changes it. */
   readonly policy: RetentionPolicy;
   readonly intervalMs?: number;
   readonly now?: () => number;
@@ -48,22 +49,25 @@ export class RetentionSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<SweepResult> | undefined;
   private closed = false;
+  private policy: RetentionPolicy;
   private readonly now: () => number;
   private readonly log: Logger;
 
   constructor(private readonly options: SweeperOptions) {
+    this.policy = options.policy;
     this.now = options.now ?? Date.now;
     this.log = options.log.child({ component: 'retention' });
   }
 
   get enabled(): boolean {
-    return this.options.policy.maxAgeDays > 0 || this.options.policy.maxBytes > 0;
+    return this.policy.maxAgeDays > 0 || this.policy.maxBytes > 0;
   }
 
   /** Sweeps now and then every interval, in the background; does nothing when no rule is set. */
   start(): void {
     if (!this.enabled || this.closed) return;
-    const { maxAgeDays, maxBytes } = this.options.policy;
+    clearInterval(this.timer);
+    const { maxAgeDays, maxBytes } = this.policy;
     const intervalMs = this.options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.log.info({ maxAgeDays, maxBytes, intervalMs }, 'retention on');
     const sweepLogged = () => {
@@ -74,6 +78,23 @@ export class RetentionSweeper {
     sweepLogged();
     this.timer = setInterval(sweepLogged, intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * A new policy (changed through the API) applies at once: a sweep under it starts now (or as soon as
+   * one already running ends), then one every interval; with no rule left the sweeper stops.
+   */
+  setPolicy(policy: RetentionPolicy): void {
+    this.policy = policy;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (!this.enabled) {
+      this.log.info('retention off');
+      return;
+    }
+    const restart = () => this.start();
+    if (this.running) void this.running.then(restart, restart);
+    else restart();
   }
 
   /** One sweep; a call while one runs gets that one's result. */
@@ -94,7 +115,7 @@ export class RetentionSweeper {
   private async runSweep(): Promise<SweepResult> {
     const started = this.now();
     const result: SweepResult = { deletedByAge: 0, deletedBySize: 0, freedBytes: 0, failed: 0 };
-    const { maxAgeDays, maxBytes } = this.options.policy;
+    const { maxAgeDays, maxBytes } = this.policy;
     if (maxAgeDays > 0) await this.sweepByAge(started - maxAgeDays * DAY_MS, result);
     if (maxBytes > 0) await this.sweepBySize(maxBytes, result);
     this.options.metrics?.retentionSwept();

@@ -342,15 +342,18 @@ export class RtmpSession {
     }
     let stream: LiveStream;
     try {
-      stream = this.options.hub.publish({
-        sessionId: this.options.newSessionId(),
-        app: address.app,
-        stream: address.stream,
-        streamParam: address.streamParam,
-        remoteAddress: this.remoteAddress,
-        protocol: 'rtmp',
-        startedAt: Date.now(),
-      });
+      stream = this.options.hub.publish(
+        {
+          sessionId: this.options.newSessionId(),
+          app: address.app,
+          stream: address.stream,
+          streamParam: address.streamParam,
+          remoteAddress: this.remoteAddress,
+          protocol: 'rtmp',
+          startedAt: Date.now(),
+        },
+        (detail) => this.close('kicked', detail),
+      );
     } catch (error) {
       if (!(error instanceof StreamBusyError)) throw error;
       this.reject(

@@ -11,6 +11,8 @@ const FILE_PREFERENCE: readonly RecordingFormat[] = ['mp4', 'flv', 'aac'];
 
 export interface BroadcastUrls {
   file(row: RecordingRow): string;
+  /** The `/play/{id}` page of a file or of the broadcast. */
+  player(target: { readonly id: string; readonly stream: string }): string;
   /** The `/replay/` playlist, offered only when the broadcast has HLS. */
   replay(): string;
 }
@@ -32,6 +34,8 @@ export interface BroadcastView {
   /** Ids of the files that make the replay, in play order (the HLS ones when `replayUrl` is set). */
   playOrder: string[];
   replayUrl: string | null;
+  /** The `/play/{broadcastId}` page, which plays the whole broadcast. */
+  playerUrl: string;
 }
 
 /** True while any file of the broadcast is open: its replay is still growing. */
@@ -70,11 +74,12 @@ export function broadcastView(rows: readonly RecordingRow[], urls: BroadcastUrls
     files: rows.filter((row) => row.status === 'done').map((row) => fileView(row, urls)),
     playOrder: replay.rows.map((row) => row.id),
     replayUrl: hasHls ? urls.replay() : null,
+    playerUrl: urls.player({ id: first.broadcastId, stream: first.stream }),
   };
 }
 
-export function fileView(row: RecordingRow, urls: Pick<BroadcastUrls, 'file'>): FileView {
-  return recordingView(row, urls.file(row));
+export function fileView(row: RecordingRow, urls: Pick<BroadcastUrls, 'file' | 'player'>): FileView {
+  return recordingView(row, urls.file(row), urls.player(row));
 }
 
 /** Rows of many broadcasts, grouped by broadcast id; order within each group is kept. */

@@ -29,11 +29,11 @@ export function liveStreamNameOf(path: string): string | undefined {
   }
 }
 
+/** The hooks are always in place: play keys can be set at run time, and then apply at once. */
 export function registerLivePlayAuth(app: FastifyInstance, guard: PlayGuard): void {
-  if (!guard.enabled) return;
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
-    if (!path.startsWith(LIVE_PREFIX)) return;
+    if (!path.startsWith(LIVE_PREFIX) || !guard.enabled) return;
     const stream = liveStreamNameOf(path);
     const verdict =
       stream === undefined
@@ -44,7 +44,7 @@ export function registerLivePlayAuth(app: FastifyInstance, guard: PlayGuard): vo
   app.addHook('onSend', async (request, reply, payload) => {
     const path = pathOf(request.url);
     if (!path.startsWith(LIVE_PREFIX) || !path.endsWith('.m3u8')) return payload;
-    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    if (reply.statusCode !== 200 || typeof payload !== 'string' || !guard.enabled) return payload;
     return withQueryOnUris(payload, signatureQuery(queryOf(request.url)));
   });
 }

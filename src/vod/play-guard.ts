@@ -12,17 +12,18 @@ const SIGNATURE_PARAMS = ['txSecret', 'txTime'] as const;
 
 export class PlayGuard {
   constructor(
-    private readonly keys: readonly string[],
+    /** The play keys in force now (they change at run time: see KeyRing). */
+    private readonly keys: () => readonly string[],
     private readonly nowMs: () => number = Date.now,
   ) {}
 
   get enabled(): boolean {
-    return this.keys.length > 0;
+    return this.keys().length > 0;
   }
 
   check(streamName: string, query: URLSearchParams): PlayVerdict {
     const auth = verifyPublishAuth({
-      keys: this.keys,
+      keys: this.keys(),
       streamName,
       query,
       nowSeconds: Math.floor(this.nowMs() / 1000),

@@ -1,11 +1,19 @@
 /**
- * Everything the playback routes (VOD files, broadcast replays, the Tencent query API) share, built once
- * from the configuration when the server starts.
+ * Everything the playback routes (VOD files, broadcast replays, the player and watch APIs, the Tencent
+ * query API) share, built once when the server starts. Play keys and retention can change at run time,
+ * so what depends on them is read on each use.
  */
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Config } from '../config/schema.js';
-import { type PlayUrlSigner, playUrlSigner, vodUrl } from '../http/vod-url.js';
+import {
+  type LivePlaybackUrls,
+  livePlaybackUrls,
+  type PlayUrlSigner,
+  playerUrl,
+  playUrlSigner,
+  vodUrl,
+} from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { PlayGuard } from './play-guard.js';
@@ -15,14 +23,20 @@ export interface PlaybackContext {
   readonly catalog: Catalog;
   readonly store: MediaStore;
   readonly hub: StreamHub;
-  /** Checks play signatures (PLAY_KEY); lets everything through when no key is set. */
+  /** Checks play signatures (the play keys); lets everything through when there is none. */
   readonly guard: PlayGuard;
-  /** Signs the URLs the APIs hand out; undefined when playback is open. */
+  /** Signs the URLs the APIs hand out with the current primary play key; undefined when playback is open. */
   readonly signer: PlayUrlSigner | undefined;
   /** The base of generated URLs (PUBLIC_URL); a function because the HTTP port is known only once bound. */
   publicBaseUrl(): string;
+  /** `rtmp://<public host>:<port>`, the base of push and RTMP play URLs. */
+  rtmpBaseUrl(): string;
   /** A recording's playback URL as the APIs hand it out: public base, signed when playback is. */
   fileUrl(row: Pick<RecordingRow, 'storageKey' | 'stream'>): string;
+  /** The `/play/{id}` page of a recording or broadcast, signed when playback is. */
+  playerUrl(target: { readonly id: string; readonly stream: string }): string;
+  /** A live stream's HTTP-FLV, HLS and RTMP play URLs, signed when playback is. */
+  liveUrls(live: { readonly app: string; readonly stream: string }): LivePlaybackUrls;
   readonly tencent: ApiAuthConfig & { readonly retentionDays: number };
 }
 
@@ -32,17 +46,38 @@ export interface PlaybackParts {
   readonly store: MediaStore;
   readonly hub: StreamHub;
   publicBaseUrl(): string;
+  rtmpBaseUrl(): string;
+  /** The play keys in force now, primary first. */
+  playKeys(): readonly string[];
+  /** The retention in force now, in days (0: kept forever); file lists show it as the expiry. */
+  retentionDays(): number;
 }
 
 export function playbackContext(
-  config: Pick<Config, 'playKey' | 'appid' | 'apiKey' | 'retentionDays'>,
+  config: Pick<Config, 'appid' | 'apiKey'>,
   parts: PlaybackParts,
 ): PlaybackContext {
-  const signer = playUrlSigner(config.playKey);
+  const signer = () => playUrlSigner(parts.playKeys());
   return {
-    ...parts,
-    signer,
-    fileUrl: (row) => vodUrl(parts.publicBaseUrl(), row, signer),
-    tencent: { appid: config.appid, apiKeys: config.apiKey, retentionDays: config.retentionDays },
+    catalog: parts.catalog,
+    store: parts.store,
+    hub: parts.hub,
+    guard: parts.guard,
+    publicBaseUrl: parts.publicBaseUrl,
+    rtmpBaseUrl: parts.rtmpBaseUrl,
+    get signer() {
+      return signer();
+    },
+    fileUrl: (row) => vodUrl(parts.publicBaseUrl(), row, signer()),
+    playerUrl: (target) => playerUrl(parts.publicBaseUrl(), target, signer()),
+    liveUrls: (live) =>
+      livePlaybackUrls({ http: parts.publicBaseUrl(), rtmp: parts.rtmpBaseUrl() }, live, signer()),
+    tencent: {
+      appid: config.appid,
+      apiKeys: config.apiKey,
+      get retentionDays() {
+        return parts.retentionDays();
+      },
+    },
   };
 }

@@ -17,6 +17,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Receives the server's JSON log lines (give `LOG_LEVEL` in settings), so a test can assert on them. */
   logTo?: DestinationStream;
+  /** Start on this data folder (a restart of an earlier server); `close()` then leaves it in place. */
+  dataDir?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function startTestServer(
   settings: Record<string, string> = {},
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'livetape-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'livetape-test-')));
   const env: Record<string, string> = {
     LIVETAPE_HOST: '127.0.0.1',
     LIVETAPE_RTMP_PORT: '0',
@@ -50,7 +52,7 @@ export async function startTestServer(
     httpUrl: (path) => `http://127.0.0.1:${server.httpPort}${path}`,
     async close() {
       await server.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

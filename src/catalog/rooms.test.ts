@@ -1,0 +1,112 @@
+/**
+ * Rooms and the watch page's recent-replays query against real databases (SQLite and a throw-away
+ * PostgreSQL cluster); on SQLite, that the recent query walks the start-time index from its newest end.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addRecording } from '../../test/helpers/catalog-rows.js';
+import { startPostgres, type TestPostgres } from '../../test/helpers/postgres.js';
+import { type Catalog, type CatalogOptions, openCatalog } from './db.js';
+import { recentFinishedQuery } from './vod-files.js';
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'livetape-rooms-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+let cluster: TestPostgres | undefined;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const T0 = 1_750_000_000_000;
+const MINUTE = 60_000;
+
+describe.each([
+  ['SQLite', async (): Promise<CatalogOptions> => ({ dataDir: await tempDir() })],
+  [
+    'PostgreSQL',
+    async (): Promise<CatalogOptions | undefined> =>
+      cluster && { dataDir: await tempDir(), databaseUrl: await cluster.newDatabase() },
+  ],
+])('rooms and recent files on %s', (_engine, target) => {
+  let catalog: Catalog | undefined;
+  beforeAll(async () => {
+    const options = await target();
+    if (options) catalog = await openCatalog(options);
+  });
+  afterAll(async () => {
+    await catalog?.close();
+  });
+
+  it('creates, replaces, lists, looks up and deletes rooms', async (ctx) => {
+    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const before = Date.now();
+    const made = await catalog.rooms.put({ stream: 'b-room', title: 'Morning show', coverUrl: null });
+    expect(made).toMatchObject({ stream: 'b-room', title: 'Morning show', coverUrl: null });
+    expect(made.updatedAt).toBeGreaterThanOrEqual(before);
+    await catalog.rooms.put({ stream: 'a-room', title: 'First', coverUrl: 'https://img.example/a.jpg' });
+    const replaced = await catalog.rooms.put({ stream: 'b-room', title: 'Evening show', coverUrl: '/c.png' });
+    expect(await catalog.rooms.get('b-room')).toEqual(replaced);
+    expect((await catalog.rooms.list()).map((room) => [room.stream, room.title, room.coverUrl])).toEqual([
+      ['a-room', 'First', 'https://img.example/a.jpg'],
+      ['b-room', 'Evening show', '/c.png'],
+    ]);
+    const some = await catalog.rooms.ofStreams(['b-room', 'nobody', 'b-room']);
+    expect([...some.keys()]).toEqual(['b-room']);
+    expect(await catalog.rooms.ofStreams([])).toEqual(new Map());
+    expect(await catalog.rooms.delete('b-room')).toBe(true);
+    expect(await catalog.rooms.delete('b-room')).toBe(false);
+    expect(await catalog.rooms.get('b-room')).toBeUndefined();
+  });
+
+  it('lists finished files of a window lasting long enough, newest first, up to a limit', async (ctx) => {
+    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const add = (minute: number, extra: { durationMs?: number; status?: 'recording' } = {}) =>
+      addRecording(catalog!, {
+        stream: 'recent',
+        startTime: T0 + minute * MINUTE,
+        durationMs: extra.durationMs ?? MINUTE,
+        status: extra.status,
+      });
+    await add(-10); // before the window
+    const inWindow = [await add(1), await add(2), await add(3)];
+    await add(4, { durationMs: MINUTE - 1 }); // too short
+    await add(5, { status: 'recording' }); // still being written
+    const newest = [...inWindow].reverse().map((row) => row.id);
+    const recent = (limit: number) =>
+      catalog!.vodFiles.recentFinished({ since: T0, minDurationMs: MINUTE, limit });
+    expect((await recent(10)).map((row) => row.id)).toEqual(newest);
+    expect((await recent(2)).map((row) => row.id)).toEqual(newest.slice(0, 2));
+  });
+});
+
+describe('recent files query plan (SQLite)', () => {
+  it('walks the start-time index newest first, with no sort', async () => {
+    const catalog = await openCatalog({ dataDir: await tempDir() });
+    try {
+      const compiled = recentFinishedQuery(catalog.db, {
+        since: T0,
+        minDurationMs: MINUTE,
+        limit: 400,
+      }).compile();
+      const explained = await catalog.db.executeQuery<{ detail: string }>({
+        ...compiled,
+        sql: `explain query plan ${compiled.sql}`,
+      });
+      const detail = explained.rows.map((row) => row.detail).join('\n');
+      expect(detail).toContain('recordings_start_time');
+      expect(detail).not.toContain('TEMP B-TREE');
+    } finally {
+      await catalog.close();
+    }
+  });
+});
