@@ -21,5 +21,6 @@ export default function setup(): void {
   if (!stale) return;
   const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
   // Tests that do not load pages can still run; the page tests then fail on the missing build.
-  if (build.status !== 0) console.error('vite build failed: the console, player and watch page tests will fail');
+  if (build.status !== 0)
+    console.error('vite build failed: the console, player and watch page tests will fail');
 }

@@ -1,3 +1,8 @@
+import '../styles.css';
 import { render } from 'preact';
+import { App } from './app.js';
+import { interceptLinks } from './router.js';
 
-render(<main>LiveTape console</main>, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+interceptLinks(document.body);
+render(<App />, root);

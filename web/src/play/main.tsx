@@ -1,3 +1,6 @@
 import { render } from 'preact';
+import '../styles.css';
+import './play.css';
+import { PlayPage } from './play-page.js';
 
-render(<main>LiveTape play</main>, document.getElementById('app')!);
+render(<PlayPage />, document.getElementById('app')!);

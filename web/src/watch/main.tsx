@@ -1,3 +1,6 @@
 import { render } from 'preact';
+import '../styles.css';
+import './watch.css';
+import { WatchPage } from './watch-page.js';
 
-render(<main>LiveTape watch</main>, document.getElementById('app')!);
+render(<WatchPage />, document.getElementById('app')!);

@@ -1,0 +1,56 @@
+/**
+ * JSON shapes only the console reads (the callback API, see src/http/notifications-routes.ts); the ones
+ * the pages share are in lib/types.ts.
+ */
+
+export const CALLBACK_URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot'] as const;
+export type CallbackUrlField = (typeof CALLBACK_URL_FIELDS)[number];
+export type Backoff = 'fixed' | 'exponential';
+
+/** `GET /api/v1/settings/callbacks`: effective settings; the key itself is never sent back. */
+export interface CallbackSettingsView {
+  urls: Record<CallbackUrlField, string>;
+  strict: boolean;
+  timeoutSec: number;
+  retry: { intervalSec: number; count: number; backoff: Backoff };
+  keySource: 'settings' | 'CALLBACK_KEY' | 'API_KEY' | 'none';
+  /** Fields set through the API rather than configuration, e.g. `urls.push`, `retry.count`. */
+  overridden: string[];
+}
+
+/** `PUT /api/v1/settings/callbacks`: only the fields to change. */
+export interface CallbackSettingsPatch {
+  urls?: Partial<Record<CallbackUrlField, string>>;
+  key?: string;
+  strict?: boolean;
+  timeoutSec?: number;
+  retry?: Partial<CallbackSettingsView['retry']>;
+}
+
+export type NotificationStatus = 'pending' | 'delivered' | 'dead';
+
+/** One callback of the delivery log (`GET /api/v1/notifications`). */
+export interface NotificationView {
+  id: string;
+  /** 0 push ended, 1 push started, 100 recording file, 200 screenshot. */
+  eventType: number;
+  /** `app/stream`. */
+  stream: string;
+  url: string;
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  /** HTTP status of the last answer; null when there was none (refused, timed out). */
+  lastStatus: number | null;
+  lastError: string | null;
+  /** The receiver's last answer body (truncated by the server). */
+  lastResponse: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface NotificationPage {
+  notifications: NotificationView[];
+  nextCursor: string | null;
+}

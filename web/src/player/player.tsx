@@ -1,0 +1,170 @@
+/**
+ * The one video player of the console, the /play page and the /watch page: a native `<video controls>`
+ * fed by the engine each source's format needs (see engine.ts).
+ */
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatDuration } from '../lib/format.js';
+import type { Source } from '../lib/types.js';
+import { attachSource, type Detach, UnsupportedSource } from './engine.js';
+import './player.css';
+
+export interface PlayerProps {
+  /** Alternatives of the same media, best first: the next one is tried when one fails. */
+  sources: Source[];
+  /** Used when `sources` is empty: parts played one after another (a broadcast recorded without HLS). */
+  sequence?: Source[];
+  live?: boolean;
+  muted?: boolean;
+  autoPlay?: boolean;
+  class?: string;
+  /** The video's accessible name. */
+  title: string;
+}
+
+export function Player(props: PlayerProps): JSX.Element {
+  // Other media is another video: remounting resets the part, the alternative and any error, while a
+  // parent re-rendering with the same media (a list refresh) leaves playback alone.
+  const media = [...props.sources, ...(props.sequence ?? [])].map((s) => `${s.format} ${mediaPath(s.url)}`);
+  return <PlayerBody key={`${props.live ? 'live' : 'vod'}\n${media.join('\n')}`} {...props} />;
+}
+
+/**
+ * A URL without its query: the APIs sign each answer afresh (a new txTime each poll), and a fresh
+ * signature on the same file or stream must not restart what is playing.
+ */
+function mediaPath(url: string): string {
+  const parsed = new URL(url, window.location.href);
+  return parsed.origin + parsed.pathname;
+}
+
+interface Failure {
+  message: string;
+  unsupported: boolean;
+}
+
+function PlayerBody(props: PlayerProps): JSX.Element {
+  const { live = false, muted = false, autoPlay = false, title } = props;
+  // The key pins the media; the first lists (and their signed URLs) stay in use for this mount.
+  const [alternatives] = useState(props.sources);
+  const [parts] = useState(alternatives.length > 0 ? [] : (props.sequence ?? []));
+  const [alternative, setAlternative] = useState(0);
+  const [part, setPart] = useState(0);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [liveEnded, setLiveEnded] = useState(false);
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const playWanted = useRef(autoPlay);
+  const failures = useRef<Failure[]>([]);
+  const source = alternatives.length > 0 ? alternatives[alternative] : parts[part];
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video || !source) return;
+    let active = true;
+    let detach: Detach | undefined;
+    const fail = (failure: Failure) => {
+      if (!active) return;
+      active = false;
+      failures.current.push(failure);
+      if (alternative + 1 < alternatives.length) setAlternative(alternative + 1);
+      else setProblem(mostTelling(failures.current));
+    };
+    const events = {
+      fail: (message: string) => fail({ message, unsupported: false }),
+      liveEnded: () => {
+        if (active) setLiveEnded(true);
+      },
+    };
+    attachSource(video, source, live, events).then(
+      (attached) => {
+        if (!active) return attached();
+        detach = attached;
+        if (playWanted.current) startPlayback(video);
+      },
+      (error: unknown) =>
+        fail({ message: errorMessage(error), unsupported: error instanceof UnsupportedSource }),
+    );
+    return () => {
+      active = false;
+      detach?.();
+    };
+  }, [source, live, alternative, alternatives.length]);
+
+  const onEnded = () => {
+    if (live) setLiveEnded(true);
+    else if (part + 1 < parts.length) choosePart(part + 1);
+  };
+  const choosePart = (index: number) => {
+    playWanted.current = true;
+    failures.current = [];
+    setProblem(null);
+    setPart(index);
+  };
+
+  const message = !source ? 'Nothing to play.' : (problem ?? (liveEnded ? 'Stream ended.' : null));
+  return (
+    <div class={props.class ? `player ${props.class}` : 'player'}>
+      <div class="player-frame">
+        <video
+          ref={videoRef}
+          controls
+          playsInline
+          preload="metadata"
+          muted={muted}
+          aria-label={title}
+          onPlay={() => {
+            playWanted.current = true;
+          }}
+          onEnded={onEnded}
+        />
+        {message && (
+          <p
+            class={problem ? 'player-message player-error' : 'player-message'}
+            role={problem ? 'alert' : 'status'}
+          >
+            {message}
+          </p>
+        )}
+      </div>
+      {parts.length > 1 && (
+        <div class="player-parts">
+          <label>
+            Part{' '}
+            <select
+              value={String(part)}
+              onChange={(event) => choosePart(Number(event.currentTarget.value))}
+              aria-label={`Part of ${parts.length}`}
+            >
+              {parts.map((p, index) => (
+                <option key={p.url} value={String(index)}>
+                  {index + 1}
+                  {p.durationMs !== undefined ? ` (${formatDuration(p.durationMs)})` : ''}
+                </option>
+              ))}
+            </select>{' '}
+            of {parts.length}
+          </label>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function startPlayback(video: HTMLVideoElement): void {
+  video.play().catch((error: unknown) => {
+    // Browsers refuse unmuted autoplay without a user gesture but allow it muted; the user can unmute.
+    if (error instanceof DOMException && error.name === 'NotAllowedError' && !video.muted) {
+      video.muted = true;
+      video.play().catch(() => undefined);
+    }
+  });
+}
+
+/** A real failure (403, 404, decode) says more than "this browser cannot play FLV" of a fallback. */
+function mostTelling(failures: Failure[]): string {
+  return (failures.find((f) => !f.unsupported) ?? failures[0])?.message ?? 'The video could not be played.';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
