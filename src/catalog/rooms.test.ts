@@ -2,42 +2,18 @@
  * Rooms and the watch page's recent-replays query against real databases (SQLite and a throw-away
  * PostgreSQL cluster); on SQLite, that the recent query walks the start-time index from its newest end.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogEngines } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
-import { startPostgres, type TestPostgres } from '../../test/helpers/postgres.js';
-import { type Catalog, type CatalogOptions, openCatalog } from './db.js';
+import { type Catalog, openCatalog } from './db.js';
 import { recentFinishedQuery } from './vod-files.js';
-
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'livetape-rooms-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-let cluster: TestPostgres | undefined;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
 
 const T0 = 1_750_000_000_000;
 const MINUTE = 60_000;
 
-describe.each([
-  ['SQLite', async (): Promise<CatalogOptions> => ({ dataDir: await tempDir() })],
-  [
-    'PostgreSQL',
-    async (): Promise<CatalogOptions | undefined> =>
-      cluster && { dataDir: await tempDir(), databaseUrl: await cluster.newDatabase() },
-  ],
-])('rooms and recent files on %s', (_engine, target) => {
+const engines = catalogEngines('livetape-rooms-');
+
+describe.each(engines.each)('rooms and recent files on %s', (_engine, target) => {
   let catalog: Catalog | undefined;
   beforeAll(async () => {
     const options = await target();
@@ -91,7 +67,7 @@ describe.each([
 
 describe('recent files query plan (SQLite)', () => {
   it('walks the start-time index newest first, with no sort', async () => {
-    const catalog = await openCatalog({ dataDir: await tempDir() });
+    const catalog = await openCatalog(await engines.sqlite());
     try {
       const compiled = recentFinishedQuery(catalog.db, {
         since: T0,

@@ -3,43 +3,19 @@
  * databases, SQLite and a throw-away PostgreSQL cluster, with identical cases; and on SQLite, that each
  * is served by walking an index rather than sorting or scanning the table.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogEngines } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
-import { startPostgres, type TestPostgres } from '../../test/helpers/postgres.js';
 import { listQuery } from './broadcasts.js';
-import { type Catalog, type CatalogOptions, openCatalog } from './db.js';
+import { type Catalog, openCatalog } from './db.js';
 import type { RecordingRow } from './recording-row.js';
-
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'livetape-vod-queries-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-let cluster: TestPostgres | undefined;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
 
 const T0 = 1_750_000_000_000;
 const MINUTE = 60_000;
 
-describe.each([
-  ['SQLite', async (): Promise<CatalogOptions> => ({ dataDir: await tempDir() })],
-  [
-    'PostgreSQL',
-    async (): Promise<CatalogOptions | undefined> =>
-      cluster && { dataDir: await tempDir(), databaseUrl: await cluster.newDatabase() },
-  ],
-])('playback queries on %s', (_engine, target) => {
+const engines = catalogEngines('livetape-vod-queries-');
+
+describe.each(engines.each)('playback queries on %s', (_engine, target) => {
   let catalog: Catalog;
   /** Broadcasts in the order they started: b1 (3 files) and b2 (2 files) of s1, b3 of s2 (still recording). */
   const rows: Record<string, RecordingRow[]> = {};
@@ -148,7 +124,7 @@ describe.each([
 describe('playback query plans (SQLite)', () => {
   let catalog: Catalog;
   beforeAll(async () => {
-    catalog = await openCatalog({ dataDir: await tempDir() });
+    catalog = await openCatalog(await engines.sqlite());
   });
   afterAll(async () => {
     await catalog.close();
