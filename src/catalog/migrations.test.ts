@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, openCatalog } from './db.js';
 import { listQuery, type RecordingFilter } from './recordings.js';
+import { everPushedQuery } from './vod-files.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -45,5 +46,18 @@ describe('recordings indexes', () => {
     const detail = await plan(filter);
     expect(detail).toContain(index);
     expect(detail).not.toContain('TEMP B-TREE');
+  });
+});
+
+describe('pushes indexes', () => {
+  it('finds whether a stream was ever pushed by walking pushes_stream, not scanning', async () => {
+    const compiled = everPushedQuery(catalog.db, 's1').compile();
+    const explained = await catalog.db.executeQuery<{ detail: string }>({
+      ...compiled,
+      sql: `explain query plan ${compiled.sql}`,
+    });
+    expect(explained.rows.map((row) => row.detail).join('\n')).toContain(
+      'SEARCH pushes USING INDEX pushes_stream (stream=?)',
+    );
   });
 });

@@ -155,11 +155,19 @@ const rooms: Migration = {
   },
 };
 
+/** `Live_Channel_GetStatus` asks whether a stream was ever pushed: without this it scans every push. */
+const pushesByStream: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('pushes_stream').on('pushes').column('stream').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
   '0003_vod': vodListings,
   '0004_rooms': rooms,
+  '0005_pushes_stream': pushesByStream,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -91,15 +91,14 @@ export class VodFileRepository {
         .limit(1)
         .executeTakeFirst();
       if (recorded !== undefined) return true;
-      const pushed = await this.db
-        .selectFrom('pushes')
-        .select('session_id')
-        .where('stream', '=', stream)
-        .limit(1)
-        .executeTakeFirst();
-      return pushed !== undefined;
+      return (await everPushedQuery(this.db, stream).executeTakeFirst()) !== undefined;
     });
   }
+}
+
+/** A push of `stream` on record, if any; exported so tests can check it walks an index. */
+export function everPushedQuery(db: Kysely<Database>, stream: string) {
+  return db.selectFrom('pushes').select('session_id').where('stream', '=', stream).limit(1);
 }
 
 /**
