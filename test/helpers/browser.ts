@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * Real headless Chromium (Debian's package) driven by playwright-core, for the console, player and
  * watch page tests. Screenshots land in test-artifacts/screenshots/ for a person to look at.
@@ -45,11 +46,28 @@ export function newContext(browser: Browser, viewport: ViewportName = 'desktop')
   });
 }
 
-/** Saves a full-page screenshot as test-artifacts/screenshots/{name}.png. */
+/**
+ * Saves a full-page screenshot as test-artifacts/screenshots/{name}.png, then fails if the page is wider
+ * than the viewport: on a phone that is a page the reader has to scroll sideways.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return undefined;
+    const tooWide = [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > width + 1)
+      .slice(0, 5)
+      .map((element) => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}`);
+    return { scrollWidth: document.documentElement.scrollWidth, width, tooWide };
+  });
+  if (overflow) {
+    throw new Error(
+      `${name}: the page is ${overflow.scrollWidth}px wide in a ${overflow.width}px viewport (${overflow.tooWide.join(', ')})`,
+    );
+  }
   return path;
 }
 
