@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startChildServer } from './helpers/child-server.js';
+import { inspectKeyframeIndex } from './helpers/flv-index.js';
 import { decodeErrors, probe, topLevelBoxes } from './helpers/media-probe.js';
 import { ffmpegPushArgs, sleep, waitFor } from './helpers/process.js';
 
@@ -82,8 +83,15 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
           `${row.format} catalog duration`,
         ).toBeLessThan(300);
       }
-      const mp4 = rows.find((r) => r.format === 'mp4')!;
       const { readFile } = await import('node:fs/promises');
+      // The FLV index was still the placeholder at the crash; recovery fills it from the tags it kept.
+      const flv = inspectKeyframeIndex(
+        await readFile(join(dataDir, 'media', rows.find((r) => r.format === 'flv')!.storageKey)),
+      );
+      expect(flv.problems).toEqual([]);
+      expect(flv.filepositions).toHaveLength(600); // one slot per second of record_interval
+      expect(flv.startable.length).toBeGreaterThan(5);
+      const mp4 = rows.find((r) => r.format === 'mp4')!;
       const boxes = topLevelBoxes(await readFile(join(dataDir, 'media', mp4.storageKey)));
       expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
       const leftovers = (await walk(join(dataDir, 'media'))).filter((f) => /partial|\.tmp$/.test(f));

@@ -39,8 +39,9 @@ function containerFor(
   format: Exclude<RecordFormat, 'hls'>,
   tracks: FileTracks,
   startDts: number,
+  intervalMs: number,
 ): ContainerWriter {
-  if (format === 'flv') return new FlvContainer(tracks, startDts);
+  if (format === 'flv') return new FlvContainer(tracks, startDts, intervalMs);
   if (format === 'mp4') return new Mp4Container(tracks);
   return new AdtsContainer(tracks);
 }
@@ -90,7 +91,7 @@ export class FileSeries extends SegmentedSeries {
                 this.format,
                 tracks,
                 action.startDts,
-                containerFor(this.format, tracks, action.startDts),
+                containerFor(this.format, tracks, action.startDts, this.options.intervalMs),
                 (error) => this.storageFailed(error),
               )
             : undefined;

@@ -2,7 +2,8 @@ import { type FileHandle, open, readdir, readFile, rename, rm, stat, writeFile }
 import { dirname, join } from 'node:path';
 import { type PlaylistSegment, parseMediaPlaylist, renderMediaPlaylist } from '../container/hls/playlist.js';
 import { scanTsSegment } from '../container/mpegts/ts-scan.js';
-import { flvMetadataPatches } from './flv-container.js';
+import { flvMetadataPatches, flvTagTimestamp } from './flv-container.js';
+import { isIndexedVideoTag, type KeyframeEntry, keyframeIndexPatches } from './flv-keyframe-index.js';
 import { PLAYLIST_NAME } from './hls-recording.js';
 import { FASTSTART_SUFFIX, finalizeMp4, isOutOfSpace } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
@@ -34,6 +35,7 @@ export async function repairFile(format: RecordFormat, path: string): Promise<Re
 
 const READ_CHUNK = 4 << 20;
 const FLV_HEADER_BYTES = 13;
+const TAG_HEADER_BYTES = 11;
 
 /**
  * Reads a file front to back in large chunks and hands `parse` a window starting at `position`;
@@ -107,31 +109,34 @@ async function walk(
 
 /**
  * An FLV cut short by a crash: keep every complete tag, drop a torn last one, and write the real
- * duration and size into the onMetaData that LiveTape put first.
+ * duration, size and keyframe index into the onMetaData that LiveTape put first.
  */
 export async function recoverFlv(path: string): Promise<RecoveredFile> {
   const file = await open(path, 'r+');
   try {
     const { size } = await file.stat();
     let lastTimestamp = 0;
-    const end = await walk(file, size, FLV_HEADER_BYTES, (buf) => {
-      if (buf.length < 11) return 0;
-      const total = 11 + buf.readUIntBE(1, 3) + 4;
+    const keyframes: KeyframeEntry[] = [];
+    const end = await walk(file, size, FLV_HEADER_BYTES, (buf, position) => {
+      if (buf.length < TAG_HEADER_BYTES) return 0;
+      const bodyLength = buf.readUIntBE(1, 3);
+      const total = TAG_HEADER_BYTES + bodyLength + 4;
       if (buf[0] !== 8 && buf[0] !== 9 && buf[0] !== 18) return -1;
       if (buf.length < total) return 0;
-      lastTimestamp = Math.max(lastTimestamp, buf.readUIntBE(4, 3) | (buf[7]! << 24));
+      const timestamp = flvTagTimestamp(buf);
+      lastTimestamp = Math.max(lastTimestamp, timestamp);
+      if (buf[0] === 9 && isIndexedVideoTag(buf.subarray(TAG_HEADER_BYTES, TAG_HEADER_BYTES + bodyLength)))
+        keyframes.push({ timeMs: timestamp, position });
       return total;
     });
     if (end < size) await file.truncate(end);
-    const head = Buffer.alloc(Math.min(end, 4096));
-    await file.read(head, 0, head.length, 0);
-    if (head.length > FLV_HEADER_BYTES + 11 && head[FLV_HEADER_BYTES] === 18) {
-      const bodyLength = head.readUIntBE(FLV_HEADER_BYTES + 1, 3);
-      const body = head.subarray(FLV_HEADER_BYTES + 11, FLV_HEADER_BYTES + 11 + bodyLength);
-      for (const patch of flvMetadataPatches(body, FLV_HEADER_BYTES + 11, {
-        durationMs: lastTimestamp,
-        sizeBytes: end,
-      })) {
+    const body = await readMetadataBody(file, end);
+    if (body) {
+      const bodyOffset = FLV_HEADER_BYTES + TAG_HEADER_BYTES;
+      for (const patch of [
+        ...flvMetadataPatches(body, bodyOffset, { durationMs: lastTimestamp, sizeBytes: end }),
+        ...keyframeIndexPatches(body, bodyOffset, keyframes),
+      ]) {
         await file.write(patch.data, 0, patch.data.length, patch.position);
       }
     }
@@ -140,6 +145,18 @@ export async function recoverFlv(path: string): Promise<RecoveredFile> {
   } finally {
     await file.close();
   }
+}
+
+/** The body of the script tag that opens the file, when it is there whole (at most 16 MiB, the tag limit). */
+async function readMetadataBody(file: FileHandle, fileSize: number): Promise<Buffer | undefined> {
+  const header = Buffer.alloc(TAG_HEADER_BYTES);
+  if (fileSize < FLV_HEADER_BYTES + TAG_HEADER_BYTES) return undefined;
+  await file.read(header, 0, TAG_HEADER_BYTES, FLV_HEADER_BYTES);
+  const bodyLength = header.readUIntBE(1, 3);
+  if (header[0] !== 18 || FLV_HEADER_BYTES + TAG_HEADER_BYTES + bodyLength > fileSize) return undefined;
+  const body = Buffer.alloc(bodyLength);
+  await file.read(body, 0, bodyLength, FLV_HEADER_BYTES + TAG_HEADER_BYTES);
+  return body;
 }
 
 const ADTS_SAMPLE_RATES = [
