@@ -164,8 +164,8 @@ describe('/play/{id}', () => {
   it('plays framed by a page of another origin, with a compact header and no share box', async () => {
     const recording = file('mp4');
     const host = await serveHtml(
-      `<!doctype html><title>Embedding site</title><h1>Someone's blog</h1>
-       <iframe src="${recording.playerUrl}" width="640" height="360" style="border:0" allowfullscreen></iframe>`,
+      `<!doctype html><html lang="en"><title>Embedding site</title><h1>Someone's blog</h1>
+       <iframe title="Recording" src="${recording.playerUrl}" width="640" height="360" style="border:0" allowfullscreen></iframe>`,
     );
     try {
       await withPage('desktop', async (page, errors) => {

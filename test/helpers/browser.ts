@@ -4,8 +4,9 @@
  * Real headless Chromium (Debian's package) driven by playwright-core, for the console, player and
  * watch page tests. Screenshots land in test-artifacts/screenshots/ for a person to look at.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -46,9 +47,38 @@ export function newContext(browser: Browser, viewport: ViewportName = 'desktop')
   });
 }
 
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** WCAG 2.1 A and AA: labels, names, roles, keyboard reachability, contrast ≥ 4.5:1. */
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * The page's WCAG 2.1 A/AA violations as axe-core finds them, one line each (rule, impact, the first
+ * offending elements). Evaluated through the DevTools protocol, so the pages' CSP does not block it.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    const axe = (
+      window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } }
+    ).axe;
+    interface AxeResults {
+      violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+    }
+    const results = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return results.violations.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((node) => node.target.join(' '))
+          .join(', ')}`,
+    );
+  }, AXE_TAGS);
+}
+
 /**
  * Saves a full-page screenshot as test-artifacts/screenshots/{name}.png, then fails if the page is wider
- * than the viewport: on a phone that is a page the reader has to scroll sideways.
+ * than the viewport (on a phone, a page the reader has to scroll sideways) or breaks a WCAG 2.1 A/AA rule
+ * axe-core can check.
  */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
@@ -68,6 +98,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
       `${name}: the page is ${overflow.scrollWidth}px wide in a ${overflow.width}px viewport (${overflow.tooWide.join(', ')})`,
     );
   }
+  const violations = await accessibilityViolations(page);
+  if (violations.length > 0) throw new Error(`${name}: accessibility violations:\n${violations.join('\n')}`);
   return path;
 }
 
