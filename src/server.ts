@@ -46,8 +46,11 @@ const FILE_OPTIONS = {
   coalesceBytes: 256 * 1024,
   coalesceMs: 250,
 };
-/** How soon a key change made through another node (sharing the catalog) applies on this one. */
-const KEY_REFRESH_MS = 5000;
+/**
+ * How soon a setting (keys, recording, retention) changed through another node sharing the catalog
+ * applies here.
+ */
+const SHARED_SETTINGS_REFRESH_MS = 5000;
 
 /**
  * Starts every part of one LiveTape process: catalog, crash recovery, RTMP and HTTP listeners.
@@ -65,9 +68,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
-  keys.startRefreshing(KEY_REFRESH_MS, (err) =>
-    log.warn({ err }, 'could not re-read the push/play keys; the last ones stay in force'),
-  );
   const notifications = await NotificationService.start({
     catalog,
     hub,
@@ -186,6 +186,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
   notifications.useHttpPort(httpPort);
   retention.start();
+  const sharedSettings = setInterval(async () => {
+    try {
+      await Promise.all([keys.refresh(), recordings.refreshSettings()]);
+      if (await retentionSettings.refresh()) retention.setPolicy(retentionSettings.policy);
+    } catch (err) {
+      log.warn({ err }, 'could not re-read the settings from the catalog; the last ones stay in force');
+    }
+  }, SHARED_SETTINGS_REFRESH_MS);
+  sharedSettings.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -206,9 +215,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await rtmp.close('shutdown');
         hls.close();
         await recordings.close();
+        clearInterval(sharedSettings);
         await retention.close();
         await notifications.close();
-        keys.stopRefreshing();
         await http.close();
         await catalog.close();
       })();

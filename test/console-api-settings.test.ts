@@ -155,4 +155,28 @@ describe('retention and recording settings', () => {
       hlsResumeWindowSec: 30,
     });
   });
+
+  it('applies settings changed through another node sharing the catalog within seconds', async () => {
+    const other = await startTestServer({ HLS_SEGMENT_DURATION: '1' }, { dataDir });
+    try {
+      const get = async (server: TestServer, path: string) => (await fetch(server.httpUrl(path))).json();
+      await api('/api/v1/settings/recording', 'PUT', { formats: ['flv', 'hls'], intervalSec: 600 });
+      await api('/api/v1/settings/retention', 'PUT', { days: 9 });
+      await api('/api/v1/settings/keys', 'PUT', { play: ['shared-play-key'] });
+      await waitFor(
+        async () =>
+          ((await get(other, '/api/v1/settings/recording')) as { intervalSec: number }).intervalSec === 600 ||
+          undefined,
+        12_000,
+        'the other node to pick up the recording setting',
+      );
+      expect(await get(other, '/api/v1/settings/recording')).toMatchObject({ formats: ['flv', 'hls'] });
+      expect(await get(other, '/api/v1/settings/retention')).toMatchObject({ days: 9 });
+      expect(await get(other, '/api/v1/settings/keys')).toMatchObject({
+        play: { keys: ['shared-play-key'] },
+      });
+    } finally {
+      await other.close();
+    }
+  });
 });

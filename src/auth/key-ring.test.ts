@@ -65,7 +65,7 @@ describe('KeyRing', () => {
     expect(rotated.keys.slice(1)).toEqual(['set-elsewhere']);
   });
 
-  it('picks up another node’s change on refresh, and in the background', async () => {
+  it('picks up another node’s change on refresh', async () => {
     const store = memoryStore();
     const here = await KeyRing.load(store, CONFIG);
     const there = await KeyRing.load(store, CONFIG);
@@ -73,15 +73,6 @@ describe('KeyRing', () => {
     expect(here.keys('play')).toEqual([]);
     await here.refresh();
     expect(here.keys('play')).toEqual(['play-elsewhere']);
-    await there.update({ play: ['second-change'] });
-    here.startRefreshing(10, (error) => {
-      throw error;
-    });
-    try {
-      await expect.poll(() => here.keys('play')).toEqual(['second-change']);
-    } finally {
-      here.stopRefreshing();
-    }
   });
 
   it('a refresh that read before a write does not undo the write', async () => {

@@ -37,7 +37,6 @@ export class KeyRing {
   private stored: StoredKeys = {};
   /** Bumped by every write: a refresh that read before a write must not undo it. */
   private writes = 0;
-  private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly store: KeyStore,
@@ -82,25 +81,11 @@ export class KeyRing {
     return this.view(kind);
   }
 
+  /** Re-reads the stored keys, which another node sharing the catalog may have changed. */
   async refresh(): Promise<void> {
     const writes = this.writes;
     const stored = await this.read();
     if (writes === this.writes) this.stored = stored;
-  }
-
-  /**
-   * Re-reads the stored keys every `intervalMs` in the background, so a change made through another
-   * node (they share the catalog) reaches this one.
-   */
-  startRefreshing(intervalMs: number, onError: (error: unknown) => void): void {
-    this.stopRefreshing();
-    this.timer = setInterval(() => this.refresh().catch(onError), intervalMs);
-    this.timer.unref();
-  }
-
-  stopRefreshing(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   private async read(): Promise<StoredKeys> {

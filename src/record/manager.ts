@@ -42,6 +42,8 @@ export interface RecordingManagerOptions {
  */
 export class RecordingManager {
   private settings: RecordingSettings;
+  /** Bumped by every write: a refresh that read before a write must not undo it. */
+  private settingsWrites = 0;
   /** By the stream each records; a recorder stays until its files are finalized. */
   private readonly active = new Map<LiveStream, StreamRecorder>();
   private readonly hlsResume: HlsResumeRegistry;
@@ -60,9 +62,14 @@ export class RecordingManager {
   }
 
   static async start(options: RecordingManagerOptions): Promise<RecordingManager> {
-    const saved = await options.catalog.settings.get<Partial<RecordingSettings>>(SETTINGS_KEY);
-    // Settings saved before a field existed take that field from configuration.
-    return new RecordingManager(options, { ...options.defaults, ...saved });
+    return new RecordingManager(options, await storedSettings(options));
+  }
+
+  /** Re-reads the global setting, which another node sharing the catalog may have changed. */
+  async refreshSettings(): Promise<void> {
+    const writes = this.settingsWrites;
+    const stored = await storedSettings(this.options);
+    if (writes === this.settingsWrites) this.settings = stored;
   }
 
   get recordingSettings(): RecordingSettings {
@@ -70,6 +77,7 @@ export class RecordingManager {
   }
 
   async updateSettings(next: RecordingSettings): Promise<RecordingSettings> {
+    this.settingsWrites++;
     await this.options.catalog.settings.set(SETTINGS_KEY, next);
     this.settings = { ...next, formats: [...next.formats] };
     this.log.info({ settings: next }, 'global recording setting changed; applies to the next push');
@@ -195,4 +203,10 @@ export class RecordingManager {
     await this.options.catalog.recordings.delete(row.id);
     this.log.info({ id: row.id, key }, 'removed an empty recording left by a crash');
   }
+}
+
+async function storedSettings(options: RecordingManagerOptions): Promise<RecordingSettings> {
+  const saved = await options.catalog.settings.get<Partial<RecordingSettings>>(SETTINGS_KEY);
+  // Settings saved before a field existed take that field from configuration.
+  return { ...options.defaults, ...saved };
 }

@@ -20,6 +20,9 @@ export const MAX_RETENTION_GB = 1_000_000;
 const SETTINGS_KEY = 'retention';
 
 export class RetentionSettingsStore {
+  /** Bumped by every write: a refresh that read before a write must not undo it. */
+  private writes = 0;
+
   private constructor(
     private readonly store: Pick<SettingsRepository, 'get' | 'set'>,
     private readonly defaults: RetentionSettings,
@@ -48,9 +51,21 @@ export class RetentionSettingsStore {
 
   async update(patch: Partial<RetentionSettings>): Promise<RetentionSettings> {
     const next = { ...this.overrides, ...patch };
+    this.writes++;
     await this.store.set(SETTINGS_KEY, next);
     this.overrides = next;
     return this.current;
+  }
+
+  /** Re-reads the overrides (another node may have changed them); true when the rules in force changed. */
+  async refresh(): Promise<boolean> {
+    const writes = this.writes;
+    const before = this.current;
+    const overrides = validOverrides(await this.store.get<unknown>(SETTINGS_KEY));
+    if (writes !== this.writes) return false;
+    this.overrides = overrides;
+    const after = this.current;
+    return after.days !== before.days || after.maxGb !== before.maxGb;
   }
 }
 
