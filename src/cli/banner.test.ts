@@ -26,6 +26,16 @@ describe('renderBanner', () => {
     expect(banner).toContain('it is not shown again (new one: livetape reset-admin-password)');
   });
 
+  it('says to set PUBLIC_URL while the URLs it hands out are derived', () => {
+    expect(renderBanner(facts)).toContain('use localhost: set PUBLIC_URL');
+    const configured = loadConfig({
+      argv: [],
+      env: { LIVETAPE_PUBLIC_URL: 'http://tv.example' },
+      cwd: '/tmp',
+    });
+    expect(renderBanner({ ...facts, config: configured })).not.toContain('PUBLIC_URL');
+  });
+
   it('signs its example push URL with the push key in force, not necessarily the configured one', () => {
     const banner = renderBanner({ ...facts, pushKeys: ['rotated-in-console', 'old'] });
     const url = /e\.g\. (rtmp:\S+)/.exec(banner)![1]!;

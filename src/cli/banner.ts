@@ -56,6 +56,11 @@ export function renderBanner({
     `  HTTP         ${httpBase}`,
     `  Live play    ${httpBase}/live/{app}/{stream}.flv  (HLS: .m3u8)`,
     `  API          ${httpBase}/api/v1/streams  ${httpBase}/api/v1/recordings`,
+    ...(config.publicUrl === ''
+      ? [
+          `  Note         the URLs above and those handed out use ${new URL(httpBase).hostname}: set PUBLIC_URL to the address other machines reach this one at`,
+        ]
+      : []),
     '',
   ].join('\n');
 }
