@@ -7,6 +7,7 @@ import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
 import { startConsoleLogin } from './http/console-session.js';
+import { currentRequestAddress } from './http/request-address.js';
 import { LiveHlsService } from './live/hls-service.js';
 import { StreamHub } from './live/hub.js';
 import type { Logger } from './log.js';
@@ -151,11 +152,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     catalog,
     store,
     hub,
-    publicBaseUrl: () => publicBaseUrl(config, httpPort),
-    rtmpBaseUrl: () => `rtmp://${publicHost(config)}:${rtmpPort}`,
+    // Without PUBLIC_URL, answers use the address the client reached us at (see request-address.ts).
+    publicBaseUrl: () => requestAddressIfDerived()?.origin ?? publicBaseUrl(config, httpPort),
+    rtmpBaseUrl: () => `rtmp://${requestAddressIfDerived()?.hostname ?? publicHost(config)}:${rtmpPort}`,
     playKeys: () => keys.keys('play'),
     retentionDays: () => retentionSettings.current.days,
   });
+  function requestAddressIfDerived() {
+    return config.publicUrl === '' ? currentRequestAddress() : undefined;
+  }
   const consoleLogin = await startConsoleLogin(config, catalog.settings, log);
   const http = await buildHttpApp({
     hls,

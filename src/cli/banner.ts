@@ -58,7 +58,7 @@ export function renderBanner({
     `  API          ${httpBase}/api/v1/streams  ${httpBase}/api/v1/recordings`,
     ...(config.publicUrl === ''
       ? [
-          `  Note         the URLs above and those handed out use ${new URL(httpBase).hostname}: set PUBLIC_URL to the address other machines reach this one at`,
+          `  Note         the URLs above and in callbacks use ${new URL(httpBase).hostname}: set PUBLIC_URL to the address other machines reach this one at`,
         ]
       : []),
     '',

@@ -58,7 +58,7 @@ export const CONFIG_FIELDS = {
   rtmpPort: field(integer(0, 65535), 1935, 'RTMP listen port; `0` picks a free port (for tests).'),
   httpPort: field(integer(0, 65535), 8080, 'HTTP listen port (API, playback, live HTTP-FLV/HLS, console); `0` picks a free port.'),
   dataDir: field(directory(), './data', 'Folder for the database and recordings; a relative path is resolved against the working directory.'),
-  publicUrl: field(baseUrlOrEmpty(), '', "Base URL clients reach the HTTP server at, used in file URLs and callbacks. `''` derives `http://<host>:<http port>` (`localhost` when HOST is a wildcard)."),
+  publicUrl: field(baseUrlOrEmpty(), '', "Base URL clients reach the HTTP server at, used in every URL LiveTape hands out (files, players, push URLs, callbacks). `''`: an answer to a request uses the address the client used (its Host header); callbacks and printed URLs use `http://<host>:<http port>` (`localhost` when HOST is a wildcard)."),
   pushKey: secret(keyList(), '', "Push authentication keys, primary first then backups, comma-separated; `''` turns push authentication off. A push URL then needs `txSecret=md5(key + stream + txTime)&txTime=<hex expiry>` (see `livetape push-url`)."),
   playKey: secret(keyList(), '', "Playback signing keys, same shape as PUSH_KEY; `''` leaves playback open."),
   logLevel: field(oneOf(LOG_LEVELS), 'info', `Log level: ${LOG_LEVELS.join(', ')}.`),

@@ -28,6 +28,7 @@ import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
+import { registerRequestAddress } from './request-address.js';
 import { registerStreamRoutes } from './streams-routes.js';
 import { registerTencentRoutes } from './tencent-routes.js';
 import { registerVodRoutes } from './vod-routes.js';
@@ -74,6 +75,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     isConsoleSession: (request) => deps.consoleSessions.hasSession(request),
     publicUrl: deps.consoleSessions.publicUrl,
   });
+  registerRequestAddress(app);
   addApiSchemas(app);
   await registerOpenApi(app);
   // Every error leaves in one shape, naming the parameter when validation failed.
