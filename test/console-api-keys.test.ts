@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPushUrl } from '../src/auth/push-url.js';
 import { parseTxTime, signTxSecret } from '../src/auth/tx-secret.js';
 import { RtmpClient } from '../src/rtmp/client.js';
+import { apiCall } from './helpers/api.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -48,16 +49,7 @@ describe('runtime keys and the push URL generator', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function api<T>(path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(t.httpUrl(path), {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
-  }
+  const api = <T>(path: string, method = 'GET', body?: unknown) => apiCall<T>(t, path, method, body);
 
   async function pushUrl(request: Record<string, unknown>): Promise<PushUrlJson> {
     const { status, body } = await api<PushUrlJson>('/api/v1/push-urls', 'POST', request);

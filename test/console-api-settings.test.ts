@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, openCatalog } from '../src/catalog/db.js';
+import { apiCall } from './helpers/api.js';
 import { addRecording } from './helpers/catalog-rows.js';
 import { makeTestFlv } from './helpers/flv-packets.js';
 import { sleep, waitFor } from './helpers/process.js';
@@ -33,15 +34,7 @@ describe('retention and recording settings', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function api<T>(path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(t.httpUrl(path), {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const api = <T>(path: string, method = 'GET', body?: unknown) => apiCall<T>(t, path, method, body);
 
   const exists = async (id: string) => (await fetch(t.httpUrl(`/api/v1/recordings/${id}`))).status === 200;
 

@@ -12,6 +12,7 @@ import { signTxSecret } from '../src/auth/tx-secret.js';
 import { type Catalog, openCatalog } from '../src/catalog/db.js';
 import type { RecordingRow } from '../src/catalog/recording-row.js';
 import { playUrlSigner } from '../src/http/vod-url.js';
+import { apiCall } from './helpers/api.js';
 import { addRecording } from './helpers/catalog-rows.js';
 import { ffmpegPushArgs, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -110,16 +111,7 @@ describe('rooms, /api/watch and /api/play', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function send<T>(path: string, method: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(t.httpUrl(path), {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
-  }
+  const send = <T>(path: string, method: string, body?: unknown) => apiCall<T>(t, path, method, body);
 
   describe('rooms', () => {
     it('creates, reads, lists, replaces and deletes a room', async () => {

@@ -14,6 +14,7 @@ import {
   openLoggedIn,
   recordingsSettled,
 } from './console-helpers.js';
+import { apiGet } from './helpers/api.js';
 import { launchBrowser, screenshot } from './helpers/browser.js';
 import { ffmpegPushArgs, run } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -128,9 +129,5 @@ describe('console: Push URL and keys', () => {
     };
   }
 
-  async function api<T>(path: string): Promise<T> {
-    const response = await fetch(t.httpUrl(path));
-    expect(response.status, path).toBe(200);
-    return (await response.json()) as T;
-  }
+  const api = <T>(path: string) => apiGet<T>(t, path);
 });

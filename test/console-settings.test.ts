@@ -15,6 +15,7 @@ import {
   openLoggedIn,
   recordingsSettled,
 } from './console-helpers.js';
+import { apiGet } from './helpers/api.js';
 import { collectPageErrors, launchBrowser, newContext, screenshot } from './helpers/browser.js';
 import { ACK, type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
 import { ffmpegPushArgs, run } from './helpers/process.js';
@@ -135,11 +136,7 @@ describe('console: Settings and Notifications', () => {
     await recordingsSettled(t);
   }
 
-  async function api<T>(path: string): Promise<T> {
-    const response = await fetch(t.httpUrl(path));
-    expect(response.status, path).toBe(200);
-    return (await response.json()) as T;
-  }
+  const api = <T>(path: string) => apiGet<T>(t, path);
 
   async function settingsFormats() {
     return (await api<{ formats: string[] }>('/api/v1/settings/recording')).formats;

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiGet } from './helpers/api.js';
 import {
   collectPageErrors,
   launchBrowser,
@@ -65,11 +66,7 @@ describe('/play/{id}', () => {
     expect(result.stderr).toBe('');
   }
 
-  async function api<T>(path: string): Promise<T> {
-    const response = await fetch(t.httpUrl(path));
-    expect(response.status, path).toBe(200);
-    return (await response.json()) as T;
-  }
+  const api = <T>(path: string) => apiGet<T>(t, path);
 
   async function withPage(
     viewport: 'desktop' | 'phone',

@@ -1,33 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyRing, type KeyStore, MAX_KEYS, newKey, rotatedKeys } from './key-ring.js';
-
-/** The settings table in memory, values passed through JSON as the catalog does. */
-function memoryStore(initial: Record<string, unknown> = {}): KeyStore & { rows: Map<string, string> } {
-  const rows = new Map(Object.entries(initial).map(([k, v]) => [k, JSON.stringify(v)]));
-  return {
-    rows,
-    async get<T>(key: string) {
-      const json = rows.get(key);
-      return json === undefined ? undefined : (JSON.parse(json) as T);
-    },
-    async set(key: string, value: unknown) {
-      rows.set(key, JSON.stringify(value));
-    },
-  };
-}
+import { memorySettings } from '../../test/helpers/memory-settings.js';
+import { KeyRing, MAX_KEYS, newKey, rotatedKeys } from './key-ring.js';
 
 const CONFIG = { push: ['push-config'], play: [] };
 
 describe('KeyRing', () => {
   it('uses the configured keys until an override is stored', async () => {
-    const ring = await KeyRing.load(memoryStore(), CONFIG);
+    const ring = await KeyRing.load(memorySettings(), CONFIG);
     expect(ring.view('push')).toEqual({ keys: ['push-config'], source: 'config' });
     expect(ring.view('play')).toEqual({ keys: [], source: 'config' });
   });
 
   it('stores overrides per kind, and null returns a kind to configuration', async () => {
-    const store = memoryStore();
+    const store = memorySettings();
     const ring = await KeyRing.load(store, CONFIG);
     await ring.update({ play: ['play-key-1'] });
     expect(ring.view('play')).toEqual({ keys: ['play-key-1'], source: 'settings' });
@@ -44,7 +30,7 @@ describe('KeyRing', () => {
   });
 
   it('rotates: a fresh 32-hex primary, the old primary first backup, at most four keys', async () => {
-    const ring = await KeyRing.load(memoryStore(), { push: ['k1', 'k2', 'k3', 'k4'], play: [] });
+    const ring = await KeyRing.load(memorySettings(), { push: ['k1', 'k2', 'k3', 'k4'], play: [] });
     const rotated = await ring.rotate('push');
     expect(rotated.source).toBe('settings');
     expect(rotated.keys).toHaveLength(MAX_KEYS);
@@ -57,7 +43,7 @@ describe('KeyRing', () => {
   });
 
   it('rotates from the keys another node stored meanwhile', async () => {
-    const store = memoryStore();
+    const store = memorySettings();
     const here = await KeyRing.load(store, CONFIG);
     const there = await KeyRing.load(store, CONFIG);
     await there.update({ push: ['set-elsewhere'] });
@@ -66,7 +52,7 @@ describe('KeyRing', () => {
   });
 
   it('picks up another node’s change on refresh', async () => {
-    const store = memoryStore();
+    const store = memorySettings();
     const here = await KeyRing.load(store, CONFIG);
     const there = await KeyRing.load(store, CONFIG);
     await there.update({ play: ['play-elsewhere'] });
@@ -76,7 +62,7 @@ describe('KeyRing', () => {
   });
 
   it('a refresh that read before a write does not undo the write', async () => {
-    const store = memoryStore();
+    const store = memorySettings();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -99,7 +85,7 @@ describe('KeyRing', () => {
   it('loads whatever JSON the settings row holds without throwing, keeping only lists of keys', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), async (stored) => {
-        const ring = await KeyRing.load(memoryStore({ keys: stored }), CONFIG);
+        const ring = await KeyRing.load(memorySettings({ keys: stored }), CONFIG);
         for (const kind of ['push', 'play'] as const) {
           const { keys, source } = ring.view(kind);
           expect(keys.every((key) => typeof key === 'string' && key !== '')).toBe(true);
@@ -110,7 +96,7 @@ describe('KeyRing', () => {
   });
 
   it('ignores a stored kind that is not a list of keys', async () => {
-    const ring = await KeyRing.load(memoryStore({ keys: { push: 'oops', play: ['', 'x'] } }), CONFIG);
+    const ring = await KeyRing.load(memorySettings({ keys: { push: 'oops', play: ['', 'x'] } }), CONFIG);
     expect(ring.view('push')).toEqual({ keys: ['push-config'], source: 'config' });
     expect(ring.view('play').source).toBe('config');
   });

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { type Catalog, openCatalog } from './db.js';
 import { listQuery, type RecordingFilter } from './recordings.js';
 import { everPushedQuery } from './vod-files.js';
@@ -22,14 +23,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function plan(filter: RecordingFilter): Promise<string> {
-  const compiled = listQuery(catalog.db, filter).compile();
-  const explained = await catalog.db.executeQuery<{ detail: string }>({
-    ...compiled,
-    sql: `explain query plan ${compiled.sql}`,
-  });
-  return explained.rows.map((row) => row.detail).join('\n');
-}
+const plan = (filter: RecordingFilter) => sqlitePlan(catalog.db, listQuery(catalog.db, filter));
 
 describe('recordings indexes', () => {
   const cursor = '1750000000000000000';
@@ -51,12 +45,7 @@ describe('recordings indexes', () => {
 
 describe('pushes indexes', () => {
   it('finds whether a stream was ever pushed by walking pushes_stream, not scanning', async () => {
-    const compiled = everPushedQuery(catalog.db, 's1').compile();
-    const explained = await catalog.db.executeQuery<{ detail: string }>({
-      ...compiled,
-      sql: `explain query plan ${compiled.sql}`,
-    });
-    expect(explained.rows.map((row) => row.detail).join('\n')).toContain(
+    expect(await sqlitePlan(catalog.db, everPushedQuery(catalog.db, 's1'))).toContain(
       'SEARCH pushes USING INDEX pushes_stream (stream=?)',
     );
   });

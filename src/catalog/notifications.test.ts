@@ -2,11 +2,14 @@
  * The outbox and push log against real databases: a SQLite file and a throw-away PostgreSQL cluster,
  * running the identical cases — ordering per stream, leases, settling, redelivery, concurrent claims.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Compilable } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../test/helpers/postgres.js';
+import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { type Catalog, type CatalogOptions, openCatalog } from './db.js';
 import { dueQuery, type NotificationRow, notificationListQuery } from './notifications.js';
 import type { PushStart } from './pushes.js';
@@ -226,16 +229,7 @@ describe('outbox indexes (SQLite plans)', () => {
   });
   afterAll(() => catalog.close());
 
-  async function plan(query: {
-    compile(): { sql: string; parameters: readonly unknown[] };
-  }): Promise<string> {
-    const compiled = query.compile();
-    const explained = await catalog.db.executeQuery<{ detail: string }>({
-      ...(compiled as Parameters<typeof catalog.db.executeQuery>[0]),
-      sql: `explain query plan ${compiled.sql}`,
-    });
-    return explained.rows.map((row) => row.detail).join('\n');
-  }
+  const plan = (query: Compilable) => sqlitePlan(catalog.db, query);
 
   it('walks pending rows in id order and probes each stream by index', async () => {
     const detail = await plan(dueQuery(catalog.db, Date.now(), 16));

@@ -3,10 +3,13 @@
  * the matches (a TEMP B-TREE in SQLite's plan). SQLite's planner is deterministic without statistics, so
  * the plans are checkable here; the rows they return are tested through the API on both engines.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Compilable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { type Catalog, openCatalog } from './db.js';
 import { pageQuery, type RecordingPageQuery } from './recording-pages.js';
 import { type FinishedRowsQuery, oldestFinishedQuery } from './recordings.js';
@@ -22,15 +25,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function plan(compiled: { sql: string; parameters: readonly unknown[] }): Promise<string> {
-  const explained = await catalog.db.executeQuery<{ detail: string }>({
-    ...compiled,
-    sql: `explain query plan ${compiled.sql}`,
-    query: undefined as never,
-    queryId: undefined as never,
-  });
-  return explained.rows.map((row) => row.detail).join('\n');
-}
+const plan = (query: Compilable) => sqlitePlan(catalog.db, query);
 
 const after = { startTime: 1_750_000_000_000, id: '1750000000000000000' };
 const window = { from: 1_749_000_000_000, to: 1_751_000_000_000 };
@@ -62,7 +57,7 @@ describe('REST listing indexes', () => {
     ['everything, next page', { status: 'done', order: 'desc', after }, 'recordings_start_time'],
     ['everything in a window', { ...window, order: 'asc' }, 'recordings_start_time'],
   ])('%s walks %s', async (_what, query, index) => {
-    const detail = await plan(pageQuery(catalog.db, { ...query, limit: 100 }).compile());
+    const detail = await plan(pageQuery(catalog.db, { ...query, limit: 100 }));
     expect(detail).toContain(index);
     expect(detail).not.toContain('TEMP B-TREE');
   });
@@ -77,7 +72,7 @@ describe('retention indexes', () => {
     ],
     ['oldest rows', { limit: 500 }],
   ])('%s walk recordings_end_time', async (_what, query) => {
-    const detail = await plan(oldestFinishedQuery(catalog.db, query).compile());
+    const detail = await plan(oldestFinishedQuery(catalog.db, query));
     expect(detail).toContain('recordings_end_time');
     expect(detail).not.toContain('TEMP B-TREE');
   });

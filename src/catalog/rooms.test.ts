@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogEngines } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
+import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { type Catalog, openCatalog } from './db.js';
 import { recentFinishedQuery } from './vod-files.js';
 
@@ -69,16 +70,14 @@ describe('recent files query plan (SQLite)', () => {
   it('walks the start-time index newest first, with no sort', async () => {
     const catalog = await openCatalog(await engines.sqlite());
     try {
-      const compiled = recentFinishedQuery(catalog.db, {
-        since: T0,
-        minDurationMs: MINUTE,
-        limit: 400,
-      }).compile();
-      const explained = await catalog.db.executeQuery<{ detail: string }>({
-        ...compiled,
-        sql: `explain query plan ${compiled.sql}`,
-      });
-      const detail = explained.rows.map((row) => row.detail).join('\n');
+      const detail = await sqlitePlan(
+        catalog.db,
+        recentFinishedQuery(catalog.db, {
+          since: T0,
+          minDurationMs: MINUTE,
+          limit: 400,
+        }),
+      );
       expect(detail).toContain('recordings_start_time');
       expect(detail).not.toContain('TEMP B-TREE');
     } finally {

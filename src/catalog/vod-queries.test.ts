@@ -3,9 +3,11 @@
  * databases, SQLite and a throw-away PostgreSQL cluster, with identical cases; and on SQLite, that each
  * is served by walking an index rather than sorting or scanning the table.
  */
+import type { Compilable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogEngines } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
+import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { listQuery } from './broadcasts.js';
 import { type Catalog, openCatalog } from './db.js';
 import type { RecordingRow } from './recording-row.js';
@@ -130,22 +132,14 @@ describe('playback query plans (SQLite)', () => {
     await catalog.close();
   });
 
-  async function plan(compiled: { sql: string; parameters: readonly unknown[] }): Promise<string> {
-    const explained = await catalog.db.executeQuery<{ detail: string }>({
-      ...compiled,
-      sql: `explain query plan ${compiled.sql}`,
-      query: undefined as never,
-      queryId: undefined as never,
-    });
-    return explained.rows.map((row) => row.detail).join('\n');
-  }
+  const plan = (query: Compilable) => sqlitePlan(catalog.db, query);
 
   it.each([
     [{ stream: 's1', limit: 20 }, 'recordings_stream_id'],
     [{ app: 'live', stream: 's1', limit: 20, before: '1750000000000000000' }, 'recordings_app_stream_id'],
     [{ limit: 20 }, 'recordings'],
   ])('broadcasts %j walk an index newest first and probe the broadcast index', async (filter, index) => {
-    const detail = await plan(listQuery(catalog.db, filter).compile());
+    const detail = await plan(listQuery(catalog.db, filter));
     expect(detail).toContain(index);
     expect(detail).toContain('recordings_broadcast_id');
     expect(detail).not.toContain('TEMP B-TREE');

@@ -54,6 +54,21 @@ const ERROR = {
   properties: { error: { type: 'string' }, message: { type: 'string' } },
 } as const;
 
+/** What every entry of these answers has: whose it is, its title, and the media to play. */
+const ROOM = {
+  app: { type: 'string' },
+  stream: { type: 'string' },
+  title: { type: 'string' },
+  sources: SOURCES,
+} as const;
+/** A recording or broadcast: a room's fields plus when it started and how long it lasts. */
+const RECORDED = {
+  id: { type: 'string' },
+  ...ROOM,
+  startTime: { type: 'string' },
+  durationMs: { type: 'integer' },
+} as const;
+
 const WATCH_LIST = {
   type: 'object',
   required: ['live', 'replays'],
@@ -63,15 +78,12 @@ const WATCH_LIST = {
       items: {
         type: 'object',
         properties: {
-          app: { type: 'string' },
-          stream: { type: 'string' },
-          title: { type: 'string' },
+          ...ROOM,
           startedAt: { type: 'string' },
           viewers: { type: 'integer' },
           width: { type: 'integer' },
           height: { type: 'integer' },
           cover: { type: ['string', 'null'] },
-          sources: SOURCES,
         },
       },
     },
@@ -80,15 +92,9 @@ const WATCH_LIST = {
       items: {
         type: 'object',
         properties: {
-          id: { type: 'string' },
-          app: { type: 'string' },
-          stream: { type: 'string' },
-          title: { type: 'string' },
-          startTime: { type: 'string' },
-          durationMs: { type: 'integer' },
+          ...RECORDED,
           cover: { type: ['string', 'null'] },
           playerUrl: { type: 'string' },
-          sources: SOURCES,
         },
       },
     },
@@ -99,13 +105,7 @@ const PLAY_INFO = {
   type: 'object',
   properties: {
     kind: { type: 'string', enum: ['recording', 'broadcast'] },
-    id: { type: 'string' },
-    app: { type: 'string' },
-    stream: { type: 'string' },
-    title: { type: 'string' },
-    startTime: { type: 'string' },
-    durationMs: { type: 'integer' },
-    sources: SOURCES,
+    ...RECORDED,
     sequence: SOURCES,
   },
 } as const;
