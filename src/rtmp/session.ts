@@ -75,6 +75,8 @@ export class RtmpSession {
   private role: Role = { kind: 'none' };
   private peerWindowAckSize = WINDOW_ACK_SIZE;
   private lastAckSent = 0;
+  /** Bytes received when the due Acknowledgement was last checked (see `acknowledge`); -1: none due. */
+  private ackCheckedAt = -1;
   private startTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastMessageAt = Date.now();
@@ -159,12 +161,34 @@ export class RtmpSession {
     }
   }
 
+  /**
+   * Acknowledges a window's worth of bytes, but only once the peer has gone quiet: a whole turn of the
+   * event loop (one poll of every socket) without a byte from it. A publisher that has written its last
+   * bytes closes its socket while they may still wait in its kernel's send buffer (we read slower than
+   * it writes); anything we send it after that makes its kernel reset the connection and discard those
+   * bytes — the tail of every fast push was lost this way. A peer still sending does not need the
+   * Acknowledgement yet; one that waits for it (flow control) goes quiet and gets it; one that has
+   * closed sends its FIN right behind its last bytes, and `end` is seen before it goes quiet.
+   */
   private acknowledge(): void {
+    if (this.ackCheckedAt >= 0) return; // a check is already scheduled
+    if (this.reader.bytesReceived - this.lastAckSent < this.peerWindowAckSize) return;
+    this.ackCheckedAt = this.reader.bytesReceived;
+    setImmediate(() => this.acknowledgeIfQuiet());
+  }
+
+  private acknowledgeIfQuiet(): void {
+    if (this.closed || this.socket.readableEnded) return;
     const received = this.reader.bytesReceived;
-    if (received - this.lastAckSent >= this.peerWindowAckSize) {
-      this.lastAckSent = received;
-      this.send(msg.ack(received % 2 ** 32));
+    if (received !== this.ackCheckedAt || this.socket.isPaused()) {
+      // More bytes came in this turn, or we are not reading: look again after the next poll.
+      this.ackCheckedAt = received;
+      setImmediate(() => this.acknowledgeIfQuiet());
+      return;
     }
+    this.ackCheckedAt = -1;
+    this.lastAckSent = received;
+    this.send(msg.ack(received % 2 ** 32));
   }
 
   private send(message: msg.OutgoingMessage): void {
