@@ -44,7 +44,9 @@ describe('acknowledgements to a publisher', () => {
     conn.send(Buffer.concat([plainHandshake(), chunked(start)]));
     await waitFor(() => t.server.hub.get('live', 'acked'), 10_000, 'the publish');
     // Three windows' worth in one write, then silence: the encoder now waits for an acknowledgement.
-    conn.send(chunked([videoMessage(0, Buffer.from([0x17, 0x01, 0, 0, 0, ...Buffer.alloc(3 * WINDOW)]))], 4096));
+    conn.send(
+      chunked([videoMessage(0, Buffer.from([0x17, 0x01, 0, 0, 0, ...Buffer.alloc(3 * WINDOW)]))], 4096),
+    );
     const sequence = await waitFor(() => acks.at(-1), 10_000, 'an acknowledgement');
     expect(sequence).toBeGreaterThanOrEqual(3 * WINDOW);
     expect(acks).toHaveLength(1); // one acknowledgement for the whole burst, sent when it went quiet
