@@ -14,8 +14,6 @@ import type { RecordFormat } from './plan.js';
 import { type RecoveredFile, repairFile } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
-const EXTENSIONS: Record<Exclude<RecordFormat, 'hls'>, string> = { flv: 'flv', mp4: 'mp4', aac: 'aac' };
-
 export interface RecordingContext {
   store: MediaStore;
   catalog: Catalog;
@@ -88,7 +86,7 @@ export class FileRecording {
             stream: p.stream,
             stem: ctx.nameStem,
             startedAt: new Date(this.wallStart),
-            extension: EXTENSIONS[format],
+            format,
           },
           attempt,
         );

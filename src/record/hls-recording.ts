@@ -6,21 +6,12 @@ import { renderMediaPlaylist } from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
+import { PLAYLIST_NAME, RESERVE_NAME, segmentName } from '../storage/layout.js';
 import type { RecordingContext } from './file-recording.js';
 import { type RecoveredFile, recoverHls } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
-export const PLAYLIST_NAME = 'index.m3u8';
-/**
- * Space set aside in every HLS folder and given back when the recording is finished, so the final
- * playlist can still be written when the disk has filled up meanwhile.
- */
-export const RESERVE_NAME = '.reserve';
 const RESERVE_BYTES = 64 * 1024;
-
-export function segmentName(seq: number): string {
-  return `${String(seq).padStart(6, '0')}.ts`;
-}
 
 /**
  * One recorded HLS playlist: a folder with `index.m3u8` and its MPEG-TS segments. It lives for one
@@ -175,7 +166,7 @@ export class HlsRecording {
           stream: p.stream,
           stem: this.ctx.nameStem,
           startedAt: new Date(this.wallStart),
-          extension: '',
+          format: 'hls',
         },
         attempt,
       );
