@@ -81,6 +81,8 @@ export class RtmpSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastMessageAt = Date.now();
   private closed = false;
+  /** The stream's consumers (a recorder behind on storage) asked us to stop reading the publisher. */
+  private readingPaused = false;
   private readonly log: Logger;
   readonly remoteAddress: string;
 
@@ -206,7 +208,9 @@ export class RtmpSession {
     const limit = this.options.idleTimeoutMs;
     this.idleTimer = setInterval(
       () => {
-        if (Date.now() - this.lastMessageAt > limit)
+        // A publisher we stopped reading cannot complete a message: that is our wait, not its silence.
+        if (this.readingPaused) this.lastMessageAt = Date.now();
+        else if (Date.now() - this.lastMessageAt > limit)
           this.close('idleTimeout', `no complete RTMP message for ${limit / 1000} s`);
       },
       Math.max(50, limit / 4),
@@ -377,6 +381,7 @@ export class RtmpSession {
           startedAt: Date.now(),
         },
         (detail) => this.close('kicked', detail),
+        { pause: () => this.pauseReading(), resume: () => this.resumeReading() },
       );
     } catch (error) {
       if (!(error instanceof StreamBusyError)) throw error;
@@ -462,8 +467,14 @@ export class RtmpSession {
     const role = this.role;
     this.role = { kind: 'none' };
     if (role.kind === 'publisher') {
+      const { count, totalMs } = role.stream.ingestPauses;
       this.log.info(
-        { app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason },
+        {
+          app: role.stream.publisher.app,
+          stream: role.stream.publisher.stream,
+          reason,
+          ...(count > 0 ? { pausedForStorage: { count, ms: Math.round(totalMs) } } : {}),
+        },
         `publish ended: ${detail}`,
       );
       this.options.hub.unpublish(role.stream, reason);
@@ -475,6 +486,25 @@ export class RtmpSession {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Stops reading the publisher's connection: its bytes wait in the kernel's buffers, TCP's window
+   * closes and the encoder's writes block, exactly as if we were a slow network. Nothing is dropped.
+   */
+  private pauseReading(): void {
+    if (this.closed || this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+    this.log.debug('publisher paused: storage is behind');
+  }
+
+  private resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    this.lastMessageAt = Date.now();
+    if (!this.closed) this.socket.resume();
+    this.log.debug('publisher resumed');
   }
 
   /** @internal used by RtmpTagOutput */
