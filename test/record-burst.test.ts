@@ -8,11 +8,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGet } from './helpers/api.js';
-import { cachedFfmpegOutput } from './helpers/media-cache.js';
-import { run } from './helpers/process.js';
+import { avSource, pushFast, videoOnlySource, videoPackets } from './helpers/fast-push.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const FORMATS = ['flv', 'mp4', 'hls'] as const;
+const QUERY = `record=${FORMATS.join('|')}`;
 
 interface RecordingView {
   stream: string;
@@ -21,42 +21,6 @@ interface RecordingView {
   storageKey: string;
   sizeBytes: number;
   reason: string;
-}
-
-/** H.264 720p30 + AAC, 30 s, a keyframe every 2 s (as an encoder sends it). */
-function avSource(): Promise<string> {
-  return cachedFfmpegOutput(
-    [
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'],
-      ...['-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '60'],
-      ...['-b:v', '2500k', '-c:a', 'aac', '-b:a', '96k', '-f', 'flv'],
-    ],
-    'flv',
-  );
-}
-
-async function videoPackets(path: string): Promise<number> {
-  const r = await run(
-    'ffprobe',
-    [
-      ...['-v', 'error', '-select_streams', 'v', '-count_packets'],
-      ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', path],
-    ],
-    { timeoutMs: 60_000 },
-  );
-  expect(r.code, `${path}: ${r.stderr}`).toBe(0);
-  // An HLS playlist lists its stream once per program and once on its own: the first line is enough.
-  return Number(r.stdout.trim().split('\n')[0]);
-}
-
-/** ffmpeg pushing a file without -re: as fast as the connection takes it. */
-async function pushFast(t: TestServer, source: string, stream: string): Promise<void> {
-  const url = t.rtmpUrl('live', stream, `record=${FORMATS.join('|')}`);
-  const r = await run('ffmpeg', ['-v', 'error', '-i', source, '-c', 'copy', '-f', 'flv', url], {
-    timeoutMs: 120_000,
-  });
-  expect(r.code, `ffmpeg push of ${stream}: ${r.stderr}`).toBe(0);
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -77,7 +41,7 @@ describe('fast pushes (no -re) are recorded whole', () => {
 
   beforeAll(async () => {
     av = await avSource();
-    videoOnly = await cachedFfmpegOutput(['-i', av, '-an', '-c', 'copy', '-f', 'flv'], 'flv');
+    videoOnly = await videoOnlySource();
     sourceFrames = await videoPackets(av);
     expect(sourceFrames).toBe(900);
     t = await startTestServer();
@@ -122,13 +86,13 @@ describe('fast pushes (no -re) are recorded whole', () => {
 
   it('three video-only pushes in a row: every frame in every format', async () => {
     const streams = ['seq0', 'seq1', 'seq2'];
-    for (const s of streams) await pushFast(t, videoOnly, s);
+    for (const s of streams) await pushFast(t, videoOnly, s, QUERY);
     await expectComplete(streams);
   }, 240_000);
 
   it('six pushes at once (three video-only, three A/V): every frame in every format', async () => {
     const streams = ['par-v0', 'par-v1', 'par-v2', 'par-a0', 'par-a1', 'par-a2'];
-    await Promise.all(streams.map((s) => pushFast(t, s.startsWith('par-v') ? videoOnly : av, s)));
+    await Promise.all(streams.map((s) => pushFast(t, s.startsWith('par-v') ? videoOnly : av, s, QUERY)));
     await expectComplete(streams);
   }, 240_000);
 });

@@ -97,6 +97,12 @@ describe('recording filters', () => {
     });
   });
 
+  it('asks for failed or all files only when the status filter says so', () => {
+    expect(recordingQuery(filtersFrom(new URLSearchParams('status=failed'))).status).toBe('failed');
+    expect(recordingQuery(filtersFrom(new URLSearchParams('status=all'))).status).toBe('all');
+    expect(recordingQuery(filtersFrom(new URLSearchParams('status=done'))).status).toBeUndefined();
+  });
+
   it('leaves out what is not set and ignores an unknown format', () => {
     expect(recordingQuery(filtersFrom(new URLSearchParams('format=mkv')))).toEqual({
       stream: undefined,

@@ -162,12 +162,20 @@ const pushesByStream: Migration = {
   },
 };
 
+/** Files that could not be finalized are kept and cataloged with the error (issue 10). */
+const recordFailedFiles: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('error', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
   '0003_vod': vodListings,
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
+  '0006_record_failed_files': recordFailedFiles,
 };
 
 export const migrationProvider: MigrationProvider = {

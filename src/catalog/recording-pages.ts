@@ -52,7 +52,10 @@ export function pageQuery(db: Kysely<Database>, query: RecordingPageQuery) {
       // `done` is spelled as "not recording" (the table's CHECK allows just the two): an equality on a
       // two-valued column lures SQLite, which keeps no statistics, onto the status index and into
       // sorting every finished row. Open rows are few, so their index is the right walk.
-      .$if(query.status === 'done', (q) => q.where('status', '<>', 'recording'))
+      .$if(query.status === 'done', (q) =>
+        q.where('status', '<>', 'recording').where('reason', '<>', 'failed'),
+      )
+      .$if(query.status === 'failed', (q) => q.where('reason', '=', 'failed'))
       .$if(query.status === 'recording', (q) => q.where('status', '=', 'recording'))
       .$if(query.broadcastId !== undefined, (q) => q.where('broadcast_id', '=', query.broadcastId!))
       .$if(query.from !== undefined, (q) => q.where('start_time', '>=', query.from!))

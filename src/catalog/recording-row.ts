@@ -37,6 +37,8 @@ export interface RecordingRow {
   /** Null while recording. */
   readonly reason: FinishReason | null;
   readonly warnings: readonly string[] | null;
+  /** Why a `failed` file could not be finalized; null (or absent) otherwise. */
+  readonly error?: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -80,6 +82,8 @@ export interface FinishFacts extends OpenRecordingFacts {
   readonly reason: FinishReason;
   /** Defaults to the average over the file: sizeBytes * 8 / duration. */
   readonly bitrate?: number;
+  /** With reason `failed`: why the file could not be finalized nor repaired. */
+  readonly error?: string;
 }
 
 export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingRow {
@@ -88,7 +92,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     app: columns.app,
     stream: columns.stream,
     format: columns.format,
-    status: columns.status,
+    status: columns.status === 'done' && columns.reason === 'failed' ? 'failed' : columns.status,
     storageKey: columns.storage_key,
     sizeBytes: columns.size_bytes,
     startTime: columns.start_time,
@@ -105,6 +109,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     broadcastId: columns.broadcast_id,
     reason: columns.reason,
     warnings: columns.warnings === null ? null : decodeWarnings(columns.warnings),
+    error: columns.error ?? null,
     createdAt: columns.created_at,
     updatedAt: columns.updated_at,
   };
@@ -133,6 +138,7 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     broadcast_id: row.broadcastId,
     reason: null,
     warnings: null,
+    error: null,
     created_at: now,
     updated_at: now,
   };
@@ -160,6 +166,7 @@ export function finishColumns(facts: FinishFacts, now: number): Updateable<Recor
     status: 'done',
     end_time: facts.endTime,
     reason: facts.reason,
+    error: facts.error ?? null,
     bitrate: facts.bitrate ?? averageBitrate(facts.sizeBytes, facts.durationMs),
   };
 }

@@ -4,16 +4,30 @@
  * Numbers are ms since the epoch, byte counts and bits/s: BIGINT in SQL, read back as JS numbers.
  */
 export type RecordingFormat = 'flv' | 'mp4' | 'hls' | 'aac';
-export type RecordingStatus = 'recording' | 'done';
-/** Why a file was closed: the segment interval elapsed, the codec changed, the push ended, crash recovery, no space. */
-export type FinishReason = 'interval' | 'codec_change' | 'unpublish' | 'recovered' | 'disk_full';
+/** In SQL (its CHECK allows two states); a failed file is `done` with reason `failed` and its `error`. */
+export type StoredRecordingStatus = 'recording' | 'done';
+/** As the rest of LiveTape sees it: `failed` files received data but could not be finalized or repaired. */
+export type RecordingStatus = StoredRecordingStatus | 'failed';
+/**
+ * Why a file was closed: the segment interval elapsed, the codec changed, the push ended, crash
+ * recovery, no space, another storage error (I/O error, no progress); `failed`: it could not be
+ * finalized nor repaired, and `error` says why.
+ */
+export type FinishReason =
+  | 'interval'
+  | 'codec_change'
+  | 'unpublish'
+  | 'recovered'
+  | 'disk_full'
+  | 'storage_error'
+  | 'failed';
 
 export interface RecordingsTable {
   id: string;
   app: string;
   stream: string;
   format: RecordingFormat;
-  status: RecordingStatus;
+  status: StoredRecordingStatus;
   /** Path relative to the media root; the playlist for HLS. */
   storage_key: string;
   size_bytes: number;
@@ -32,6 +46,8 @@ export interface RecordingsTable {
   reason: FinishReason | null;
   /** JSON text: an array of strings. */
   warnings: string | null;
+  /** Why a `failed` file could not be finalized; null otherwise. */
+  error: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -54,6 +54,7 @@ export class VodFileRepository {
         .selectFrom('recordings')
         .where('stream', '=', query.stream)
         .where('status', '=', 'done')
+        .where('reason', '<>', 'failed')
         .$if(query.from !== undefined, (q) => q.where('start_time', '>=', query.from!))
         .$if(query.to !== undefined, (q) => q.where('start_time', '<=', query.to!));
       const { total } = await matching

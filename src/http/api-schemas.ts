@@ -55,8 +55,9 @@ const schemas = [
       format: { type: 'string', enum: ['flv', 'mp4', 'hls', 'aac'] },
       status: {
         type: 'string',
-        enum: ['recording', 'done'],
-        description: '`recording` while the file is being written',
+        enum: ['recording', 'done', 'failed'],
+        description:
+          '`recording` while the file is being written; `failed` when it could not be finalized nor repaired (see `error`)',
       },
       url: { type: 'string', format: 'uri', description: 'Where to play it (the HLS playlist for `hls`)' },
       storageKey: { type: 'string', description: 'Path in the media store' },
@@ -77,9 +78,12 @@ const schemas = [
       },
       reason: nullable('string', {
         description:
-          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full; null while recording',
+          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full, storage_error (an I/O error or storage that made no progress; the file was repaired), failed; null while recording',
       }),
       warnings: { type: 'array', items: { type: 'string' } },
+      error: nullable('string', {
+        description: 'Why a `failed` file could not be finalized; null otherwise',
+      }),
       playerUrl: {
         type: 'string',
         format: 'uri',

@@ -56,6 +56,7 @@ export function recordingView(row: RecordingRow, url: string, playerUrl: string)
     broadcastId: row.broadcastId,
     reason: row.reason,
     warnings: row.warnings ?? [],
+    error: row.error ?? null,
     playerUrl,
   };
 }
@@ -64,7 +65,7 @@ interface ListQuery {
   app?: string;
   stream?: string;
   format?: RecordingFormat;
-  status?: 'done' | 'recording' | 'all';
+  status?: 'done' | 'recording' | 'failed' | 'all';
   broadcastId?: string;
   from?: string;
   to?: string;
@@ -99,9 +100,10 @@ const listSchema = {
       format: { type: 'string', enum: [...RECORD_FORMATS] },
       status: {
         type: 'string',
-        enum: ['done', 'recording', 'all'],
+        enum: ['done', 'recording', 'failed', 'all'],
         default: 'done',
-        description: '`done`: finished files only',
+        description:
+          '`done`: finished files only; `failed`: files that received data but could not be finalized nor repaired (`error` says why)',
       },
       broadcastId: NAME,
       from: { ...TIME, description: `Files that started at or after this. ${TIME.description}` },

@@ -34,6 +34,11 @@ export interface RecordingContext {
   onFinishing?: FinishExtra;
 }
 
+/** A full disk is `disk_full`; any other storage error (EIO, no progress) `storage_error`. */
+export function storageFailureReason(error: Error): 'disk_full' | 'storage_error' {
+  return storageErrorCode(error) === 'ENOSPC' ? 'disk_full' : 'storage_error';
+}
+
 /** Media-time bookkeeping of one file: where it starts and how far each track has got. */
 export class MediaSpan {
   private lastDts = { video: Number.NaN, audio: Number.NaN };
@@ -134,8 +139,10 @@ export class FileRecording {
   }
 
   /**
-   * Writes the tail, syncs, finalizes and catalogs the file. A storage failure on the way turns the
-   * reason into `disk_full` and keeps whatever was written; a file with no media is removed.
+   * Writes the tail, syncs, finalizes and catalogs the file. After a storage failure the file is
+   * repaired (torn tail cut) and cataloged with reason `disk_full` or `storage_error`; a file that can
+   * be neither finalized nor repaired is kept and cataloged `failed` with the error. Only a file with
+   * no media at all is removed.
    */
   async finish(reason: SplitReason): Promise<RecordingRow | undefined> {
     const tail = this.container.end();
@@ -148,16 +155,19 @@ export class FileRecording {
     if (!(await this.cataloged)) {
       this.ctx.log.error(
         { err: this.file.failure, format: this.format },
-        'recording file could not be created',
+        'recording file could not be created or cataloged; nothing of it is kept',
       );
+      const key = await this.file.opened.catch(() => undefined);
+      if (key !== undefined) await this.ctx.target.remove(key);
       return undefined;
     }
     const key = await this.file.opened;
     const path = this.ctx.store.pathOf(key);
-    let finalReason: SplitReason = this.file.failure ? 'disk_full' : reason;
+    const failure = this.file.failure;
+    let finalReason: SplitReason = failure ? storageFailureReason(failure) : reason;
     let facts: RecoveredFile;
     try {
-      if (this.file.failure) {
+      if (failure) {
         facts = await repairFile(this.format, path);
       } else if (this.format === 'mp4') {
         const mp4 = await finalizeMp4(path);
@@ -168,7 +178,7 @@ export class FileRecording {
       }
     } catch (error) {
       if (error instanceof EmptyRecordingError) return this.discard(key);
-      throw error;
+      return this.catalogFailed(key, failure ?? (error as Error), error as Error);
     }
     if (this.span.packets === 0 || facts.sizeBytes === 0) return this.discard(key);
     return this.ctx.catalog.recordings.finish(
@@ -182,6 +192,20 @@ export class FileRecording {
       },
       this.ctx.onFinishing,
     );
+  }
+
+  /** Keeps a file that could not be finalized nor repaired, cataloged `failed` with the error. */
+  private async catalogFailed(key: string, cause: Error, finalizeError: Error): Promise<RecordingRow> {
+    const error =
+      cause === finalizeError ? cause.message : `${cause.message}; repair: ${finalizeError.message}`;
+    this.ctx.log.error({ err: finalizeError, format: this.format, key }, 'recording file kept as failed');
+    return this.ctx.catalog.recordings.finish(this.id, {
+      endTime: this.wallStart + this.span.durationMs,
+      sizeBytes: (await this.ctx.target.stat(key).catch(() => undefined))?.sizeBytes ?? this.file.size,
+      durationMs: this.span.durationMs,
+      reason: 'failed',
+      error,
+    });
   }
 
   private async discard(key: string): Promise<undefined> {

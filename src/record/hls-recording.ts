@@ -7,7 +7,7 @@ import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
 import { playlistKey, recordingKey, reserveKey, segmentKey, segmentName } from '../storage/layout.js';
 import { storageErrorCode, type TargetFile } from '../storage/target.js';
-import type { RecordingContext } from './file-recording.js';
+import { type RecordingContext, storageFailureReason } from './file-recording.js';
 import { type RecoveredFile, recoverHls } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
@@ -35,6 +35,7 @@ export class HlsRecording {
   private totalMs = 0;
   private wallEnd: number;
   private failed = false;
+  private failure: Error | undefined;
   private readonly wallStart: number;
   private cataloged: Promise<boolean>;
 
@@ -122,11 +123,25 @@ export class HlsRecording {
     const playlistPath = this.ctx.store.pathOf(playlistKey(key));
     await this.ctx.target.remove(reserveKey(key));
     let facts: RecoveredFile;
-    if (this.failed) {
-      facts = await recoverHls(playlistPath, this.ctx.store.pathOf(key));
-    } else {
-      if (this.segments.length > 0) await this.writePlaylist(true);
-      facts = { durationMs: Math.round(this.totalMs), sizeBytes: await this.folderSize(key) };
+    try {
+      if (this.failed) {
+        facts = await recoverHls(playlistPath, this.ctx.store.pathOf(key));
+      } else {
+        if (this.segments.length > 0) await this.writePlaylist(true);
+        facts = { durationMs: Math.round(this.totalMs), sizeBytes: await this.folderSize(key) };
+      }
+    } catch (error) {
+      // Kept as it is (segments are playable one by one) and cataloged `failed` with the error.
+      this.ctx.log.error({ err: error, key }, 'HLS recording kept as failed');
+      return this.ctx.catalog.recordings.finish(this.id, {
+        endTime: Math.max(this.wallEnd, this.wallStart + Math.round(this.totalMs)),
+        sizeBytes: await this.folderSize(key).catch(() => 0),
+        durationMs: Math.round(this.totalMs),
+        reason: 'failed',
+        error: this.failure
+          ? `${this.failure.message}; repair: ${(error as Error).message}`
+          : (error as Error).message,
+      });
     }
     if (facts.durationMs === 0) {
       await this.ctx.target.remove(key);
@@ -139,7 +154,7 @@ export class HlsRecording {
         endTime: Math.max(this.wallEnd, this.wallStart + facts.durationMs),
         sizeBytes: facts.sizeBytes,
         durationMs: facts.durationMs,
-        reason: this.failed ? 'disk_full' : reason,
+        reason: this.failure ? storageFailureReason(this.failure) : reason,
         width: this.lastTracks?.video?.width,
         height: this.lastTracks?.video?.height,
         videoCodec: this.lastTracks?.video?.codecString,
@@ -258,6 +273,7 @@ export class HlsRecording {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = true;
+    this.failure = error;
     this.onStorageError(error);
   }
 }

@@ -5,6 +5,7 @@ import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
+import { mediaKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { StorageTarget } from '../storage/target.js';
 import { HlsResumeRegistry } from './hls-series.js';
@@ -170,7 +171,8 @@ export class RecordingManager {
 
   /**
    * Files a crash left open (catalog rows still `recording`) are made playable, given their real
-   * duration and size, and cataloged with reason `recovered`; files with no media are removed.
+   * duration and size, and cataloged with reason `recovered`; files with no media are removed; a file
+   * that cannot be repaired is kept and cataloged `failed` with the error.
    */
   async recover(): Promise<number> {
     const open = await this.options.catalog.recordings.listOpen();
@@ -200,10 +202,7 @@ export class RecordingManager {
         if (code === 'ENOENT' || error instanceof EmptyRecordingError) {
           await this.discard(row);
         } else {
-          this.log.error(
-            { err: error, id: row.id, key: row.storageKey },
-            'could not recover a recording; it stays open for the next start',
-          );
+          await this.keepFailed(row, error as Error);
         }
       }
     }
@@ -211,10 +210,25 @@ export class RecordingManager {
     return recovered;
   }
 
+  /** A file that received data but cannot be repaired is kept and cataloged `failed` with the error. */
+  private async keepFailed(row: RecordingRow, error: Error): Promise<void> {
+    this.log.error(
+      { err: error, id: row.id, key: row.storageKey },
+      'could not recover a recording; kept as failed',
+    );
+    const stored = await this.options.target.stat(row.storageKey).catch(() => undefined);
+    await this.options.catalog.recordings.finish(row.id, {
+      endTime: row.startTime + row.durationMs,
+      sizeBytes: stored?.sizeBytes ?? row.sizeBytes,
+      durationMs: row.durationMs,
+      reason: 'failed',
+      error: `crash recovery: ${error.message}`,
+    });
+  }
+
   private async discard(row: RecordingRow): Promise<void> {
-    const key =
-      row.format === 'hls' ? row.storageKey.slice(0, row.storageKey.lastIndexOf('/')) : row.storageKey;
-    await this.options.store.remove(key);
+    const key = mediaKey(row);
+    await this.options.target.remove(key);
     await this.options.catalog.recordings.delete(row.id);
     this.log.info({ id: row.id, key }, 'removed an empty recording left by a crash');
   }

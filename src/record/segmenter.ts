@@ -1,6 +1,12 @@
 import type { AudioConfig, CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
 
-export type SplitReason = 'interval' | 'codec_change' | 'unpublish' | 'disk_full' | 'recovered';
+export type SplitReason =
+  | 'interval'
+  | 'codec_change'
+  | 'unpublish'
+  | 'disk_full'
+  | 'storage_error'
+  | 'recovered';
 
 export interface FileTracks {
   video?: VideoConfig;

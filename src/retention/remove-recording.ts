@@ -31,11 +31,11 @@ export class RecordingRemover {
   constructor(private readonly deps: RemoverDeps) {}
 
   /**
-   * Removes a `done` recording's media and row; throws StillRecordingError for an open one (its
+   * Removes a finished (`done` or `failed`) recording's media and row; throws StillRecordingError for an open one (its
    * recorder still writes there). Storage failures are counted and rethrown; the row then stays.
    */
   async remove(row: RecordingRow, cause: DeletionCause): Promise<void> {
-    if (row.status !== 'done') throw new StillRecordingError(row.id);
+    if (row.status === 'recording') throw new StillRecordingError(row.id);
     const key = mediaKey(row);
     try {
       await this.deps.store.remove(key);

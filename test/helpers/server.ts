@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import type { StorageTarget } from '../../src/storage/target.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -19,6 +20,8 @@ export interface TestServerOptions {
   logTo?: DestinationStream;
   /** Start on this data folder (a restart of an earlier server); `close()` then leaves it in place. */
   dataDir?: string;
+  /** The recordings' storage, made for the media folder (`DATA_DIR/media`); default the local folder. */
+  storage?: (mediaRoot: string) => StorageTarget;
 }
 
 /**
@@ -43,7 +46,9 @@ export async function startTestServer(
     config.logLevel,
     options.logTo ? { destination: options.logTo, pretty: false } : {},
   );
-  const server = await startServer(config, log);
+  const server = await startServer(config, log, {
+    storage: options.storage?.(join(config.dataDir, 'media')),
+  });
   return {
     server,
     dataDir,

@@ -98,8 +98,15 @@ export interface StreamList {
   streams: LiveStreamView[];
 }
 
-export type RecordingStatus = 'recording' | 'done';
-export type SplitReason = 'interval' | 'codec_change' | 'unpublish' | 'recovered' | 'disk_full';
+export type RecordingStatus = 'recording' | 'done' | 'failed';
+export type SplitReason =
+  | 'interval'
+  | 'codec_change'
+  | 'unpublish'
+  | 'recovered'
+  | 'disk_full'
+  | 'storage_error'
+  | 'failed';
 
 /** One recorded file (`GET /api/v1/recordings`, `…/{id}`). */
 export interface Recording {
@@ -124,6 +131,8 @@ export interface Recording {
   broadcastId: string;
   reason: SplitReason | null;
   warnings: string[];
+  /** Why a `failed` file could not be finalized; null otherwise. */
+  error: string | null;
   /** Absolute `/play/{id}` URL, signed when PLAY_KEY is set. */
   playerUrl: string;
 }

@@ -43,6 +43,14 @@ export function FilterForm(props: { filters: RecordingFilters; view?: string; st
             </select>
           </div>
           <div class="field">
+            <label for="filter-status">Status</label>
+            <select id="filter-status" value={draft.status} onChange={set('status')}>
+              <option value="">finished</option>
+              <option value="failed">failed</option>
+              <option value="all">all</option>
+            </select>
+          </div>
+          <div class="field">
             <label for="filter-from">From</label>
             <input id="filter-from" type="date" value={draft.from} onInput={set('from')} />
           </div>

@@ -1,10 +1,12 @@
 /**
- * The Recordings page's filters live in its URL (`?stream=&format=&from=&to=`), so a filtered list can
+ * The Recordings page's filters live in its URL (`?stream=&format=&from=&to=&status=`), so a filtered list can
  * be bookmarked and the back button restores the previous one. Dates are days in the viewer's zone.
  */
 import { localDayStart } from '../../lib/format.js';
 
 export const FORMATS = ['mp4', 'hls', 'flv', 'aac'] as const;
+/** '' lists finished files; `failed` the files that could not be finalized; `all` every file. */
+export const STATUSES = ['failed', 'all'] as const;
 
 export interface RecordingFilters {
   stream: string;
@@ -13,6 +15,8 @@ export interface RecordingFilters {
   /** `YYYY-MM-DD` from `<input type=date>`, or ''. */
   from: string;
   to: string;
+  /** One of STATUSES, or '' for finished files. */
+  status: string;
 }
 
 export function filtersFrom(search: URLSearchParams): RecordingFilters {
@@ -22,6 +26,7 @@ export function filtersFrom(search: URLSearchParams): RecordingFilters {
     format: (FORMATS as readonly string[]).includes(format) ? format : '',
     from: search.get('from') ?? '',
     to: search.get('to') ?? '',
+    status: (STATUSES as readonly string[]).includes(search.get('status') ?? '') ? search.get('status')! : '',
   };
 }
 
@@ -41,5 +46,6 @@ export function recordingQuery(filters: RecordingFilters): Record<string, string
     format: filters.format || undefined,
     from: localDayStart(filters.from),
     to: localDayStart(filters.to, 1),
+    status: filters.status || undefined,
   };
 }

@@ -23,6 +23,8 @@ const REASONS: Record<string, string> = {
   unpublish: 'push ended',
   recovered: 'recovered after a crash',
   disk_full: 'disk full',
+  storage_error: 'storage error (repaired)',
+  failed: 'failed',
 };
 
 /**
@@ -46,7 +48,11 @@ export function RecordingRow(props: { recording: Recording; onDeleted: () => voi
     formatDuration(r.durationMs),
     formatBytes(r.sizeBytes),
     formatResolution(r.width, r.height),
-    r.reason ? (REASONS[r.reason] ?? r.reason) : '—',
+    r.status === 'failed'
+      ? `failed: ${r.error ?? 'unknown error'}`
+      : r.reason
+        ? (REASONS[r.reason] ?? r.reason)
+        : '—',
   ];
   return (
     <tbody class="recording" data-id={r.id}>
