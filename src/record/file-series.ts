@@ -1,5 +1,3 @@
-import type { RecordingRow } from '../catalog/recording-row.js';
-import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import { AdtsContainer } from './adts-container.js';
 import { recordableTracks } from './codec-support.js';
 import type { ContainerWriter } from './container-writer.js';
@@ -7,33 +5,10 @@ import { FileRecording, type RecordingContext } from './file-recording.js';
 import { FlvContainer } from './flv-container.js';
 import { Mp4Container } from './mp4-container.js';
 import type { RecordFormat } from './plan.js';
-import { SegmentedSeries } from './segmented-series.js';
+import { SegmentedSeries, type SeriesOptions, warnOnce } from './segmented-series.js';
 import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
-/** The recording of one format for one push: the stream's packets in, files and catalog rows out. */
-export interface FormatRecorder {
-  config(config: CodecConfig): void;
-  packet(packet: MediaPacket): void;
-  /** The push ended; resolves once every file of this format is finalized and cataloged. */
-  end(): Promise<void>;
-}
-
-export interface SeriesOptions {
-  intervalMs: number;
-  audioOnly: boolean;
-  /** Called once when storage fails (full disk, unwritable folder): recording of this format stops. */
-  onStorageFailure(format: RecordFormat, error: Error): void;
-  onFileFinished?(row: RecordingRow): void;
-}
-
 const VIDEO_WAIT_MS = 1000;
-
-/** Logs a recording note once per push (a codec change can repeat it at every file). */
-export function warnOnce(ctx: RecordingContext, note: string): void {
-  if (ctx.notes.has(note)) return;
-  ctx.notes.add(note);
-  ctx.log.warn(note);
-}
 
 function containerFor(
   format: Exclude<RecordFormat, 'hls'>,

@@ -1,9 +1,8 @@
 import type { RecordingRow } from '../catalog/recording-row.js';
 import { recordableTracks } from './codec-support.js';
 import type { RecordingContext } from './file-recording.js';
-import { type SeriesOptions, warnOnce } from './file-series.js';
 import { HlsRecording } from './hls-recording.js';
-import { SegmentedSeries } from './segmented-series.js';
+import { SegmentedSeries, type SeriesOptions, warnOnce } from './segmented-series.js';
 import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
 /**

@@ -1,8 +1,31 @@
+import type { RecordingRow } from '../catalog/recording-row.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { RecordingContext } from './file-recording.js';
-import type { FormatRecorder, SeriesOptions } from './file-series.js';
 import type { RecordFormat } from './plan.js';
 import type { RecordingSegmenter, SegmenterAction } from './segmenter.js';
+
+/** The recording of one format for one push: the stream's packets in, files and catalog rows out. */
+export interface FormatRecorder {
+  config(config: CodecConfig): void;
+  packet(packet: MediaPacket): void;
+  /** The push ended; resolves once every file of this format is finalized and cataloged. */
+  end(): Promise<void>;
+}
+
+export interface SeriesOptions {
+  intervalMs: number;
+  audioOnly: boolean;
+  /** Called once when storage fails (full disk, unwritable folder): recording of this format stops. */
+  onStorageFailure(format: RecordFormat, error: Error): void;
+  onFileFinished?(row: RecordingRow): void;
+}
+
+/** Logs a recording note once per push (a codec change can repeat it at every file). */
+export function warnOnce(ctx: RecordingContext, note: string): void {
+  if (ctx.notes.has(note)) return;
+  ctx.notes.add(note);
+  ctx.log.warn(note);
+}
 
 /**
  * What every format's recorder does the same way: packets go through the segmenter, its actions are

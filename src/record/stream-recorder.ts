@@ -9,9 +9,10 @@ import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { StorageTarget } from '../storage/target.js';
 import type { RecordingContext } from './file-recording.js';
-import { FileSeries, type FormatRecorder, type SeriesOptions } from './file-series.js';
+import { FileSeries } from './file-series.js';
 import { type HlsResume, HlsSeries } from './hls-series.js';
 import type { RecordingPlan } from './plan.js';
+import type { FormatRecorder, SeriesOptions } from './segmented-series.js';
 import type { GlobalBacklog, StreamBacklog, WaterMarks } from './write-backlog.js';
 
 export interface RecorderDeps {

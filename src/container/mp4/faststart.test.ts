@@ -6,9 +6,9 @@ import { run } from '../../../test/helpers/process.js';
 import type { AudioConfig, VideoConfig } from '../../media/packet.js';
 import { BoxCursor, type BoxSpan, boxAt, childBoxes, requireChild } from './box-reader.js';
 import { planFastStart } from './faststart.js';
-import type { ScannedMp4, ScannedTrack } from './fmp4-scan.js';
 import { buildSampleEntry } from './sample-entry.js';
 import { SampleIndex } from './sample-index.js';
+import type { ScannedMp4, ScannedTrack } from './scanned-mp4.js';
 
 const aac: AudioConfig = {
   kind: 'audio',

@@ -4,9 +4,9 @@
  * fragmented file to copy after it, so the recorder streams the payload without holding it.
  */
 import { box, mdatHeader, serialize } from './boxes.js';
-import type { ScannedMp4, ScannedTrack } from './fmp4-scan.js';
 import { codecBrands, type Edit, ftyp, MOVIE_TIMESCALE, mvhd, type TrackTiming, trak } from './moov.js';
 import { type ChunkLayout, chunkOffsetTable, sampleTables } from './sample-tables.js';
+import type { ScannedMp4, ScannedTrack } from './scanned-mp4.js';
 
 export interface CopyRange {
   readonly offset: number;

@@ -5,8 +5,9 @@ import { flvToPackets, makeTestFlv } from '../../../test/helpers/flv-packets.js'
 import type { MediaPacket } from '../../media/packet.js';
 import { Mp4ScanError } from './errors.js';
 import { planFastStart } from './faststart.js';
-import { MAX_MOOF_BYTES, type ScannedMp4, scanFragmentedMp4 } from './fmp4-scan.js';
+import { MAX_MOOF_BYTES, scanFragmentedMp4 } from './fmp4-scan.js';
 import { Fmp4Writer } from './fmp4-writer.js';
+import type { ScannedMp4 } from './scanned-mp4.js';
 
 /** A real recording (x264 with B-frames + AAC, 3 s, 500 ms fragments) and where each fragment ends. */
 let packets: MediaPacket[];

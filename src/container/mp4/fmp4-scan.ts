@@ -6,28 +6,9 @@
  */
 import { type BoxSpan, boxAt } from './box-reader.js';
 import { Mp4ScanError } from './errors.js';
-import type { TrackHeader } from './moov.js';
-import type { SampleIndex } from './sample-index.js';
 import { appendFragment } from './scan-fragment.js';
 import { parseInitSegment, type TrackScan } from './scan-init.js';
-
-export interface ScannedTrack extends TrackHeader {
-  /** Sample-entry fourcc: avc1, hvc1, av01, vp09 or mp4a. */
-  readonly codec: string;
-  /** Audio channel count from the sample entry; 0 for video. */
-  readonly channels: number;
-  readonly samples: SampleIndex;
-}
-
-export interface ScannedMp4 {
-  readonly tracks: readonly ScannedTrack[];
-  /** Complete moof+mdat pairs found. */
-  readonly fragmentCount: number;
-  /** File offset just past the last usable box. */
-  readonly validEnd: number;
-  /** Where the unusable tail starts (torn fragment, half-written box, garbage); undefined if none. */
-  readonly truncatedAt: number | undefined;
-}
+import type { ScannedMp4 } from './scanned-mp4.js';
 
 /** Reads `length` bytes at `offset` (never asked beyond `fileSize`). */
 export type ReadAt = (offset: number, length: number) => Promise<Buffer>;

@@ -2,8 +2,8 @@
 import type { TrackKind } from '../../media/packet.js';
 import { BoxCursor, type BoxSpan, boxAt, childBoxes, findChild, requireChild } from './box-reader.js';
 import { Mp4ScanError } from './errors.js';
-import type { ScannedTrack } from './fmp4-scan.js';
 import { SampleIndex } from './sample-index.js';
+import type { ScannedTrack } from './scanned-mp4.js';
 
 /** trex defaults, which a traf's tfhd may override. */
 export interface SampleDefaults {
