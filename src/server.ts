@@ -108,13 +108,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
 
   const backpressure = { maxLagMs: config.playerMaxBuffer * 1000, minQueuedBytes: 1024 * 1024 };
-  const playGuard = new PlayGuard(() => keys.keys('play'));
+  const playGuard = new PlayGuard(() => keys.keys('play'), config.signatureMaxTtl);
   const guardPublish = (attempt: SessionAttempt): GuardVerdict => {
     const auth = verifyPublishAuth({
       keys: keys.keys('push'),
       streamName: attempt.address.stream,
       query: attempt.address.query,
       nowSeconds: Math.floor(Date.now() / 1000),
+      maxTtlSeconds: config.signatureMaxTtl,
     });
     if (!auth.ok) return { ok: false, code: 'NetStream.Publish.Unauthorized', description: auth.description };
     try {

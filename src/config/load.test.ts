@@ -74,6 +74,9 @@ describe('loadConfig defaults', () => {
       retentionDays: 0,
       retentionMaxGb: 0,
       watchPage: true,
+      signatureMaxTtl: 31536000,
+      rtmpMaxConnections: 1000,
+      rtmpMaxConnectionsPerAddress: 100,
     });
   });
 

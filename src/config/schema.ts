@@ -95,6 +95,9 @@ export const CONFIG_FIELDS = {
   retentionDays: field(decimal(0, 36500), 0, 'Delete recordings older than this many days; `0` keeps them forever.'),
   retentionMaxGb: field(decimal(0, 1_000_000), 0, 'Delete the oldest recordings while the total exceeds this many GB; `0` means no size limit.'),
   watchPage: field(boolean(), true, "Serve /watch and /api/watch publicly: lists live rooms and the last 7 days' replays with playable (signed) URLs to anyone. `false` hides them (404)."),
+  signatureMaxTtl: field(integer(60, 50 * 365 * 86400), 365 * 86400, 'Longest a push or play signature may be valid, in seconds from now: a `txTime` further ahead is refused, so a leaked URL cannot last for ever (see docs/security.md).'),
+  rtmpMaxConnections: field(integer(1, 1_000_000), 1000, 'Most RTMP connections open at once (publishers, players and handshakes); more are closed at once.'),
+  rtmpMaxConnectionsPerAddress: field(integer(1, 1_000_000), 100, 'Most RTMP connections open at once from one remote address.'),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_FIELDS;

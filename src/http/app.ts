@@ -16,7 +16,6 @@ import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
 import { corsOptions } from '../vod/cors.js';
-import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { registerApiAuth } from './api-auth.js';
 import { addApiSchemas } from './api-schemas.js';
@@ -26,6 +25,7 @@ import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerOpenApi } from './openapi.js';
+import { registerPlaybackAuth } from './playback-auth.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
 import { registerRequestAddress } from './request-address.js';
@@ -75,6 +75,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     isConsoleSession: (request) => deps.consoleSessions.hasSession(request),
     publicUrl: deps.consoleSessions.publicUrl,
   });
+  registerPlaybackAuth(app, deps.playback.guard);
   registerRequestAddress(app);
   addApiSchemas(app);
   await registerOpenApi(app);
@@ -103,7 +104,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   registerMetricsRoutes(app, deps);
   registerStreamRoutes(app, deps);
-  registerLivePlayAuth(app, deps.playback.guard);
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
   registerNotificationRoutes(app, deps);
