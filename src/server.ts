@@ -128,18 +128,24 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     return { ok: true };
   };
 
-  const rtmp = new RtmpServer({
-    hub,
-    log: log.child({ component: 'rtmp' }),
-    maxMessageSize: config.rtmpMaxMessageSize,
-    handshakeTimeoutMs: config.rtmpHandshakeTimeout * 1000,
-    idleTimeoutMs: config.rtmpIdleTimeout * 1000,
-    backpressure,
-    guardPublish,
-    onPublishRejected: notifications.onPublishRejected,
-    guardPlay: (attempt) => rtmpPlayVerdict(playGuard, attempt),
-    newSessionId: () => randomUUID(),
-  });
+  const rtmp = new RtmpServer(
+    {
+      hub,
+      log: log.child({ component: 'rtmp' }),
+      maxMessageSize: config.rtmpMaxMessageSize,
+      handshakeTimeoutMs: config.rtmpHandshakeTimeout * 1000,
+      idleTimeoutMs: config.rtmpIdleTimeout * 1000,
+      backpressure,
+      guardPublish,
+      onPublishRejected: notifications.onPublishRejected,
+      guardPlay: (attempt) => rtmpPlayVerdict(playGuard, attempt),
+      newSessionId: () => randomUUID(),
+    },
+    {
+      maxConnections: config.rtmpMaxConnections,
+      maxConnectionsPerAddress: config.rtmpMaxConnectionsPerAddress,
+    },
+  );
   const hls = new LiveHlsService(hub, {
     targetDurationMs: config.hlsSegmentDuration * 1000,
     windowSize: config.hlsLiveWindow,

@@ -52,6 +52,22 @@ const CSID_VIDEO = 6;
  * media and server shutdown waiting forever.
  */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+/**
+ * Replies (acknowledgements, ping responses, command results) answer what the peer sends; a peer that
+ * sends without reading would have them queued without end. Past REPLY_PAUSE_BYTES queued the peer is
+ * not read from until the queue drains (TCP then slows its sending down); past REPLY_LIMIT_BYTES — out of
+ * reach while reading is paused, so a safety net — it is disconnected. A player's media queue is bounded
+ * by its own backpressure (TagSink) and is not held to these.
+ */
+const REPLY_PAUSE_BYTES = 256 * 1024;
+const REPLY_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * Until a publish is accepted, a peer is nobody: the half-received messages it may make the server hold
+ * are bounded far below what a publisher's large frames need (connect and publish commands are < 4 KiB).
+ */
+const UNAUTHORIZED_IN_FLIGHT_BYTES = 64 * 1024;
+/** Encoders use a handful of chunk streams; each one used keeps its header state until the connection ends. */
+const MAX_CHUNK_STREAMS = 64;
 /** AMF0 encoding of the string "@setDataFrame": marker, u16 length, 13 characters. */
 const SET_DATA_FRAME_PREFIX = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
 const ON_META_DATA_PREFIX = Buffer.from([0x02, 0x00, 0x0a, ...Buffer.from('onMetaData')]);
@@ -79,6 +95,8 @@ export class RtmpSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastMessageAt = Date.now();
   private closed = false;
+  /** Reading stopped because the peer does not take its replies (see REPLY_PAUSE_BYTES). */
+  private pausedForReplies = false;
   private readonly log: Logger;
   readonly remoteAddress: string;
 
@@ -92,6 +110,8 @@ export class RtmpSession {
     this.reader = new ChunkReader({
       maxMessageSize: options.maxMessageSize,
       maxChunkSize: options.maxMessageSize,
+      maxInFlightBytes: UNAUTHORIZED_IN_FLIGHT_BYTES,
+      maxChunkStreams: MAX_CHUNK_STREAMS,
       onMessage: (m) => this.onMessage(m),
     });
     socket.setNoDelay(true);
@@ -167,7 +187,24 @@ export class RtmpSession {
     }
   }
 
+  /** A reply to the peer, held to the reply-queue bounds (see REPLY_PAUSE_BYTES). */
   private send(message: msg.OutgoingMessage): void {
+    this.write(message);
+    const queued = this.socket.writableLength;
+    if (queued > REPLY_LIMIT_BYTES && this.role.kind !== 'player') {
+      this.log.warn({ queued }, 'closing a connection that does not read its replies');
+      this.close('kicked', `${queued} bytes of replies not read`);
+    } else if (queued > REPLY_PAUSE_BYTES && !this.pausedForReplies && !this.socket.isPaused()) {
+      this.pausedForReplies = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.pausedForReplies = false;
+        if (!this.closed) this.socket.resume();
+      });
+    }
+  }
+
+  private write(message: msg.OutgoingMessage): void {
     const buffers = this.writer.encode(message);
     if (buffers.length === 1) {
       this.socket.write(buffers[0]!);
@@ -365,6 +402,7 @@ export class RtmpSession {
       return;
     }
     this.role = { kind: 'publisher', streamId, stream, packetizer: new MediaPacketizer() };
+    this.reader.maxInFlightBytes = 4 * this.options.maxMessageSize;
     clearTimeout(this.startTimer);
     this.watchIdle();
     this.send(msg.streamBegin(streamId));
@@ -456,7 +494,7 @@ export class RtmpSession {
   /** @internal used by RtmpTagOutput */
   writeMediaTag(type: TagType, timestamp: number, body: Buffer, streamId: number): void {
     const csid = type === 9 ? CSID_VIDEO : type === 8 ? CSID_AUDIO : CSID_DATA;
-    this.send({ csid, typeId: type, streamId, timestamp: timestamp % 2 ** 32, payload: body });
+    this.write({ csid, typeId: type, streamId, timestamp: timestamp % 2 ** 32, payload: body });
   }
 
   /** @internal used by RtmpTagOutput */
