@@ -113,7 +113,7 @@ describe('callback settings patch', () => {
     strict: false,
     timeoutSec: 10,
     retry: { intervalSec: 5, count: 3, backoff: 'exponential' },
-    keySource: 'API_KEY',
+    keySource: 'CALLBACK_KEY',
     overridden: [],
   };
 

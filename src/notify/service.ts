@@ -188,7 +188,9 @@ export class NotificationService {
   private warnIfUnsigned(): void {
     const { key, urls } = this.store.current;
     if (key === '' && Object.values(urls).some((url) => url !== '')) {
-      this.log.warn('no CALLBACK_KEY or API_KEY: callbacks are signed with an empty key');
+      this.log.warn(
+        'no CALLBACK_KEY: callbacks are signed with an empty key, so a receiver cannot tell them from forgeries',
+      );
     }
   }
 
