@@ -69,6 +69,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
+  if (keys.keys('push').length === 0) {
+    log.warn(
+      'push authentication is off: anyone who reaches the RTMP port can broadcast (and /watch shows it); set PUSH_KEY or a key in the console',
+    );
+  }
   const notifications = await NotificationService.start({
     catalog,
     hub,

@@ -43,8 +43,9 @@ export interface ConsoleSessionOptions {
 const DEFAULT_KEY_TTL_MS = 10_000;
 
 /**
- * At server start: makes the admin password on the very first start (logged once, at warn, so it reaches
- * the operator wherever the logs go) and opens the sessions. `generatedPassword` is set on that start only.
+ * At server start: makes the admin password on the very first start and opens the sessions.
+ * `generatedPassword` is set on that start only; the start banner shows it on the terminal. It is never
+ * written into a log record: logs are shipped, stored and read by more people than the operator.
  */
 export async function startConsoleLogin(
   config: { readonly adminPassword: string; readonly publicUrl: string },
@@ -54,8 +55,7 @@ export async function startConsoleLogin(
   const generatedPassword = await ensureAdminPassword(config.adminPassword, settings);
   if (generatedPassword !== undefined) {
     log.warn(
-      { password: generatedPassword },
-      'console admin password generated: store it; it is not shown again; `livetape reset-admin-password` makes a new one',
+      'console admin password generated: it is shown once in the start banner on the terminal, never in the log; `livetape reset-admin-password` makes a new one',
     );
   }
   const sessions = await ConsoleSessions.open({
