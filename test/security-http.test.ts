@@ -77,3 +77,25 @@ describe('loopback trust (no API_TOKENS)', () => {
     expect(answer.status).toBe(403);
   });
 });
+
+describe('one way to say no', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['/api/v1/no-such-thing', 404, 'not_found'],
+    ['/api/v1/recordings/1/nope', 404, 'not_found'],
+    ['/nowhere', 404, 'not_found'],
+    ['/live/live/cam%zz.flv', 400, 'bad_request'],
+  ])('answers %s with %i %s in the documented shape', async (path, status, error) => {
+    const answer = await send(t.server.httpPort, 'GET', path, { host: 'localhost' });
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toContain('application/json');
+    const body = JSON.parse(answer.body) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['error', 'message']);
+    expect(body.error).toBe(error);
+  });
+});

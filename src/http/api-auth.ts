@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.js';
 
 export interface ApiAuthOptions {
   /** API_TOKENS; empty means loopback clients only. */
@@ -19,7 +20,12 @@ export interface ApiAuthOptions {
 
 export type AuthVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly status: 401 | 403; readonly error: string; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: 401 | 403;
+      readonly error: 'unauthorized' | 'forbidden';
+      readonly message: string;
+    };
 
 export interface AuthRequest {
   /** The peer's address (the proxy's, behind one). */
@@ -53,7 +59,7 @@ export function registerApiAuth(app: FastifyInstance, options: ApiAuthOptions): 
     if (!verdict.ok && (await consoleSession(request))) verdict = sameOriginWrite(request, options.publicUrl);
     if (verdict.ok) return;
     if (verdict.status === 401) reply.header('www-authenticate', 'Bearer realm="livetape"');
-    return reply.code(verdict.status).send({ error: verdict.error, message: verdict.message });
+    return sendError(reply, verdict.error, verdict.message);
   });
 }
 

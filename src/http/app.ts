@@ -21,6 +21,7 @@ import { registerApiAuth } from './api-auth.js';
 import { addApiSchemas } from './api-schemas.js';
 import { type ConsoleApiDeps, registerConsoleApi } from './console-api.js';
 import type { ConsoleSessions } from './console-session.js';
+import { codeOfStatus, sendError } from './errors.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
@@ -67,6 +68,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // Shutdown runs after pushes have ended and recordings are final: a download whose client stopped
     // reading must not keep the process alive.
     forceCloseConnections: true,
+    // Errors met before routing (a malformed URL) answer in the catalogue's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, codeOfStatus(error.statusCode ?? 400), error.message);
+    },
   });
   await app.register(cors, corsOptions(deps.corsOrigins));
   // Before any route: the auth hook and the OpenAPI collector must see every route registered after.
@@ -90,18 +95,24 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
             ?.missingProperty ??
           (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty ??
           where);
-      return reply.code(400).send({
-        error: 'bad_request',
-        message: `${where} parameter "${param}" ${first?.message ?? 'is invalid'}`,
-      });
+      return sendError(
+        reply,
+        'bad_request',
+        `${where} parameter "${param}" ${first?.message ?? 'is invalid'}`,
+      );
     }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({
-      error: status >= 500 ? 'internal_error' : 'bad_request',
-      message: status >= 500 ? 'internal error' : error.message,
-    });
+    return sendError(reply, codeOfStatus(status), status >= 500 ? 'internal error' : error.message);
   });
+  // Unknown routes answer in the same shape as every other error (docs/api.md "Errors").
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      'not_found',
+      `no route ${request.method} ${request.url.split('?', 1)[0]!.slice(0, 200)}`,
+    ),
+  );
   registerMetricsRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerLiveRoutes(app, deps);

@@ -16,10 +16,12 @@ export const HTTP_ERRORS = {
     meaning: 'the resource is not in a state that allows this (e.g. still recording)',
   },
   payload_too_large: { status: 413, meaning: 'the request body is larger than allowed' },
+  unsupported_media_type: { status: 415, meaning: 'the request body is not JSON' },
   unsupported_codec: { status: 415, meaning: 'live HLS cannot carry the codec of this stream' },
   range_not_satisfiable: { status: 416, meaning: 'the byte range lies outside the file' },
   too_many_requests: { status: 429, meaning: 'too many attempts from this client; wait and retry' },
   internal_error: { status: 500, meaning: 'the server failed; details are in its log' },
+  service_unavailable: { status: 503, meaning: 'the server is busy or shutting down; retry' },
   not_ready: { status: 503, meaning: 'not ready yet (no live segment so far); retry shortly' },
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
 
@@ -42,6 +44,7 @@ export function sendError(
 
 /** The catalogue code of a status a framework error carries (a body too large, a bad URL…). */
 export function codeOfStatus(status: number): HttpErrorCode {
+  if (status === 503) return 'service_unavailable';
   if (status >= 500) return 'internal_error';
   const found = (Object.keys(HTTP_ERRORS) as HttpErrorCode[]).find(
     (code) => HTTP_ERRORS[code].status === status,
