@@ -190,6 +190,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     apiTokens: config.apiTokens,
     recordingUrl: playback.fileUrl,
     corsOrigins: config.corsOrigins,
+    maxConnections: config.httpMaxConnections,
     playback,
     keys,
     retention: { settings: retentionSettings, sweeper: retention },

@@ -99,3 +99,29 @@ describe('one way to say no', () => {
     expect(body.error).toBe(error);
   });
 });
+
+describe('response hardening', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it.each(['/api/v1/recordings', '/vod/live/x/none.mp4', '/live/live/none.flv', '/healthz', '/nowhere'])(
+    'sends nosniff on %s',
+    async (path) => {
+      const answer = await send(t.server.httpPort, 'GET', path, { host: 'localhost' });
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    },
+  );
+
+  it('gives pages a CSP without plugins, <base> or foreign form targets', async () => {
+    for (const path of ['/console', '/watch']) {
+      const answer = await send(t.server.httpPort, 'GET', path, { host: 'localhost' });
+      const csp = String(answer.headers['content-security-policy'] ?? '');
+      expect(answer.status, path).toBe(200);
+      for (const directive of ["object-src 'none'", "base-uri 'none'", "form-action 'self'"])
+        expect(csp, path).toContain(directive);
+    }
+  });
+});

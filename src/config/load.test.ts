@@ -76,6 +76,7 @@ describe('loadConfig defaults', () => {
       watchPage: true,
       signatureMaxTtl: 31536000,
       rtmpMaxConnections: 1000,
+      httpMaxConnections: 10000,
       rtmpMaxConnectionsPerAddress: 100,
     });
   });

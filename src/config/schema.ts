@@ -97,6 +97,7 @@ export const CONFIG_FIELDS = {
   watchPage: field(boolean(), true, "Serve /watch and /api/watch publicly: lists live rooms and the last 7 days' replays with playable (signed) URLs to anyone. `false` hides them (404)."),
   signatureMaxTtl: field(integer(60, 50 * 365 * 86400), 365 * 86400, 'Longest a push or play signature may be valid, in seconds from now: a `txTime` further ahead is refused, so a leaked URL cannot last for ever (see docs/security.md).'),
   rtmpMaxConnections: field(integer(1, 1_000_000), 1000, 'Most RTMP connections open at once (publishers, players and handshakes); more are closed at once.'),
+  httpMaxConnections: field(integer(1, 1_000_000), 10_000, 'Most HTTP connections open at once (players, API clients); more are refused until some close.'),
   rtmpMaxConnectionsPerAddress: field(integer(1, 1_000_000), 100, 'Most RTMP connections open at once from one remote address.'),
 } as const;
 

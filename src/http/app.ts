@@ -54,10 +54,14 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   recordingUrl(row: RecordingRow): string;
   /** CORS_ORIGINS */
   corsOrigins: readonly string[];
+  /** HTTP_MAX_CONNECTIONS */
+  maxConnections: number;
   playback: PlaybackContext;
   /** Console login: its routes, and the cookie that authorizes the API. */
   consoleSessions: ConsoleSessions;
 }
+
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The one HTTP surface: API, live playback, and (in later issues) VOD playback and the console. */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
@@ -68,10 +72,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // Shutdown runs after pushes have ended and recordings are final: a download whose client stopped
     // reading must not keep the process alive.
     forceCloseConnections: true,
+    // A client must send its whole request within this time (slowloris); answers may stream for longer.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Errors met before routing (a malformed URL) answer in the catalogue's shape too.
     frameworkErrors: (error, _request, reply) => {
       sendError(reply, codeOfStatus(error.statusCode ?? 400), error.message);
     },
+  });
+  app.server.maxConnections = deps.maxConnections;
+  // No response is ever to be sniffed into another type (a recorded file or an error as HTML/script).
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
   });
   await app.register(cors, corsOptions(deps.corsOrigins));
   // Before any route: the auth hook and the OpenAPI collector must see every route registered after.

@@ -29,6 +29,10 @@ const NOT_BUILT = 'the web console is not built: run `npm run build`\n';
 
 const POLICY = [
   "default-src 'self'",
+  // No plugins, no <base> that re-points relative URLs, no form posting elsewhere.
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
   "img-src 'self' data: http: https:",
   "media-src 'self' blob: http: https:",
   "connect-src 'self' http: https:",
