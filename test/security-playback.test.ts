@@ -23,9 +23,9 @@ const signed = (key: string, stream: string, txTime: string) =>
   `txSecret=${signTxSecret(key, stream, txTime)}&txTime=${txTime}`;
 
 /** GET with the path sent byte for byte as given; resolves with the status once headers arrive. */
-function statusOf(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
+function statusOf(port: number, path: string, method = 'GET'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res: IncomingMessage) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method }, (res: IncomingMessage) => {
       resolve(res.statusCode ?? 0);
       // HTTP-FLV never ends: the status is all that is wanted.
       res.destroy();
@@ -135,8 +135,9 @@ describe('playback authorization and signature forms (issue 11)', () => {
       fc.asyncProperty(
         fc.constantFrom(...mediaPaths).chain(spelling),
         fc.constantFrom('', `?${wrongStream}`, '?txTime=FFFFFFFF&txSecret=00000000000000000000000000000000'),
-        async (path, query) => {
-          expect(await statusOf(port(), path + query), path + query).toBe(403);
+        fc.constantFrom('GET', 'HEAD'),
+        async (path, query, method) => {
+          expect(await statusOf(port(), path + query, method), `${method} ${path}${query}`).toBe(403);
         },
       ),
       { numRuns: 150 },

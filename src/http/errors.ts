@@ -15,6 +15,7 @@ export const HTTP_ERRORS = {
     status: 409,
     meaning: 'the resource is not in a state that allows this (e.g. still recording)',
   },
+  uri_too_long: { status: 414, meaning: 'a path parameter is longer than allowed' },
   payload_too_large: { status: 413, meaning: 'the request body is larger than allowed' },
   unsupported_media_type: { status: 415, meaning: 'the request body is not JSON' },
   unsupported_codec: { status: 415, meaning: 'live HLS cannot carry the codec of this stream' },

@@ -57,7 +57,8 @@ export function registerPlaybackAuth(app: FastifyInstance, guard: PlayGuard): vo
       );
     }
   });
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // preHandler: after the route's own validation, so a malformed parameter still gets its 400.
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const find = request.routeOptions.config.playback;
     if (find === undefined) {
       // A media path the router matched to no media route (a 404 handler); nothing is served.
