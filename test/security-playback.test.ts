@@ -129,6 +129,18 @@ describe('playback authorization and signature forms (issue 11)', () => {
     expect(await statusOf(port(), path)).toBe(403);
   });
 
+  it.each([
+    '/%256Cive/live/cam1.flv', // double encoding: decodes once, to no route
+    '/live/live/cam1.flv;x',
+    '/live/live/cam1.flv%00',
+    '/live/live/cam1.flv?txSecret=&txTime=',
+    '/live/live//cam1.flv',
+    '/live/live/cam1.flv/..',
+    '/live/./live/cam1.flv',
+  ])('does not play %s without a signature', async (path) => {
+    expect(await statusOf(port(), path)).not.toBe(200);
+  });
+
   it('refuses every spelling of every media route without a valid signature', async () => {
     const wrongStream = signed(PLAY_KEY, 'cam2', formatTxTime(nowSeconds() + 600));
     await fc.assert(
