@@ -84,6 +84,11 @@ export async function startServer(
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
+  if (keys.keys('push').length === 0) {
+    log.warn(
+      'push authentication is off: anyone who reaches the RTMP port can broadcast (and /watch shows it); set PUSH_KEY or a key in the console',
+    );
+  }
   const notifications = await NotificationService.start({
     catalog,
     hub,
@@ -128,13 +133,14 @@ export async function startServer(
   });
 
   const backpressure = { maxLagMs: config.playerMaxBuffer * 1000, minQueuedBytes: 1024 * 1024 };
-  const playGuard = new PlayGuard(() => keys.keys('play'));
+  const playGuard = new PlayGuard(() => keys.keys('play'), config.signatureMaxTtl);
   const guardPublish = (attempt: SessionAttempt): GuardVerdict => {
     const auth = verifyPublishAuth({
       keys: keys.keys('push'),
       streamName: attempt.address.stream,
       query: attempt.address.query,
       nowSeconds: Math.floor(Date.now() / 1000),
+      maxTtlSeconds: config.signatureMaxTtl,
     });
     if (!auth.ok) return { ok: false, code: 'NetStream.Publish.Unauthorized', description: auth.description };
     try {
@@ -147,18 +153,24 @@ export async function startServer(
     return { ok: true };
   };
 
-  const rtmp = new RtmpServer({
-    hub,
-    log: log.child({ component: 'rtmp' }),
-    maxMessageSize: config.rtmpMaxMessageSize,
-    handshakeTimeoutMs: config.rtmpHandshakeTimeout * 1000,
-    idleTimeoutMs: config.rtmpIdleTimeout * 1000,
-    backpressure,
-    guardPublish,
-    onPublishRejected: notifications.onPublishRejected,
-    guardPlay: (attempt) => rtmpPlayVerdict(playGuard, attempt),
-    newSessionId: () => randomUUID(),
-  });
+  const rtmp = new RtmpServer(
+    {
+      hub,
+      log: log.child({ component: 'rtmp' }),
+      maxMessageSize: config.rtmpMaxMessageSize,
+      handshakeTimeoutMs: config.rtmpHandshakeTimeout * 1000,
+      idleTimeoutMs: config.rtmpIdleTimeout * 1000,
+      backpressure,
+      guardPublish,
+      onPublishRejected: notifications.onPublishRejected,
+      guardPlay: (attempt) => rtmpPlayVerdict(playGuard, attempt),
+      newSessionId: () => randomUUID(),
+    },
+    {
+      maxConnections: config.rtmpMaxConnections,
+      maxConnectionsPerAddress: config.rtmpMaxConnectionsPerAddress,
+    },
+  );
   const hls = new LiveHlsService(hub, {
     targetDurationMs: config.hlsSegmentDuration * 1000,
     windowSize: config.hlsLiveWindow,
@@ -198,6 +210,7 @@ export async function startServer(
     apiTokens: config.apiTokens,
     recordingUrl: playback.fileUrl,
     corsOrigins: config.corsOrigins,
+    maxConnections: config.httpMaxConnections,
     playback,
     keys,
     retention: { settings: retentionSettings, sweeper: retention },

@@ -271,9 +271,10 @@ describe('rooms, /api/watch and /api/play', () => {
     });
 
     it.each([
-      ['an unknown file id', '1999999999999999999', 404],
-      ['an unknown broadcast id', 'no-such-broadcast', 404],
-      ['dots', 'a..b', 404],
+      // With a play key set, nothing that does not exist is told apart from a bad signature (issue 11).
+      ['an unknown file id', '1999999999999999999', 403],
+      ['an unknown broadcast id', 'no-such-broadcast', 403],
+      ['dots', 'a..b', 403],
       ['a path', '..%2F..%2Fetc%2Fpasswd', 400],
       ['a NUL', 'a%00b', 400],
       ['SQL', "1'%20or%20'1'%3D'1", 400],

@@ -153,8 +153,12 @@ describe('/play/{id}', () => {
       await screenshot(page, 'play-forbidden');
       // The browser itself logs the refused fetch; nothing else may go wrong.
       expect(errors.filter((e) => !e.includes('403'))).toEqual([]);
+      // With signing on, an unsigned link to nothing is refused like any other: it must not tell which
+      // recordings exist (issue 11).
       await page.goto(t.httpUrl('/play/1234567890123456789'));
-      await expect(page.getByRole('alert').textContent()).resolves.toMatch(/no recording or broadcast/);
+      await expect(page.getByRole('alert').textContent()).resolves.toMatch(
+        /expired or is not signed.*txTime parameter is missing/,
+      );
     });
   });
 

@@ -53,7 +53,7 @@ describe('RTMP push authentication (PUSH_KEY primary,backup)', () => {
 
   it('refuses a txTime that is neither hex nor decimal', async () => {
     await expect(publish('a3', signedQuery('a3', 'soon'))).rejects.toThrow(
-      `${refused}: txTime "soon" is not a hex or decimal UNIX time`,
+      `${refused}: txTime "soon" is not a UNIX time in 8 hex digits (or 10 decimal digits)`,
     );
   });
 

@@ -119,7 +119,7 @@ describe('callback settings patch', () => {
     strict: false,
     timeoutSec: 10,
     retry: { intervalSec: 5, count: 3, backoff: 'exponential' },
-    keySource: 'API_KEY',
+    keySource: 'CALLBACK_KEY',
     overridden: [],
   };
 

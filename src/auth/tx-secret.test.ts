@@ -36,7 +36,7 @@ describe('formatTxTime / parseTxTime', () => {
   });
 
   it('rejects times that cannot be a txTime', () => {
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 32])
       expect(() => formatTxTime(bad)).toThrow(RangeError);
   });
 
@@ -45,8 +45,13 @@ describe('formatTxTime / parseTxTime', () => {
     ['5c271099', VECTOR_TIME],
     ['59c91afc', 0x59c91afc],
     ['1546064025', 1546064025], // all digits, 10 long: decimal
-    ['59999999', 0x59999999], // all digits but short: hex
-    ['0', 0],
+    ['59999999', 0x59999999], // all digits, 8 long: hex
+    ['00000000', 0],
+    ['0', undefined], // hex of any other length than 8 would let a signature shift onto a shorter name
+    ['26B130030', undefined],
+    ['6B13003', undefined],
+    ['0546064025', undefined], // decimal with a leading zero is no UNIX time
+    ['15460640250', undefined],
     ['', undefined],
     ['0x5C271099', undefined],
     ['5C27 1099', undefined],
@@ -57,10 +62,9 @@ describe('formatTxTime / parseTxTime', () => {
     expect(parseTxTime(input)).toBe(expected);
   });
 
-  // Up to 9 hex digits, i.e. until the year 4147: a 10-digit all-numeral hex string reads as decimal.
-  it('round-trips every time it formats', () => {
+  it('round-trips every 32-bit time', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 16 ** 9 - 1 }), (seconds) => {
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seconds) => {
         expect(parseTxTime(formatTxTime(seconds))).toBe(seconds);
       }),
     );
@@ -125,7 +129,14 @@ describe('verifyPublishAuth', () => {
       {},
       'missing_time',
       500,
-      'txTime "nope" is not a hex or decimal UNIX time',
+      'txTime "nope" is not a UNIX time in 8 hex digits (or 10 decimal digits)',
+    ],
+    [
+      signed,
+      { now: VECTOR_TIME - 366 * 86400 },
+      'missing_time',
+      500,
+      'txTime 2018-12-29T06:13:45Z is further ahead than the 31536000 s a signature may last (SIGNATURE_MAX_TTL)',
     ],
     [signed, { now: VECTOR_TIME + 1 }, 'expired', 501, 'txTime expired at 2018-12-29T06:13:45Z'],
     [{ txTime: '5C271099' }, {}, 'missing_secret', 502, 'txSecret parameter is missing'],
@@ -148,7 +159,7 @@ describe('verifyPublishAuth', () => {
       keys: [KEY],
       streamName: 'other',
       query: query(signed),
-      nowSeconds: 0,
+      nowSeconds: VECTOR_TIME - 60,
     });
     expect(result).toMatchObject({ reason: 'bad_signature' });
   });
@@ -156,7 +167,7 @@ describe('verifyPublishAuth', () => {
   const key = fc.string({ minLength: 1, maxLength: 40 });
   const streamName = fc.stringMatching(/^[A-Za-z0-9_.~-]{1,64}$/);
   const now = fc.integer({ min: 1_000_000_000, max: 4_000_000_000 });
-  const lifetime = fc.integer({ min: 0, max: 10 * 365 * 86400 });
+  const lifetime = fc.integer({ min: 0, max: 365 * 86400 });
 
   it('verifies what it signs until the expiry', () => {
     fc.assert(
@@ -178,6 +189,38 @@ describe('verifyPublishAuth', () => {
     );
   });
 
+  // The signature has no separator: md5(key + "studio2" + "6B130030") is md5(key + "studio" + "26B130030").
+  it('refuses a signature shifted onto a shorter stream name (issue 11: studio / 26B130030)', () => {
+    const txTime = '6B130030';
+    const forged = query({ txSecret: signTxSecret(KEY, 'studio2', txTime), txTime: `2${txTime}` });
+    const result = verifyPublishAuth({
+      keys: [KEY],
+      streamName: 'studio',
+      query: forged,
+      nowSeconds: 0x6b000000,
+    });
+    expect(result).toMatchObject({ ok: false, reason: 'missing_time' });
+  });
+
+  it('refuses every shift of a signature onto a prefix of its stream name', () => {
+    fc.assert(
+      fc.property(key, streamName, now, lifetime, fc.nat(), (k, name, nowSeconds, life, cut) => {
+        fc.pre(name.length > 1 && nowSeconds + life <= 2 ** 32 - 1);
+        const txTime = formatTxTime(nowSeconds + life);
+        const at = 1 + (cut % (name.length - 1));
+        const shifted = query({ txSecret: signTxSecret(k, name, txTime), txTime: name.slice(at) + txTime });
+        const result = verifyPublishAuth({
+          keys: [k],
+          streamName: name.slice(0, at),
+          query: shifted,
+          nowSeconds,
+        });
+        // Only a decimal reading could survive: 10 digits that happen to be a near-future UNIX time.
+        if (result.ok) expect(/^\d{10}$/.test(name.slice(at) + txTime)).toBe(true);
+      }),
+    );
+  });
+
   it('rejects any single-character change to the secret', () => {
     const hexDigit = fc.constantFrom(...'0123456789abcdefABCDEF');
     fc.assert(
@@ -191,7 +234,7 @@ describe('verifyPublishAuth', () => {
           keys: [k],
           streamName: name,
           query: params,
-          nowSeconds: 1_000_000_000,
+          nowSeconds: 1_999_999_000,
         });
         expect(result).toMatchObject({ ok: false, reason: 'bad_signature', subErrcode: 503 });
       }),

@@ -10,22 +10,34 @@ export function signTxSecret(key: string, streamName: string, txTime: string): s
     .digest('hex');
 }
 
-/** Uppercase hex, as Tencent's sample code writes it (`5C271099`). */
+const MAX_TX_TIME = 0xffffffff;
+
+/** 8 uppercase hex digits, as Tencent's sample code writes it (`5C271099`). */
 export function formatTxTime(unixSeconds: number): string {
-  if (!Number.isSafeInteger(Math.floor(unixSeconds)) || unixSeconds < 0) {
-    throw new RangeError(`txTime must be a non-negative UNIX time in seconds, got ${unixSeconds}`);
+  const seconds = Math.floor(unixSeconds);
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > MAX_TX_TIME) {
+    throw new RangeError(`txTime must be a 32-bit UNIX time in seconds, got ${unixSeconds}`);
   }
-  return Math.floor(unixSeconds).toString(16).toUpperCase();
+  return seconds.toString(16).toUpperCase().padStart(8, '0');
 }
 
-// Ten decimal digits is year 2001 onwards; as hex it would be past year 36000, so the reading is unambiguous.
-const DECIMAL_TX_TIME = /^\d{10,15}$/;
-const HEX_TX_TIME = /^[0-9a-f]{1,13}$/i;
+/**
+ * Exactly 8 hex digits, a 32-bit UNIX time, as the reference contract writes it. The signature has no
+ * separator between the stream name and txTime, so a txTime of any other length would let the signature
+ * of `studio2` + `6B130030` also sign `studio` + `26B130030` (an expiry centuries ahead). Fixing the
+ * length makes that shift change the form, which is then refused.
+ */
+const HEX_TX_TIME = /^[0-9a-f]{8}$/i;
+/** The legacy decimal form: 10 digits, i.e. 2001-09-09 to 2286; the expiry bound below narrows it further. */
+const DECIMAL_TX_TIME = /^[1-9]\d{9}$/;
 
-/** UNIX seconds from a txTime: hex in either case, or decimal when it is all digits and ≥ 10 long. */
+/** How far ahead a signature may expire unless configured (SIGNATURE_MAX_TTL): one year. */
+export const DEFAULT_MAX_SIGNATURE_TTL_SEC = 365 * 24 * 60 * 60;
+
+/** UNIX seconds from a txTime: 8 hex digits in either case, or a 10-digit decimal UNIX time. */
 export function parseTxTime(txTime: string): number | undefined {
-  if (DECIMAL_TX_TIME.test(txTime)) return Number(txTime);
   if (HEX_TX_TIME.test(txTime)) return Number.parseInt(txTime, 16);
+  if (DECIMAL_TX_TIME.test(txTime)) return Number(txTime);
   return undefined;
 }
 
@@ -54,6 +66,8 @@ export interface PublishAuthRequest {
   readonly streamName: string;
   readonly query: URLSearchParams;
   readonly nowSeconds: number;
+  /** Expiries further ahead than this are refused (a leaked URL must not play for ever). */
+  readonly maxTtlSeconds?: number;
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -62,15 +76,30 @@ const MD5_HEX = /^[0-9a-f]{32}$/;
  * Checks in the order of Tencent's sub-codes. The txTime string is hashed exactly as received, since
  * clients send it in either case; txSecret is compared case-insensitively and in constant time.
  */
-export function verifyPublishAuth({ keys, streamName, query, nowSeconds }: PublishAuthRequest): AuthResult {
+export function verifyPublishAuth({
+  keys,
+  streamName,
+  query,
+  nowSeconds,
+  maxTtlSeconds = DEFAULT_MAX_SIGNATURE_TTL_SEC,
+}: PublishAuthRequest): AuthResult {
   if (keys.length === 0) return { ok: true };
   const txTime = query.get('txTime') ?? '';
   if (txTime === '') return fail('missing_time', 'txTime parameter is missing');
   const expiry = parseTxTime(txTime);
   if (expiry === undefined) {
-    return fail('missing_time', `txTime "${txTime.slice(0, 32)}" is not a hex or decimal UNIX time`);
+    return fail(
+      'missing_time',
+      `txTime "${txTime.slice(0, 32)}" is not a UNIX time in 8 hex digits (or 10 decimal digits)`,
+    );
   }
   if (nowSeconds > expiry) return fail('expired', `txTime expired at ${isoSeconds(expiry)}`);
+  if (expiry - nowSeconds > maxTtlSeconds) {
+    return fail(
+      'missing_time',
+      `txTime ${isoSeconds(expiry)} is further ahead than the ${maxTtlSeconds} s a signature may last (SIGNATURE_MAX_TTL)`,
+    );
+  }
   const txSecret = (query.get('txSecret') ?? '').toLowerCase();
   if (txSecret === '') return fail('missing_secret', 'txSecret parameter is missing');
   if (!MD5_HEX.test(txSecret)) return fail('bad_signature', 'txSecret is not 32 hex digits');

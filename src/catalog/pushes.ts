@@ -80,6 +80,26 @@ export class PushRepository {
     });
   }
 
+  /**
+   * Deletes ended pushes: every one that ended before `endedBefore` (the retention age; undefined keeps
+   * them), and refused ones (`rejected`) that ended before `rejectedBefore`. Returns how many went.
+   */
+  prune(limits: { readonly endedBefore?: number; readonly rejectedBefore: number }): Promise<number> {
+    return guarded('prune pushes', async () => {
+      const result = await this.db
+        .deleteFrom('pushes')
+        .where('ended_at', 'is not', null)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('end_reason', '=', 'rejected'), eb('ended_at', '<', limits.rejectedBefore)]),
+            ...(limits.endedBefore === undefined ? [] : [eb('ended_at', '<', limits.endedBefore)]),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
   /** Pushes that never ended, oldest first; only `node`'s when given (other nodes' may be live). */
   listOpen(node?: string): Promise<PushRow[]> {
     return guarded('list open pushes', async () => {

@@ -41,6 +41,6 @@ describe('renderBanner', () => {
     const url = /e\.g\. (rtmp:\S+)/.exec(banner)![1]!;
     const txTime = new URL(url.replace('rtmp:', 'http:')).searchParams.get('txTime')!;
     expect(url).toContain(`txSecret=${signTxSecret('rotated-in-console', 'test', txTime)}`);
-    expect(renderBanner(facts)).toContain('push authentication is off');
+    expect(renderBanner(facts)).toContain('push authentication is OFF');
   });
 });

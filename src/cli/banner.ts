@@ -34,7 +34,8 @@ export function renderBanner({
     primaryKey === undefined
       ? [
           `  Push (RTMP)  ${rtmpBase}/live/<stream>`,
-          '               push authentication is off (no PUSH_KEY, none set in the console)',
+          '  WARNING      push authentication is OFF: anyone who reaches the RTMP port can broadcast, and',
+          '               /watch shows it publicly. Set PUSH_KEY, or a key in the console (Settings → Keys).',
         ]
       : [
           `  Push (RTMP)  ${rtmpBase}/live/<stream>?txSecret=…&txTime=…`,

@@ -145,6 +145,11 @@ export async function pushUrlCommand(args: readonly string[], context: CliContex
   checkName('app', app);
   const expires = request.own.get('expires') ?? DEFAULT_EXPIRY;
   const expiresInSeconds = parseDuration(expires);
+  if (expiresInSeconds > config.signatureMaxTtl) {
+    throw new UsageError(
+      `--expires ${expires} is longer than SIGNATURE_MAX_TTL (${config.signatureMaxTtl} s): the server would refuse the URL`,
+    );
+  }
   const key = (await pushKeysInForce(config))[0];
   const built = buildPushUrl({
     baseRtmpUrl: `rtmp://${rtmpAuthority(request.own.get('host'), config)}`,

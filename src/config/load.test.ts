@@ -78,6 +78,10 @@ describe('loadConfig defaults', () => {
       retentionDays: 0,
       retentionMaxGb: 0,
       watchPage: true,
+      signatureMaxTtl: 31536000,
+      rtmpMaxConnections: 1000,
+      httpMaxConnections: 10000,
+      rtmpMaxConnectionsPerAddress: 100,
     });
   });
 

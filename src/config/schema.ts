@@ -80,7 +80,7 @@ export const CONFIG_FIELDS = {
   hlsResumeWindow: field(integer(0, 1800), 0, 'Seconds a dropped push has to come back and continue the same HLS recording; `0` starts a new recording on every reconnect.'),
   databaseUrl: secret(databaseUrlOrEmpty(), '', "Catalog database: `''` uses the embedded SQLite file `DATA_DIR/livetape.db`; `postgres://user:pass@host/db` uses PostgreSQL (several LiveTape nodes may share it)."),
   appid: field(plainText(64), '', 'Tencent-compatible APPID: echoed as `appid` in callbacks and accepted by `/common_access`.'),
-  apiKey: secret(keyList(), '', "Tencent-compatible API (\"CGI\") key: signs `/common_access` queries (`sign = md5(key + t)`) and, unless CALLBACK_KEY is set, callbacks. `''` disables `/common_access`."),
+  apiKey: secret(keyList(), '', "Tencent-compatible API (\"CGI\") key: signs `/common_access` queries (`sign = md5(key + t)`, `t` at most 15 minutes ahead); callbacks use CALLBACK_KEY. `''` disables `/common_access`."),
   apiTokens: secret(keyList(), '', "Bearer tokens accepted by the REST API (comma-separated). `''`: the API answers loopback clients and console sessions only."),
   adminPassword: secret(plainText(1024), '', "Password of the web console (`/console`). `''`: a random one is generated at first start, shown once in the start banner and log, and only its scrypt hash is stored in the catalog; `livetape reset-admin-password` makes a new one."),
   corsOrigins: field(keyList(), '*', "Origins allowed to read playback and API responses cross-site (comma-separated); `*` allows any."),
@@ -89,7 +89,7 @@ export const CONFIG_FIELDS = {
   callbackUrlUnpush: field(httpUrlOrEmpty(), '', 'Receiver of push-ended callbacks (event_type 0), instead of CALLBACK_URL.'),
   callbackUrlRecord: field(httpUrlOrEmpty(), '', 'Receiver of new-recording callbacks (event_type 100), instead of CALLBACK_URL.'),
   callbackUrlSnapshot: field(httpUrlOrEmpty(), '', 'Receiver of screenshot callbacks (event_type 200, reserved), instead of CALLBACK_URL.'),
-  callbackKey: secret(keyList(), '', "Key for callback signatures (`sign = md5(key + t)` and the `X-LiveTape-Signature` HMAC); `''` uses the first API_KEY."),
+  callbackKey: secret(keyList(), '', "Key for callback signatures (`sign = md5(key + t)` and the `X-LiveTape-Signature` HMAC); `''` signs with an empty key (a warning says so). Never defaults to API_KEY: a callback signature would then also sign `/common_access` calls."),
   callbackStrict: field(boolean(), false, 'Count a delivery as successful only when the receiver answers HTTP 200 with body `{"code":0}` (the legacy contract); otherwise HTTP 200 is enough.'),
   callbackTimeout: field(decimal(0.1, 120), 20, 'Seconds to wait for a receiver to answer one delivery attempt.'),
   callbackRetryInterval: field(decimal(0.05, 86400), 60, 'Seconds between delivery attempts of a failed callback.'),
@@ -99,6 +99,10 @@ export const CONFIG_FIELDS = {
   retentionDays: field(decimal(0, 36500), 0, 'Delete recordings older than this many days; `0` keeps them forever.'),
   retentionMaxGb: field(decimal(0, 1_000_000), 0, 'Delete the oldest recordings while the total exceeds this many GB; `0` means no size limit.'),
   watchPage: field(boolean(), true, "Serve /watch and /api/watch publicly: lists live rooms and the last 7 days' replays with playable (signed) URLs to anyone. `false` hides them (404)."),
+  signatureMaxTtl: field(integer(60, 50 * 365 * 86400), 365 * 86400, 'Longest a push or play signature may be valid, in seconds from now: a `txTime` further ahead is refused, so a leaked URL cannot last for ever (see docs/security.md).'),
+  rtmpMaxConnections: field(integer(1, 1_000_000), 1000, 'Most RTMP connections open at once (publishers, players and handshakes); more are closed at once.'),
+  httpMaxConnections: field(integer(1, 1_000_000), 10_000, 'Most HTTP connections open at once (players, API clients); more are refused until some close.'),
+  rtmpMaxConnectionsPerAddress: field(integer(1, 1_000_000), 100, 'Most RTMP connections open at once from one remote address.'),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_FIELDS;

@@ -46,7 +46,7 @@ describe('isGuardedRoute', () => {
 
 describe('apiAuthorizer', () => {
   const remote = { ip: '203.0.113.7', headers: {} };
-  const local = { ip: '127.0.0.1', headers: {} };
+  const local = { ip: '127.0.0.1', headers: { host: '127.0.0.1:8080' } };
   const bearer = (token: string, ip = remote.ip) => ({ ip, headers: { authorization: `Bearer ${token}` } });
 
   it('with tokens: accepts any of them, from anywhere', () => {
@@ -87,6 +87,14 @@ describe('apiAuthorizer', () => {
     );
   });
 
+  it('without tokens: trusts loopback naming the PUBLIC_URL host too', () => {
+    const authorize = apiAuthorizer([], 'https://media.example.com/');
+    expect(authorize({ ip: '127.0.0.1', headers: { host: 'media.example.com' } })).toEqual({ ok: true });
+    expect(authorize({ ip: '127.0.0.1', headers: { host: 'other.example.com' } })).toMatchObject({
+      ok: false,
+    });
+  });
+
   it('without tokens: refuses loopback requests a page of another site sent', () => {
     const authorize = apiAuthorizer([]);
     const fromPage = (origin: string) => ({ ip: '127.0.0.1', headers: { host: '127.0.0.1:8080', origin } });
@@ -101,13 +109,21 @@ describe('apiAuthorizer', () => {
   it('without tokens: answers loopback clients only, and not through a proxy', () => {
     const authorize = apiAuthorizer([]);
     expect(authorize(local)).toEqual({ ok: true });
-    expect(authorize({ ip: '::1', headers: { authorization: 'Bearer anything' } })).toEqual({ ok: true });
+    expect(authorize({ ip: '::1', headers: { host: '[::1]:8080', authorization: 'Bearer x' } })).toEqual({
+      ok: true,
+    });
+    expect(authorize({ ip: '::ffff:127.0.0.1', headers: { host: 'LocalHost' } })).toEqual({ ok: true });
     for (const request of [
       remote,
       bearer('anything'),
       { ip: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' } },
       { ip: '127.0.0.1', headers: { forwarded: 'for=203.0.113.7' } },
-      { ip: '127.0.0.1', headers: { 'x-real-ip': '203.0.113.7' } },
+      { ip: '127.0.0.1', headers: { host: 'localhost', 'x-real-ip': '203.0.113.7' } },
+      // DNS rebinding, or a proxy or tunnel that adds no forwarding header: loopback naming another host.
+      { ip: '127.0.0.1', headers: { host: 'evil.example' } },
+      { ip: '127.0.0.1', headers: { host: 'localhost.evil.example:8080' } },
+      { ip: '127.0.0.1', headers: { host: 'localhost@evil.example' } },
+      { ip: '127.0.0.1', headers: {} },
     ]) {
       const verdict = authorize(request);
       expect(verdict).toMatchObject({ ok: false, status: 403, error: 'forbidden' });

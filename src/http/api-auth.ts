@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.js';
 
 export interface ApiAuthOptions {
   /** API_TOKENS; empty means loopback clients only. */
@@ -19,7 +20,12 @@ export interface ApiAuthOptions {
 
 export type AuthVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly status: 401 | 403; readonly error: string; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: 401 | 403;
+      readonly error: 'unauthorized' | 'forbidden';
+      readonly message: string;
+    };
 
 export interface AuthRequest {
   /** The peer's address (the proxy's, behind one). */
@@ -45,7 +51,7 @@ export function isGuardedRoute(routeUrl: string | undefined): boolean {
 
 /** Checks every guarded route of `app`, including those registered later by other modules. */
 export function registerApiAuth(app: FastifyInstance, options: ApiAuthOptions): void {
-  const authorize = apiAuthorizer(options.tokens);
+  const authorize = apiAuthorizer(options.tokens, options.publicUrl);
   const consoleSession = options.isConsoleSession ?? (() => false);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!isGuardedRoute(request.routeOptions.url)) return;
@@ -53,16 +59,21 @@ export function registerApiAuth(app: FastifyInstance, options: ApiAuthOptions): 
     if (!verdict.ok && (await consoleSession(request))) verdict = sameOriginWrite(request, options.publicUrl);
     if (verdict.ok) return;
     if (verdict.status === 401) reply.header('www-authenticate', 'Bearer realm="livetape"');
-    return reply.code(verdict.status).send({ error: verdict.error, message: verdict.message });
+    return sendError(reply, verdict.error, verdict.message);
   });
 }
 
 /** The decision alone, for one token set: no I/O, so it is tested directly. */
-export function apiAuthorizer(tokens: readonly string[]): (request: AuthRequest) => AuthVerdict {
+export function apiAuthorizer(
+  tokens: readonly string[],
+  publicUrl = '',
+): (request: AuthRequest) => AuthVerdict {
   const digests = tokens.map(digest);
+  const localHosts = new Set<string>(LOCAL_HOSTS);
+  if (publicUrl !== '') localHosts.add(new URL(publicUrl).hostname);
   return (request) => {
     if (digests.length === 0) {
-      if (isDirectLoopback(request)) {
+      if (isDirectLoopback(request, localHosts)) {
         return fromOtherSite(request)
           ? refused(
               403,
@@ -72,7 +83,7 @@ export function apiAuthorizer(tokens: readonly string[]): (request: AuthRequest)
       }
       return refused(
         403,
-        'API_TOKENS is not set, so the API answers loopback clients only (not through a proxy); set API_TOKENS and send "Authorization: Bearer <token>"',
+        'API_TOKENS is not set, so the API answers loopback clients only (not through a proxy, and only when Host names this machine: localhost, 127.0.0.1, [::1] or the PUBLIC_URL host); set API_TOKENS and send "Authorization: Bearer <token>"',
       );
     }
     const header = request.headers.authorization;
@@ -145,9 +156,30 @@ function digest(token: string): Buffer {
 /** Headers a reverse proxy adds: the real client is elsewhere, whatever the socket says. */
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
 
-function isDirectLoopback(request: AuthRequest): boolean {
-  return isLoopback(request.ip) && PROXY_HEADERS.every((name) => request.headers[name] === undefined);
+/**
+ * Host names a client on this machine uses. A loopback connection naming any other host is something
+ * else in disguise: a DNS-rebinding page in the operator's browser (`evil.example` resolving to
+ * 127.0.0.1), or a proxy or tunnel (nginx `proxy_pass`, HAProxy in TCP mode, `ssh -R`) that forwards
+ * internet clients without adding a forwarding header.
+ */
+const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+function isDirectLoopback(request: AuthRequest, localHosts: ReadonlySet<string>): boolean {
+  return (
+    isLoopback(request.ip) &&
+    PROXY_HEADERS.every((name) => request.headers[name] === undefined) &&
+    localHosts.has(hostnameOf(request.headers.host) ?? '')
+  );
 }
+
+/** The host name of a `Host` header, lower case, without port; undefined when it is not one. */
+function hostnameOf(host: string | undefined): string | undefined {
+  // Only a plain `name[:port]` or `[v6][:port]`: `a@b` or `a/b` would parse as userinfo or a path.
+  if (host === undefined || !PLAIN_HOST.test(host) || !URL.canParse(`http://${host}`)) return undefined;
+  return new URL(`http://${host}`).hostname;
+}
+
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** 127.0.0.0/8 and ::1, also IPv4-mapped (`::ffff:127.0.0.1`, what a dual-stack socket reports). */
 export function isLoopback(address: string): boolean {

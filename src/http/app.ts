@@ -16,16 +16,17 @@ import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
 import { corsOptions } from '../vod/cors.js';
-import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { registerApiAuth } from './api-auth.js';
 import { addApiSchemas } from './api-schemas.js';
 import { type ConsoleApiDeps, registerConsoleApi } from './console-api.js';
 import type { ConsoleSessions } from './console-session.js';
+import { codeOfStatus, sendError } from './errors.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerOpenApi } from './openapi.js';
+import { registerPlaybackAuth } from './playback-auth.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
 import { registerRequestAddress } from './request-address.js';
@@ -53,10 +54,14 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   recordingUrl(row: RecordingRow): string;
   /** CORS_ORIGINS */
   corsOrigins: readonly string[];
+  /** HTTP_MAX_CONNECTIONS */
+  maxConnections: number;
   playback: PlaybackContext;
   /** Console login: its routes, and the cookie that authorizes the API. */
   consoleSessions: ConsoleSessions;
 }
+
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The one HTTP surface: API, live playback, and (in later issues) VOD playback and the console. */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
@@ -67,6 +72,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // Shutdown runs after pushes have ended and recordings are final: a download whose client stopped
     // reading must not keep the process alive.
     forceCloseConnections: true,
+    // A client must send its whole request within this time (slowloris); answers may stream for longer.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Errors met before routing (a malformed URL) answer in the catalogue's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, codeOfStatus(error.statusCode ?? 400), error.message);
+    },
+  });
+  app.server.maxConnections = deps.maxConnections;
+  // No response is ever to be sniffed into another type (a recorded file or an error as HTML/script).
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
   });
   await app.register(cors, corsOptions(deps.corsOrigins));
   // Before any route: the auth hook and the OpenAPI collector must see every route registered after.
@@ -75,6 +91,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     isConsoleSession: (request) => deps.consoleSessions.hasSession(request),
     publicUrl: deps.consoleSessions.publicUrl,
   });
+  registerPlaybackAuth(app, deps.playback.guard);
   registerRequestAddress(app);
   addApiSchemas(app);
   await registerOpenApi(app);
@@ -89,21 +106,26 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
             ?.missingProperty ??
           (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty ??
           where);
-      return reply.code(400).send({
-        error: 'bad_request',
-        message: `${where} parameter "${param}" ${first?.message ?? 'is invalid'}`,
-      });
+      return sendError(
+        reply,
+        'bad_request',
+        `${where} parameter "${param}" ${first?.message ?? 'is invalid'}`,
+      );
     }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({
-      error: status >= 500 ? 'internal_error' : 'bad_request',
-      message: status >= 500 ? 'internal error' : error.message,
-    });
+    return sendError(reply, codeOfStatus(status), status >= 500 ? 'internal error' : error.message);
   });
+  // Unknown routes answer in the same shape as every other error (docs/api.md "Errors").
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      'not_found',
+      `no route ${request.method} ${request.url.split('?', 1)[0]!.slice(0, 200)}`,
+    ),
+  );
   registerMetricsRoutes(app, deps);
   registerStreamRoutes(app, deps);
-  registerLivePlayAuth(app, deps.playback.guard);
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
   registerNotificationRoutes(app, deps);

@@ -15,6 +15,7 @@ import {
 import type { Logger } from '../log.js';
 import { type AuthVerdict, SESSION_ROUTE, sameOriginWrite } from './api-auth.js';
 import { errorResponses } from './api-schemas.js';
+import { sendError } from './errors.js';
 import { LoginThrottle } from './login-throttle.js';
 import {
   cookieValues,
@@ -43,8 +44,9 @@ export interface ConsoleSessionOptions {
 const DEFAULT_KEY_TTL_MS = 10_000;
 
 /**
- * At server start: makes the admin password on the very first start (logged once, at warn, so it reaches
- * the operator wherever the logs go) and opens the sessions. `generatedPassword` is set on that start only.
+ * At server start: makes the admin password on the very first start and opens the sessions.
+ * `generatedPassword` is set on that start only; the start banner shows it on the terminal. It is never
+ * written into a log record: logs are shipped, stored and read by more people than the operator.
  */
 export async function startConsoleLogin(
   config: { readonly adminPassword: string; readonly publicUrl: string },
@@ -54,8 +56,7 @@ export async function startConsoleLogin(
   const generatedPassword = await ensureAdminPassword(config.adminPassword, settings);
   if (generatedPassword !== undefined) {
     log.warn(
-      { password: generatedPassword },
-      'console admin password generated: store it; it is not shown again; `livetape reset-admin-password` makes a new one',
+      'console admin password generated: it is shown once in the start banner on the terminal, never in the log; `livetape reset-admin-password` makes a new one',
     );
   }
   const sessions = await ConsoleSessions.open({
@@ -171,25 +172,25 @@ export class ConsoleSessions {
     const waitMs = this.throttle.retryAfterMs(request.ip);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
-      return reply
-        .header('retry-after', String(seconds))
-        .code(429)
-        .send({
-          error: 'too_many_requests',
-          message: `too many failed logins from this address; try again in ${seconds} s`,
-        });
+      reply.header('retry-after', String(seconds));
+      return sendError(
+        reply,
+        'too_many_requests',
+        `too many failed logins from this address; try again in ${seconds} s`,
+      );
     }
     // Counted before anything is awaited, so parallel guesses cannot all pass the throttle at once.
     this.throttle.recordFailure(request.ip);
     const credential = await this.options.credential();
     if (credential === undefined) {
-      return reply.code(401).send({
-        error: 'unauthorized',
-        message: 'no admin password is stored: run `livetape reset-admin-password` to make one',
-      });
+      return sendError(
+        reply,
+        'unauthorized',
+        'no admin password is stored: run `livetape reset-admin-password` to make one',
+      );
     }
     if (!(await credential.matches(request.body.password))) {
-      return reply.code(401).send({ error: 'unauthorized', message: 'wrong password' });
+      return sendError(reply, 'unauthorized', 'wrong password');
     }
     this.throttle.recordSuccess(request.ip);
     // Sign with the credential just checked, not a cached fingerprint that a reset may have outdated.
@@ -239,5 +240,5 @@ function decodeSecret(value: unknown): Buffer | undefined {
 }
 
 function refuse(reply: FastifyReply, verdict: Extract<AuthVerdict, { ok: false }>) {
-  return reply.code(verdict.status).send({ error: verdict.error, message: verdict.message });
+  return sendError(reply, verdict.error, verdict.message);
 }

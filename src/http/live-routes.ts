@@ -5,7 +5,9 @@ import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import { TagSink } from '../live/tag-sink.js';
+import { sendError } from './errors.js';
 import { HttpFlvOutput } from './flv-output.js';
+import { type PlaybackTarget, playbackOf } from './playback-auth.js';
 
 export interface LiveRouteDeps {
   hub: StreamHub;
@@ -20,28 +22,29 @@ export interface LiveRouteDeps {
  * - `GET /live/{app}/{stream}.m3u8` + `/live/{app}/{stream}/{seq}.ts` — live HLS, for phones and Safari.
  */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
-  app.get<{ Params: { app: string; file: string } }>('/live/:app/:file', async (request, reply) => {
-    const { app: appName, file } = request.params;
-    const dot = file.lastIndexOf('.');
-    const name = dot > 0 ? file.slice(0, dot) : file;
-    const ext = dot > 0 ? file.slice(dot + 1) : '';
-    if (ext !== 'flv' && ext !== 'm3u8') {
-      return reply
-        .code(404)
-        .send({ error: 'not_found', message: 'live playback is /live/{app}/{stream}.flv or .m3u8' });
-    }
-    const stream = deps.hub.get(appName, name);
-    if (ext === 'm3u8') {
-      const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
-      if (!packager) return notLive(reply, appName, name);
-      return servePlaylist(deps, packager, name, reply);
-    }
-    if (!stream) return notLive(reply, appName, name);
-    serveFlv(deps, stream, reply, request.log);
-  });
+  app.get<{ Params: { app: string; file: string } }>(
+    '/live/:app/:file',
+    { config: { playback: async (request) => liveFile(request.params as { file: string }) } },
+    async (request, reply) => {
+      const { app: appName } = request.params;
+      const { stream: name, ext } = liveFile(request.params);
+      if (ext !== 'flv' && ext !== 'm3u8') {
+        return sendError(reply, 'not_found', 'live playback is /live/{app}/{stream}.flv or .m3u8');
+      }
+      const stream = deps.hub.get(appName, name);
+      if (ext === 'm3u8') {
+        const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
+        if (!packager) return notLive(reply, appName, name);
+        return servePlaylist(deps, packager, name, playbackOf(request).signature, reply);
+      }
+      if (!stream) return notLive(reply, appName, name);
+      serveFlv(deps, stream, reply, request.log);
+    },
+  );
 
   app.get<{ Params: { app: string; stream: string; segment: string } }>(
     '/live/:app/:stream/:segment',
+    { config: { playback: async (request) => ({ stream: (request.params as { stream: string }).stream }) } },
     async (request, reply) => {
       const { app: appName, stream: name, segment } = request.params;
       const match = /^(\d{1,12})\.ts$/.exec(segment);
@@ -49,37 +52,45 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
       if (!match || !packager) return notLive(reply, appName, name);
       const data = packager.segment(Number(match[1]));
-      if (!data)
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `segment ${segment} is no longer in the live window` });
+      if (!data) return sendError(reply, 'not_found', `segment ${segment} is no longer in the live window`);
       reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60');
       return reply.send(Buffer.concat(data));
     },
   );
 }
 
-function notLive(reply: FastifyReply, app: string, stream: string) {
-  return reply.code(404).send({ error: 'not_live', message: `${app}/${stream} is not live` });
+/** `{stream}.flv` / `{stream}.m3u8` as the router decoded it: the name is cut at its last dot. */
+function liveFile(params: { readonly file: string }): PlaybackTarget & { readonly ext: string } {
+  const dot = params.file.lastIndexOf('.');
+  return dot > 0
+    ? { stream: params.file.slice(0, dot), ext: params.file.slice(dot + 1) }
+    : { stream: params.file, ext: '' };
 }
 
-async function servePlaylist(deps: LiveRouteDeps, packager: HlsPackager, name: string, reply: FastifyReply) {
+function notLive(reply: FastifyReply, app: string, stream: string) {
+  return sendError(reply, 'not_live', `${app}/${stream} is not live`);
+}
+
+/** `signature`: the player's own, carried onto the segment URIs so its segment requests pass too. */
+async function servePlaylist(
+  deps: LiveRouteDeps,
+  packager: HlsPackager,
+  name: string,
+  signature: string,
+  reply: FastifyReply,
+) {
   // A first request waits for the first segment rather than handing players an empty playlist.
   const ready = await packager.ready(deps.hlsTargetDurationMs * 3);
   if (packager.unsupportedReason) {
-    return reply
-      .code(415)
-      .send({ error: 'unsupported_codec', message: `live HLS unavailable: ${packager.unsupportedReason}` });
+    return sendError(reply, 'unsupported_codec', `live HLS unavailable: ${packager.unsupportedReason}`);
   }
   if (!ready)
-    return reply
-      .code(503)
-      .header('Retry-After', '2')
-      .send({ error: 'not_ready', message: 'no segment yet; retry shortly' });
+    return sendError(reply.header('Retry-After', '2'), 'not_ready', 'no segment yet; retry shortly');
+  const query = signature === '' ? '' : `?${signature}`;
   return reply
     .header('Content-Type', 'application/vnd.apple.mpegurl')
     .header('Cache-Control', 'no-cache')
-    .send(packager.playlist((seq) => `${encodeURIComponent(name)}/${seq}.ts`));
+    .send(packager.playlist((seq) => `${encodeURIComponent(name)}/${seq}.ts${query}`));
 }
 
 function serveFlv(

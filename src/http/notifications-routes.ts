@@ -2,12 +2,13 @@
  * The callback API: runtime callback settings, the delivery log with each receiver's last answer, and
  * redelivery of delivered or dead callbacks.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import { MAX_NOTIFICATION_LIST_LIMIT, type NotificationRow } from '../catalog/notifications.js';
 import type { NotificationStatus } from '../catalog/schema.js';
 import type { NotificationService } from '../notify/service.js';
 import type { CallbackOverrides, CallbackSettingsPatch } from '../notify/settings.js';
+import { sendError } from './errors.js';
 
 export interface NotificationRouteDeps {
   catalog: Catalog;
@@ -132,7 +133,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: Notificat
     { schema: { params: idParams } },
     async (request, reply) => {
       const row = await catalog.notifications.get(request.params.id);
-      if (row === undefined) return reply.code(404).send(notFound(request.params.id));
+      if (row === undefined) return notFound(reply, request.params.id);
       return notificationView(row, true);
     },
   );
@@ -143,17 +144,18 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: Notificat
     async (request, reply) => {
       const result = await notifications.redeliver(request.params.id);
       if ('row' in result) return notificationView(result.row, true);
-      if (result.refused === 'not_found') return reply.code(404).send(notFound(request.params.id));
-      return reply.code(409).send({
-        error: 'conflict',
-        message: `notification ${request.params.id} is pending: it is being delivered`,
-      });
+      if (result.refused === 'not_found') return notFound(reply, request.params.id);
+      return sendError(
+        reply,
+        'conflict',
+        `notification ${request.params.id} is pending: it is being delivered`,
+      );
     },
   );
 }
 
-function notFound(id: string) {
-  return { error: 'not_found', message: `no notification ${id}` };
+function notFound(reply: FastifyReply, id: string) {
+  return sendError(reply, 'not_found', `no notification ${id}`);
 }
 
 function isoOrNull(ms: number | null): string | null {

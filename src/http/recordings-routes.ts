@@ -13,6 +13,7 @@ import { parseFormats, RECORD_FORMATS, RecordPlanError } from '../record/plan.js
 import type { RecordingRemover } from '../retention/remove-recording.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, RECORDING, RECORDING_SETTINGS, ref } from './api-schemas.js';
+import { sendError } from './errors.js';
 import { CursorError, decodeCursor, encodeCursor } from './page-cursor.js';
 import { parseTimeParam, TimeParamError } from './time-param.js';
 import { rejectUnknownParams } from './unknown-params.js';
@@ -157,9 +158,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
     async (request, reply) => {
       const row = await deps.catalog.recordings.get(request.params.id);
       if (row === undefined) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `recording ${request.params.id} does not exist` });
+        return sendError(reply, 'not_found', `recording ${request.params.id} does not exist`);
       }
       return view(row);
     },
@@ -183,10 +182,11 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
     async (request, reply) => {
       const row = await deps.catalog.recordings.get(request.params.id);
       if (row?.status === 'recording') {
-        return reply.code(409).send({
-          error: 'conflict',
-          message: `recording ${row.id} is still being written; it can be deleted once its push ends or the file is split`,
-        });
+        return sendError(
+          reply,
+          'conflict',
+          `recording ${row.id} is still being written; it can be deleted once its push ends or the file is split`,
+        );
       }
       if (row !== undefined) await deps.remover.remove(row, 'api');
       return reply.code(204).send();

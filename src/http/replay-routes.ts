@@ -16,11 +16,12 @@ import {
   replayFiles,
 } from '../vod/broadcast-view.js';
 import { PLAYLIST_CACHE, UNCACHED } from '../vod/media-types.js';
-import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { replayPlaylist, segmentKeyOf } from '../vod/replay-playlist.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
+import { sendError } from './errors.js';
+import { playbackOf } from './playback-auth.js';
 import { rejectUnknownParams } from './unknown-params.js';
 import { replayUrl, vodPath } from './vod-url.js';
 
@@ -115,40 +116,52 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
       replayUrl(ctx.publicBaseUrl(), { id: rows[0]!.broadcastId, stream: rows[0]!.stream }, ctx.signer),
   });
 
-  app.get<{ Params: { file: string } }>('/replay/:file', async (request, reply) => {
-    const id = REPLAY_FILE.exec(request.params.file)?.[1];
+  /** The files of the broadcast a `/replay/{id}.m3u8` names, in start-time order; undefined when none. */
+  const broadcastOf = async (file: string) => {
+    const id = REPLAY_FILE.exec(file)?.[1];
     const rows = id === undefined ? [] : await ctx.catalog.broadcasts.files([id]);
-    if (rows.length === 0) return noBroadcast(reply, request.params.file);
-    const query = queryOf(request.url);
-    const verdict = ctx.guard.check(rows[0]!.stream, query);
-    if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
-    const hls = rows.filter((row) => row.format === 'hls');
-    if (hls.length === 0) {
-      return reply.code(404).send({
-        error: 'no_hls_recording',
-        message: 'this broadcast was not recorded as HLS; play these files in order',
-        files: replayFiles(rows).rows.map((row) => fileView(row, urls(rows))),
-      });
-    }
-    const signature = signatureQuery(query);
-    const parts = await Promise.all(
-      hls.map(async (row) => ({
-        playlist: await readRecordedPlaylist(ctx.store, row.storageKey),
-        segmentUri: (uri: string) => {
-          const key = segmentKeyOf(row.storageKey, uri);
-          return key === undefined ? undefined : `${vodPath(key)}${signature === '' ? '' : `?${signature}`}`;
-        },
-      })),
-    );
-    const ended = !isRecording(rows);
-    return (
-      reply
-        .header('Content-Type', 'application/vnd.apple.mpegurl')
-        // Growing, or rewritten for one signed client: not for shared caches.
-        .header('Cache-Control', ended && signature === '' ? PLAYLIST_CACHE : UNCACHED)
-        .send(renderMediaPlaylist(replayPlaylist(parts, ended)))
-    );
-  });
+    return rows.length === 0 ? undefined : { stream: rows[0]!.stream, rows };
+  };
+
+  app.get<{ Params: { file: string } }>(
+    '/replay/:file',
+    { config: { playback: (request) => broadcastOf((request.params as { file: string }).file) } },
+    async (request, reply) => {
+      const { target, signature } = playbackOf<NonNullable<Awaited<ReturnType<typeof broadcastOf>>>>(request);
+      if (target === undefined) return noBroadcast(reply, request.params.file);
+      const { rows } = target;
+      const hls = rows.filter((row) => row.format === 'hls');
+      if (hls.length === 0) {
+        return sendError(
+          reply,
+          'no_hls_recording',
+          'this broadcast was not recorded as HLS; play these files in order',
+          {
+            files: replayFiles(rows).rows.map((row) => fileView(row, urls(rows))),
+          },
+        );
+      }
+      const parts = await Promise.all(
+        hls.map(async (row) => ({
+          playlist: await readRecordedPlaylist(ctx.store, row.storageKey),
+          segmentUri: (uri: string) => {
+            const key = segmentKeyOf(row.storageKey, uri);
+            return key === undefined
+              ? undefined
+              : `${vodPath(key)}${signature === '' ? '' : `?${signature}`}`;
+          },
+        })),
+      );
+      const ended = !isRecording(rows);
+      return (
+        reply
+          .header('Content-Type', 'application/vnd.apple.mpegurl')
+          // Growing, or rewritten for one signed client: not for shared caches.
+          .header('Cache-Control', ended && signature === '' ? PLAYLIST_CACHE : UNCACHED)
+          .send(renderMediaPlaylist(replayPlaylist(parts, ended)))
+      );
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/broadcasts/:id',
@@ -177,7 +190,5 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
 }
 
 function noBroadcast(reply: FastifyReply, what: string) {
-  return reply
-    .code(404)
-    .send({ error: 'not_found', message: `no broadcast ${JSON.stringify(what.slice(0, 140))}` });
+  return sendError(reply, 'not_found', `no broadcast ${JSON.stringify(what.slice(0, 140))}`);
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import { MAX_ROOMS_LISTED, type Room } from '../catalog/rooms.js';
 import { errorResponses } from './api-schemas.js';
+import { sendError } from './errors.js';
 import { STREAM_NAME } from './stream-name-schema.js';
 import { rejectUnknownParams } from './unknown-params.js';
 
@@ -63,9 +64,7 @@ export function registerRoomRoutes(app: FastifyInstance, catalog: Catalog): void
     async (request, reply) => {
       const room = await catalog.rooms.get(request.params.stream);
       if (room === undefined) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `stream ${request.params.stream} has no room` });
+        return sendError(reply, 'not_found', `stream ${request.params.stream} has no room`);
       }
       return roomView(room);
     },

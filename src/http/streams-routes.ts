@@ -8,6 +8,7 @@ import type { LiveStream } from '../live/live-stream.js';
 import type { RecordFormat } from '../record/plan.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, LIVE_STREAM, ref } from './api-schemas.js';
+import { sendError } from './errors.js';
 import { rejectUnknownParams } from './unknown-params.js';
 import type { LivePlaybackUrls } from './vod-url.js';
 
@@ -138,5 +139,5 @@ export function registerStreamRoutes(app: FastifyInstance, deps: StreamRouteDeps
 }
 
 function notLive(reply: FastifyReply, where: { app: string; stream: string }) {
-  return reply.code(404).send({ error: 'not_live', message: `${where.app}/${where.stream} is not live` });
+  return sendError(reply, 'not_live', `${where.app}/${where.stream} is not live`);
 }

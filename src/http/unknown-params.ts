@@ -4,6 +4,7 @@
  * `additionalProperties: false` get a 400 naming the unknown parameter instead.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.js';
 
 interface ObjectSchema {
   additionalProperties?: unknown;
@@ -16,7 +17,7 @@ export async function rejectUnknownParams(request: FastifyRequest, reply: Fastif
   const message =
     unknownParam('querystring', schema?.querystring as ObjectSchema | undefined, request.query) ??
     unknownParam('body', schema?.body as ObjectSchema | undefined, request.body);
-  if (message !== undefined) return reply.code(400).send({ error: 'bad_request', message });
+  if (message !== undefined) return sendError(reply, 'bad_request', message);
 }
 
 function unknownParam(where: string, schema: ObjectSchema | undefined, input: unknown): string | undefined {

@@ -15,12 +15,13 @@ import { playlistKeyOfSegment } from '../storage/layout.js';
 import { parseRange } from '../vod/byte-range.js';
 import { sendFileRange } from '../vod/file-body.js';
 import { type ServedType, servedTypeOf, UNCACHED } from '../vod/media-types.js';
-import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { withQueryOnUris } from '../vod/replay-playlist.js';
 import { fileValidators, isNotModified, rangeStillValid } from '../vod/validators.js';
 import { parseVodPath } from '../vod/vod-path.js';
+import { sendError } from './errors.js';
+import { playbackOf } from './playback-auth.js';
 
 const PREFIX = '/vod/';
 // Descriptor calls without FileHandle's per-call cost; sendFileRange takes the descriptor over.
@@ -32,6 +33,10 @@ const closeFile = promisify(close);
 const STALLED_CLIENT_MS = 60_000;
 
 interface Target {
+  /** The storage key asked for. */
+  readonly key: string;
+  /** The stream of the recording: the play signature is made over it. */
+  readonly stream: string;
   /** The recording the key belongs to (for a segment: its HLS recording). */
   readonly row: RecordingRow;
   readonly type: ServedType;
@@ -43,24 +48,39 @@ export function registerVodRoutes(app: FastifyInstance, ctx: PlaybackContext): v
   app.route({
     method: ['GET', 'HEAD'],
     url: `${PREFIX}*`,
+    config: { playback: (request) => findTarget(ctx, request) },
     handler: (request, reply) => serveVod(ctx, request, reply),
   });
 }
 
-async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: FastifyReply) {
+/**
+ * The storage key is read from the raw path (the wildcard parameter has `%2F` decoded into `/` already,
+ * and parseVodPath must see it to refuse it), after its first segment, which the router matched as
+ * `vod` in whatever spelling.
+ */
+function vodPathOf(request: FastifyRequest) {
   const q = request.url.indexOf('?');
-  const parsed = parseVodPath(request.url.slice(PREFIX.length, q < 0 ? undefined : q));
-  if (!parsed.ok)
-    return reply.code(400).send({ error: 'bad_request', message: `bad playback path: ${parsed.message}` });
-  const target = await resolve(ctx, parsed.key);
-  if (!target) return notFound(reply);
-  const query = queryOf(request.url);
-  const verdict = ctx.guard.check(target.row.stream, query);
-  if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
+  const path = request.url.slice(0, q < 0 ? undefined : q);
+  return parseVodPath(path.slice(path.indexOf('/', 1) + 1));
+}
+
+async function findTarget(ctx: PlaybackContext, request: FastifyRequest): Promise<Target | undefined> {
+  const parsed = vodPathOf(request);
+  return parsed.ok ? resolve(ctx, parsed.key) : undefined;
+}
+
+async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: FastifyReply) {
+  const { target, signature: requestSignature } = playbackOf<Target>(request);
+  if (!target) {
+    const parsed = vodPathOf(request);
+    return parsed.ok
+      ? notFound(reply)
+      : sendError(reply, 'bad_request', `bad playback path: ${parsed.message}`);
+  }
 
   let fd: number;
   try {
-    fd = await openFile(ctx.store.pathOf(parsed.key), 'r');
+    fd = await openFile(ctx.store.pathOf(target.key), 'r');
   } catch {
     return notFound(reply); // deleted since it was cataloged, or a key the store refuses
   }
@@ -68,7 +88,7 @@ async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: Fa
   try {
     const stat = await fstatFile(fd);
     if (!stat.isFile()) return notFound(reply);
-    const signature = target.type.playlist ? signatureQuery(query) : '';
+    const signature = target.type.playlist ? requestSignature : '';
     if (signature !== '') {
       // Rewritten per client: no validators, no ranges, not for shared caches.
       const text = withQueryOnUris(await readWholeFile(fd, 'utf8'), signature);
@@ -93,10 +113,8 @@ async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: Fa
       ? parseRange(request.headers.range, stat.size)
       : { kind: 'full' as const };
     if (range.kind === 'unsatisfiable') {
-      return reply
-        .code(416)
-        .header('Content-Range', `bytes */${stat.size}`)
-        .send({ error: 'range_not_satisfiable', message: `the file has ${stat.size} bytes` });
+      reply.header('Content-Range', `bytes */${stat.size}`);
+      return sendError(reply, 'range_not_satisfiable', `the file has ${stat.size} bytes`);
     }
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : stat.size - 1;
@@ -112,7 +130,7 @@ async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: Fa
     res.setTimeout(STALLED_CLIENT_MS, () => res.destroy());
     res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
     sendFileRange(fd, res, start, end, (failure) => {
-      if (failure) request.log.warn({ err: failure, key: parsed.key }, 'VOD body cut short by a read error');
+      if (failure) request.log.warn({ err: failure, key: target.key }, 'VOD body cut short by a read error');
     });
   } finally {
     if (!streaming) await closeFile(fd);
@@ -123,7 +141,7 @@ async function resolve(ctx: PlaybackContext, key: string): Promise<Target | unde
   const type = servedTypeOf(key);
   if (!type) return undefined;
   const row = await ctx.catalog.vodFiles.findByStorageKey(key);
-  if (row) return row.status === 'done' ? { row, type, tag: row.id } : undefined;
+  if (row) return row.status === 'done' ? { key, stream: row.stream, row, type, tag: row.id } : undefined;
   const playlistKey = playlistKeyOfSegment(key);
   if (playlistKey === undefined) return undefined;
   const hls = await ctx.catalog.vodFiles.findByStorageKey(playlistKey);
@@ -134,11 +152,11 @@ async function resolve(ctx: PlaybackContext, key: string): Promise<Target | unde
     const playlist = await readRecordedPlaylist(ctx.store, playlistKey);
     if (!playlist?.segments.some((segment) => segment.uri === name)) return undefined;
   }
-  return { row: hls, type, tag: `${hls.id}-${name.slice(0, -'.ts'.length)}` };
+  return { key, stream: hls.stream, row: hls, type, tag: `${hls.id}-${name.slice(0, -'.ts'.length)}` };
 }
 
 function notFound(reply: FastifyReply) {
-  return reply.code(404).send({ error: 'not_found', message: 'no recorded file at this address' });
+  return sendError(reply, 'not_found', 'no recorded file at this address');
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {

@@ -10,7 +10,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { LiveStream } from '../live/live-stream.js';
-import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import {
   broadcastPlayInfo,
@@ -21,6 +20,8 @@ import {
   watchLive,
   watchReplay,
 } from '../vod/watch-views.js';
+import { sendError } from './errors.js';
+import { playbackOf } from './playback-auth.js';
 import { BROADCAST_ID } from './replay-routes.js';
 import { replayUrl, vodUrl } from './vod-url.js';
 
@@ -121,9 +122,7 @@ export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps):
     async (_request, reply) => {
       reply.header('Cache-Control', 'no-store');
       if (!deps.watchPage) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: 'the watch page is turned off (WATCH_PAGE)' });
+        return sendError(reply, 'not_found', 'the watch page is turned off (WATCH_PAGE)');
       }
       const rows = await catalog.vodFiles.recentFinished({
         since: Date.now() - WATCH_WINDOW_MS,
@@ -155,21 +154,15 @@ export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps):
         },
         response: { 200: PLAY_INFO, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR },
       },
+      config: { playback: (request) => findPlayable(playback, (request.params as { id: string }).id) },
     },
     async (request, reply) => {
       reply.header('Cache-Control', 'no-store');
       const { id } = request.params;
-      const found = await findPlayable(playback, id);
-      if (found === undefined) {
-        return reply.code(404).send({ error: 'not_found', message: `no recording or broadcast ${id}` });
-      }
-      const rows = found.kind === 'recording' ? [found.row] : found.rows;
-      const stream = rows[0]!.stream;
-      const query = queryOf(request.url);
-      const verdict = playback.guard.check(stream, query);
-      if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
       // The answer's URLs carry the request's own signature: they stay playable exactly as long as it.
-      const signature = playback.guard.enabled ? signatureQuery(query) : '';
+      const { target: found, signature } = playbackOf<Playable>(request);
+      if (found === undefined) return sendError(reply, 'not_found', `no recording or broadcast ${id}`);
+      const { stream } = found;
       const signed = (url: string) => (signature === '' ? url : `${url}?${signature}`);
       const base = playback.publicBaseUrl();
       const urls = {
@@ -184,27 +177,31 @@ export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps):
             ? recordingPlayInfo(found.row, title, urls.file(found.row))
             : undefined;
       if (info === undefined || (info.sources.length === 0 && info.sequence.length === 0)) {
-        const message = `${id} is still being recorded; it plays once a file is finished`;
-        return reply.code(409).send({ error: 'conflict', message });
+        return sendError(
+          reply,
+          'conflict',
+          `${id} is still being recorded; it plays once a file is finished`,
+        );
       }
       return info;
     },
   );
 }
 
+/** `stream`: the stream the play signature is made over. */
 type Playable =
-  | { readonly kind: 'recording'; readonly row: RecordingRow }
+  | { readonly kind: 'recording'; readonly stream: string; readonly row: RecordingRow }
   /** `rows`: every file of the broadcast, in start-time order. */
-  | { readonly kind: 'broadcast'; readonly rows: readonly RecordingRow[] };
+  | { readonly kind: 'broadcast'; readonly stream: string; readonly rows: readonly RecordingRow[] };
 
 /** A recording id (19 digits) or a broadcast id; undefined when it names neither. */
 async function findPlayable(playback: PlaybackContext, id: string): Promise<Playable | undefined> {
   if (RECORDING_ID.test(id)) {
     const row = await playback.catalog.recordings.get(id);
-    if (row !== undefined) return { kind: 'recording', row };
+    if (row !== undefined) return { kind: 'recording', stream: row.stream, row };
   }
   const rows = await playback.catalog.broadcasts.files([id]);
-  return rows.length > 0 ? { kind: 'broadcast', rows } : undefined;
+  return rows.length > 0 ? { kind: 'broadcast', stream: rows[0]!.stream, rows } : undefined;
 }
 
 function newestFirst(a: LiveStream, b: LiveStream): number {

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { sendError } from './errors.js';
 
 /** dist/web of this checkout: two levels up from both src/http/ (tsx) and dist/http/ (built). */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
@@ -28,6 +29,10 @@ const NOT_BUILT = 'the web console is not built: run `npm run build`\n';
 
 const POLICY = [
   "default-src 'self'",
+  // No plugins, no <base> that re-points relative URLs, no form posting elsewhere.
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
   "img-src 'self' data: http: https:",
   "media-src 'self' blob: http: https:",
   "connect-src 'self' http: https:",
@@ -85,7 +90,7 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
     if (!listed.has(name)) {
       return listed.size === 0
         ? reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT)
-        : reply.code(404).send({ error: 'not_found', message: 'no such file' });
+        : sendError(reply, 'not_found', 'no such file');
     }
     let body: Buffer;
     try {
@@ -93,7 +98,7 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
     } catch (error) {
       // Removed by a rebuild since the folder was listed.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return reply.code(404).send({ error: 'not_found', message: 'no such file' });
+      return sendError(reply, 'not_found', 'no such file');
     }
     const type = CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
     reply.header('content-type', type).header('x-content-type-options', 'nosniff');

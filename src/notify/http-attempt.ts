@@ -26,7 +26,11 @@ export interface AttemptResult extends AttemptOutcome {
 /** How much of the answer is read: enough for `{"code":0}` with any padding a framework adds. */
 const MAX_READ_BYTES = 64 * 1024;
 /** How much of the answer is kept in the delivery log. */
-export const MAX_KEPT_RESPONSE_CHARS = 1024;
+/**
+ * Short on purpose: a callback URL may point anywhere the server can reach (an internal address), and
+ * the delivery log shows what answered; enough to recognise an error, too little to read a page through.
+ */
+export const MAX_KEPT_RESPONSE_CHARS = 200;
 
 export type PostCallback = (request: AttemptRequest) => Promise<AttemptResult>;
 

@@ -14,6 +14,7 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
+import { LoginThrottle } from '../http/login-throttle.js';
 import { playUrlSigner, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
@@ -57,6 +58,11 @@ const SETTINGS_MAX_AGE_MS = 1000;
 export type RedeliverOutcome =
   | { readonly row: NotificationRow }
   | { readonly refused: 'not_found' | 'pending' };
+
+/** Refused publishes recorded (catalog row and callback) per remote address and minute. */
+export const REFUSALS_PER_MINUTE = 10;
+/** Characters of a refused publish's query string that are stored (and sent in its callback). */
+export const MAX_REFUSED_STREAM_PARAM = 512;
 
 export class NotificationService {
   private readonly log: Logger;
@@ -156,13 +162,18 @@ export class NotificationService {
 
   /** For the RTMP server: a refused publish is reported as a push end with errcode 18, never as a start. */
   readonly onPublishRejected = (attempt: SessionAttempt, verdict: GuardVerdict): void => {
+    const userIp = plainIp(attempt.remoteAddress);
+    // Anyone who reaches the RTMP port can be refused, as often as they like: each address gets a few
+    // rows and callbacks a minute, and what it sent is stored cut short.
+    if (this.refusals.retryAfterMs(userIp) > 0) return;
+    this.refusals.recordFailure(userIp);
     const now = Date.now();
     const push: PushStart = {
       sessionId: randomUUID(),
       app: attempt.address.app,
       stream: attempt.address.stream,
-      streamParam: attempt.address.streamParam,
-      userIp: plainIp(attempt.remoteAddress),
+      streamParam: attempt.address.streamParam.slice(0, MAX_REFUSED_STREAM_PARAM),
+      userIp,
       node: this.origin.node,
       startedAt: now,
     };
@@ -170,11 +181,16 @@ export class NotificationService {
     this.track(this.writeEnd(push, { endedAt: now, endReason: 'rejected', ...PUBLISH_REJECTED, detail }));
   };
 
+  /** Refused publishes recorded per address (the login throttle's bookkeeping: attempts per window). */
+  private readonly refusals = new LoginThrottle({ maxFailures: REFUSALS_PER_MINUTE, windowMs: 60_000 });
+
   /** Anyone can forge a callback signed with an empty key: say so, but only when callbacks are on. */
   private warnIfUnsigned(): void {
     const { key, urls } = this.store.current;
     if (key === '' && Object.values(urls).some((url) => url !== '')) {
-      this.log.warn('no CALLBACK_KEY or API_KEY: callbacks are signed with an empty key');
+      this.log.warn(
+        'no CALLBACK_KEY: callbacks are signed with an empty key, so a receiver cannot tell them from forgeries',
+      );
     }
   }
 

@@ -18,7 +18,6 @@ const config = {
   callbackUrlRecord: '',
   callbackUrlSnapshot: '',
   callbackKey: [] as string[],
-  apiKey: ['api-key', 'backup'],
   callbackStrict: false,
   callbackTimeout: 20,
   callbackRetryInterval: 60,
@@ -27,14 +26,12 @@ const config = {
 };
 
 describe('callback settings', () => {
-  it('derive from configuration, the key falling back to the first API_KEY', () => {
+  it('derive from configuration, the key never falling back to API_KEY', () => {
     const settings = settingsFromConfig(config);
-    expect(settings.key).toBe('api-key');
-    expect(keySource(config, {})).toBe('API_KEY');
+    expect(settings.key).toBe('');
+    expect(keySource(config, {})).toBe('none');
     expect(settingsFromConfig({ ...config, callbackKey: ['cb'] }).key).toBe('cb');
     expect(keySource({ ...config, callbackKey: ['cb'] }, {})).toBe('CALLBACK_KEY');
-    expect(settingsFromConfig({ ...config, apiKey: [] }).key).toBe('');
-    expect(keySource({ ...config, apiKey: [] }, {})).toBe('none');
     expect(keySource(config, { key: 'stored' })).toBe('settings');
   });
 

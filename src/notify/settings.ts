@@ -51,7 +51,7 @@ export interface CallbackOverrides {
   readonly retry?: Partial<RetryPolicy>;
 }
 
-export type KeySource = 'settings' | 'CALLBACK_KEY' | 'API_KEY' | 'none';
+export type KeySource = 'settings' | 'CALLBACK_KEY' | 'none';
 
 /** Exponential backoff stops growing here. */
 const MAX_BACKOFF_MS = 3_600_000;
@@ -64,7 +64,6 @@ type CallbackConfig = Pick<
   | 'callbackUrlRecord'
   | 'callbackUrlSnapshot'
   | 'callbackKey'
-  | 'apiKey'
   | 'callbackStrict'
   | 'callbackTimeout'
   | 'callbackRetryInterval'
@@ -81,7 +80,9 @@ export function settingsFromConfig(config: CallbackConfig): CallbackSettings {
       record: config.callbackUrlRecord,
       snapshot: config.callbackUrlSnapshot,
     },
-    key: config.callbackKey[0] ?? config.apiKey[0] ?? '',
+    // Never the API key: a callback's `sign = md5(key + t)` is the very signature `/common_access`
+    // accepts, so any callback receiver could have used it to call the API.
+    key: config.callbackKey[0] ?? '',
     strict: config.callbackStrict,
     timeoutSec: config.callbackTimeout,
     retry: {
@@ -95,7 +96,6 @@ export function settingsFromConfig(config: CallbackConfig): CallbackSettings {
 export function keySource(config: CallbackConfig, overrides: CallbackOverrides): KeySource {
   if (overrides.key) return 'settings';
   if (config.callbackKey[0]) return 'CALLBACK_KEY';
-  if (config.apiKey[0]) return 'API_KEY';
   return 'none';
 }
 

@@ -37,6 +37,8 @@ export interface SweepResult {
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
+/** Refused publishes are kept this long whatever the retention (see docs/security.md). */
+const REFUSED_PUSH_KEEP_MS = 7 * DAY_MS;
 /** Rows fetched per catalog round trip. */
 const BATCH = 500;
 
@@ -118,6 +120,13 @@ export class RetentionSweeper {
     const { maxAgeDays, maxBytes } = this.policy;
     if (maxAgeDays > 0) await this.sweepByAge(started - maxAgeDays * DAY_MS, result);
     if (maxBytes > 0) await this.sweepBySize(maxBytes, result);
+    // The push log goes with the recordings; refused pushes (anyone can cause them) after a week anyway.
+    const prunedPushes = await this.options.catalog.pushes.prune({
+      endedBefore: maxAgeDays > 0 ? started - maxAgeDays * DAY_MS : undefined,
+      rejectedBefore: started - REFUSED_PUSH_KEEP_MS,
+    });
+    if (prunedPushes > 0)
+      this.log.info({ prunedPushes }, 'retention sweep: old pushes deleted from the catalog');
     this.options.metrics?.retentionSwept();
     const summary = { ...result, ms: this.now() - started };
     if (result.deletedByAge + result.deletedBySize + result.failed > 0)

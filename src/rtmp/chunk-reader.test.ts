@@ -314,6 +314,24 @@ describe('ChunkReader', () => {
     expect(() => r.push(partial(6))).toThrow(/would exceed 3000 bytes/);
   });
 
+  it('takes a raised in-flight bound at once (the session raises it once a publish is accepted)', () => {
+    const { r } = reader({ maxMessageSize: 1000, maxInFlightBytes: 1000 });
+    const partial = (csid: number) => Buffer.from(`0${csid}0000000003e80801000000${'ff'.repeat(128)}`, 'hex');
+    r.push(partial(3));
+    r.maxInFlightBytes = 2000;
+    r.push(partial(4));
+    expect(r.inFlightBytes).toBe(2000);
+  });
+
+  it('bounds the chunk streams a peer may open', () => {
+    const { r, messages } = reader({ maxChunkStreams: 2 });
+    // Empty messages (length 0) on chunk streams 3 and 4 are fine; a third stream is refused.
+    r.push(Buffer.from('030000000000001400000000' + '040000000000001400000000', 'hex'));
+    expect(messages).toHaveLength(2);
+    r.push(Buffer.from('030000000000001400000000', 'hex')); // a known stream again
+    expect(() => r.push(Buffer.from('050000000000001400000000', 'hex'))).toThrow(/more than 2 chunk streams/);
+  });
+
   it('stays failed after an error', () => {
     const { r } = reader();
     expect(() => r.push(Buffer.from('c3', 'hex'))).toThrow(RtmpProtocolError);

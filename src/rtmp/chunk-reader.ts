@@ -18,6 +18,11 @@ export interface ChunkReaderOptions {
   maxChunkSize: number;
   /** Total declared length of all messages being assembled at once; default 4 × maxMessageSize. */
   maxInFlightBytes?: number;
+  /**
+   * Most chunk stream ids a peer may use (each keeps a header's state for the whole connection);
+   * unlimited by default. Encoders use a handful; the protocol allows 65,599.
+   */
+  maxChunkStreams?: number;
   /** Called for every complete message, protocol control messages included, in arrival order. */
   onMessage: (m: RtmpMessage) => void;
   /** Called when an Abort message drops a partly received message on chunk stream `csid`. */
@@ -51,7 +56,9 @@ const EMPTY = Buffer.alloc(0);
 export class ChunkReader {
   private readonly maxMessageSize: number;
   private readonly maxChunkSize: number;
-  private readonly maxInFlightBytes: number;
+  /** May change during a connection: the session allows more once the peer is authorized. */
+  maxInFlightBytes: number;
+  private readonly maxChunkStreams: number;
   private readonly onMessage: (m: RtmpMessage) => void;
   private readonly onAbort: ((csid: number) => void) | undefined;
 
@@ -81,6 +88,7 @@ export class ChunkReader {
     this.maxMessageSize = options.maxMessageSize;
     this.maxChunkSize = options.maxChunkSize;
     this.maxInFlightBytes = options.maxInFlightBytes ?? 4 * options.maxMessageSize;
+    this.maxChunkStreams = options.maxChunkStreams ?? Number.POSITIVE_INFINITY;
     this.onMessage = options.onMessage;
     this.onAbort = options.onAbort;
   }
@@ -203,6 +211,8 @@ export class ChunkReader {
       // on a zeroed previous header (stream 0, timestamp 0); type 2 and 3 have nothing to go on.
       if (fmt >= 2)
         throw new RtmpProtocolError(`chunk stream ${csid}: type ${fmt} chunk without a previous header`);
+      if (this.streams.size >= this.maxChunkStreams)
+        throw new RtmpProtocolError(`more than ${this.maxChunkStreams} chunk streams on one connection`);
       s = {
         timestamp: 0,
         delta: 0,

@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { BadNameError, parseStreamAddress } from './publish-request.js';
 
 describe('parseStreamAddress', () => {
-  it('splits the stream name and keeps its query verbatim', () => {
-    const a = parseStreamAddress('live', 'test?txSecret=abc&txTime=5C271099&record=mp4|hls');
+  it('splits the stream name and keeps its query verbatim, but for the push signature', () => {
+    const a = parseStreamAddress('live', 'test?txSecret=abc&txTime=5C271099&record=mp4|hls&tx%53ecret=x');
     expect(a).toMatchObject({
       app: 'live',
       stream: 'test',
-      streamParam: 'txSecret=abc&txTime=5C271099&record=mp4|hls',
+      streamParam: 'txTime=5C271099&record=mp4|hls',
     });
     expect(a.query.get('record')).toBe('mp4|hls');
+    expect(a.query.get('txSecret')).toBe('x');
   });
 
   it('merges a query carried on the app, the stream query winning', () => {

@@ -9,7 +9,10 @@ const NAME_PATTERN = /^[A-Za-z0-9_\-.~]{1,128}$/;
 export interface StreamAddress {
   app: string;
   stream: string;
-  /** Merged query, verbatim as sent (no leading `?`), kept as Tencent's `stream_param`. */
+  /**
+   * Merged query, verbatim as sent (no leading `?`) but without `txSecret`, kept as Tencent's
+   * `stream_param`: it is stored and handed out (callbacks, API), and a push signature must not be.
+   */
   streamParam: string;
   query: URLSearchParams;
 }
@@ -35,12 +38,24 @@ export function validateName(kind: 'app' | 'stream', name: string): void {
   }
 }
 
+function isSignature(pair: string): boolean {
+  const name = pair.split('=', 1)[0]!;
+  try {
+    return decodeURIComponent(name) === 'txSecret';
+  } catch {
+    return false;
+  }
+}
+
 export function parseStreamAddress(appField: string, streamField: string): StreamAddress {
   const app = splitNameAndQuery(appField.replace(/^\/+|\/+$/g, ''));
   const stream = splitNameAndQuery(streamField);
   validateName('app', app.name);
   validateName('stream', stream.name);
-  const streamParam = [app.query, stream.query].filter((q) => q.length > 0).join('&');
+  const streamParam = [app.query, stream.query]
+    .flatMap((q) => q.split('&'))
+    .filter((pair) => pair.length > 0 && !isSignature(pair))
+    .join('&');
   const query = new URLSearchParams(app.query);
   for (const [k, v] of new URLSearchParams(stream.query)) query.set(k, v);
   return { app: app.name, stream: stream.name, streamParam, query };

@@ -2,17 +2,51 @@ import { createServer, type Server } from 'node:net';
 import type { EndReason } from '../live/live-stream.js';
 import { RtmpSession, type RtmpSessionOptions } from './session.js';
 
+export interface RtmpConnectionLimits {
+  /** RTMP_MAX_CONNECTIONS: connections open at once, all peers together. */
+  readonly maxConnections: number;
+  /** RTMP_MAX_CONNECTIONS_PER_ADDRESS: connections open at once from one remote address. */
+  readonly maxConnectionsPerAddress: number;
+}
+
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+
 /** Accepts RTMP connections and owns their sessions, so shutdown can end every push cleanly. */
 export class RtmpServer {
   private readonly server: Server;
   private readonly sessions = new Set<RtmpSession>();
+  private readonly perAddress = new Map<string, number>();
   private nextId = 1;
+  /** When the last refusal was logged: a flood of connections must not become a flood of log lines. */
+  private lastRefusalLoggedAt = 0;
 
-  constructor(options: RtmpSessionOptions) {
+  constructor(options: RtmpSessionOptions, limits: RtmpConnectionLimits) {
     this.server = createServer((socket) => {
+      const address = socket.remoteAddress ?? 'unknown';
+      const fromAddress = this.perAddress.get(address) ?? 0;
+      const refusal =
+        this.sessions.size >= limits.maxConnections
+          ? `RTMP_MAX_CONNECTIONS (${limits.maxConnections}) reached`
+          : fromAddress >= limits.maxConnectionsPerAddress
+            ? `RTMP_MAX_CONNECTIONS_PER_ADDRESS (${limits.maxConnectionsPerAddress}) reached for ${address}`
+            : undefined;
+      if (refusal !== undefined) {
+        socket.destroy();
+        if (Date.now() - this.lastRefusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+          this.lastRefusalLoggedAt = Date.now();
+          options.log.warn(`RTMP connection refused: ${refusal}`);
+        }
+        return;
+      }
+      this.perAddress.set(address, fromAddress + 1);
       const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`);
       this.sessions.add(session);
-      socket.once('close', () => this.sessions.delete(session));
+      socket.once('close', () => {
+        this.sessions.delete(session);
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(address, left);
+        else this.perAddress.delete(address);
+      });
     });
     this.server.on('error', (error) => options.log.error({ err: error }, 'RTMP listener error'));
   }

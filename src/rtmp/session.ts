@@ -52,6 +52,22 @@ const CSID_VIDEO = 6;
  * media and server shutdown waiting forever.
  */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+/**
+ * Replies (acknowledgements, ping responses, command results) answer what the peer sends; a peer that
+ * sends without reading would have them queued without end. Past REPLY_PAUSE_BYTES queued the peer is
+ * not read from until the queue drains (TCP then slows its sending down); past REPLY_LIMIT_BYTES — out of
+ * reach while reading is paused, so a safety net — it is disconnected. A player's media queue is bounded
+ * by its own backpressure (TagSink) and is not held to these.
+ */
+const REPLY_PAUSE_BYTES = 256 * 1024;
+const REPLY_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * Until a publish is accepted, a peer is nobody: the half-received messages it may make the server hold
+ * are bounded far below what a publisher's large frames need (connect and publish commands are < 4 KiB).
+ */
+const UNAUTHORIZED_IN_FLIGHT_BYTES = 64 * 1024;
+/** Encoders use a handful of chunk streams; each one used keeps its header state until the connection ends. */
+const MAX_CHUNK_STREAMS = 64;
 /** AMF0 encoding of the string "@setDataFrame": marker, u16 length, 13 characters. */
 const SET_DATA_FRAME_PREFIX = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
 const ON_META_DATA_PREFIX = Buffer.from([0x02, 0x00, 0x0a, ...Buffer.from('onMetaData')]);
@@ -81,8 +97,11 @@ export class RtmpSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastMessageAt = Date.now();
   private closed = false;
-  /** The stream's consumers (a recorder behind on storage) asked us to stop reading the publisher. */
-  private readingPaused = false;
+  /**
+   * Why reading the peer is stopped: the stream's recorder is behind on storage, or the peer does not
+   * take its replies. Reading resumes when no reason is left.
+   */
+  private readonly readingPausedFor = new Set<'storage' | 'replies'>();
   private readonly log: Logger;
   readonly remoteAddress: string;
 
@@ -96,6 +115,8 @@ export class RtmpSession {
     this.reader = new ChunkReader({
       maxMessageSize: options.maxMessageSize,
       maxChunkSize: options.maxMessageSize,
+      maxInFlightBytes: UNAUTHORIZED_IN_FLIGHT_BYTES,
+      maxChunkStreams: MAX_CHUNK_STREAMS,
       onMessage: (m) => this.onMessage(m),
     });
     socket.setNoDelay(true);
@@ -182,8 +203,13 @@ export class RtmpSession {
   private acknowledgeIfQuiet(): void {
     if (this.closed || this.socket.readableEnded) return;
     const received = this.reader.bytesReceived;
-    if (received !== this.ackCheckedAt || this.socket.isPaused()) {
-      // More bytes came in this turn, or we are not reading: look again after the next poll.
+    if (this.readingPausedFor.size > 0) {
+      // We are not reading: the next bytes read after resuming schedule the check again.
+      this.ackCheckedAt = -1;
+      return;
+    }
+    if (received !== this.ackCheckedAt) {
+      // More bytes came in this turn: look again after the next poll.
       this.ackCheckedAt = received;
       setImmediate(() => this.acknowledgeIfQuiet());
       return;
@@ -193,7 +219,20 @@ export class RtmpSession {
     this.send(msg.ack(received % 2 ** 32));
   }
 
+  /** A reply to the peer, held to the reply-queue bounds (see REPLY_PAUSE_BYTES). */
   private send(message: msg.OutgoingMessage): void {
+    this.write(message);
+    const queued = this.socket.writableLength;
+    if (queued > REPLY_LIMIT_BYTES && this.role.kind !== 'player') {
+      this.log.warn({ queued }, 'closing a connection that does not read its replies');
+      this.close('kicked', `${queued} bytes of replies not read`);
+    } else if (queued > REPLY_PAUSE_BYTES && !this.readingPausedFor.has('replies')) {
+      this.pauseReading('replies');
+      this.socket.once('drain', () => this.resumeReading('replies'));
+    }
+  }
+
+  private write(message: msg.OutgoingMessage): void {
     const buffers = this.writer.encode(message);
     if (buffers.length === 1) {
       this.socket.write(buffers[0]!);
@@ -208,8 +247,9 @@ export class RtmpSession {
     const limit = this.options.idleTimeoutMs;
     this.idleTimer = setInterval(
       () => {
-        // A publisher we stopped reading cannot complete a message: that is our wait, not its silence.
-        if (this.readingPaused) this.lastMessageAt = Date.now();
+        // A publisher we stopped reading for storage cannot complete a message: that is our wait, not
+        // its silence. One that does not read its replies is held to the limit.
+        if (this.readingPausedFor.has('storage')) this.lastMessageAt = Date.now();
         else if (Date.now() - this.lastMessageAt > limit)
           this.close('idleTimeout', `no complete RTMP message for ${limit / 1000} s`);
       },
@@ -381,7 +421,7 @@ export class RtmpSession {
           startedAt: Date.now(),
         },
         (detail) => this.close('kicked', detail),
-        { pause: () => this.pauseReading(), resume: () => this.resumeReading() },
+        { pause: () => this.pauseReading('storage'), resume: () => this.resumeReading('storage') },
       );
     } catch (error) {
       if (!(error instanceof StreamBusyError)) throw error;
@@ -394,6 +434,7 @@ export class RtmpSession {
       return;
     }
     this.role = { kind: 'publisher', streamId, stream, packetizer: new MediaPacketizer() };
+    this.reader.maxInFlightBytes = 4 * this.options.maxMessageSize;
     clearTimeout(this.startTimer);
     this.watchIdle();
     this.send(msg.streamBegin(streamId));
@@ -489,28 +530,27 @@ export class RtmpSession {
   }
 
   /**
-   * Stops reading the publisher's connection: its bytes wait in the kernel's buffers, TCP's window
-   * closes and the encoder's writes block, exactly as if we were a slow network. Nothing is dropped.
+   * Stops reading the peer's connection: its bytes wait in the kernel's buffers, TCP's window closes
+   * and the peer's writes block, exactly as if we were a slow network. Nothing is dropped.
    */
-  private pauseReading(): void {
-    if (this.closed || this.readingPaused) return;
-    this.readingPaused = true;
-    this.socket.pause();
-    this.log.debug('publisher paused: storage is behind');
+  private pauseReading(reason: 'storage' | 'replies'): void {
+    if (this.closed || this.readingPausedFor.has(reason)) return;
+    if (this.readingPausedFor.size === 0) this.socket.pause();
+    this.readingPausedFor.add(reason);
+    this.log.debug({ reason }, 'reading paused');
   }
 
-  private resumeReading(): void {
-    if (!this.readingPaused) return;
-    this.readingPaused = false;
+  private resumeReading(reason: 'storage' | 'replies'): void {
+    if (!this.readingPausedFor.delete(reason) || this.readingPausedFor.size > 0) return;
     this.lastMessageAt = Date.now();
     if (!this.closed) this.socket.resume();
-    this.log.debug('publisher resumed');
+    this.log.debug({ reason }, 'reading resumed');
   }
 
   /** @internal used by RtmpTagOutput */
   writeMediaTag(type: TagType, timestamp: number, body: Buffer, streamId: number): void {
     const csid = type === 9 ? CSID_VIDEO : type === 8 ? CSID_AUDIO : CSID_DATA;
-    this.send({ csid, typeId: type, streamId, timestamp: timestamp % 2 ** 32, payload: body });
+    this.write({ csid, typeId: type, streamId, timestamp: timestamp % 2 ** 32, payload: body });
   }
 
   /** @internal used by RtmpTagOutput */

@@ -3,17 +3,22 @@
  * HLS, RTMP play — needs `txSecret`/`txTime` made like a push signature, with the play key, over the
  * stream name. The checks are those of push auth; only the wording names the play key.
  */
-import { verifyPublishAuth } from '../auth/tx-secret.js';
+import { DEFAULT_MAX_SIGNATURE_TTL_SEC, verifyPublishAuth } from '../auth/tx-secret.js';
 import type { GuardVerdict, SessionAttempt } from '../rtmp/session.js';
 
 export type PlayVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
 const SIGNATURE_PARAMS = ['txSecret', 'txTime'] as const;
+const BAD_SIGNATURE = 'signed playback: txSecret does not match the play key';
+/** No stream is called this (names cannot hold NUL), so no signature is made for it. */
+const UNSIGNABLE_NAME = '\u0000';
 
 export class PlayGuard {
   constructor(
     /** The play keys in force now (they change at run time: see KeyRing). */
     private readonly keys: () => readonly string[],
+    /** SIGNATURE_MAX_TTL: a txTime further ahead is refused. */
+    private readonly maxTtlSeconds: number = DEFAULT_MAX_SIGNATURE_TTL_SEC,
     private readonly nowMs: () => number = Date.now,
   ) {}
 
@@ -27,10 +32,22 @@ export class PlayGuard {
       streamName,
       query,
       nowSeconds: Math.floor(this.nowMs() / 1000),
+      maxTtlSeconds: this.maxTtlSeconds,
     });
     if (auth.ok) return auth;
-    const why = auth.reason === 'bad_signature' ? 'txSecret does not match the play key' : auth.description;
-    return { ok: false, message: `signed playback: ${why}` };
+    return {
+      ok: false,
+      message: auth.reason === 'bad_signature' ? BAD_SIGNATURE : `signed playback: ${auth.description}`,
+    };
+  }
+
+  /**
+   * The answer for a request whose target does not exist: what a wrong signature gets, so that a client
+   * without a valid signature cannot tell a missing recording from a protected one.
+   */
+  refuseUnknown(query: URLSearchParams): PlayVerdict {
+    const verdict = this.check(UNSIGNABLE_NAME, query);
+    return verdict.ok ? { ok: false, message: BAD_SIGNATURE } : verdict;
   }
 }
 

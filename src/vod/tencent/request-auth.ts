@@ -21,6 +21,11 @@ export function apiSign(key: string, t: string): string {
 }
 
 const DECIMAL_T = /^\d{1,12}$/;
+/**
+ * How far ahead `t` may be. The reference service does not bound it, so a signature made once worked for
+ * ever; a client makes `t` a few minutes ahead of each request.
+ */
+export const MAX_T_AHEAD_SEC = 15 * 60;
 const MD5_HEX = /^[0-9a-f]{32}$/;
 
 /** The refusal for this request, or undefined when it may proceed. */
@@ -50,6 +55,8 @@ export function checkRequestAuth(
   }
   if (!matched) return 'sign invalid';
   if (nowSeconds > Number(t)) return 'time expired';
+  // Not a contract message of its own: a `t` this far ahead is an invalid signed request.
+  if (Number(t) - nowSeconds > MAX_T_AHEAD_SEC) return 'sign invalid';
   return undefined;
 }
 

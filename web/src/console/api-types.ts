@@ -13,7 +13,7 @@ export interface CallbackSettingsView {
   strict: boolean;
   timeoutSec: number;
   retry: { intervalSec: number; count: number; backoff: Backoff };
-  keySource: 'settings' | 'CALLBACK_KEY' | 'API_KEY' | 'none';
+  keySource: 'settings' | 'CALLBACK_KEY' | 'none';
   /** Fields set through the API rather than configuration, e.g. `urls.push`, `retry.count`. */
   overridden: string[];
 }

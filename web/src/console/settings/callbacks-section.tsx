@@ -20,7 +20,6 @@ const URL_LABELS: Record<CallbackUrlField, string> = {
 const KEY_SOURCES: Record<CallbackSettingsView['keySource'], string> = {
   settings: 'a key saved here',
   CALLBACK_KEY: 'CALLBACK_KEY from the configuration',
-  API_KEY: 'API_KEY from the configuration',
   none: 'no key: callbacks are not signed',
 };
 

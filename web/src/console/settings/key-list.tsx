@@ -7,7 +7,7 @@ import type { KeyKind } from './keys-section.js';
 const WHAT: Record<KeyKind, { title: string; off: string; use: string }> = {
   push: {
     title: 'Push keys',
-    off: 'Off: anyone who can reach the RTMP port can push.',
+    off: 'Off: anyone who can reach the RTMP port can push, and the public watch page shows their stream.',
     use: 'encoders need a URL signed with one of them (the Push URL page makes one)',
   },
   play: {
