@@ -146,6 +146,60 @@ describe('recording scenarios', () => {
     expect(row!.warnings.join('\n')).toMatch(/record_interval 99999 is outside/);
   });
 
+  it('records a record_name of 100 CJK characters in every format, cut to whole characters within 200 bytes', async () => {
+    const name = '录'.repeat(100); // 100 characters, 300 bytes: once ENAMETOOLONG for every format
+    const push = await run(
+      'ffmpeg',
+      ffmpegPushArgs(
+        t.rtmpUrl('live', 'cjkname', `record=flv|mp4|hls&record_name=${encodeURIComponent(name)}`),
+        {
+          seconds: 2,
+          realtime: false,
+        },
+      ),
+    );
+    expect(push.code).toBe(0);
+    const rows = await settled(t, 'cjkname', 3);
+    expect(rows.map((r) => r.format).sort()).toEqual(['flv', 'hls', 'mp4']);
+    for (const row of rows) {
+      const fileName = row.storageKey.split('/')[3]!;
+      expect(fileName.startsWith(`${'录'.repeat(66)}_`), row.storageKey).toBe(true);
+      expect(Buffer.byteLength(fileName)).toBeLessThanOrEqual(255);
+      expect(row.warnings.join('\n')).toContain(`record_name sanitized to "${'录'.repeat(66)}"`);
+      expect(await decodeErrors(pathOf(t, row)), row.format).toBe('');
+    }
+  });
+
+  it('keeps combining marks with their letters and replaces emoji when cutting a long record_name', async () => {
+    const conjunct = 'क्षि'; // one user-perceived character: 4 code points, 12 bytes
+    const name = `🎥${'é'.normalize('NFD')}${conjunct.repeat(30)}`;
+    await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'marks', `record=flv&record_name=${encodeURIComponent(name)}`), {
+        seconds: 2,
+        realtime: false,
+      }),
+    );
+    const [row] = await settled(t, 'marks', 1);
+    // The emoji is replaced (then dropped as a leading "_"), é is composed (2 bytes), and 16 whole
+    // conjuncts fit with it in 200 bytes.
+    const stem = `é${conjunct.repeat(16)}`;
+    expect(row!.storageKey.split('/')[3]!.startsWith(`${stem}_`)).toBe(true);
+    expect(await decodeErrors(pathOf(t, row!))).toBe('');
+  });
+
+  it.each([
+    ['stream', 'live', '录像🎥'],
+    ['app', 'ライブ', 'cjkapp'],
+  ])('refuses a push whose %s name is not ASCII, and ffmpeg says so', async (_kind, app, stream) => {
+    const push = await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl(app, stream, 'record=flv'), { seconds: 2, realtime: false }),
+    );
+    expect(push.code).not.toBe(0);
+    expect(t.server.recordings.activeCount).toBe(0);
+  });
+
   it('refuses a push that asks for an unknown format, telling the encoder why', async () => {
     const client = await RtmpClient.connect(t.rtmpUrl('live', 'badformat', 'record=mkv'));
     await expect(client.publish()).rejects.toThrow(
