@@ -226,8 +226,22 @@ describe('recording scenarios', () => {
     expect((await settled(t, 'globalon', 1)).map((r) => r.format)).toEqual(['flv']);
 
     expect((await put({ formats: [] })).status).toBe(200);
-    await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'globaloff'), { seconds: 2, realtime: false }));
-    await sleep(1000);
+    // The live stream says which formats it is being recorded in: none, while it is pushed (no sleep
+    // afterwards hoping a recording would have shown up by then).
+    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'globaloff'), { seconds: 30 }));
+    const live = await waitFor(
+      async () => {
+        const res = await fetch(t.httpUrl('/api/v1/streams/live/globaloff'));
+        return res.ok ? ((await res.json()) as { recordingFormats: string[] }) : undefined;
+      },
+      15_000,
+      'the push to be live',
+    );
+    expect(live.recordingFormats).toEqual([]);
+    expect(t.server.recordings.activeCount).toBe(0);
+    expect(await recordings(t, 'globaloff')).toEqual([]);
+    expect((await fetch(t.httpUrl('/api/v1/streams/live/globaloff'), { method: 'DELETE' })).ok).toBe(true);
+    await push;
     expect(await recordings(t, 'globaloff')).toEqual([]);
   });
 });
@@ -235,7 +249,7 @@ describe('recording scenarios', () => {
 describe('HLS resume window', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ HLS_RESUME_WINDOW: '3', HLS_SEGMENT_DURATION: '2' });
+    t = await startTestServer({ HLS_RESUME_WINDOW: '5', HLS_SEGMENT_DURATION: '2' });
   });
   afterAll(async () => {
     await t.close();
@@ -244,7 +258,7 @@ describe('HLS resume window', () => {
   it('continues one playlist across a re-push within the window, and starts a new one after it', async () => {
     const clip = await makeTestFlv({ seconds: 3 });
     await pushFlvFiles(t.rtmpUrl('live', 'resume', 'record=hls'), [clip]);
-    await sleep(500);
+    await sleep(500); // a dropped push coming back, well inside the 5 s window even on a loaded machine
     await pushFlvFiles(t.rtmpUrl('live', 'resume', 'record=hls'), [clip]);
     const [joined] = await settled(t, 'resume', 1);
     const playlist = await readFile(pathOf(t, joined!), 'utf8');
@@ -254,9 +268,9 @@ describe('HLS resume window', () => {
     expect(Math.abs((await probe(pathOf(t, joined!))).formatDuration - 6)).toBeLessThan(0.5);
     expect(Math.abs(joined!.durationMs - 6000)).toBeLessThan(500);
 
-    await sleep(3500); // past the window
+    // `settled` above waited for the playlist to be finished, which happens only once the window has
+    // passed: this push starts a new one.
     await pushFlvFiles(t.rtmpUrl('live', 'resume', 'record=hls'), [clip]);
-    await sleep(3500);
     const rows = await settled(t, 'resume', 2);
     expect(rows).toHaveLength(2);
     expect(rows[0]!.broadcastId).not.toBe(rows[1]!.broadcastId);
