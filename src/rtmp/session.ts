@@ -77,7 +77,8 @@ export class RtmpSession {
   private lastAckSent = 0;
   private startTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private lastMessageAt = Date.now();
+  /** Monotonic (performance.now): a wall-clock step (NTP, a VM resumed) must not look like silence. */
+  private lastMessageAt = performance.now();
   private closed = false;
   private readonly log: Logger;
   readonly remoteAddress: string;
@@ -182,7 +183,7 @@ export class RtmpSession {
     const limit = this.options.idleTimeoutMs;
     this.idleTimer = setInterval(
       () => {
-        if (Date.now() - this.lastMessageAt > limit)
+        if (performance.now() - this.lastMessageAt > limit)
           this.close('idleTimeout', `no complete RTMP message for ${limit / 1000} s`);
       },
       Math.max(50, limit / 4),
@@ -191,7 +192,7 @@ export class RtmpSession {
   }
 
   private onMessage(m: RtmpMessage): void {
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = performance.now();
     switch (m.typeId) {
       case msg.MSG_VIDEO:
       case msg.MSG_AUDIO:
