@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeIfAble } from './helpers/needs.js';
 import { run } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -107,29 +108,38 @@ describe('Swagger UI page', () => {
     }
   });
 
-  it.skipIf(!hasChromium)('renders every operation in a real browser (Chromium)', async () => {
-    const browser = await run(
-      'chromium',
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--virtual-time-budget=5000',
-        '--dump-dom',
-        t.httpUrl('/api/docs'),
-      ],
-      { timeoutMs: 45_000 },
-    );
-    expect(browser.code).toBe(0);
-    const summaries = [...browser.stdout.matchAll(/opblock-summary-description">([^<]+)</g)].map((m) => m[1]);
-    expect(summaries).toEqual(
-      expect.arrayContaining([
-        'List recordings',
-        'Get a recording',
-        'Delete a recording',
-        'Prometheus metrics',
-        'Health check',
-      ]),
-    );
-  });
+  describeIfAble(
+    'chromium',
+    'in a real browser (Chromium)',
+    hasChromium ? undefined : 'chromium is not installed',
+    () => {
+      it('renders every operation', async () => {
+        const browser = await run(
+          'chromium',
+          [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--virtual-time-budget=5000',
+            '--dump-dom',
+            t.httpUrl('/api/docs'),
+          ],
+          { timeoutMs: 45_000 },
+        );
+        expect(browser.code).toBe(0);
+        const summaries = [...browser.stdout.matchAll(/opblock-summary-description">([^<]+)</g)].map(
+          (m) => m[1],
+        );
+        expect(summaries).toEqual(
+          expect.arrayContaining([
+            'List recordings',
+            'Get a recording',
+            'Delete a recording',
+            'Prometheus metrics',
+            'Health check',
+          ]),
+        );
+      });
+    },
+  );
 });

@@ -58,14 +58,18 @@ describe('console: Live now and Recordings', () => {
           .toContain(format);
       }
       // Two polls later the preview is the same element, played on: polling does not reload it.
+      let polls = 0;
+      page.on('requestfinished', (request) => {
+        if (new URL(request.url()).pathname === '/api/v1/streams') polls++;
+      });
       const video = (await page.$('.stream-card video'))!;
       const playedBefore = await video.evaluate((v) => (v as HTMLVideoElement).currentTime);
       const phoneShot = phonePreviewScreenshot();
-      await page.waitForTimeout(4200);
+      await expect.poll(() => polls, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 30_000 })
+        .toBeGreaterThan(playedBefore + 3);
       expect(await page.$eval('.stream-card video', (v, same) => v === same, video)).toBe(true);
-      expect(await video.evaluate((v) => (v as HTMLVideoElement).currentTime)).toBeGreaterThan(
-        playedBefore + 3,
-      );
       // Bitrate is measured over 5 s windows: the sparkline appears with the second one.
       await card.getByRole('img', { name: /^Recent bitrate, \d+ measurements/ }).waitFor({ timeout: 10_000 });
       await expectControlsLabelled(page);

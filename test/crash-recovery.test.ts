@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startChildServer } from './helpers/child-server.js';
 import { inspectKeyframeIndex } from './helpers/flv-index.js';
 import { decodeErrors, probe, topLevelBoxes } from './helpers/media-probe.js';
-import { ffmpegPushArgs, sleep, waitFor } from './helpers/process.js';
+import { ffmpegPushArgs, waitFor } from './helpers/process.js';
 
 interface Row {
   format: string;
@@ -31,6 +31,42 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Media time the recorded HLS playlist of a stream lists (its segments are on disk), in ms. */
+async function durableHlsMs(dataDir: string, stream: string): Promise<number> {
+  const files = await walk(join(dataDir, 'media', 'live', stream)).catch(() => [] as string[]);
+  const playlist = files.find((f) => f.endsWith('index.m3u8'));
+  if (playlist === undefined) return 0;
+  const text = await readFile(playlist, 'utf8').catch(() => '');
+  return [...text.matchAll(/#EXTINF:([\d.]+)/g)].reduce((ms, m) => ms + Number(m[1]) * 1000, 0);
+}
+
+/** Waits (however long a loaded machine takes) until at least `ms` of the push are durable on disk. */
+function untilRecorded(dataDir: string, stream: string, ms: number): Promise<number> {
+  return waitFor(
+    async () => {
+      const durable = await durableHlsMs(dataDir, stream);
+      return durable >= ms ? durable : undefined;
+    },
+    90_000,
+    `${ms} ms of ${stream} recorded`,
+  );
+}
+
+/** Every recorded file decodes, MP4 has its moov first, and no partial or temporary file is left. */
+async function expectCleanRecordings(dataDir: string, rows: Row[]): Promise<void> {
+  for (const row of rows) {
+    const path = join(dataDir, 'media', row.storageKey);
+    expect(await decodeErrors(path), row.format).toBe('');
+    if (row.format === 'mp4') {
+      const boxes = topLevelBoxes(await readFile(path));
+      expect(boxes.indexOf('moov'), 'moov before mdat').toBeLessThan(boxes.indexOf('mdat'));
+      expect(boxes).not.toContain('moof');
+    }
+  }
+  const leftovers = (await walk(join(dataDir, 'media'))).filter((f) => /partial|\.tmp$/.test(f));
+  expect(leftovers).toEqual([]);
+}
+
 describe('crash safety: kill -9 mid-recording, then restart', () => {
   let dataDir: string;
   beforeAll(async () => {
@@ -43,6 +79,7 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
   it('finalizes, catalogs and reports every open file with reason "recovered", losing at most ~2 s', async () => {
     const ports = { rtmp: await freePort(), http: await freePort() };
     const first = await startChildServer(dataDir, ports, { RECORD_INTERVAL_MIN: '1' });
+    const pushStarted = Date.now();
     const push = spawn(
       'ffmpeg',
       ffmpegPushArgs(first.rtmpUrl('live', 'crash', 'record=flv|mp4|hls|aac&record_interval=600'), {
@@ -60,9 +97,11 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
       15_000,
       'the push to start',
     );
-    const pushedFor = 8000;
-    await sleep(pushedFor);
+    // Kill once 6 s are known to be on disk, however long the machine takes to get there; ffmpeg -re
+    // cannot have pushed more than the wall time since it started (plus its first burst).
+    const durable = await untilRecorded(dataDir, 'crash', 6000);
     first.child.kill('SIGKILL');
+    const pushedAtMost = Date.now() - pushStarted + 1000;
     await first.exited;
     push.kill('SIGKILL');
 
@@ -72,30 +111,23 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
       expect(rows.map((r) => r.format).sort()).toEqual(['aac', 'flv', 'hls', 'mp4']);
       for (const row of rows) {
         expect(row.reason).toBe('recovered');
-        const path = join(dataDir, 'media', row.storageKey);
-        expect(await decodeErrors(path), row.format).toBe('');
-        const p = await probe(path);
+        const p = await probe(join(dataDir, 'media', row.storageKey));
         // At most ~2 s lost (the fragment / segment in flight), and nothing invented.
-        expect(p.formatDuration * 1000, row.format).toBeGreaterThan(pushedFor - 2500);
-        expect(p.formatDuration * 1000, row.format).toBeLessThan(pushedFor + 1500);
+        expect(p.formatDuration * 1000, row.format).toBeGreaterThan(durable - 2500);
+        expect(p.formatDuration * 1000, row.format).toBeLessThan(pushedAtMost);
         expect(
           Math.abs(p.formatDuration * 1000 - row.durationMs),
           `${row.format} catalog duration`,
         ).toBeLessThan(300);
       }
-      const { readFile } = await import('node:fs/promises');
+      await expectCleanRecordings(dataDir, rows);
       // The FLV index was still the placeholder at the crash; recovery fills it from the tags it kept.
       const flv = inspectKeyframeIndex(
         await readFile(join(dataDir, 'media', rows.find((r) => r.format === 'flv')!.storageKey)),
       );
       expect(flv.problems).toEqual([]);
       expect(flv.filepositions).toHaveLength(600); // one slot per second of record_interval
-      expect(flv.startable.length).toBeGreaterThan(5);
-      const mp4 = rows.find((r) => r.format === 'mp4')!;
-      const boxes = topLevelBoxes(await readFile(join(dataDir, 'media', mp4.storageKey)));
-      expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
-      const leftovers = (await walk(join(dataDir, 'media'))).filter((f) => /partial|\.tmp$/.test(f));
-      expect(leftovers).toEqual([]);
+      expect(flv.startable.length).toBeGreaterThan(3);
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
@@ -110,7 +142,7 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
       ffmpegPushArgs(server.rtmpUrl('live', 'graceful', 'record=mp4|hls'), { seconds: 60 }),
       { stdio: 'ignore' },
     );
-    await sleep(4000);
+    const durable = await untilRecorded(dataDir, 'graceful', 3000);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     push.kill('SIGKILL');
@@ -123,6 +155,12 @@ describe('crash safety: kill -9 mid-recording, then restart', () => {
         ['hls', 'unpublish'],
         ['mp4', 'unpublish'],
       ]);
+      await expectCleanRecordings(dataDir, rows);
+      // SIGTERM loses nothing that was on disk: every file holds at least the durable media.
+      for (const row of rows) {
+        const p = await probe(join(dataDir, 'media', row.storageKey));
+        expect(p.formatDuration * 1000, row.format).toBeGreaterThanOrEqual(durable - 100);
+      }
     } finally {
       again.child.kill('SIGTERM');
       await again.exited;

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { decodeErrors } from './helpers/media-probe.js';
+import { describeIfAble } from './helpers/needs.js';
 import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -64,48 +65,53 @@ async function expectPlayableDiskFull(root: string, rows: Row[]): Promise<void> 
 
 const mountProblem = canMount();
 
-describe.skipIf(mountProblem !== undefined)(`disk full (${mountProblem ?? 'on a real tmpfs'})`, () => {
-  it('stops only the recording, keeps what was written playable, and live playback goes on', async () => {
-    await withTinyDisk(async (t, root) => {
-      const push = run(
-        'ffmpeg',
-        ffmpegPushArgs(t.rtmpUrl('live', 'full', 'record=flv|mp4|hls'), {
-          seconds: 20,
-          gop: 1000,
-          realtime: false,
-          size: '640x360',
-        }),
-      );
-      await waitFor(
-        async () => ((await fetch(t.httpUrl('/api/v1/streams/live/full'))).ok ? true : undefined),
-        15_000,
-        'push',
-      );
-      const player = countDecodedFrames(t.httpUrl('/live/live/full.flv'));
-      expect((await push).code).toBe(0);
-      // Live viewers lose nothing: the one GOP of this push is served from the cache, then live.
-      expect((await player).video).toBe(20 * 30);
-      // Which formats got disk space before it ran out is a race; each that did is kept and playable.
-      const rows = await settledRows(t, 'full', 2);
-      await expectPlayableDiskFull(root, rows);
-      expect((await fetch(t.httpUrl('/healthz'))).ok).toBe(true);
+describeIfAble(
+  'disk-full',
+  'disk full on a real tmpfs',
+  mountProblem && `cannot mount a tmpfs (${mountProblem})`,
+  () => {
+    it('stops only the recording, keeps what was written playable, and live playback goes on', async () => {
+      await withTinyDisk(async (t, root) => {
+        const push = run(
+          'ffmpeg',
+          ffmpegPushArgs(t.rtmpUrl('live', 'full', 'record=flv|mp4|hls'), {
+            seconds: 20,
+            gop: 1000,
+            realtime: false,
+            size: '640x360',
+          }),
+        );
+        await waitFor(
+          async () => ((await fetch(t.httpUrl('/api/v1/streams/live/full'))).ok ? true : undefined),
+          15_000,
+          'push',
+        );
+        const player = countDecodedFrames(t.httpUrl('/live/live/full.flv'));
+        expect((await push).code).toBe(0);
+        // Live viewers lose nothing: the one GOP of this push is served from the cache, then live.
+        expect((await player).video).toBe(20 * 30);
+        // Which formats got disk space before it ran out is a race; each that did is kept and playable.
+        const rows = await settledRows(t, 'full', 2);
+        await expectPlayableDiskFull(root, rows);
+        expect((await fetch(t.httpUrl('/healthz'))).ok).toBe(true);
+      });
     });
-  });
 
-  it('ends an HLS recording whose segment was torn by the full disk with a playable VOD playlist', async () => {
-    await withTinyDisk(async (t, root) => {
-      await run(
-        'ffmpeg',
-        ffmpegPushArgs(t.rtmpUrl('live', 'fullhls', 'record=hls'), {
-          seconds: 20,
-          gop: 1000,
-          realtime: false,
-          size: '640x360',
-        }),
-      );
-      const rows = await settledRows(t, 'fullhls', 1);
-      expect(rows.map((r) => r.format)).toEqual(['hls']);
-      await expectPlayableDiskFull(root, rows);
+    it('ends an HLS recording whose segment was torn by the full disk with a playable VOD playlist', async () => {
+      await withTinyDisk(async (t, root) => {
+        await run(
+          'ffmpeg',
+          ffmpegPushArgs(t.rtmpUrl('live', 'fullhls', 'record=hls'), {
+            seconds: 20,
+            gop: 1000,
+            realtime: false,
+            size: '640x360',
+          }),
+        );
+        const rows = await settledRows(t, 'fullhls', 1);
+        expect(rows.map((r) => r.format)).toEqual(['hls']);
+        await expectPlayableDiskFull(root, rows);
+      });
     });
-  });
-});
+  },
+);

@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnhancedCodec, type EnhancedMediaOptions, enhancedMedia } from './helpers/enhanced-media.js';
-import { decodeErrors, probe } from './helpers/media-probe.js';
+import { decodeErrors, probe, videoFrameHashes } from './helpers/media-probe.js';
 import { countDecodedFrames, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { pushTags } from './helpers/tag-push.js';
@@ -27,7 +27,7 @@ const CASES: Array<[EnhancedCodec, EnhancedMediaOptions]> = [
 describe('Enhanced RTMP ingest (FourCC video) with recording', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ HLS_SEGMENT_DURATION: '1' });
   });
   afterAll(async () => {
     await t.close();
@@ -87,4 +87,35 @@ describe('Enhanced RTMP ingest (FourCC video) with recording', () => {
       expect(size).toBe(flv.sizeBytes);
     },
   );
+
+  it('records HEVC + AAC to HLS: MPEG-TS segments that decode frame for frame as the source', async () => {
+    const opts = { seconds: 4, width: 320, height: 240, gop: 30 };
+    const media = await enhancedMedia('hevc', opts);
+    const push = await pushTags(t.rtmpUrl('live', 'hevchls', 'record=hls'), media.tags);
+    expect((await push.done).sent).toBe(media.tags.length);
+    const [row] = await waitFor(
+      async () => {
+        const res = await fetch(t.httpUrl('/api/v1/recordings?stream=hevchls'));
+        const rows = ((await res.json()) as { recordings: RecordingJson[] }).recordings;
+        return rows.length >= 1 && t.server.recordings.activeCount === 0 ? rows : undefined;
+      },
+      20_000,
+      'the HLS recording',
+    );
+    expect(row!.format).toBe('hls');
+    const playlistPath = join(t.dataDir, 'media', row!.storageKey);
+    const playlist = await readFile(playlistPath, 'utf8');
+    expect(playlist).toContain('#EXT-X-ENDLIST');
+    expect(playlist.match(/#EXTINF/g)!.length).toBeGreaterThanOrEqual(3); // a segment a second
+    expect(await decodeErrors(playlistPath)).toBe('');
+    const recorded = await probe(playlistPath);
+    expect(recorded.streams.find((s) => s.codec_type === 'video')).toMatchObject({
+      codec_name: 'hevc',
+      width: opts.width,
+      height: opts.height,
+    });
+    expect(recorded.streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' });
+    // Every frame, in order, across the segments: the decoded pictures are the source's.
+    expect(await videoFrameHashes(playlistPath)).toEqual(await videoFrameHashes(media.source));
+  });
 });

@@ -3,8 +3,10 @@
  * them; a developer who changed web/ since gets a fresh build here rather than testing a stale one.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SKIP_LOG_ENV } from './helpers/needs.js';
 
 const BUILT_PAGE = join('dist', 'web', 'console.html');
 
@@ -14,7 +16,25 @@ function newestMtime(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
-export default function setup(): void {
+/** Suites skipped for want of something on this machine, printed after the run (see helpers/needs.ts). */
+function reportSkippedSuites(dir: string): void {
+  const file = join(dir, 'skipped');
+  const lines = existsSync(file) ? [...new Set(readFileSync(file, 'utf8').trim().split('\n'))] : [];
+  for (const line of lines) {
+    const [id, why] = line.split('\t');
+    console.warn(`\x1b[33mSKIPPED SUITE\x1b[0m ${why} (in CI this fails unless LIVETAPE_ALLOW_SKIP=${id})`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export default function setup(): () => void {
+  const skipLog = mkdtempSync(join(tmpdir(), 'livetape-skips-'));
+  process.env[SKIP_LOG_ENV] = skipLog;
+  buildPagesIfStale();
+  return () => reportSkippedSuites(skipLog);
+}
+
+function buildPagesIfStale(): void {
   const stale =
     !existsSync(BUILT_PAGE) ||
     Math.max(newestMtime('web'), statSync('vite.config.ts').mtimeMs) > statSync(BUILT_PAGE).mtimeMs;

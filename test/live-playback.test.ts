@@ -6,6 +6,17 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 const SECONDS = 4;
 const FPS = 30;
 
+interface Listed {
+  app: string;
+  stream: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  viewers: number;
+  bitrate: number;
+  video: { codec: string; codecString: string; width: number; height: number; fps: number } | null;
+  audio: { codec: string; codecString: string; sampleRate: number; channels: number } | null;
+}
+
 describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -118,24 +129,45 @@ describe('live playback: real ffmpeg push, real ffmpeg/ffprobe players', () => {
   });
 
   it('lists live streams with codec, resolution, uptime and viewers', async () => {
-    const child = spawn('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'listed'), { seconds: 30 }), {
+    const child = spawn('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'listed'), { seconds: 60 }), {
       stdio: 'ignore',
     });
+    const player = new AbortController();
     try {
-      const listed = await waitFor(
-        async () => {
-          const body = (await (await fetch(t.httpUrl('/api/v1/streams'))).json()) as {
-            streams: Array<{ stream: string; video: { fps: number } | null; bitrate: number }>;
-          };
-          const s = body.streams.find((x) => x.stream === 'listed');
-          return s && s.bitrate > 0 ? s : undefined;
-        },
-        15_000,
-        'stream stats',
-      );
+      const listedNow = (wanted: (s: Listed) => boolean) =>
+        waitFor(
+          async () => {
+            const body = (await (await fetch(t.httpUrl('/api/v1/streams'))).json()) as { streams: Listed[] };
+            const s = body.streams.find((x) => x.stream === 'listed');
+            return s && wanted(s) ? { s, at: Date.now() } : undefined;
+          },
+          30_000,
+          'stream stats',
+        );
+      // Two seconds up, however long the machine took to get there.
+      const { s: listed, at } = await listedNow((s) => s.bitrate > 0 && s.uptimeSeconds >= 2);
       expect(listed).toMatchObject({ app: 'live', stream: 'listed', protocol: 'rtmp', viewers: 0 });
-      expect(listed.video?.fps).toBeGreaterThan(20);
+      expect(listed.video).toMatchObject({ codec: 'avc', width: 320, height: 240 });
+      expect(listed.video!.codecString).toMatch(/^avc1\.[0-9a-f]{6}$/i);
+      expect(listed.video!.fps).toBeGreaterThan(20);
+      expect(listed.audio).toMatchObject({
+        codec: 'aac',
+        codecString: 'mp4a.40.2',
+        sampleRate: 44100,
+        channels: 1,
+      });
+      // Uptime is the time since startedAt (rounded to a second), not a counter that could stall.
+      expect(Math.abs(at - Date.parse(listed.startedAt) - listed.uptimeSeconds * 1000)).toBeLessThanOrEqual(
+        1500,
+      );
+      const later = await listedNow((s) => s.uptimeSeconds >= listed.uptimeSeconds + 1);
+      expect(later.s.startedAt).toBe(listed.startedAt);
+
+      const response = await fetch(t.httpUrl('/live/live/listed.flv'), { signal: player.signal });
+      expect(response.status).toBe(200);
+      await listedNow((s) => s.viewers === 1);
     } finally {
+      player.abort();
       child.kill('SIGKILL');
     }
   });

@@ -146,6 +146,60 @@ describe('recording scenarios', () => {
     expect(row!.warnings.join('\n')).toMatch(/record_interval 99999 is outside/);
   });
 
+  it('records a record_name of 100 CJK characters in every format, cut to whole characters within 200 bytes', async () => {
+    const name = '录'.repeat(100); // 100 characters, 300 bytes: once ENAMETOOLONG for every format
+    const push = await run(
+      'ffmpeg',
+      ffmpegPushArgs(
+        t.rtmpUrl('live', 'cjkname', `record=flv|mp4|hls&record_name=${encodeURIComponent(name)}`),
+        {
+          seconds: 2,
+          realtime: false,
+        },
+      ),
+    );
+    expect(push.code).toBe(0);
+    const rows = await settled(t, 'cjkname', 3);
+    expect(rows.map((r) => r.format).sort()).toEqual(['flv', 'hls', 'mp4']);
+    for (const row of rows) {
+      const fileName = row.storageKey.split('/')[3]!;
+      expect(fileName.startsWith(`${'录'.repeat(66)}_`), row.storageKey).toBe(true);
+      expect(Buffer.byteLength(fileName)).toBeLessThanOrEqual(255);
+      expect(row.warnings.join('\n')).toContain(`record_name sanitized to "${'录'.repeat(66)}"`);
+      expect(await decodeErrors(pathOf(t, row)), row.format).toBe('');
+    }
+  });
+
+  it('keeps combining marks with their letters and replaces emoji when cutting a long record_name', async () => {
+    const conjunct = 'क्षि'; // one user-perceived character: 4 code points, 12 bytes
+    const name = `🎥${'é'.normalize('NFD')}${conjunct.repeat(30)}`;
+    await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 'marks', `record=flv&record_name=${encodeURIComponent(name)}`), {
+        seconds: 2,
+        realtime: false,
+      }),
+    );
+    const [row] = await settled(t, 'marks', 1);
+    // The emoji is replaced (then dropped as a leading "_"), é is composed (2 bytes), and 16 whole
+    // conjuncts fit with it in 200 bytes.
+    const stem = `é${conjunct.repeat(16)}`;
+    expect(row!.storageKey.split('/')[3]!.startsWith(`${stem}_`)).toBe(true);
+    expect(await decodeErrors(pathOf(t, row!))).toBe('');
+  });
+
+  it.each([
+    ['stream', 'live', '录像🎥'],
+    ['app', 'ライブ', 'cjkapp'],
+  ])('refuses a push whose %s name is not ASCII, and ffmpeg says so', async (_kind, app, stream) => {
+    const push = await run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl(app, stream, 'record=flv'), { seconds: 2, realtime: false }),
+    );
+    expect(push.code).not.toBe(0);
+    expect(t.server.recordings.activeCount).toBe(0);
+  });
+
   it('refuses a push that asks for an unknown format, telling the encoder why', async () => {
     const client = await RtmpClient.connect(t.rtmpUrl('live', 'badformat', 'record=mkv'));
     await expect(client.publish()).rejects.toThrow(
@@ -172,8 +226,22 @@ describe('recording scenarios', () => {
     expect((await settled(t, 'globalon', 1)).map((r) => r.format)).toEqual(['flv']);
 
     expect((await put({ formats: [] })).status).toBe(200);
-    await run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'globaloff'), { seconds: 2, realtime: false }));
-    await sleep(1000);
+    // The live stream says which formats it is being recorded in: none, while it is pushed (no sleep
+    // afterwards hoping a recording would have shown up by then).
+    const push = run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'globaloff'), { seconds: 30 }));
+    const live = await waitFor(
+      async () => {
+        const res = await fetch(t.httpUrl('/api/v1/streams/live/globaloff'));
+        return res.ok ? ((await res.json()) as { recordingFormats: string[] }) : undefined;
+      },
+      15_000,
+      'the push to be live',
+    );
+    expect(live.recordingFormats).toEqual([]);
+    expect(t.server.recordings.activeCount).toBe(0);
+    expect(await recordings(t, 'globaloff')).toEqual([]);
+    expect((await fetch(t.httpUrl('/api/v1/streams/live/globaloff'), { method: 'DELETE' })).ok).toBe(true);
+    await push;
     expect(await recordings(t, 'globaloff')).toEqual([]);
   });
 });
@@ -181,7 +249,7 @@ describe('recording scenarios', () => {
 describe('HLS resume window', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ HLS_RESUME_WINDOW: '3', HLS_SEGMENT_DURATION: '2' });
+    t = await startTestServer({ HLS_RESUME_WINDOW: '5', HLS_SEGMENT_DURATION: '2' });
   });
   afterAll(async () => {
     await t.close();
@@ -190,7 +258,7 @@ describe('HLS resume window', () => {
   it('continues one playlist across a re-push within the window, and starts a new one after it', async () => {
     const clip = await makeTestFlv({ seconds: 3 });
     await pushFlvFiles(t.rtmpUrl('live', 'resume', 'record=hls'), [clip]);
-    await sleep(500);
+    await sleep(500); // a dropped push coming back, well inside the 5 s window even on a loaded machine
     await pushFlvFiles(t.rtmpUrl('live', 'resume', 'record=hls'), [clip]);
     const [joined] = await settled(t, 'resume', 1);
     const playlist = await readFile(pathOf(t, joined!), 'utf8');
@@ -200,9 +268,9 @@ describe('HLS resume window', () => {
     expect(Math.abs((await probe(pathOf(t, joined!))).formatDuration - 6)).toBeLessThan(0.5);
     expect(Math.abs(joined!.durationMs - 6000)).toBeLessThan(500);
 
-    await sleep(3500); // past the window
+    // `settled` above waited for the playlist to be finished, which happens only once the window has
+    // passed: this push starts a new one.
     await pushFlvFiles(t.rtmpUrl('live', 'resume', 'record=hls'), [clip]);
-    await sleep(3500);
     const rows = await settled(t, 'resume', 2);
     expect(rows).toHaveLength(2);
     expect(rows[0]!.broadcastId).not.toBe(rows[1]!.broadcastId);

@@ -1,8 +1,18 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { avStartSkewMs, decodeErrors, probe, topLevelBoxes } from './helpers/media-probe.js';
-import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { decodeAmf0 } from '../src/amf/amf0.js';
+import { readFlvTags } from '../src/rtmp/flv-file.js';
+import { makeTestFlv } from './helpers/flv-packets.js';
+import {
+  audioPacketHashes,
+  avStartSkewMs,
+  decodeErrors,
+  probe,
+  topLevelBoxes,
+  videoFrameHashes,
+} from './helpers/media-probe.js';
+import { run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 interface RecordingJson {
@@ -16,6 +26,7 @@ interface RecordingJson {
   height: number | null;
   broadcastId: string;
   warnings: string[];
+  startTime: string;
 }
 
 async function listRecordings(t: TestServer, query = ''): Promise<RecordingJson[]> {
@@ -25,26 +36,34 @@ async function listRecordings(t: TestServer, query = ''): Promise<RecordingJson[
 }
 
 const PUSH_SECONDS = 10;
+const FPS = 30;
 
 describe('recording FLV, MP4 and HLS from the push URL', () => {
   let t: TestServer;
+  let source: string;
   let files: RecordingJson[];
   beforeAll(async () => {
     t = await startTestServer({ RECORD_INTERVAL_MIN: '1' });
-    // Faster than real time: splitting follows media time, not the wall clock.
-    const push = await run(
-      'ffmpeg',
-      ffmpegPushArgs(t.rtmpUrl('live', 'rec1', 'record=flv|mp4|hls&record_interval=3'), {
-        seconds: PUSH_SECONDS,
-        gop: 30,
-        realtime: false,
-      }),
-    );
+    // A source file (H.264 with B-frames, a keyframe a second, AAC) whose every frame the files are
+    // compared with, pushed by ffmpeg as is and faster than real time: splitting follows media time.
+    source = await makeTestFlv({ seconds: PUSH_SECONDS, gop: FPS, bframes: true });
+    const push = await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      source,
+      '-c',
+      'copy',
+      '-f',
+      'flv',
+      t.rtmpUrl('live', 'rec1', 'record=flv|mp4|hls&record_interval=3'),
+    ]);
     expect(push.stderr).toBe('');
     files = await waitFor(
       async () => {
         const rows = await listRecordings(t, '?stream=rec1');
-        return rows.length >= 9 && t.server.recordings.activeCount === 0 ? rows : undefined;
+        // oldest first, so a format's files follow the broadcast in order
+        return rows.length >= 9 && t.server.recordings.activeCount === 0 ? rows.reverse() : undefined;
       },
       30_000,
       'recordings to be cataloged',
@@ -67,11 +86,10 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
     expect(new Set(files.map((r) => r.broadcastId)).size).toBe(1);
   });
 
-  it('every file decodes end to end, starts in A/V sync, and the durations add up to the push', async () => {
+  it('every file decodes end to end, starts in A/V sync, and each split starts where the file before ended', async () => {
     for (const format of ['flv', 'mp4', 'hls']) {
       const rows = files.filter((r) => r.format === format);
-      let total = 0;
-      for (const row of rows) {
+      for (const [i, row] of rows.entries()) {
         const path = join(t.dataDir, 'media', row.storageKey);
         expect(await decodeErrors(path), `${format} ${row.storageKey}`).toBe('');
         const p = await probe(path);
@@ -82,21 +100,38 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
           `${format} duration vs catalog`,
         ).toBeLessThan(150);
         expect(row).toMatchObject({ width: 320, height: 240 });
-        total += row.durationMs;
+        // A file's start is media time: the next one starts exactly where this one's video ends, so
+        // a gap or an overlap of even one frame shows (the frames themselves are checked below).
+        const videoMs = ((await videoFrameHashes(path)).length * 1000) / FPS;
+        const next = rows[i + 1];
+        if (next)
+          expect(Date.parse(next.startTime) - Date.parse(row.startTime), `${format} split ${i}`).toBe(
+            videoMs,
+          );
+        // The catalog duration covers the video, plus at most the audio that runs on past it (one AAC
+        // frame at a split; the source's audio ends 31 ms after its video).
+        expect(row.durationMs - videoMs, `${format} ${i} duration`).toBeGreaterThanOrEqual(0);
+        expect(row.durationMs - videoMs, `${format} ${i} duration`).toBeLessThan(100);
       }
-      // within one GOP (1 s) of what was pushed
-      expect(Math.abs(total - PUSH_SECONDS * 1000), `${format} total duration`).toBeLessThan(1000);
     }
   });
 
-  it('counts every pushed video frame exactly once across the files of each format', async () => {
+  it('holds every pushed video frame and audio packet exactly once, in order, across the files of each format', async () => {
+    const sourceVideo = await videoFrameHashes(source);
+    const sourceAudio = await audioPacketHashes(source);
+    expect(sourceVideo).toHaveLength(PUSH_SECONDS * FPS);
+    expect(new Set(sourceVideo).size).toBe(sourceVideo.length); // testsrc2 frames all differ
     for (const format of ['flv', 'mp4', 'hls']) {
-      let frames = 0;
+      const video: string[] = [];
+      const audio: string[] = [];
       for (const row of files.filter((r) => r.format === format)) {
-        const p = await probe(join(t.dataDir, 'media', row.storageKey));
-        frames += Number(p.streams.find((s) => s.codec_type === 'video')!.nb_read_frames);
+        const path = join(t.dataDir, 'media', row.storageKey);
+        video.push(...(await videoFrameHashes(path)));
+        audio.push(...(await audioPacketHashes(path)));
       }
-      expect(frames, format).toBe(PUSH_SECONDS * 30);
+      // A drop and a duplicate, or two files' frames swapped at a split, change these sequences.
+      expect(video, `${format} video frames`).toEqual(sourceVideo);
+      expect(audio, `${format} audio packets`).toEqual(sourceAudio);
     }
   });
 
@@ -105,9 +140,17 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
     const boxes = topLevelBoxes(await readFile(join(t.dataDir, 'media', mp4.storageKey)));
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
     expect(boxes).not.toContain('moof');
-    const flv = files.find((r) => r.format === 'flv')!;
-    const size = (await stat(join(t.dataDir, 'media', flv.storageKey))).size;
-    expect(size).toBe(flv.sizeBytes);
+    // Every FLV says its own duration in onMetaData (players show it and seek by it) and its size.
+    for (const flv of files.filter((r) => r.format === 'flv')) {
+      const bytes = await readFile(join(t.dataDir, 'media', flv.storageKey));
+      expect(bytes.length).toBe(flv.sizeBytes);
+      const script = readFlvTags(bytes).next().value!;
+      expect(script.type).toBe(18);
+      const [name, meta] = decodeAmf0(script.body) as [string, { duration: number; filesize: number }];
+      expect(name).toBe('onMetaData');
+      expect(meta.duration * 1000, flv.storageKey).toBeCloseTo(flv.durationMs, 0);
+      expect(meta.filesize).toBe(flv.sizeBytes);
+    }
   });
 
   it('lays files out as media/{app}/{stream}/{YYYY-MM-DD}/', () => {

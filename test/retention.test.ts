@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Catalog, openCatalog } from '../src/catalog/db.js';
 import type { RecordingRow } from '../src/catalog/recording-row.js';
 import { StreamHub } from '../src/live/hub.js';
@@ -185,16 +185,34 @@ describe.each(['sqlite', 'postgres'] as const)('retention sweeper on %s', (engin
   });
 
   it('sweeps at start and every interval in the background, and stops on close', async () => {
-    const s = makeSweeper({ maxAgeDays: 30, maxBytes: 0 }, store, 50);
-    await ended(40);
-    s.start();
-    await waitFor(async () => ((await remaining()).length === 0 ? true : undefined), 5000, 'the first sweep');
-    await ended(40);
-    await waitFor(async () => ((await remaining()).length === 0 ? true : undefined), 5000, 'a later sweep');
-    await s.close();
-    const late = await ended(40);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await remaining()).toEqual([late.id]);
+    // Only the interval is faked: a deletion before it is advanced can only be the start sweep, and
+    // after close no timer is left that could sweep later (no sleep needed to show it).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const s = makeSweeper({ maxAgeDays: 30, maxBytes: 0 }, store, 60_000);
+      await ended(40);
+      s.start();
+      await waitFor(
+        async () => ((await remaining()).length === 0 ? true : undefined),
+        5000,
+        'the start sweep',
+      );
+      await ended(40);
+      expect(await remaining()).toHaveLength(1);
+      vi.advanceTimersByTime(60_000);
+      await waitFor(
+        async () => ((await remaining()).length === 0 ? true : undefined),
+        5000,
+        'the interval sweep',
+      );
+      await s.close();
+      expect(vi.getTimerCount()).toBe(0);
+      const late = await ended(40);
+      vi.advanceTimersByTime(10 * 60_000);
+      expect(await remaining()).toEqual([late.id]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does nothing with both rules off', async () => {

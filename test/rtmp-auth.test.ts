@@ -128,14 +128,21 @@ describe('RTMP push authentication (PUSH_KEY primary,backup)', () => {
 
   it('keeps a push that started before its txTime going after it, and refuses a new one', async () => {
     const tags = await readMediaTags(await makeTestFlv({ seconds: 5, gop: 1000 }));
-    const expiry = nowSeconds() + 2;
+    // Published 4 s before its txTime, its 5 s of media paced from a second before it: the push spans
+    // the expiry by construction, however slow the machine is.
+    const expiry = nowSeconds() + 4;
+    const nearExpiry = waitFor(
+      () => (nowSeconds() >= expiry - 1 ? true : undefined),
+      30_000,
+      'txTime to near',
+    );
     const url = t.rtmpUrl('live', 'expiring', signedQuery('expiring', formatTxTime(expiry)));
     const joined = waitFor(
       () => t.server.hub.get('live', 'expiring')?.viewerCount || undefined,
       20_000,
       'the player',
     );
-    const push = await pushTags(url, tags, { realtime: true, startAfter: joined });
+    const push = await pushTags(url, tags, { realtime: true, startAfter: Promise.all([joined, nearExpiry]) });
     const player = countDecodedFrames(t.httpUrl('/live/live/expiring.flv'));
 
     const pushed = await push.done;

@@ -7,6 +7,12 @@ import { chunked, openRaw, plainHandshake, type RawConnection, startCommands } f
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { audioFrameCount, pushTags, readMediaTags, type Tag, videoFrameCount } from './helpers/tag-push.js';
 
+/**
+ * How long a publisher may wait for the server to take more over a whole push: socket backpressure
+ * means the server held it back, which no player, fast, slow or refused, should cause.
+ */
+const PUBLISHER_BLOCKED_MAX_MS = 1000;
+
 /** Every player must decode cleanly and get every pushed video frame; AAC give or take a priming frame. */
 function expectEveryFrame(player: ProbedStreams, tags: readonly Tag[], who: string): void {
   expect(player.stderr, who).toBe('');
@@ -67,7 +73,8 @@ describe('RTMP concurrency', () => {
 
     const pushed = await first.done;
     expect(pushed.sent).toBe(tags.length);
-    expect(pushed.elapsedMs).toBeLessThan(5500);
+    // Not held back by the refused second publisher: the server always took what it was sent.
+    expect(pushed.blockedMs).toBeLessThan(PUBLISHER_BLOCKED_MAX_MS);
     expectEveryFrame(await player, tags, 'player of the first publisher');
   });
 
@@ -92,7 +99,7 @@ describe('RTMP concurrency', () => {
     const pushed = await Promise.all(pushes.map((p) => p.done));
     for (const p of pushed) {
       expect(p.sent).toBe(tags.length);
-      expect(p.elapsedMs).toBeLessThan(6000);
+      expect(p.blockedMs).toBeLessThan(PUBLISHER_BLOCKED_MAX_MS);
     }
     const played = await Promise.all(players);
     played.forEach(([rtmp, flv], i) => {
@@ -126,7 +133,7 @@ describe('RTMP concurrency', () => {
     const stalled = [await stalledRtmpPlayer(t, 'stall'), await stalledHttpPlayer(t, 'stall')];
     await playersJoined('stall', 4);
     // publisher + good RTMP player + stalled RTMP player
-    expect(t.server.rtmpConnectionCount).toBe(3);
+    await waitFor(() => (t.server.rtmpConnectionCount === 3 ? true : undefined), 5000, '3 RTMP connections');
 
     // Dropped while the push still runs: detached from the stream and their connections closed.
     await waitFor(
@@ -145,7 +152,7 @@ describe('RTMP concurrency', () => {
 
     const result = await pushed;
     expect(result.sent).toBe(tags.length);
-    expect(result.elapsedMs).toBeLessThan(12_000 + 1000);
+    expect(result.blockedMs).toBeLessThan(PUBLISHER_BLOCKED_MAX_MS);
     const [rtmp, flv] = await good;
     expectEveryFrame(rtmp, tags, 'RTMP player that keeps up');
     expectEveryFrame(flv, tags, 'HTTP-FLV player that keeps up');
@@ -179,7 +186,9 @@ describe('players that stop reading with a backlog queued', () => {
     const withPublisher = openTcpSockets();
     const stalled = [await stalledRtmpPlayer(t, stream), await stalledHttpPlayer(t, stream)];
     await waitFor(() => (viewers(t, stream) === 2 ? true : undefined), 5000, 'the stalled players');
-    await sleep(6000);
+    // 6 s at 8 Mbit/s is more than the kernel buffers of a loopback socket hold: the rest queues in
+    // the server. Counted in media sent, not wall time, so a slow machine waits longer.
+    await waitFor(() => (push.sentMediaMs >= 6000 ? true : undefined), 60_000, '6 s of media pushed');
     return { pushed, withPublisher, stalled };
   }
 
@@ -189,7 +198,7 @@ describe('players that stop reading with a backlog queued', () => {
     // Only the client ends of the stalled players remain: they cannot see the close while not reading.
     await waitFor(
       () => (t.server.rtmpConnectionCount === 0 && openTcpSockets() === withPublisher ? true : undefined),
-      4000,
+      15_000,
       'the server to close the stalled players',
     );
     for (const conn of stalled) conn.socket.destroy();
@@ -197,9 +206,12 @@ describe('players that stop reading with a backlog queued', () => {
 
   it('do not hold up server shutdown', async () => {
     const { pushed, stalled } = await stallWithBacklog('shutdown');
-    const started = Date.now();
-    await t.close();
-    expect(Date.now() - started).toBeLessThan(4000);
+    // Waiting for the backlog would take forever (they never read): a bounded close shows it is not.
+    const deadline = sleep(30_000).then(() =>
+      Promise.reject(new Error('server close held up by stalled players')),
+    );
+    deadline.catch(() => {});
+    await Promise.race([t.close(), deadline]);
     expect(await pushed).toBeInstanceOf(Error); // the publisher was disconnected mid-push
     for (const conn of stalled) conn.socket.destroy();
   });

@@ -326,18 +326,21 @@ describe('VOD playback of recorded files', () => {
         }
       }).length;
     for (let i = 0; i < 3; i++) {
-      await new Promise<void>((resolve, reject) => {
+      // The count is taken in the callback but checked here: a failed expect inside an event
+      // handler would be an uncaught error and leave this promise pending until the test times out.
+      const openWhileStreaming = await new Promise<number>((resolve, reject) => {
         const request = httpGet(t.httpUrl(`/vod/${key}`), (res) => {
           res.once('data', () => {
-            expect(descriptorsOf()).toBe(1); // the body is still streaming from its descriptor
+            const open = descriptorsOf();
             request.destroy(); // the player goes away
-            resolve();
+            resolve(open);
           });
         });
         request.on('error', (error) => {
           if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
         });
       });
+      expect(openWhileStreaming).toBe(1); // the body was still streaming from its descriptor
       await waitFor(() => (descriptorsOf() === 0 ? true : undefined), 5_000, 'the file to be closed');
     }
   });

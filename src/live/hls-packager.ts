@@ -26,7 +26,8 @@ export class HlsPackager implements StreamSink {
   private segmentCount = 0;
   private waiters: Array<() => void> = [];
   private unsupported: string | undefined;
-  lastRequest = Date.now();
+  /** performance.now() of the last request (monotonic: see LiveHlsService.sweep). */
+  lastRequest = performance.now();
   ended = false;
 
   constructor(

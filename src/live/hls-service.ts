@@ -35,7 +35,7 @@ export class LiveHlsService {
   /** The packager of a stream that ended while watched, if it is still kept. */
   endedPackager(app: string, stream: string): HlsPackager | undefined {
     const packager = this.ended.get(endedKey(app, stream));
-    if (packager) packager.lastRequest = Date.now();
+    if (packager) packager.lastRequest = performance.now();
     return packager;
   }
 
@@ -47,7 +47,7 @@ export class LiveHlsService {
       this.packagers.set(stream, packager);
       stream.attach(packager);
     }
-    packager.lastRequest = Date.now();
+    packager.lastRequest = performance.now();
     return packager;
   }
 
@@ -56,7 +56,8 @@ export class LiveHlsService {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    // Monotonic, like lastRequest: a wall-clock step must not detach every watched stream's packager.
+    const now = performance.now();
     for (const [stream, packager] of this.packagers) {
       if (now - packager.lastRequest > this.options.idleMs) {
         stream.detach(packager);

@@ -25,7 +25,21 @@ const routes: Record<string, (res: ServerResponse) => void> = {
   },
   '/slow': () => {},
   '/huge': (res) => res.end('x'.repeat(5 * 1024 * 1024)),
+  // Never ends on its own: only a client that drops the connection gets its result.
+  '/endless': (res) => {
+    const chunk = Buffer.alloc(16 * 1024, 'x');
+    const more = () => {
+      while (!res.destroyed && res.write(chunk)) endless.sent += chunk.length;
+    };
+    res.on('drain', more);
+    res.on('close', () => endless.onClose());
+    more();
+  },
 };
+const endless = { sent: 0, onClose: () => {} };
+const endlessClosed = new Promise<void>((resolve) => {
+  endless.onClose = resolve;
+});
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -99,6 +113,15 @@ describe('one delivery attempt', () => {
     expect(result.status).toBe(200);
     expect(result.response!.length).toBeLessThanOrEqual(64 * 1024);
     expect(keptResponse(result.response)!.length).toBe(MAX_KEPT_RESPONSE_CHARS);
+  });
+
+  it('drops the connection of an answer that never ends once it has read enough', async () => {
+    // Without the early destroy the attempt could only end by timing out (an error, not a 200).
+    const result = await postCallback(request('/endless', { timeoutMs: 20_000 }));
+    expect(result).toMatchObject({ status: 200, error: null, interrupted: false });
+    expect(result.response!.length).toBe(64 * 1024);
+    await endlessClosed;
+    expect(endless.sent).toBeLessThan(16 * 1024 * 1024); // the socket buffers, not the whole stream
   });
 
   it('counts HTTP 200 as success; strict mode also wants {"code":0}', async () => {

@@ -67,19 +67,26 @@ describe('sanitizeRecordName', () => {
     ['x\u0000y\u001bz', 'x_y_z'],
     ['课程 第一节', '课程_第一节'],
     ['CON..txt', 'CON_txt'],
+    ['हिन्दी पाठ', 'हिन्दी_पाठ'],
+    ['\u0301lead', 'lead'],
+    ['录'.repeat(100), '录'.repeat(66)],
+    ['录🎥像', '录_像'],
+    ['क्षि'.repeat(40), 'क्षि'.repeat(16)],
   ])('%j → %j', (input, expected) => {
     expect(sanitizeRecordName(input, [])).toBe(expected);
   });
 
-  it('never yields a path separator, a leading dot, "..", a control character or more than 100 characters', () => {
+  it('never yields a path separator, a leading dot, "..", a control character, more than 100 characters or 200 bytes', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+      fc.property(fc.string({ unit: fc.constantFrom('binary', 'grapheme'), maxLength: 300 }), (s) => {
         const out = sanitizeRecordName(s, []);
         if (out === undefined) return;
         expect(out).not.toMatch(/[/\\\u0000-\u001f]/);
         expect(out.startsWith('.')).toBe(false);
         expect(out).not.toContain('..');
-        expect(out.length).toBeLessThanOrEqual(100);
+        expect([...out].length).toBeLessThanOrEqual(100);
+        expect(Buffer.byteLength(out, 'utf8')).toBeLessThanOrEqual(200);
+        expect(Buffer.from(out, 'utf8').toString('utf8')).toBe(out);
         expect(out.length).toBeGreaterThan(0);
       }),
     );

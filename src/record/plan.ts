@@ -4,6 +4,7 @@
  */
 
 import { RECORD_FORMATS, type RecordFormat } from '../config/schema.js';
+import { truncateToUtf8Bytes } from '../storage/name-bytes.js';
 
 export { RECORD_FORMATS, type RecordFormat };
 
@@ -37,6 +38,8 @@ export class RecordPlanError extends Error {
 }
 
 const MAX_NAME_LENGTH = 100;
+/** File names are limited to 255 bytes; the stem leaves room for `_YYYYMMDD-HHMMSS-n.ext`. */
+const MAX_NAME_BYTES = 200;
 
 /** Throws RecordPlanError for a value that cannot mean anything (the push is then refused). */
 export function parseFormats(value: string): RecordFormat[] {
@@ -99,22 +102,22 @@ function clamp(v: number, min: number, max: number): number {
 }
 
 /**
- * `record_name` becomes part of a file path: keep letters (any script), digits, `_`, `-` and `.`,
- * replace everything else, never allow a leading dot or `..`, and bound the length.
+ * `record_name` becomes part of a file path: keep letters (any script) with their combining marks,
+ * digits, `_`, `-` and `.`, replace everything else, never allow a leading dot or `..`, and bound the
+ * length in characters and in UTF-8 bytes (cut between whole characters).
  */
 export function sanitizeRecordName(value: string | null, warnings: string[]): string | undefined {
   if (value === null) return undefined;
-  const cleaned = value
+  const withoutLead = value
     .normalize('NFC')
-    .replace(/[^\p{L}\p{N}_.-]+/gu, '_')
+    .replace(/[^\p{L}\p{M}\p{N}_.-]+/gu, '_')
     .replace(/\.{2,}/g, '_')
-    .replace(/^[._-]+/, '')
-    .slice(0, MAX_NAME_LENGTH)
-    .replace(/[._-]+$/, '');
+    .replace(/^[\p{M}._-]+/u, '');
+  const cleaned = truncateToUtf8Bytes(withoutLead, MAX_NAME_BYTES, MAX_NAME_LENGTH).replace(/[._-]+$/, '');
   if (cleaned !== value) {
     warnings.push(
       cleaned === ''
-        ? `record_name "${value.slice(0, 32)}" has no usable characters; ignored`
+        ? `record_name "${truncateToUtf8Bytes(value, 96, 32)}" has no usable characters; ignored`
         : `record_name sanitized to "${cleaned}"`,
     );
   }

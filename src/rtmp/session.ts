@@ -95,7 +95,8 @@ export class RtmpSession {
   private ackCheckedAt = -1;
   private startTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private lastMessageAt = Date.now();
+  /** Monotonic (performance.now): a wall-clock step (NTP, a VM resumed) must not look like silence. */
+  private lastMessageAt = performance.now();
   private closed = false;
   /**
    * Why reading the peer is stopped: the stream's recorder is behind on storage, or the peer does not
@@ -249,8 +250,8 @@ export class RtmpSession {
       () => {
         // A publisher we stopped reading for storage cannot complete a message: that is our wait, not
         // its silence. One that does not read its replies is held to the limit.
-        if (this.readingPausedFor.has('storage')) this.lastMessageAt = Date.now();
-        else if (Date.now() - this.lastMessageAt > limit)
+        if (this.readingPausedFor.has('storage')) this.lastMessageAt = performance.now();
+        else if (performance.now() - this.lastMessageAt > limit)
           this.close('idleTimeout', `no complete RTMP message for ${limit / 1000} s`);
       },
       Math.max(50, limit / 4),
@@ -259,7 +260,7 @@ export class RtmpSession {
   }
 
   private onMessage(m: RtmpMessage): void {
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = performance.now();
     switch (m.typeId) {
       case msg.MSG_VIDEO:
       case msg.MSG_AUDIO:
@@ -542,7 +543,7 @@ export class RtmpSession {
 
   private resumeReading(reason: 'storage' | 'replies'): void {
     if (!this.readingPausedFor.delete(reason) || this.readingPausedFor.size > 0) return;
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = performance.now();
     if (!this.closed) this.socket.resume();
     this.log.debug({ reason }, 'reading resumed');
   }

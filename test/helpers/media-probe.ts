@@ -58,3 +58,26 @@ export function topLevelBoxes(buf: Buffer): string[] {
   }
   return types;
 }
+
+/** The MD5 column of ffmpeg's framemd5 output, one entry per frame or packet. */
+async function framemd5(args: string[]): Promise<string[]> {
+  const r = await run('ffmpeg', ['-v', 'error', ...args, '-f', 'framemd5', '-'], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`framemd5 failed (${args.join(' ')}): ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split(',')[5]!.trim()); // stream, dts, pts, duration, size, hash[, side data]
+}
+
+/** MD5 of every decoded video frame of a file, in presentation order. */
+export function videoFrameHashes(path: string): Promise<string[]> {
+  return framemd5(['-i', path, '-map', '0:v:0']);
+}
+
+/**
+ * MD5 of every compressed audio packet (ADTS headers stripped, so MPEG-TS and FLV/MP4 compare equal).
+ * Packets, not decoded samples: AAC decoding of a file's first frame depends on the frame before it.
+ */
+export function audioPacketHashes(path: string): Promise<string[]> {
+  return framemd5(['-i', path, '-map', '0:a:0', '-c', 'copy', '-bsf:a', 'aac_adtstoasc']);
+}

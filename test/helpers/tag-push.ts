@@ -1,7 +1,7 @@
 /**
- * Publishes a list of FLV-style tags with our RtmpClient and reports what it sent and how long it
- * took, so a test can compare a player's frame count with the push and the push time with the wall
- * clock. Unlike pushFlvFiles it can be stopped at any point and takes any tags (Enhanced RTMP too).
+ * Publishes a list of FLV-style tags with our RtmpClient and reports what it sent and how long the
+ * server held it back, so a test can compare a player's frame count with the push and see whether
+ * the publisher was slowed. Unlike pushFlvFiles it can be stopped at any point and takes any tags (Enhanced RTMP too).
  */
 import { readFile } from 'node:fs/promises';
 import { parseAudioTag, parseVideoTag } from '../../src/media/flv-tag.js';
@@ -13,7 +13,8 @@ export type Tag = FlvFileTag;
 export interface TagPushResult {
   /** How many of the tags went out (all of them unless stopped). */
   sent: number;
-  elapsedMs: number;
+  /** Time spent waiting for the server to take more (socket backpressure): how much it held us back. */
+  blockedMs: number;
 }
 
 export interface TagPush {
@@ -22,6 +23,8 @@ export interface TagPush {
   stop(): void;
   /** Resolves once the tags are out and the client has unpublished and disconnected. */
   readonly done: Promise<TagPushResult>;
+  /** Timestamp of the last tag sent so far: how much media the server has been given. */
+  readonly sentMediaMs: number;
 }
 
 export interface TagPushOptions {
@@ -48,11 +51,13 @@ export async function pushTags(
     throw error;
   }
   let stopped = false;
+  let sentMediaMs = 0;
   let wake: (() => void) | undefined;
   const send = async (): Promise<TagPushResult> => {
     await opts.startAfter;
     const started = Date.now();
     let sent = 0;
+    let blockedMs = 0;
     for (const tag of tags) {
       if (opts.realtime) {
         const wait = started + tag.timestamp - Date.now();
@@ -69,12 +74,16 @@ export async function pushTags(
           ? client.sendVideo(tag.timestamp, tag.body)
           : client.sendAudio(tag.timestamp, tag.body);
       sent++;
-      if (!ok) await client.drained();
+      sentMediaMs = tag.timestamp;
+      if (!ok) {
+        const blockedAt = Date.now();
+        await client.drained();
+        blockedMs += Date.now() - blockedAt;
+      }
     }
-    const elapsedMs = Date.now() - started;
     await opts.endAfter;
     await client.close();
-    return { sent, elapsedMs };
+    return { sent, blockedMs };
   };
   const done = send();
   // A test that fails before awaiting `done` must not also report the push's end as unhandled.
@@ -86,6 +95,9 @@ export async function pushTags(
       wake?.();
     },
     done,
+    get sentMediaMs() {
+      return sentMediaMs;
+    },
   };
 }
 
