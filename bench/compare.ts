@@ -33,6 +33,7 @@ const USAGE = `tsx bench/compare.ts [options]
   --repeat R         rounds of every scenario, interleaved; medians are reported (default 3)
   --server-root D    a LiveTape checkout to measure, as NAME=DIR or DIR; repeat it to compare checkouts
                      side by side (e.g. --server-root main=/tmp/lt-main --server-root branch=.); default .
+  --node-flag N=F    run variant N's server with node flag F (repeatable), e.g. small=--max-semi-space-size=4
   --idle-seconds S   how long each server is watched with no stream (default 30; 0 skips it)
   --profile          run LiveTape under node --cpu-prof and print the top self-time functions
   --keep             keep the temporary folder (recordings, nginx logs)`;
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     repeat: { type: 'string' },
     'server-root': { type: 'string', multiple: true },
+    'node-flag': { type: 'string', multiple: true },
     'idle-seconds': { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -60,19 +62,29 @@ interface Variant {
   name: string;
   /** undefined: this checkout. */
   root: string | undefined;
+  nodeFlags: string[];
 }
 
 function variants(): Variant[] {
   const given = args['server-root'] ?? ['.'];
+  const flags = (args['node-flag'] ?? []).map((spec): [string, string] => splitOnce(spec, '=') ?? ['', spec]);
   return given.map((spec) => {
-    const [name, dir] = spec.includes('=') ? spec.split('=', 2) : [undefined, spec];
-    const root = resolve(dir!);
+    const [name, dir] = splitOnce(spec, '=') ?? [undefined, spec];
+    const root = resolve(dir);
     const here = root === resolve(REPO_ROOT);
+    const variantName = name ?? (here ? 'LiveTape' : `LiveTape ${basename(root)}`);
     return {
-      name: name ?? (here ? 'LiveTape' : `LiveTape ${basename(root)}`),
+      name: variantName,
       root: here ? undefined : root,
+      nodeFlags: flags.filter(([n]) => n === variantName).map(([, flag]) => flag),
     };
   });
+}
+
+/** `a=b=c` → `['a', 'b=c']`; undefined without `=`. */
+function splitOnce(text: string, separator: string): [string, string] | undefined {
+  const at = text.indexOf(separator);
+  return at < 0 ? undefined : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 /** The scenarios of one variant, in the order a round runs them, with the nginx figure each is divided by. */
@@ -95,7 +107,7 @@ function plan(
   const comparisons = variants().map((variant) => {
     const profile = (what: string) =>
       profileDir && join(profileDir, variant.name.replaceAll(/\W+/g, '-'), what);
-    const common = { root: variant.root, media, seconds };
+    const common = { root: variant.root, nodeFlags: variant.nodeFlags, media, seconds };
     const list: Comparison[] = [
       {
         key: 'ingest',
@@ -103,6 +115,7 @@ function plan(
         liveTape: liveTapeIngest({
           label: `${variant.name} ingest only`,
           root: variant.root,
+          nodeFlags: variant.nodeFlags,
           profileDir: profile('ingest'),
         }) as AnyScenario,
         nginxIndex: 0,
@@ -156,7 +169,11 @@ async function measureIdle(workDir: string, seconds: number): Promise<Array<[str
   }
   for (const v of variants()) {
     process.stderr.write(`idle: ${v.name}, ${seconds} s…\n`);
-    const server = await LiveTapeServer.start({ dataDir: join(await runDir(workDir), 'data'), root: v.root });
+    const server = await LiveTapeServer.start({
+      dataDir: join(await runDir(workDir), 'data'),
+      root: v.root,
+      nodeFlags: v.nodeFlags,
+    });
     try {
       rows.push([v.name, await idleShare(server, seconds)]);
     } finally {

@@ -15,6 +15,8 @@ export interface LiveTapeOptions {
   settings?: Record<string, string>;
   /** The checkout to run the server from; this one by default. */
   root?: string;
+  /** Extra node flags for the server, e.g. `--max-semi-space-size=4`. */
+  nodeFlags?: string[];
 }
 
 async function startLiveTape(dir: string, options: LiveTapeOptions): Promise<LiveTapeServer> {
@@ -23,7 +25,10 @@ async function startLiveTape(dir: string, options: LiveTapeOptions): Promise<Liv
     dataDir: join(dir, 'data'),
     settings: options.settings ?? {},
     root: options.root,
-    nodeFlags: options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [],
+    nodeFlags: [
+      ...(options.nodeFlags ?? []),
+      ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ],
   });
 }
 
