@@ -16,6 +16,8 @@ export interface MetricsSources {
   recordings: { readonly activeCount: number };
 }
 
+const EVENT_LOOP_SAMPLE_MS = 1000;
+
 /** Why a recording was deleted: by the API, or by a retention rule. */
 export type DeletionCause = 'api' | 'age' | 'size';
 
@@ -36,7 +38,10 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    // The event-loop delay histogram samples with a libuv timer; prom-client's default of 10 ms woke an idle
+    // server 100 times a second (most of its idle CPU). One sample a second still catches every stall that
+    // spans a second, and nodejs_eventloop_lag_seconds is measured at each scrape anyway.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     new Gauge({
       name: 'livetape_live_streams',
       help: 'Streams being pushed now.',

@@ -20,9 +20,10 @@ async function ensureRtmpModule(): Promise<void> {
     throw new Error(`apt-get install libnginx-mod-rtmp failed:\n${result.stderr}`);
 }
 
-function nginxConf(dir: string, rtmpPort: number, httpPort: number): string {
+function nginxConf(dir: string, rtmpPort: number, httpPort: number, record: boolean): string {
   // Workers run as root when we are root, so they can write the temporary record folder.
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
+  const recording = record ? `record all; record_path ${dir}/record; record_unique off;` : 'record off;';
   return `load_module ${RTMP_MODULE};
 ${user}worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -33,9 +34,7 @@ rtmp {
     chunk_size 4096;
     application live {
       live on;
-      record all;
-      record_path ${dir}/record;
-      record_unique off;
+      ${recording}
     }
   }
 }
@@ -55,8 +54,9 @@ http {
 }
 
 /**
- * nginx with nginx-rtmp (one worker), live and recording every stream to FLV: the reference the
- * benchmark compares against. It has no HTTP-FLV output, so only ingest + recording is comparable.
+ * nginx with nginx-rtmp (one worker), live and (by default) recording every stream to FLV: the reference
+ * the benchmark compares against. It has no HTTP-FLV output, so ingest alone and ingest + recording are
+ * what compares.
  */
 export class NginxRtmpServer {
   readonly name = 'nginx-rtmp';
@@ -68,14 +68,14 @@ export class NginxRtmpServer {
     private readonly httpPort: number,
   ) {}
 
-  static async start(dir: string): Promise<NginxRtmpServer> {
+  static async start(dir: string, { record = true }: { record?: boolean } = {}): Promise<NginxRtmpServer> {
     await ensureRtmpModule();
     await mkdir(join(dir, 'record'), { recursive: true });
     await mkdir(join(dir, 'tmp'), { recursive: true });
     const rtmpPort = await freePort();
     const httpPort = await freePort();
     const conf = join(dir, 'nginx.conf');
-    await writeFile(conf, nginxConf(dir, rtmpPort, httpPort));
+    await writeFile(conf, nginxConf(dir, rtmpPort, httpPort, record));
     const child = ServerChild.spawn('nginx', [
       '-p',
       dir,

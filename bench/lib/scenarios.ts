@@ -15,6 +15,8 @@ export interface LiveTapeOptions {
   settings?: Record<string, string>;
   /** The checkout to run the server from; this one by default. */
   root?: string;
+  /** Extra node flags for the server, e.g. `--max-semi-space-size=4`. */
+  nodeFlags?: string[];
 }
 
 async function startLiveTape(dir: string, options: LiveTapeOptions): Promise<LiveTapeServer> {
@@ -23,7 +25,10 @@ async function startLiveTape(dir: string, options: LiveTapeOptions): Promise<Liv
     dataDir: join(dir, 'data'),
     settings: options.settings ?? {},
     root: options.root,
-    nodeFlags: options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [],
+    nodeFlags: [
+      ...(options.nodeFlags ?? []),
+      ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ],
   });
 }
 
@@ -48,7 +53,22 @@ export function liveTapePlayback(options: LiveTapeOptions = {}): Scenario<LiveTa
   };
 }
 
+/** Ingest alone: pushes into live streams nobody plays or records. */
+export function liveTapeIngest(
+  options: LiveTapeOptions & { label?: string } = {},
+): Scenario<LiveTapeServer, void> {
+  return {
+    label: options.label ?? 'LiveTape ingest only',
+    start: (dir) => startLiveTape(dir, options),
+    pushUrl: (server, stream) => server.rtmpUrl(stream),
+    probeUrl: (server) => server.httpUrl('/healthz'),
+    settle: (server) => waitUntilNoLiveStreams(server),
+  };
+}
+
 export interface RecordingScenarioOptions extends LiveTapeOptions {
+  /** Default `LiveTape ingest + record <formats>`. */
+  label?: string;
   formats: RecordFormat[];
   /** `record_interval` in the push URL; the server's default when unset. */
   intervalSec?: number;
@@ -99,7 +119,7 @@ export function liveTapeRecording(
     0,
   );
   return {
-    label: `LiveTape ingest + record ${options.formats.join('+')}`,
+    label: options.label ?? `LiveTape ingest + record ${options.formats.join('+')}`,
     start: (dir) => startLiveTape(dir, options),
     pushUrl: (server, stream) => server.rtmpUrl(stream, query),
     probeUrl: (server) => server.httpUrl('/healthz'),
@@ -129,6 +149,17 @@ export function liveTapeRecording(
             ),
           )
       : undefined,
+  };
+}
+
+/** nginx-rtmp live only (`record off`): the reference for ingest alone; nothing counts its frames. */
+export function nginxIngest(): Scenario<NginxRtmpServer, void> {
+  return {
+    label: 'nginx-rtmp ingest only',
+    start: (dir) => NginxRtmpServer.start(dir, { record: false }),
+    pushUrl: (server, stream) => server.rtmpUrl(stream),
+    probeUrl: (server) => server.statUrl,
+    settle: (server) => server.waitUntilIdle(),
   };
 }
 

@@ -26,7 +26,12 @@ export interface DeliveryWorkerOptions {
   readonly post?: PostCallback;
 }
 
-const DEFAULT_POLL_MS = 1000;
+/**
+ * Our own rows and retries wake the worker at once, so the poll only finds rows of another node that died
+ * before delivering them (whose claims wait out a lease of 30 s anyway). Every poll is a claim transaction
+ * on the catalog; at one a second it was a large part of an idle server's CPU.
+ */
+const DEFAULT_POLL_MS = 5000;
 const DEFAULT_MAX_IN_FLIGHT = 16;
 /** On close, attempts in flight get this long to finish before they are cut and their claims released. */
 const CLOSE_GRACE_MS = 2000;

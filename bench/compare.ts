@@ -1,0 +1,292 @@
+/**
+ * `npm run bench:compare`: LiveTape against nginx-rtmp in one invocation, scenario by scenario and round by
+ * round (ingest only; ingest + record FLV; LiveTape ingest + record FLV+MP4+HLS against nginx recording FLV),
+ * plus the CPU each server uses idle. Ratios are taken within a round, so both sides saw the same machine
+ * load, and their medians are reported. See docs/benchmarks.md.
+ */
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sleep } from '../test/helpers/process.js';
+import { loadBenchMedia } from './lib/bench-media.js';
+import { positiveInt, printProfiles, runDir, runMain, withWorkDir } from './lib/cli.js';
+import { LiveTapeServer } from './lib/livetape-server.js';
+import { NginxRtmpServer } from './lib/nginx-rtmp-server.js';
+import { CACHE_DIR, REPO_ROOT } from './lib/paths.js';
+import { sampleProcessTree } from './lib/proc-stats.js';
+import {
+  failureLines,
+  fixed,
+  machineDescription,
+  markdownTable,
+  median,
+  medianResult,
+  mib,
+  resultTable,
+  saveResults,
+} from './lib/report.js';
+import { type BenchServer, runScenario, type Scenario, type ScenarioResult } from './lib/scenario.js';
+import { liveTapeIngest, liveTapeRecording, nginxIngest, nginxRecording } from './lib/scenarios.js';
+
+const USAGE = `tsx bench/compare.ts [options]
+  --streams N[,M]    concurrent pushes; a list runs every count (default 8; e.g. 8,100)
+  --seconds S        media seconds per push (default 30)
+  --repeat R         rounds of every scenario, interleaved; medians are reported (default 3)
+  --server-root D    a LiveTape checkout to measure, as NAME=DIR or DIR; repeat it to compare checkouts
+                     side by side (e.g. --server-root main=/tmp/lt-main --server-root branch=.); default .
+  --node-flag N=F    run variant N's server with node flag F (repeatable), e.g. small=--max-semi-space-size=4
+  --idle-seconds S   how long each server is watched with no stream (default 30; 0 skips it)
+  --profile          run LiveTape under node --cpu-prof and print the top self-time functions
+  --keep             keep the temporary folder (recordings, nginx logs)`;
+
+/** The issue's targets: LiveTape's CPU per stream-minute as a multiple of nginx-rtmp's, same run. */
+const TARGETS = { ingest: 2.0, flv: 2.0, all: 2.5 };
+const TARGET_IDLE_SHARE = 0.002;
+const IDLE_WARM_UP_MS = 15_000;
+const TARGET_PEAK_RSS_BYTES = 100 * 1024 * 1024;
+const TARGET_RSS_PER_EXTRA_STREAM_BYTES = 1.5 * 1024 * 1024;
+
+const { values: args } = parseArgs({
+  options: {
+    streams: { type: 'string' },
+    seconds: { type: 'string' },
+    repeat: { type: 'string' },
+    'server-root': { type: 'string', multiple: true },
+    'node-flag': { type: 'string', multiple: true },
+    'idle-seconds': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+interface Variant {
+  name: string;
+  /** undefined: this checkout. */
+  root: string | undefined;
+  nodeFlags: string[];
+}
+
+function variants(): Variant[] {
+  const given = args['server-root'] ?? ['.'];
+  const flags = (args['node-flag'] ?? []).map((spec): [string, string] => splitOnce(spec, '=') ?? ['', spec]);
+  return given.map((spec) => {
+    const [name, dir] = splitOnce(spec, '=') ?? [undefined, spec];
+    const root = resolve(dir);
+    const here = root === resolve(REPO_ROOT);
+    const variantName = name ?? (here ? 'LiveTape' : `LiveTape ${basename(root)}`);
+    return {
+      name: variantName,
+      root: here ? undefined : root,
+      nodeFlags: flags.filter(([n]) => n === variantName).map(([, flag]) => flag),
+    };
+  });
+}
+
+/** `a=b=c` → `['a', 'b=c']`; undefined without `=`. */
+function splitOnce(text: string, separator: string): [string, string] | undefined {
+  const at = text.indexOf(separator);
+  return at < 0 ? undefined : [text.slice(0, at), text.slice(at + separator.length)];
+}
+
+/** The scenarios of one variant, in the order a round runs them, with the nginx figure each is divided by. */
+interface Comparison {
+  key: keyof typeof TARGETS;
+  title: string;
+  liveTape: Scenario<BenchServer, unknown>;
+  nginxIndex: number;
+}
+
+type AnyScenario = Scenario<BenchServer, unknown>;
+
+function plan(
+  media: Awaited<ReturnType<typeof loadBenchMedia>>,
+  seconds: number,
+  profileDir: string | undefined,
+): { scenarios: AnyScenario[]; comparisons: Array<{ variant: Variant; list: Comparison[] }> } {
+  // nginx first, then each variant's scenarios: every kind of work runs back to back within a round.
+  const scenarios: AnyScenario[] = [nginxIngest() as AnyScenario, nginxRecording() as AnyScenario];
+  const comparisons = variants().map((variant) => {
+    const profile = (what: string) =>
+      profileDir && join(profileDir, variant.name.replaceAll(/\W+/g, '-'), what);
+    const common = { root: variant.root, nodeFlags: variant.nodeFlags, media, seconds };
+    const list: Comparison[] = [
+      {
+        key: 'ingest',
+        title: 'ingest only ÷ nginx ingest only',
+        liveTape: liveTapeIngest({
+          label: `${variant.name} ingest only`,
+          root: variant.root,
+          nodeFlags: variant.nodeFlags,
+          profileDir: profile('ingest'),
+        }) as AnyScenario,
+        nginxIndex: 0,
+      },
+      {
+        key: 'flv',
+        title: 'ingest + record FLV ÷ nginx record FLV',
+        liveTape: liveTapeRecording({
+          ...common,
+          label: `${variant.name} ingest + record flv`,
+          formats: ['flv'],
+          profileDir: profile('record-flv'),
+        }) as AnyScenario,
+        nginxIndex: 1,
+      },
+      {
+        key: 'all',
+        title: 'ingest + record FLV+MP4+HLS ÷ nginx record FLV',
+        liveTape: liveTapeRecording({
+          ...common,
+          label: `${variant.name} ingest + record flv+mp4+hls`,
+          formats: ['flv', 'mp4', 'hls'],
+          profileDir: profile('record-all'),
+        }) as AnyScenario,
+        nginxIndex: 1,
+      },
+    ];
+    return { variant, list };
+  });
+  for (const { list } of comparisons) scenarios.push(...list.map((c) => c.liveTape));
+  return { scenarios, comparisons };
+}
+
+/** Share of one core a freshly started server uses over `seconds` with no client at all. */
+async function idleShare(server: BenchServer, seconds: number): Promise<number> {
+  // Start-up work is not idling: migrations, the first settings read, and the GCs V8's memory reducer runs
+  // some 8 s after the heap stopped growing.
+  await sleep(IDLE_WARM_UP_MS);
+  const before = sampleProcessTree(server.pid);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const after = sampleProcessTree(server.pid);
+  return (after.cpuSeconds - before.cpuSeconds) / ((performance.now() - t0) / 1000);
+}
+
+async function measureIdle(workDir: string, seconds: number): Promise<Array<[string, number]>> {
+  const rows: Array<[string, number]> = [];
+  const nginx = await NginxRtmpServer.start(await runDir(workDir), { record: false });
+  try {
+    rows.push(['nginx-rtmp', await idleShare(nginx, seconds)]);
+  } finally {
+    await nginx.stop();
+  }
+  for (const v of variants()) {
+    process.stderr.write(`idle: ${v.name}, ${seconds} s…\n`);
+    const server = await LiveTapeServer.start({
+      dataDir: join(await runDir(workDir), 'data'),
+      root: v.root,
+      nodeFlags: v.nodeFlags,
+    });
+    try {
+      rows.push([v.name, await idleShare(server, seconds)]);
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
+}
+
+const ratioText = (values: number[]) => values.map((x) => fixed(x)).join(', ');
+
+async function compareAt(
+  streams: number,
+  seconds: number,
+  repeat: number,
+  workDir: string,
+  media: Awaited<ReturnType<typeof loadBenchMedia>>,
+  profileDir: string | undefined,
+): Promise<{ streams: number; rounds: ScenarioResult[][] }> {
+  const { scenarios, comparisons } = plan(media, seconds, profileDir && join(profileDir, `n${streams}`));
+  const options = { streams, seconds, playersPerStream: 0, media };
+  const rounds: ScenarioResult[][] = [];
+  for (let round = 1; round <= repeat; round++) {
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      process.stderr.write(`n=${streams} round ${round}/${repeat}: ${scenario.label}, ${seconds} s…\n`);
+      results.push((await runScenario(scenario, await runDir(workDir), options)).result);
+    }
+    rounds.push(results);
+    console.log(`### n=${streams}, round ${round}\n\n${resultTable(results)}\n`);
+    for (const line of failureLines(results)) console.log(`FAILURES ${line}`);
+  }
+  const medians = scenarios.map((_, i) => medianResult(rounds.map((r) => r[i]!)));
+  console.log(`### n=${streams}, median of ${repeat} rounds\n\n${resultTable(medians)}\n`);
+
+  const rows: Array<Array<string | number>> = [];
+  const verdicts: string[] = [];
+  for (const { variant, list } of comparisons) {
+    for (const c of list) {
+      const index = scenarios.indexOf(c.liveTape);
+      const ratios = rounds.map((r) => r[index]!.cpuPerStreamMinute / r[c.nginxIndex]!.cpuPerStreamMinute);
+      const m = median(ratios);
+      rows.push([
+        variant.name,
+        c.title,
+        fixed(medians[index]!.cpuPerStreamMinute, 3),
+        fixed(medians[c.nginxIndex]!.cpuPerStreamMinute, 3),
+        ratioText(ratios),
+        `**${fixed(m)}×**`,
+        `≤ ${TARGETS[c.key]}×: ${m <= TARGETS[c.key] ? 'MET' : 'MISSED'}`,
+      ]);
+    }
+    const all = medians[scenarios.indexOf(list[2]!.liveTape)]!;
+    verdicts.push(
+      `- ${variant.name}, n=${streams}, recording all three: peak RSS ${mib(all.peakRssBytes)} MiB, ${fixed(all.rssPerStreamBytes / 1024 / 1024)} MiB per stream above the idle server${streams === 8 ? ` (target ≤ 100 MiB at n=8: ${all.peakRssBytes <= TARGET_PEAK_RSS_BYTES ? 'MET' : 'MISSED'})` : ''}`,
+    );
+  }
+  console.log(
+    `### n=${streams}: LiveTape ÷ nginx-rtmp, CPU per stream-minute, ratios within each round\n\n${markdownTable(
+      ['server', 'scenario', 'LiveTape median', 'nginx median', 'ratio per round', 'median ratio', 'target'],
+      rows,
+    )}\n\n${verdicts.join('\n')}\n`,
+  );
+  return { streams, rounds };
+}
+
+/** Memory each stream beyond the first count adds, from the recording-all medians at two stream counts. */
+function printRssSlope(runs: Array<{ streams: number; rounds: ScenarioResult[][] }>): void {
+  if (runs.length < 2) return;
+  const [low, high] = [runs[0]!, runs[runs.length - 1]!];
+  for (const [i, label] of runs[0]!.rounds[0]!.entries()) {
+    if (!label.label.endsWith('flv+mp4+hls')) continue;
+    const peak = (r: typeof low) => median(r.rounds.map((round) => round[i]!.peakRssBytes));
+    const slope = (peak(high) - peak(low)) / (high.streams - low.streams);
+    console.log(
+      `- ${label.label}: ${fixed(slope / 1024 / 1024)} MiB per additional stream from n=${low.streams} to n=${high.streams} (target ≤ 1.5: ${slope <= TARGET_RSS_PER_EXTRA_STREAM_BYTES ? 'MET' : 'MISSED'})`,
+    );
+  }
+}
+
+runMain(async () => {
+  if (args.help) return console.log(USAGE);
+  const counts = (args.streams ?? '8').split(',').map((s) => positiveInt('streams', s.trim(), 8));
+  const seconds = positiveInt('seconds', args.seconds, 30);
+  const repeat = positiveInt('repeat', args.repeat, 3);
+  const idleSeconds =
+    args['idle-seconds'] === '0' ? 0 : positiveInt('idle-seconds', args['idle-seconds'], 30);
+  const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `compare-${Date.now()}`) : undefined;
+  const media = await loadBenchMedia();
+  console.log(`# bench:compare — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
+  console.log(`Command: npm run bench:compare -- ${process.argv.slice(2).join(' ')}\n`);
+  await withWorkDir(args.keep, async (dir) => {
+    const idle = idleSeconds > 0 ? await measureIdle(dir, idleSeconds) : [];
+    if (idle.length > 0) {
+      console.log(
+        `## Idle, no stream, ${idleSeconds} s\n\n${markdownTable(
+          ['server', 'CPU, % of a core', `target ≤ ${TARGET_IDLE_SHARE * 100} %`],
+          idle.map(([name, share]) => [
+            name,
+            fixed(share * 100, 3),
+            name === 'nginx-rtmp' ? '–' : share <= TARGET_IDLE_SHARE ? 'MET' : 'MISSED',
+          ]),
+        )}\n`,
+      );
+    }
+    const runs = [];
+    for (const streams of counts)
+      runs.push(await compareAt(streams, seconds, repeat, dir, media, profileDir));
+    printRssSlope(runs);
+    if (profileDir) await printProfiles(profileDir);
+    console.log(`\nraw figures: ${await saveResults('compare', { idle, runs })}`);
+  });
+});
