@@ -21,6 +21,8 @@ import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { MediaStore } from './storage/media-store.js';
+import { RecordTaskRunner } from './tasks/task-runner.js';
+import { RecordTaskService } from './tasks/task-service.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
 
@@ -93,6 +95,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     onFinishing: notifications.onRecordingFinishing,
   });
   const metrics = new Metrics({ hub, catalog, recordings });
+  const taskRunner = new RecordTaskRunner({
+    hub,
+    tasks: catalog.recordTasks,
+    recordings,
+    log,
+    intervalMinSec: config.recordIntervalMin,
+    intervalMaxSec: config.recordIntervalMax,
+  });
+  const tasks = new RecordTaskService(catalog, taskRunner, () => ({
+    formats: ['hls'],
+    intervalSec: recordings.recordingSettings.intervalSec,
+  }));
   await recordings.recover();
   const remover = new RecordingRemover({ catalog, store, log, metrics });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
@@ -170,6 +184,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     backpressure,
     catalog,
     recordings,
+    tasks,
     notifications,
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
@@ -219,6 +234,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
         hls.close();
+        await taskRunner.close();
         await recordings.close();
         clearInterval(sharedSettings);
         await retention.close();

@@ -34,6 +34,8 @@ export interface RecordingRow {
   readonly sessionId: string;
   /** Groups the files of one broadcast: the first session id of an HLS-resumed chain. */
   readonly broadcastId: string;
+  /** The record task that made this file, if one did. */
+  readonly taskId: string | null;
   /** Null while recording. */
   readonly reason: FinishReason | null;
   readonly warnings: readonly string[] | null;
@@ -51,6 +53,7 @@ export interface NewRecording {
   readonly startTime: number;
   readonly sessionId: string;
   readonly broadcastId: string;
+  readonly taskId?: string;
   readonly streamParam?: string;
   readonly mediaStartMs?: number;
   readonly width?: number;
@@ -103,6 +106,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     streamParam: columns.stream_param,
     sessionId: columns.session_id,
     broadcastId: columns.broadcast_id,
+    taskId: columns.task_id,
     reason: columns.reason,
     warnings: columns.warnings === null ? null : decodeWarnings(columns.warnings),
     createdAt: columns.created_at,
@@ -131,6 +135,7 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     stream_param: row.streamParam ?? '',
     session_id: row.sessionId,
     broadcast_id: row.broadcastId,
+    task_id: row.taskId ?? null,
     reason: null,
     warnings: null,
     created_at: now,

@@ -56,6 +56,8 @@ describe('loadConfig defaults', () => {
       databaseUrl: '',
       appid: '',
       apiKey: [],
+      tencentApiSecrets: new Map(),
+      pushDomain: '',
       apiTokens: [],
       adminPassword: '',
       corsOrigins: ['*'],

@@ -35,6 +35,7 @@ const row: RecordingRow = {
   streamParam: 'record=mp4',
   sessionId: push.sessionId,
   broadcastId: push.sessionId,
+  taskId: null,
   reason: 'interval',
   warnings: null,
   createdAt: 0,
@@ -138,6 +139,8 @@ describe('recording payload (spec §3.4)', () => {
       file_size: 30_045_521,
       start_time: 1_496_220_622,
       end_time: 1_496_220_894,
+      start_time_usec: 250_000,
+      end_time_usec: 750_000,
       duration: 273,
       media_start_time: 40,
       callback_ext: JSON.stringify({
@@ -150,6 +153,12 @@ describe('recording payload (spec §3.4)', () => {
       duration_ms: 272_500,
       start_time_ms: 1_496_220_622_250,
     });
+  });
+
+  it("carries a record task's id instead of the push parameters, as the reference does", () => {
+    const body = JSON.parse(recordingPayload(origin, { ...row, taskId: '1700000000000123456' }, facts));
+    expect(body.task_id).toBe('1700000000000123456');
+    expect(body).not.toHaveProperty('stream_param');
   });
 
   it('names codecs the way Tencent does and leaves the resolution empty for audio-only files', () => {

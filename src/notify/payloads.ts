@@ -55,7 +55,8 @@ export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts
     sequence: row.sessionId,
     node: origin.node,
     user_ip: facts.userIp,
-    stream_param: row.streamParam,
+    // The reference leaves the push's parameters out of a record task's files.
+    ...(row.taskId === null ? { stream_param: row.streamParam } : { task_id: row.taskId }),
     video_id: row.id,
     video_url: facts.videoUrl,
     file_id: row.id,
@@ -64,6 +65,8 @@ export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts
     file_size: row.sizeBytes,
     start_time: unixSeconds(row.startTime),
     end_time: unixSeconds(endTime),
+    start_time_usec: microsecondPart(row.startTime),
+    end_time_usec: microsecondPart(endTime),
     duration: Math.round(row.durationMs / 1000),
     media_start_time: row.mediaStartMs ?? 0,
     callback_ext: JSON.stringify({
@@ -113,6 +116,11 @@ function wireAppid(appid: string): number | string {
 
 function unixSeconds(ms: number): number {
   return Math.floor(ms / 1000);
+}
+
+/** `start_time_usec`/`end_time_usec`: the sub-second part (0–999999) of an instant, not a timestamp. */
+function microsecondPart(ms: number): number {
+  return (((ms % 1000) + 1000) % 1000) * 1000;
 }
 
 const CODEC_NAMES: ReadonlyArray<readonly [prefix: string, name: string]> = [

@@ -6,7 +6,7 @@ import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
-import { HlsResumeRegistry } from './hls-series.js';
+import { type HlsResume, HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
 import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
 import { repairFile } from './recover-files.js';
@@ -34,6 +34,22 @@ export interface RecordingManagerOptions {
   fileOptions: AppendFileOptions;
   /** Runs in the transaction that catalogs each finished file, recovered ones included. */
   onFinishing?: FinishExtra;
+  /** Told when a push's recording starts and when all its files are finalized (event 332). */
+  onRecordingStatus?: (status: RecordingStatus) => void;
+}
+
+export interface RecordingStatus {
+  readonly event: 'started' | 'ended';
+  readonly stream: LiveStream;
+  readonly plan: RecordingPlan;
+}
+
+/** A recording started by `recordFromNow`. */
+export interface ExtraRecording {
+  /** Ends the recording now; resolves when its files are finalized and cataloged. */
+  stop(): Promise<void>;
+  /** Resolves when its files are finalized (after `stop`, or after the push ended). */
+  readonly finished: Promise<void>;
 }
 
 /**
@@ -46,6 +62,8 @@ export class RecordingManager {
   private settingsWrites = 0;
   /** By the stream each records; a recorder stays until its files are finalized. */
   private readonly active = new Map<LiveStream, StreamRecorder>();
+  /** Recordings beside the push's own (record tasks), until finalized. */
+  private readonly extra = new Set<StreamRecorder>();
   private readonly hlsResume: HlsResumeRegistry;
   private readonly log: Logger;
   /** Recordings finished since start, for metrics and tests. */
@@ -117,19 +135,45 @@ export class RecordingManager {
       return;
     }
     if (plan.formats.length === 0) return;
+    const hlsResume = { registry: this.hlsResume, windowMs: this.settings.hlsResumeWindowSec * 1000 };
+    const recorder = this.attachRecorder(stream, plan, hlsResume);
+    this.active.set(stream, recorder);
+    void recorder.finished.then(() => this.active.delete(stream));
+  }
+
+  /**
+   * Records a live stream from now on with `plan`, beside whatever else records it (a record task):
+   * its own files, starting at the cached keyframe, never continuing or continued by an HLS resume.
+   */
+  recordFromNow(stream: LiveStream, plan: RecordingPlan): ExtraRecording {
+    const recorder = this.attachRecorder(stream, plan, { registry: new HlsResumeRegistry(), windowMs: 0 });
+    this.extra.add(recorder);
+    void recorder.finished.then(() => this.extra.delete(recorder));
+    return {
+      finished: recorder.finished,
+      stop: () => {
+        stream.detach(recorder);
+        recorder.end();
+        return recorder.finished;
+      },
+    };
+  }
+
+  private attachRecorder(stream: LiveStream, plan: RecordingPlan, hlsResume: HlsResume): StreamRecorder {
     const recorder = new StreamRecorder(stream, plan, {
       store: this.options.store,
       catalog: this.options.catalog,
       log: this.log,
       fileOptions: this.options.fileOptions,
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
-      hlsResume: { registry: this.hlsResume, windowMs: this.settings.hlsResumeWindowSec * 1000 },
+      hlsResume,
       onFileFinished: (row) => this.onFileFinished(row),
       onFinishing: this.options.onFinishing,
     });
-    this.active.set(stream, recorder);
+    this.options.onRecordingStatus?.({ event: 'started', stream, plan });
+    void recorder.finished.then(() => this.options.onRecordingStatus?.({ event: 'ended', stream, plan }));
     stream.attach(recorder);
-    void recorder.finished.then(() => this.active.delete(stream));
+    return recorder;
   }
 
   private onFileFinished(row: RecordingRow): void {
@@ -149,7 +193,7 @@ export class RecordingManager {
 
   /** Waits for every recording to be finalized; call after the pushes have been ended. */
   async close(): Promise<void> {
-    await Promise.all([...this.active.values()].map((r) => r.finished));
+    await Promise.all([...this.active.values(), ...this.extra].map((r) => r.finished));
     await this.hlsResume.finishAll();
   }
 

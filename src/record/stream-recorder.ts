@@ -53,6 +53,7 @@ export class StreamRecorder implements StreamSink {
       fileOptions: deps.fileOptions,
       publisher: stream.publisher,
       broadcastId: resumed?.broadcastId ?? stream.publisher.sessionId,
+      taskId: plan.taskId,
       nameStem: plan.nameStem,
       warnings: plan.warnings,
       notes: new Set(),

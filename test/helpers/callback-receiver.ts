@@ -121,6 +121,8 @@ export const CALLBACK_FIELDS: Record<number, Record<string, WireType>> = {
     file_size: 'int',
     start_time: 'int',
     end_time: 'int',
+    start_time_usec: 'int',
+    end_time_usec: 'int',
     duration: 'int',
     media_start_time: 'int',
     callback_ext: 'string',
