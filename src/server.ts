@@ -185,6 +185,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     catalog,
     recordings,
     tasks,
+    api3: {
+      secrets: config.tencentApiSecrets,
+      domain: { configured: config.pushDomain, shown: config.pushDomain || publicHost(config) },
+    },
     notifications,
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,

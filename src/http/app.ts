@@ -16,6 +16,9 @@ import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
 import type { RecordTaskService } from '../tasks/task-service.js';
+import { liveActions } from '../tencent-api3/actions.js';
+import type { PushDomain } from '../tencent-api3/domain.js';
+import { registerTencentApi3 } from '../tencent-api3/endpoint.js';
 import { corsOptions } from '../vod/cors.js';
 import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
@@ -43,6 +46,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   catalog: Catalog;
   recordings: RecordingManager;
   tasks: RecordTaskService;
+  /** Tencent Cloud API 3.0: TENCENT_API_SECRETS (the endpoint is off when empty) and the push domain. */
+  api3: { secrets: ReadonlyMap<string, string>; domain: PushDomain };
   intervalMinSec: number;
   intervalMaxSec: number;
   hls: LiveHlsService;
@@ -114,6 +119,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
   registerTencentRoutes(app, deps.playback);
+  await registerTencentApi3(app, {
+    secrets: deps.api3.secrets,
+    actions: liveActions({ tasks: deps.tasks, hub: deps.hub, domain: deps.api3.domain }),
+    log: deps.log,
+  });
   registerConsoleApi(app, deps);
   deps.consoleSessions.register(app);
   await registerWebPages(app, { watchPage: deps.watchPage });

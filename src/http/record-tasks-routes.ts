@@ -131,7 +131,7 @@ export function registerRecordTaskRoutes(app: FastifyInstance, deps: RecordTaskR
         return reply.code(201).send(view(task));
       } catch (error) {
         if (error instanceof TaskRequestError)
-          throw badRequest(`body parameter "${error.field}": ${error.message}`);
+          throw badRequest(`body parameter "${error.field}" ${error.message}`);
         throw error;
       }
     },

@@ -27,7 +27,7 @@ export interface NewTaskRequest {
   readonly templateId?: number | null;
 }
 
-/** A request the reference refuses; `field` names the parameter at fault (in the caller's words). */
+/** A request the reference refuses: the parameter at fault and why ("must be …"). */
 export class TaskRequestError extends Error {
   override readonly name = 'TaskRequestError';
   constructor(
@@ -42,13 +42,13 @@ export class TaskRequestError extends Error {
 export function taskWindow(request: Pick<NewTaskRequest, 'startTime' | 'endTime'>, now: number) {
   const startTime = request.startTime ?? now;
   const { endTime } = request;
-  if (endTime <= now) throw new TaskRequestError('endTime', 'endTime must be in the future');
-  if (endTime <= startTime) throw new TaskRequestError('endTime', 'endTime must be after startTime');
+  if (endTime <= now) throw new TaskRequestError('endTime', 'must be in the future');
+  if (endTime <= startTime) throw new TaskRequestError('endTime', 'must be after the start time');
   if (endTime >= now + MAX_TASK_AHEAD_MS) {
-    throw new TaskRequestError('endTime', 'endTime must be less than 7 days from now');
+    throw new TaskRequestError('endTime', 'must be less than 7 days from now');
   }
   if (endTime - startTime > MAX_TASK_WINDOW_MS) {
-    throw new TaskRequestError('endTime', 'a task may last at most 24 hours (endTime - startTime)');
+    throw new TaskRequestError('endTime', 'must be at most 24 hours after the start time');
   }
   return { startTime, endTime };
 }
@@ -70,7 +70,7 @@ export class RecordTaskService {
     const now = Date.now();
     const window = taskWindow(request, now);
     const formats = request.formats ?? this.defaults().formats;
-    if (formats.length === 0) throw new TaskRequestError('formats', 'formats must name at least one format');
+    if (formats.length === 0) throw new TaskRequestError('formats', 'must name at least one format');
     const task = await this.catalog.recordTasks.insert(
       {
         id: newFileId(),
