@@ -93,6 +93,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     hlsSegmentDurationMs: config.hlsSegmentDuration * 1000,
     fileOptions: FILE_OPTIONS,
     onFinishing: notifications.onRecordingFinishing,
+    onRecordingStatus: notifications.onRecordingStatus,
   });
   const metrics = new Metrics({ hub, catalog, recordings });
   const taskRunner = new RecordTaskRunner({

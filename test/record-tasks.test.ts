@@ -7,7 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall } from './helpers/api.js';
-import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
+import {
+  type CallbackReceiver,
+  callbackProblems,
+  startCallbackReceiver,
+} from './helpers/callback-receiver.js';
 import { decodeErrors, probe } from './helpers/media-probe.js';
 import { ffmpegPushArgs, run, sleep, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -48,7 +52,13 @@ describe('record tasks', () => {
 
   beforeAll(async () => {
     receiver = await startCallbackReceiver();
-    t = await startTestServer({ CALLBACK_URL: receiver.url, CALLBACK_KEY: 'k', RECORD_INTERVAL_MIN: '1' });
+    t = await startTestServer({
+      CALLBACK_URL: receiver.url,
+      CALLBACK_URL_RECORD_STATUS: receiver.url,
+      CALLBACK_KEY: 'k',
+      APPID: '1252033264',
+      RECORD_INTERVAL_MIN: '1',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -92,6 +102,25 @@ describe('record tasks', () => {
       expect(callback!.body).not.toHaveProperty('stream_param');
       expect(typeof callback!.body.start_time_usec).toBe('number');
       expect(typeof callback!.body.end_time_usec).toBe('number');
+      expect(callbackProblems(callback!, 'k').filter((p) => !p.startsWith('stream_param'))).toEqual([]);
+      // Event 332: started, then ended after the file's event 100, both naming the task and the session.
+      const statuses = await waitFor(() => {
+        const found = receiver.accepted.filter(
+          (c) => c.body.event_type === 332 && c.body.task_id === created.body.id,
+        );
+        return found.length >= 2 ? found : undefined;
+      }, 20_000);
+      expect(statuses.map((c) => c.body.record_event)).toEqual(['record_start_succeeded', 'record_ended']);
+      const session = JSON.parse(callback!.body.callback_ext as string).session_id;
+      for (const status of statuses) {
+        expect(callbackProblems(status, 'k')).toEqual([]);
+        expect(status.body.session_id).toBe(session);
+        expect(JSON.parse(status.body.record_detail as string)).toMatchObject({
+          file_format: 1,
+          start_model: 5,
+        });
+      }
+      expect(receiver.accepted.indexOf(statuses[1]!)).toBeGreaterThan(receiver.accepted.indexOf(callback!));
       // A stopped task does not start again.
       await apiCall(t, '/api/v1/streams');
       expect(

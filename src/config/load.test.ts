@@ -66,6 +66,7 @@ describe('loadConfig defaults', () => {
       callbackUrlUnpush: '',
       callbackUrlRecord: '',
       callbackUrlSnapshot: '',
+      callbackUrlRecordStatus: '',
       callbackKey: [],
       callbackStrict: false,
       callbackTimeout: 20,

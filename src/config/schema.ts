@@ -88,6 +88,7 @@ export const CONFIG_FIELDS = {
   callbackUrlUnpush: field(httpUrlOrEmpty(), '', 'Receiver of push-ended callbacks (event_type 0), instead of CALLBACK_URL.'),
   callbackUrlRecord: field(httpUrlOrEmpty(), '', 'Receiver of new-recording callbacks (event_type 100), instead of CALLBACK_URL.'),
   callbackUrlSnapshot: field(httpUrlOrEmpty(), '', 'Receiver of screenshot callbacks (event_type 200, reserved), instead of CALLBACK_URL.'),
+  callbackUrlRecordStatus: field(httpUrlOrEmpty(), '', "Receiver of recording-status callbacks (event_type 332: a recording started, ended or failed). Only this URL gets them (CALLBACK_URL does not); `''` sends none."),
   callbackKey: secret(keyList(), '', "Key for callback signatures (`sign = md5(key + t)` and the `X-LiveTape-Signature` HMAC); `''` uses the first API_KEY."),
   callbackStrict: field(boolean(), false, 'Count a delivery as successful only when the receiver answers HTTP 200 with body `{"code":0}` (the legacy contract); otherwise HTTP 200 is enough.'),
   callbackTimeout: field(decimal(0.1, 120), 20, 'Seconds to wait for a receiver to answer one delivery attempt.'),

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
-import { type PayloadOrigin, pushEndedPayload, pushStartedPayload, recordingPayload } from './payloads.js';
+import {
+  type PayloadOrigin,
+  pushEndedPayload,
+  pushStartedPayload,
+  recordingPayload,
+  recordingStatusPayload,
+} from './payloads.js';
 import { PUBLISH_REJECTED, pushEndCode } from './push-end-codes.js';
 
 const origin: PayloadOrigin = { appid: '1252033264', host: 'live.example.com', node: 'node-1' };
@@ -170,5 +176,42 @@ describe('recording payload (spec §3.4)', () => {
       video_codec: '',
       resolution: '',
     });
+  });
+});
+
+describe('recording status payload (event 332)', () => {
+  it('has the fields of the reference, record_detail as a JSON string', () => {
+    const facts = {
+      event: 'record_ended' as const,
+      app: 'live',
+      stream: 'cam7',
+      sessionId: push.sessionId,
+      taskId: undefined,
+      format: 'hls' as const,
+      seq: '1700000000000123456',
+      eventTimeMs: 1_700_207_929_500,
+    };
+    expect(JSON.parse(recordingStatusPayload(origin, facts))).toEqual({
+      appid: 1252033264,
+      appname: 'live',
+      domain: 'live.example.com',
+      stream_id: 'cam7',
+      event_time: 1_700_207_929,
+      event_type: 332,
+      record_event: 'record_ended',
+      session_id: push.sessionId,
+      seq: '1700000000000123456',
+      record_detail: JSON.stringify({
+        file_format: 2,
+        record_bps: 0,
+        start_model: 1,
+        record_content: 1,
+        source_type: 1,
+        codec_temp_id: 0,
+      }),
+    });
+    const task = JSON.parse(recordingStatusPayload(origin, { ...facts, taskId: '42', format: 'flv' }));
+    expect(task.task_id).toBe('42');
+    expect(JSON.parse(task.record_detail)).toMatchObject({ file_format: 1, start_model: 5 });
   });
 });

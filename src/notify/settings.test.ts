@@ -17,6 +17,7 @@ const config = {
   callbackUrlUnpush: 'http://unpush.example/cb',
   callbackUrlRecord: '',
   callbackUrlSnapshot: '',
+  callbackUrlRecordStatus: '',
   callbackKey: [] as string[],
   apiKey: ['api-key', 'backup'],
   callbackStrict: false,

@@ -15,6 +15,8 @@ export interface CallbackUrls {
   readonly unpush: string;
   readonly record: string;
   readonly snapshot: string;
+  /** Recording status (event 332): sent only here, never to `all` (a receiver opts in, as with the reference). */
+  readonly recordStatus: string;
 }
 
 export interface RetryPolicy {
@@ -63,6 +65,7 @@ type CallbackConfig = Pick<
   | 'callbackUrlUnpush'
   | 'callbackUrlRecord'
   | 'callbackUrlSnapshot'
+  | 'callbackUrlRecordStatus'
   | 'callbackKey'
   | 'apiKey'
   | 'callbackStrict'
@@ -80,6 +83,7 @@ export function settingsFromConfig(config: CallbackConfig): CallbackSettings {
       unpush: config.callbackUrlUnpush,
       record: config.callbackUrlRecord,
       snapshot: config.callbackUrlSnapshot,
+      recordStatus: config.callbackUrlRecordStatus,
     },
     key: config.callbackKey[0] ?? config.apiKey[0] ?? '',
     strict: config.callbackStrict,
@@ -138,6 +142,7 @@ function mergeFields<T extends object>(
 
 /** The receiver of an event type, '' when none is configured (the event is then not recorded). */
 export function urlFor(urls: CallbackUrls, eventType: EventType): string {
+  if (eventType === EventType.recordingStatus) return urls.recordStatus;
   const own = {
     [EventType.pushStarted]: urls.push,
     [EventType.pushEnded]: urls.unpush,

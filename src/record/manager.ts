@@ -38,11 +38,15 @@ export interface RecordingManagerOptions {
   onRecordingStatus?: (status: RecordingStatus) => void;
 }
 
-export interface RecordingStatus {
-  readonly event: 'started' | 'ended';
-  readonly stream: LiveStream;
-  readonly plan: RecordingPlan;
-}
+export type RecordingStatus =
+  | { readonly event: 'started' | 'ended'; readonly stream: LiveStream; readonly plan: RecordingPlan }
+  | {
+      readonly event: 'error';
+      readonly stream: LiveStream;
+      readonly plan: RecordingPlan;
+      readonly format: RecordFormat;
+      readonly error: Error;
+    };
 
 /** A recording started by `recordFromNow`. */
 export interface ExtraRecording {
@@ -168,6 +172,8 @@ export class RecordingManager {
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
       hlsResume,
       onFileFinished: (row) => this.onFileFinished(row),
+      onStorageFailure: (format, error) =>
+        this.options.onRecordingStatus?.({ event: 'error', stream, plan, format, error }),
       onFinishing: this.options.onFinishing,
     });
     this.options.onRecordingStatus?.({ event: 'started', stream, plan });

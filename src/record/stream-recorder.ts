@@ -10,7 +10,7 @@ import type { MediaStore } from '../storage/media-store.js';
 import type { RecordingContext } from './file-recording.js';
 import { FileSeries, type FormatRecorder, type SeriesOptions } from './file-series.js';
 import { type HlsResume, HlsSeries } from './hls-series.js';
-import type { RecordingPlan } from './plan.js';
+import type { RecordFormat, RecordingPlan } from './plan.js';
 
 export interface RecorderDeps {
   store: MediaStore;
@@ -20,6 +20,8 @@ export interface RecorderDeps {
   hlsSegmentDurationMs: number;
   hlsResume: HlsResume;
   onFileFinished?(row: RecordingRow): void;
+  /** The first storage failure of this recording (it stops; live goes on). */
+  onStorageFailure?(format: RecordFormat, error: Error): void;
   onFinishing?: FinishExtra;
 }
 
@@ -65,6 +67,7 @@ export class StreamRecorder implements StreamSink {
       onStorageFailure: (format, error) => {
         if (this.storageFailureLogged) return;
         this.storageFailureLogged = true;
+        deps.onStorageFailure?.(format, error);
         log.error(
           { err: error, format },
           `recording stopped: storage failed (${error.message}); live playback continues`,

@@ -3,7 +3,7 @@
  * the pages share are in lib/types.ts.
  */
 
-export const CALLBACK_URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot'] as const;
+export const CALLBACK_URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot', 'recordStatus'] as const;
 export type CallbackUrlField = (typeof CALLBACK_URL_FIELDS)[number];
 export type Backoff = 'fixed' | 'exponential';
 

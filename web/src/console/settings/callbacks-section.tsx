@@ -15,6 +15,7 @@ const URL_LABELS: Record<CallbackUrlField, string> = {
   unpush: 'Push ended',
   record: 'Recording file',
   snapshot: 'Screenshot',
+  recordStatus: 'Recording status (332, only here)',
 };
 
 const KEY_SOURCES: Record<CallbackSettingsView['keySource'], string> = {
