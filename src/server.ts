@@ -21,6 +21,7 @@ import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { MediaStore } from './storage/media-store.js';
+import { banDescription, StreamBanList } from './tasks/stream-bans.js';
 import { RecordTaskRunner } from './tasks/task-runner.js';
 import { RecordTaskService } from './tasks/task-service.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
@@ -70,6 +71,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   hub.on('sinkError', (stream, _sink, error) =>
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
+  const bans = await StreamBanList.load(catalog.settings);
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
   const notifications = await NotificationService.start({
     catalog,
@@ -132,6 +134,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       nowSeconds: Math.floor(Date.now() / 1000),
     });
     if (!auth.ok) return { ok: false, code: 'NetStream.Publish.Unauthorized', description: auth.description };
+    const ban = bans.banOf(attempt.address.stream);
+    if (ban) return { ok: false, code: 'NetStream.Publish.Rejected', description: banDescription(ban) };
     try {
       recordings.plan(attempt.address.query);
     } catch (error) {
@@ -186,6 +190,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     catalog,
     recordings,
     tasks,
+    bans,
     api3: {
       secrets: config.tencentApiSecrets,
       domain: { configured: config.pushDomain, shown: config.pushDomain || publicHost(config) },
@@ -213,7 +218,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   retention.start();
   const sharedSettings = setInterval(async () => {
     try {
-      await Promise.all([keys.refresh(), recordings.refreshSettings()]);
+      await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh()]);
       if (await retentionSettings.refresh()) retention.setPolicy(retentionSettings.policy);
     } catch (err) {
       log.warn({ err }, 'could not re-read the settings from the catalog; the last ones stay in force');

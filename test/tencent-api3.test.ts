@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { live } from 'tencentcloud-sdk-nodejs/tencentcloud/services/live/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiCall } from './helpers/api.js';
-import { ffmpegPushArgs, waitFor } from './helpers/process.js';
+import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
+import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const SECRET_ID = 'AKIDlivetapetest';
@@ -47,9 +48,12 @@ describe('Tencent Cloud API 3.0 with the official SDK', () => {
   let client: Client;
   let ffmpeg: ChildProcess;
   let exited: Promise<unknown>;
+  let receiver: CallbackReceiver;
 
   beforeAll(async () => {
+    receiver = await startCallbackReceiver();
     t = await startTestServer({
+      CALLBACK_URL: receiver.url,
       TENCENT_API_SECRETS: `other:x,${SECRET_ID}:${SECRET_KEY}`,
       PUSH_DOMAIN: 'push.example.com',
       RECORD_INTERVAL_MIN: '1',
@@ -65,6 +69,7 @@ describe('Tencent Cloud API 3.0 with the official SDK', () => {
     ffmpeg.kill('SIGKILL');
     await exited;
     await t.close();
+    await receiver.close();
   });
 
   it('lists the live stream and tells its state', async () => {
@@ -196,6 +201,39 @@ describe('Tencent Cloud API 3.0 with the official SDK', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('forbids a stream name with a reason until resumed; the refused push is told and called back', async () => {
+    const base = { AppName: 'live', DomainName: 'push.example.com', StreamName: 'banned1' };
+    await client.ForbidLiveStream({
+      ...base,
+      Reason: 'spam',
+      ResumeTime: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    expect((await client.DescribeLiveStreamState(base)).StreamState).toBe('forbid');
+    const bans = await apiCall<{ bans: Array<{ stream: string; reason: string }> }>(t, '/api/v1/stream-bans');
+    expect(bans.body.bans).toEqual([expect.objectContaining({ stream: 'banned1', reason: 'spam' })]);
+    const push = () =>
+      run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', 'banned1'), { seconds: 1, realtime: false }));
+    expect((await push()).code).not.toBe(0);
+    const refused = await waitFor(
+      () => receiver.accepted.find((c) => c.body.event_type === 0 && c.body.stream_id === 'banned1'),
+      20_000,
+      'callback 0 of the refused push',
+    );
+    expect(refused.body.detail).toContain('spam');
+    const badTime = await sdkError(client.ForbidLiveStream({ ...base, ResumeTime: 'tomorrow' }));
+    expect(badTime.code).toBe('InvalidParameterValue');
+    expect(badTime.message).toContain('ResumeTime');
+
+    await client.ResumeLiveStream(base);
+    expect((await client.DescribeLiveStreamState(base)).StreamState).toBe('inactive');
+    expect((await push()).code).toBe(0);
+    // The native API bans and lifts the same way.
+    expect((await apiCall(t, '/api/v1/stream-bans/banned1', 'PUT', { reason: 'again' })).status).toBe(200);
+    expect((await client.DescribeLiveStreamState(base)).StreamState).toBe('forbid');
+    expect((await apiCall(t, '/api/v1/stream-bans/banned1', 'DELETE')).status).toBe(204);
+    expect((await apiCall(t, '/api/v1/stream-bans/banned1', 'DELETE')).status).toBe(404);
   });
 
   it('drops the push, and succeeds for a stream that is not live', async () => {

@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { StreamBanList } from '../tasks/stream-bans.js';
 import type { RecordTaskService } from '../tasks/task-service.js';
 import { liveActions } from '../tencent-api3/actions.js';
 import type { PushDomain } from '../tencent-api3/domain.js';
@@ -34,6 +35,7 @@ import { registerRecordTaskRoutes } from './record-tasks-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
 import { registerRequestAddress } from './request-address.js';
+import { registerStreamBanRoutes } from './stream-bans-routes.js';
 import { registerStreamRoutes } from './streams-routes.js';
 import { registerTencentRoutes } from './tencent-routes.js';
 import { registerVodRoutes } from './vod-routes.js';
@@ -46,6 +48,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   catalog: Catalog;
   recordings: RecordingManager;
   tasks: RecordTaskService;
+  /** ForbidLiveStream: banned stream names. */
+  bans: StreamBanList;
   /** Tencent Cloud API 3.0: TENCENT_API_SECRETS (the endpoint is off when empty) and the push domain. */
   api3: { secrets: ReadonlyMap<string, string>; domain: PushDomain };
   intervalMinSec: number;
@@ -115,13 +119,14 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
   registerRecordTaskRoutes(app, deps);
+  registerStreamBanRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
   registerTencentRoutes(app, deps.playback);
   await registerTencentApi3(app, {
     secrets: deps.api3.secrets,
-    actions: liveActions({ tasks: deps.tasks, hub: deps.hub, domain: deps.api3.domain }),
+    actions: liveActions({ tasks: deps.tasks, hub: deps.hub, bans: deps.bans, domain: deps.api3.domain }),
     log: deps.log,
   });
   registerConsoleApi(app, deps);

@@ -4,6 +4,7 @@
  */
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
+import { DEFAULT_BAN_MS, MAX_BAN_MS, type StreamBanList } from '../tasks/stream-bans.js';
 import { type PushDomain, readDomain } from './domain.js';
 import type { Api3Action } from './endpoint.js';
 import { readStreamAddress } from './record-task-actions.js';
@@ -11,8 +12,7 @@ import { readStreamAddress } from './record-task-actions.js';
 export interface StreamActionDeps {
   readonly hub: StreamHub;
   readonly domain: PushDomain;
-  /** Whether a stream name is banned now (ForbidLiveStream); absent: nothing is. */
-  readonly isForbidden?: (app: string, stream: string) => Promise<boolean>;
+  readonly bans: StreamBanList;
 }
 
 /** ISO 8601 UTC without milliseconds, as the reference writes PublishTime. */
@@ -59,7 +59,7 @@ export function streamActions(deps: StreamActionDeps): Array<[string, Api3Action
       async (params) => {
         const { app, stream } = readStreamAddress(params);
         readDomain(params, deps.domain);
-        if (await deps.isForbidden?.(app, stream)) return { StreamState: 'forbid' };
+        if (deps.bans.banOf(stream)) return { StreamState: 'forbid' };
         return { StreamState: deps.hub.get(app, stream) ? 'active' : 'inactive' };
       },
     ],
@@ -70,6 +70,36 @@ export function streamActions(deps: StreamActionDeps): Array<[string, Api3Action
         readDomain(params, deps.domain);
         // Succeeds whether or not the stream is live, as the reference does.
         deps.hub.get(app, stream)?.kick('dropped through the API (DropLiveStream)');
+        return {};
+      },
+    ],
+    [
+      'ForbidLiveStream',
+      async (params) => {
+        const { app, stream } = readStreamAddress(params);
+        readDomain(params, deps.domain);
+        const now = Date.now();
+        const resumeText = params.optionalString('ResumeTime', 64);
+        const resumeAt =
+          resumeText === undefined || resumeText === '' ? now + DEFAULT_BAN_MS : Date.parse(resumeText);
+        if (Number.isNaN(resumeAt) || !/^\d{4}-\d\d-\d\dT/.test(resumeText ?? '2000-01-01T')) {
+          throw params.invalid('ResumeTime', 'must be an ISO 8601 UTC time such as 2018-06-29T19:00:00Z');
+        }
+        if (resumeAt <= now) throw params.invalid('ResumeTime', 'must be in the future');
+        if (resumeAt > now + MAX_BAN_MS)
+          throw params.invalid('ResumeTime', 'must be at most 90 days from now');
+        const reason = params.optionalString('Reason', 2048) ?? '';
+        await deps.bans.forbid({ app, stream, reason, resumeAt });
+        deps.hub.get(app, stream)?.kick(`forbidden through the API${reason === '' ? '' : `: ${reason}`}`);
+        return {};
+      },
+    ],
+    [
+      'ResumeLiveStream',
+      async (params) => {
+        const { stream } = readStreamAddress(params);
+        readDomain(params, deps.domain);
+        await deps.bans.resume(stream);
         return {};
       },
     ],
