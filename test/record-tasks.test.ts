@@ -4,8 +4,10 @@
  * reconnect, and survives a restart of the server. Files carry the task id in the catalog and callback 100.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatCst } from '../src/vod/tencent/cst-time.js';
 import { apiCall } from './helpers/api.js';
 import {
   type CallbackReceiver,
@@ -193,6 +195,82 @@ describe('a record task made before the push', () => {
       await t.server.close();
       const { rm } = await import('node:fs/promises');
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('legacy Live_Tape_Start / Live_Tape_Stop', () => {
+  it('make and stop record tasks through /common_access', async () => {
+    const key = 'legacy-key';
+    const t = await startTestServer({ APPID: '1234', API_KEY: key });
+    const call = async (params: Record<string, string>) => {
+      const expiry = String(Math.floor(Date.now() / 1000) + 60);
+      const sign = createHash('md5')
+        .update(key + expiry)
+        .digest('hex');
+      const query = new URLSearchParams({ appid: '1234', t: expiry, sign, ...params });
+      return (await (await fetch(t.httpUrl(`/common_access?${query}`))).json()) as {
+        ret: number;
+        message: string;
+        output?: { task_id: string };
+      };
+    };
+    try {
+      const now = Date.now();
+      const scheduled = await call({
+        interface: 'Live_Tape_Start',
+        'Param.s.channel_id': 'leg1',
+        'Param.n.task_sub_type': '0',
+        'Param.s.start_time': formatCst(now + 3600_000),
+        'Param.s.end_time': formatCst(now + 7200_000),
+        'Param.s.file_format': 'mp4',
+      });
+      expect(scheduled.ret).toBe(0);
+      const id = scheduled.output!.task_id;
+      const task = await apiCall<TaskJson & { formats: string[]; origin: string }>(
+        t,
+        `/api/v1/record-tasks/${id}`,
+      );
+      expect(task.body).toMatchObject({ state: 'scheduled', formats: ['mp4'], origin: 'legacy' });
+
+      // Real time: starts now, at most 30 minutes even when asked for longer.
+      const realTime = await call({
+        interface: 'Live_Tape_Start',
+        'Param.s.channel_id': 'leg1',
+        'Param.n.task_sub_type': '1',
+        'Param.s.end_time': formatCst(now + 5 * 3600_000),
+      });
+      expect(realTime.ret).toBe(0);
+      const rt = await apiCall<{ endTime: string; formats: string[] }>(
+        t,
+        `/api/v1/record-tasks/${realTime.output!.task_id}`,
+      );
+      expect(Date.parse(rt.body.endTime) - now).toBeLessThanOrEqual(30 * 60_000 + 5000);
+      expect(rt.body.formats).toEqual(['flv']);
+
+      const stopped = await call({
+        interface: 'Live_Tape_Stop',
+        'Param.s.channel_id': 'leg1',
+        'Param.n.task_id': id,
+      });
+      expect(stopped.ret).toBe(0);
+      expect((await apiCall<TaskJson>(t, `/api/v1/record-tasks/${id}`)).body.state).toBe('stopped');
+      const bad = await call({
+        interface: 'Live_Tape_Start',
+        'Param.s.channel_id': 'leg1',
+        'Param.n.task_sub_type': '0',
+        'Param.s.end_time': 'soon',
+      });
+      expect(bad.ret).toBe(1204);
+      expect(bad.message).toContain('Param.s.end_time');
+      const unknown = await call({
+        interface: 'Live_Tape_Stop',
+        'Param.s.channel_id': 'leg1',
+        'Param.s.task_id': '99',
+      });
+      expect(unknown.ret).toBe(1204);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -123,7 +123,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
-  registerTencentRoutes(app, deps.playback);
+  registerTencentRoutes(app, deps.playback, deps.tasks);
   await registerTencentApi3(app, {
     secrets: deps.api3.secrets,
     actions: liveActions({ tasks: deps.tasks, hub: deps.hub, bans: deps.bans, domain: deps.api3.domain }),
