@@ -21,6 +21,7 @@ import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { MediaStore } from './storage/media-store.js';
+import { RecordRuleBook } from './tasks/record-rules.js';
 import { banDescription, StreamBanList } from './tasks/stream-bans.js';
 import { RecordTaskRunner } from './tasks/task-runner.js';
 import { RecordTaskService } from './tasks/task-service.js';
@@ -72,6 +73,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
   const bans = await StreamBanList.load(catalog.settings);
+  const rules = await RecordRuleBook.load(catalog.settings);
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
   const notifications = await NotificationService.start({
     catalog,
@@ -96,6 +98,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     fileOptions: FILE_OPTIONS,
     onFinishing: notifications.onRecordingFinishing,
     onRecordingStatus: notifications.onRecordingStatus,
+    ruleDefaults: (app, stream) => rules.defaultsFor(app, stream),
   });
   const metrics = new Metrics({ hub, catalog, recordings });
   const taskRunner = new RecordTaskRunner({
@@ -191,6 +194,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     recordings,
     tasks,
     bans,
+    rules,
     api3: {
       secrets: config.tencentApiSecrets,
       domain: { configured: config.pushDomain, shown: config.pushDomain || publicHost(config) },
@@ -218,7 +222,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   retention.start();
   const sharedSettings = setInterval(async () => {
     try {
-      await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh()]);
+      await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh(), rules.refresh()]);
       if (await retentionSettings.refresh()) retention.setPolicy(retentionSettings.policy);
     } catch (err) {
       log.warn({ err }, 'could not re-read the settings from the catalog; the last ones stay in force');

@@ -236,6 +236,52 @@ describe('Tencent Cloud API 3.0 with the official SDK', () => {
     expect((await apiCall(t, '/api/v1/stream-bans/banned1', 'DELETE')).status).toBe(404);
   });
 
+  it('manages recording templates and rules', async () => {
+    const { TemplateId } = await client.CreateLiveRecordTemplate({
+      TemplateName: 'cams_1',
+      Description: 'cameras',
+      FlvParam: { Enable: 1, RecordInterval: 600, StorageTime: 86400 },
+      HlsSpecialParam: { FlowContinueDuration: 120 },
+    });
+    expect(TemplateId).toBeGreaterThan(0);
+    const { Template } = await client.DescribeLiveRecordTemplate({ TemplateId: TemplateId! });
+    expect(Template).toMatchObject({
+      TemplateName: 'cams_1',
+      FlvParam: { Enable: 1, RecordInterval: 600, StorageTime: 86400 },
+      HlsParam: { Enable: 0 },
+      HlsSpecialParam: { FlowContinueDuration: 120 },
+    });
+    await client.ModifyLiveRecordTemplate({ TemplateId: TemplateId!, Mp4Param: { Enable: 1 } });
+    const { Templates } = await client.DescribeLiveRecordTemplates({});
+    expect(Templates?.[0]).toMatchObject({ FlvParam: { Enable: 1 }, Mp4Param: { Enable: 1 } });
+
+    const rule = { DomainName: 'push.example.com', AppName: 'live', StreamName: 'cam7' };
+    await client.CreateLiveRecordRule({ ...rule, TemplateId: TemplateId! });
+    expect((await sdkError(client.CreateLiveRecordRule({ ...rule, TemplateId: TemplateId! }))).code).toBe(
+      'FailedOperation.RuleAlreadyExist',
+    );
+    expect(
+      (await sdkError(client.CreateLiveRecordRule({ ...rule, StreamName: 'x', TemplateId: 999 }))).code,
+    ).toBe('InvalidParameter.ConfNotFound');
+    const { Rules } = await client.DescribeLiveRecordRules();
+    expect(Rules).toEqual([
+      expect.objectContaining({
+        TemplateId,
+        DomainName: 'push.example.com',
+        AppName: 'live',
+        StreamName: 'cam7',
+      }),
+    ]);
+    expect(Rules?.[0]?.CreateTime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect((await sdkError(client.DeleteLiveRecordTemplate({ TemplateId: TemplateId! }))).code).toBe(
+      'FailedOperation.ConfInUsed',
+    );
+    await client.DeleteLiveRecordRule(rule);
+    expect((await sdkError(client.DeleteLiveRecordRule(rule))).code).toBe('FailedOperation.NotFound');
+    await client.DeleteLiveRecordTemplate({ TemplateId: TemplateId! });
+    expect((await client.DescribeLiveRecordTemplates({})).Templates).toEqual([]);
+  });
+
   it('drops the push, and succeeds for a stream that is not live', async () => {
     const base = { AppName: 'live', DomainName: 'push.example.com' };
     await client.DropLiveStream({ ...base, StreamName: 'nobody' });

@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { RecordRuleBook } from '../tasks/record-rules.js';
 import type { StreamBanList } from '../tasks/stream-bans.js';
 import type { RecordTaskService } from '../tasks/task-service.js';
 import { liveActions } from '../tencent-api3/actions.js';
@@ -31,6 +32,7 @@ import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerOpenApi } from './openapi.js';
+import { registerRecordRuleRoutes } from './record-rules-routes.js';
 import { registerRecordTaskRoutes } from './record-tasks-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
@@ -48,6 +50,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   catalog: Catalog;
   recordings: RecordingManager;
   tasks: RecordTaskService;
+  /** Recording templates and rules. */
+  rules: RecordRuleBook;
   /** ForbidLiveStream: banned stream names. */
   bans: StreamBanList;
   /** Tencent Cloud API 3.0: TENCENT_API_SECRETS (the endpoint is off when empty) and the push domain. */
@@ -120,13 +124,20 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerRecordingRoutes(app, deps);
   registerRecordTaskRoutes(app, deps);
   registerStreamBanRoutes(app, deps);
+  registerRecordRuleRoutes(app, deps.rules);
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
   registerTencentRoutes(app, deps.playback, deps.tasks);
   await registerTencentApi3(app, {
     secrets: deps.api3.secrets,
-    actions: liveActions({ tasks: deps.tasks, hub: deps.hub, bans: deps.bans, domain: deps.api3.domain }),
+    actions: liveActions({
+      tasks: deps.tasks,
+      hub: deps.hub,
+      bans: deps.bans,
+      rules: deps.rules,
+      domain: deps.api3.domain,
+    }),
     log: deps.log,
   });
   registerConsoleApi(app, deps);

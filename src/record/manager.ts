@@ -34,6 +34,8 @@ export interface RecordingManagerOptions {
   fileOptions: AppendFileOptions;
   /** Runs in the transaction that catalogs each finished file, recovered ones included. */
   onFinishing?: FinishExtra;
+  /** The recording defaults a rule gives this stream, replacing the global setting (a push URL's win). */
+  ruleDefaults?: (app: string, stream: string) => RecordingSettings | undefined;
   /** Told when a push's recording starts and when all its files are finalized (event 332). */
   onRecordingStatus?: (status: RecordingStatus) => void;
 }
@@ -117,20 +119,23 @@ export class RecordingManager {
   }
 
   /** The plan a push with this query would get; throws RecordPlanError for a request we refuse. */
-  plan(query: URLSearchParams): RecordingPlan {
+  plan(query: URLSearchParams, rule?: RecordingSettings): RecordingPlan {
+    const base = rule ?? this.settings;
     const defaults: RecordingDefaults = {
-      formats: this.settings.formats,
-      intervalSec: this.settings.intervalSec,
+      formats: base.formats,
+      intervalSec: base.intervalSec,
       intervalMinSec: this.options.intervalMinSec,
       intervalMaxSec: this.options.intervalMaxSec,
     };
-    return planRecording(query, defaults);
+    const plan = planRecording(query, defaults);
+    return rule && plan.source === 'global' ? { ...plan, source: 'rule' } : plan;
   }
 
   private onPublish(stream: LiveStream): void {
     let plan: RecordingPlan;
+    const rule = this.options.ruleDefaults?.(stream.publisher.app, stream.publisher.stream);
     try {
-      plan = this.plan(new URLSearchParams(stream.publisher.streamParam));
+      plan = this.plan(new URLSearchParams(stream.publisher.streamParam), rule);
     } catch (error) {
       this.log.error(
         { err: error, stream: stream.key },
@@ -139,7 +144,8 @@ export class RecordingManager {
       return;
     }
     if (plan.formats.length === 0) return;
-    const hlsResume = { registry: this.hlsResume, windowMs: this.settings.hlsResumeWindowSec * 1000 };
+    const resumeSec = (plan.source === 'rule' ? rule : this.settings)?.hlsResumeWindowSec ?? 0;
+    const hlsResume = { registry: this.hlsResume, windowMs: resumeSec * 1000 };
     const recorder = this.attachRecorder(stream, plan, hlsResume);
     this.active.set(stream, recorder);
     void recorder.finished.then(() => this.active.delete(stream));

@@ -26,9 +26,9 @@ export class StreamBanList {
   /** Bumped by every write: a refresh that read before a write must not undo it. */
   private writes = 0;
 
-  private constructor(private readonly settings: SettingsRepository) {}
+  private constructor(private readonly settings: Pick<SettingsRepository, 'get' | 'set'>) {}
 
-  static async load(settings: SettingsRepository): Promise<StreamBanList> {
+  static async load(settings: Pick<SettingsRepository, 'get' | 'set'>): Promise<StreamBanList> {
     const list = new StreamBanList(settings);
     await list.refresh();
     return list;

@@ -2,9 +2,17 @@
 import type { Api3Action } from './endpoint.js';
 import { type RecordTaskActionDeps, recordTaskActions } from './record-task-actions.js';
 import { type StreamActionDeps, streamActions } from './stream-actions.js';
+import { type TemplateActionDeps, templateActions } from './template-actions.js';
 
-export type LiveActionDeps = RecordTaskActionDeps & StreamActionDeps;
+export type LiveActionDeps = Omit<RecordTaskActionDeps, 'templateFormats'> &
+  StreamActionDeps &
+  TemplateActionDeps;
 
 export function liveActions(deps: LiveActionDeps): ReadonlyMap<string, Api3Action> {
-  return new Map([...recordTaskActions(deps), ...streamActions(deps)]);
+  const templateFormats = (id: number) => deps.rules.formatsOf(id);
+  return new Map([
+    ...recordTaskActions({ ...deps, templateFormats }),
+    ...streamActions(deps),
+    ...templateActions(deps),
+  ]);
 }

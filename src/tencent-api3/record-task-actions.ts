@@ -13,8 +13,8 @@ import type { Params } from './params.js';
 export interface RecordTaskActionDeps {
   readonly tasks: RecordTaskService;
   readonly domain: PushDomain;
-  /** The formats of a template, undefined for an unknown id (the task then records the default HLS). */
-  readonly templateFormats?: (templateId: number) => Promise<RecordTask['formats'] | undefined>;
+  /** The formats a template records, undefined for an unknown id (the task then records the default HLS). */
+  readonly templateFormats: (templateId: number) => RecordTask['formats'] | undefined;
 }
 
 /** DescribeRecordTask pages. */
@@ -57,7 +57,8 @@ export function recordTaskActions(deps: RecordTaskActionDeps): Array<[string, Ap
         const templateId = params.optionalInt('TemplateId', { min: 0 });
         params.optionalString('Extension');
         // An absent or unknown template records the default HLS, as the reference does.
-        const formats = templateId === undefined ? undefined : await deps.templateFormats?.(templateId);
+        const templateFormats = templateId === undefined ? undefined : deps.templateFormats(templateId);
+        const formats = templateFormats?.length ? templateFormats : undefined;
         try {
           const task = await deps.tasks.create(
             {
