@@ -54,3 +54,25 @@ export interface NotificationPage {
   notifications: NotificationView[];
   nextCursor: string | null;
 }
+
+export type RecordTaskState = 'scheduled' | 'active' | 'recording' | 'stopped' | 'ended';
+
+/** A record task (`/api/v1/record-tasks`): records a stream while it is live inside its window. */
+export interface RecordTaskView {
+  id: string;
+  app: string;
+  stream: string;
+  startTime: string;
+  endTime: string;
+  formats: string[];
+  intervalSec: number;
+  state: RecordTaskState;
+  stoppedAt: string | null;
+  createdAt: string;
+  origin: 'api' | 'api3' | 'legacy';
+}
+
+/** One task with the files it made (`GET /api/v1/record-tasks/{id}`). */
+export interface RecordTaskDetail extends RecordTaskView {
+  recordings: Array<{ id: string; format: string; status: string; durationMs: number; playerUrl: string }>;
+}
