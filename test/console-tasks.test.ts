@@ -69,4 +69,42 @@ describe('console: record on demand', () => {
       await close();
     }
   });
+
+  it('adds a recording template and rule, and bans and lifts a stream, in Settings', async () => {
+    const { page, errors, close } = await openLoggedIn(browser, t, '/console/settings');
+    try {
+      const rules = page.getByRole('region', { name: 'Recording rules' });
+      await rules.getByLabel('Template name').fill('cams');
+      await rules.getByLabel('FLV').check();
+      await rules.getByRole('button', { name: 'Add template' }).click();
+      await rules
+        .getByRole('list', { name: 'Recording templates' })
+        .getByText('cams', { exact: true })
+        .waitFor();
+      await rules.getByLabel('Stream name (empty: every stream)').fill('cam');
+      await rules.getByRole('button', { name: 'Add rule' }).click();
+      await rules.getByRole('list', { name: 'Recording rules' }).getByText('live/cam* → cams').waitFor();
+      const api = (await (await fetch(t.httpUrl('/api/v1/record-rules'))).json()) as { rules: unknown[] };
+      expect(api.rules).toEqual([
+        expect.objectContaining({ app: 'live', stream: 'cam', streamPrefix: true }),
+      ]);
+
+      const bans = page.getByRole('region', { name: 'Banned streams' });
+      await bans.getByLabel('Stream name').fill('spammer');
+      await bans.getByLabel('Reason').fill('spam');
+      await bans.getByRole('button', { name: 'Ban' }).click();
+      await bans
+        .getByRole('list', { name: 'Banned streams' })
+        .getByText('spammer', { exact: true })
+        .waitFor();
+      await bans.getByRole('button', { name: 'Lift the ban of spammer' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Lift' }).click();
+      await expect.poll(() => bans.getByRole('list', { name: 'Banned streams' }).textContent()).toBe('');
+      await expectControlsLabelled(page);
+      await screenshot(page, 'console-settings-rules-desktop');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
 });

@@ -76,3 +76,35 @@ export interface RecordTaskView {
 export interface RecordTaskDetail extends RecordTaskView {
   recordings: Array<{ id: string; format: string; status: string; durationMs: number; playerUrl: string }>;
 }
+
+export interface FormatParamsView {
+  enabled: boolean;
+  intervalSec: number;
+  storageTimeSec: number;
+}
+
+/** `/api/v1/record-templates`: what to record for the streams its rules name. */
+export interface RecordTemplateView {
+  id: number;
+  name: string;
+  description: string;
+  formats: Partial<Record<'flv' | 'mp4' | 'hls' | 'aac', FormatParamsView>>;
+  hlsContinueSec: number;
+}
+
+/** `/api/v1/record-rules`: streams bound to a template. */
+export interface RecordRuleView {
+  id: number;
+  app: string;
+  stream: string;
+  streamPrefix: boolean;
+  templateId: number;
+}
+
+/** `/api/v1/stream-bans`. */
+export interface StreamBanView {
+  stream: string;
+  app: string;
+  reason: string;
+  resumeAt: string;
+}
