@@ -23,6 +23,10 @@ import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { LocalTarget } from './storage/local-target.js';
 import { MediaStore } from './storage/media-store.js';
 import type { StorageTarget } from './storage/target.js';
+import { RecordRuleBook } from './tasks/record-rules.js';
+import { banDescription, StreamBanList } from './tasks/stream-bans.js';
+import { RecordTaskRunner } from './tasks/task-runner.js';
+import { RecordTaskService } from './tasks/task-service.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
 
@@ -83,6 +87,8 @@ export async function startServer(
   hub.on('sinkError', (stream, _sink, error) =>
     log.error({ err: error, stream: stream.key }, 'a stream consumer failed and was detached'),
   );
+  const bans = await StreamBanList.load(catalog.settings);
+  const rules = await RecordRuleBook.load(catalog.settings);
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
   if (keys.keys('push').length === 0) {
     log.warn(
@@ -116,8 +122,22 @@ export async function startServer(
       total: { high: config.recordBacklogTotal * MIB, low: (config.recordBacklogTotal * MIB) / 2 },
     },
     onFinishing: notifications.onRecordingFinishing,
+    onRecordingStatus: notifications.onRecordingStatus,
+    ruleDefaults: (app, stream) => rules.defaultsFor(app, stream),
   });
   const metrics = new Metrics({ hub, catalog, recordings });
+  const taskRunner = new RecordTaskRunner({
+    hub,
+    tasks: catalog.recordTasks,
+    recordings,
+    log,
+    intervalMinSec: config.recordIntervalMin,
+    intervalMaxSec: config.recordIntervalMax,
+  });
+  const tasks = new RecordTaskService(catalog, taskRunner, () => ({
+    formats: ['hls'],
+    intervalSec: recordings.recordingSettings.intervalSec,
+  }));
   await recordings.recover();
   const remover = new RecordingRemover({ catalog, store, log, metrics });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
@@ -143,6 +163,8 @@ export async function startServer(
       maxTtlSeconds: config.signatureMaxTtl,
     });
     if (!auth.ok) return { ok: false, code: 'NetStream.Publish.Unauthorized', description: auth.description };
+    const ban = bans.banOf(attempt.address.stream);
+    if (ban) return { ok: false, code: 'NetStream.Publish.Rejected', description: banDescription(ban) };
     try {
       recordings.plan(attempt.address.query);
     } catch (error) {
@@ -202,6 +224,13 @@ export async function startServer(
     backpressure,
     catalog,
     recordings,
+    tasks,
+    bans,
+    rules,
+    api3: {
+      secrets: config.tencentApiSecrets,
+      domain: { configured: config.pushDomain, shown: config.pushDomain || publicHost(config) },
+    },
     notifications,
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
@@ -226,7 +255,7 @@ export async function startServer(
   retention.start();
   const sharedSettings = setInterval(async () => {
     try {
-      await Promise.all([keys.refresh(), recordings.refreshSettings()]);
+      await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh(), rules.refresh()]);
       if (await retentionSettings.refresh()) retention.setPolicy(retentionSettings.policy);
     } catch (err) {
       log.warn({ err }, 'could not re-read the settings from the catalog; the last ones stay in force');
@@ -252,6 +281,7 @@ export async function startServer(
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
         hls.close();
+        await taskRunner.close();
         await recordings.close();
         clearInterval(sharedSettings);
         await retention.close();

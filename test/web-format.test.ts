@@ -115,7 +115,7 @@ describe('recording filters', () => {
 
 describe('callback settings patch', () => {
   const loaded: CallbackSettingsView = {
-    urls: { all: 'http://backend/cb', push: '', unpush: '', record: '', snapshot: '' },
+    urls: { all: 'http://backend/cb', push: '', unpush: '', record: '', snapshot: '', recordStatus: '' },
     strict: false,
     timeoutSec: 10,
     retry: { intervalSec: 5, count: 3, backoff: 'exponential' },

@@ -11,6 +11,7 @@ import { CatalogError, guarded } from './errors.js';
 import { migrationProvider } from './migrations.js';
 import { NotificationRepository } from './notifications.js';
 import { PushRepository } from './pushes.js';
+import { RecordTaskRepository } from './record-tasks.js';
 import type { RecordingRow } from './recording-row.js';
 import { RecordingRepository } from './recordings.js';
 import { RoomsRepository } from './rooms.js';
@@ -40,6 +41,7 @@ export class Catalog {
   readonly broadcasts: BroadcastRepository;
   readonly vodFiles: VodFileRepository;
   readonly rooms: RoomsRepository;
+  readonly recordTasks: RecordTaskRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -53,6 +55,7 @@ export class Catalog {
     this.broadcasts = new BroadcastRepository(db);
     this.vodFiles = new VodFileRepository(db);
     this.rooms = new RoomsRepository(db);
+    this.recordTasks = new RecordTaskRepository(db);
   }
 
   /**

@@ -169,6 +169,42 @@ const recordFailedFiles: Migration = {
   },
 };
 
+/**
+ * Record tasks (issue 14): a stream recorded whenever it is live inside a window, made by the API. Files
+ * they produce carry the task id. The runner asks for the tasks in force now, hence (end_time, start_time).
+ */
+const recordTasks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('record_tasks')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('app', 'text', (col) => col.notNull())
+      .addColumn('stream', 'text', (col) => col.notNull())
+      .addColumn('domain', 'text', (col) => col.notNull())
+      .addColumn('start_time', 'bigint', (col) => col.notNull())
+      .addColumn('end_time', 'bigint', (col) => col.notNull())
+      .addColumn('formats', 'text', (col) => col.notNull())
+      .addColumn('interval_sec', 'integer', (col) => col.notNull())
+      .addColumn('template_id', 'integer')
+      .addColumn('origin', 'text', (col) => col.notNull())
+      .addColumn('stopped_at', 'bigint')
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema
+      .createIndex('record_tasks_end_start')
+      .on('record_tasks')
+      .columns(['end_time', 'start_time'])
+      .execute();
+    await db.schema
+      .createIndex('record_tasks_start')
+      .on('record_tasks')
+      .columns(['start_time', 'id'])
+      .execute();
+    await db.schema.alterTable('recordings').addColumn('task_id', 'text').execute();
+    await db.schema.createIndex('recordings_task_id').on('recordings').columns(['task_id', 'id']).execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -176,6 +212,7 @@ const migrations: Record<string, Migration> = {
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
   '0006_record_failed_files': recordFailedFiles,
+  '0007_tasks_record_tasks': recordTasks,
 };
 
 export const migrationProvider: MigrationProvider = {

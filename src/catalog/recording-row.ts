@@ -34,6 +34,8 @@ export interface RecordingRow {
   readonly sessionId: string;
   /** Groups the files of one broadcast: the first session id of an HLS-resumed chain. */
   readonly broadcastId: string;
+  /** The record task that made this file, if one did. */
+  readonly taskId: string | null;
   /** Null while recording. */
   readonly reason: FinishReason | null;
   readonly warnings: readonly string[] | null;
@@ -53,6 +55,7 @@ export interface NewRecording {
   readonly startTime: number;
   readonly sessionId: string;
   readonly broadcastId: string;
+  readonly taskId?: string;
   readonly streamParam?: string;
   readonly mediaStartMs?: number;
   readonly width?: number;
@@ -107,6 +110,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     streamParam: columns.stream_param,
     sessionId: columns.session_id,
     broadcastId: columns.broadcast_id,
+    taskId: columns.task_id,
     reason: columns.reason,
     warnings: columns.warnings === null ? null : decodeWarnings(columns.warnings),
     error: columns.error ?? null,
@@ -136,6 +140,7 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     stream_param: row.streamParam ?? '',
     session_id: row.sessionId,
     broadcast_id: row.broadcastId,
+    task_id: row.taskId ?? null,
     reason: null,
     warnings: null,
     error: null,

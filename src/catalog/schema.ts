@@ -43,6 +43,8 @@ export interface RecordingsTable {
   stream_param: string;
   session_id: string;
   broadcast_id: string;
+  /** The record task that made this file; null for push-URL, rule and global recordings. */
+  task_id: string | null;
   reason: FinishReason | null;
   /** JSON text: an array of strings. */
   warnings: string | null;
@@ -115,10 +117,30 @@ export interface RoomsTable {
   updated_at: number;
 }
 
+/** A record task: records its stream whenever it is live in [start_time, end_time) until stopped. */
+export interface RecordTasksTable {
+  id: string;
+  app: string;
+  stream: string;
+  /** The push domain the creator named ('' when none). */
+  domain: string;
+  start_time: number;
+  end_time: number;
+  /** `|`-joined RecordFormats. */
+  formats: string;
+  interval_sec: number;
+  template_id: number | null;
+  /** Who made it: `api` (REST), `api3` (Tencent Cloud API 3.0), `legacy` (Live_Tape_Start). */
+  origin: string;
+  stopped_at: number | null;
+  created_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
   pushes: PushesTable;
   notifications: NotificationsTable;
   rooms: RoomsTable;
+  record_tasks: RecordTasksTable;
 }

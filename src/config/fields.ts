@@ -89,6 +89,23 @@ export function keyList(): FieldType<readonly string[]> {
   return { expected: "expected '' or a comma-separated list of keys without spaces", schema: () => schema };
 }
 
+/** Tencent Cloud API 3.0 credentials: `SecretId:SecretKey` pairs, comma-separated; ids unique. */
+export function idKeyPairs(): FieldType<ReadonlyMap<string, string>> {
+  const pair = z.string().regex(/^[^\s,:]+:[^\s,]+$/);
+  const schema = z
+    .union([z.string().transform((value) => splitList(value, /,/)), z.array(z.string())])
+    .pipe(z.array(pair))
+    .refine((pairs) => new Set(pairs.map((p) => p.split(':')[0])).size === pairs.length)
+    .transform(
+      (pairs) =>
+        new Map(pairs.map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)] as const)),
+    );
+  return {
+    expected: "expected '' or a comma-separated list of SecretId:SecretKey pairs with distinct SecretIds",
+    schema: () => schema,
+  };
+}
+
 /** A subset of `values`, `|`- or `,`-separated (Tencent's `record=mp4|hls`); duplicates dropped. */
 export function subsetOf<const T extends string>(values: readonly [T, ...T[]]): FieldType<readonly T[]> {
   const schema = z

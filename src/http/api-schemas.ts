@@ -76,6 +76,7 @@ const schemas = [
         type: 'string',
         description: 'Groups the files of one broadcast (HLS resumes included)',
       },
+      taskId: nullable('string', { description: 'The record task that made the file; null otherwise' }),
       reason: nullable('string', {
         description:
           'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full, storage_error (an I/O error or storage that made no progress; the file was repaired), failed; null while recording',

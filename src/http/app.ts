@@ -15,6 +15,12 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { RecordRuleBook } from '../tasks/record-rules.js';
+import type { StreamBanList } from '../tasks/stream-bans.js';
+import type { RecordTaskService } from '../tasks/task-service.js';
+import { liveActions } from '../tencent-api3/actions.js';
+import type { PushDomain } from '../tencent-api3/domain.js';
+import { registerTencentApi3 } from '../tencent-api3/endpoint.js';
 import { corsOptions } from '../vod/cors.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { registerApiAuth } from './api-auth.js';
@@ -27,9 +33,12 @@ import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerPlaybackAuth } from './playback-auth.js';
+import { registerRecordRuleRoutes } from './record-rules-routes.js';
+import { registerRecordTaskRoutes } from './record-tasks-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
 import { registerRequestAddress } from './request-address.js';
+import { registerStreamBanRoutes } from './stream-bans-routes.js';
 import { registerStreamRoutes } from './streams-routes.js';
 import { registerTencentRoutes } from './tencent-routes.js';
 import { registerVodRoutes } from './vod-routes.js';
@@ -41,6 +50,13 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   backpressure: BackpressureOptions;
   catalog: Catalog;
   recordings: RecordingManager;
+  tasks: RecordTaskService;
+  /** Recording templates and rules. */
+  rules: RecordRuleBook;
+  /** ForbidLiveStream: banned stream names. */
+  bans: StreamBanList;
+  /** Tencent Cloud API 3.0: TENCENT_API_SECRETS (the endpoint is off when empty) and the push domain. */
+  api3: { secrets: ReadonlyMap<string, string>; domain: PushDomain };
   intervalMinSec: number;
   intervalMaxSec: number;
   hls: LiveHlsService;
@@ -128,10 +144,24 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerStreamRoutes(app, deps);
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
+  registerRecordTaskRoutes(app, deps);
+  registerStreamBanRoutes(app, deps);
+  registerRecordRuleRoutes(app, deps.rules);
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
-  registerTencentRoutes(app, deps.playback);
+  registerTencentRoutes(app, deps.playback, deps.tasks);
+  await registerTencentApi3(app, {
+    secrets: deps.api3.secrets,
+    actions: liveActions({
+      tasks: deps.tasks,
+      hub: deps.hub,
+      bans: deps.bans,
+      rules: deps.rules,
+      domain: deps.api3.domain,
+    }),
+    log: deps.log,
+  });
   registerConsoleApi(app, deps);
   deps.consoleSessions.register(app);
   await registerWebPages(app, { watchPage: deps.watchPage });

@@ -17,7 +17,7 @@ export interface NotificationRouteDeps {
 
 const ID_PATTERN = '^[0-9]{1,20}$';
 const STATUSES: NotificationStatus[] = ['pending', 'delivered', 'dead'];
-const URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot'] as const;
+const URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot', 'recordStatus'] as const;
 
 /**
  * Same limits as the configuration keys they override. A type list rather than `anyOf`: with Fastify's

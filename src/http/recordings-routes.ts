@@ -55,6 +55,7 @@ export function recordingView(row: RecordingRow, url: string, playerUrl: string)
     streamParam: row.streamParam,
     sessionId: row.sessionId,
     broadcastId: row.broadcastId,
+    taskId: row.taskId,
     reason: row.reason,
     warnings: row.warnings ?? [],
     error: row.error ?? null,

@@ -2,12 +2,15 @@
  * The Tencent-compatible query API, `GET /common_access?appid=…&interface=…&t=…&sign=…&Param.…` (spec
  * §4), so an app backend written for the reference service lists and checks streams unchanged:
  * - `Live_Tape_GetFilelist` — a stream's finished files, numbered pages, optional same-day time window;
- * - `Live_Channel_GetStatus` — whether a stream is live (20601 when it was never pushed).
+ * - `Live_Channel_GetStatus` — whether a stream is live (20601 when it was never pushed);
+ * - `Live_Tape_Start` / `Live_Tape_Stop` — record tasks (see tasks/legacy-tape.ts).
  * Front-end refusals (`appid is invalid`, `cmd is invalid`, `sign invalid`, `time expired`) are HTTP 403;
  * everything else is HTTP 200 with `ret` saying how it went. An empty file list is ret 10003
  * `query data is empty`, as the reference documents, with an empty `output` for clients that ignore ret.
  */
 import type { FastifyInstance } from 'fastify';
+import { tapeStart, tapeStop } from '../tasks/legacy-tape.js';
+import type { RecordTaskService } from '../tasks/task-service.js';
 import { queryOf } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { type CommonAccessBody, FRONT_END_RET, failure, RET, success } from '../vod/tencent/envelope.js';
@@ -18,7 +21,11 @@ import { checkRequestAuth } from '../vod/tencent/request-auth.js';
 const ORIGINAL_RATE = 0;
 const FLV_AND_HLS = 3;
 
-export function registerTencentRoutes(app: FastifyInstance, ctx: PlaybackContext): void {
+export function registerTencentRoutes(
+  app: FastifyInstance,
+  ctx: PlaybackContext,
+  tasks: RecordTaskService,
+): void {
   app.get('/common_access', async (request, reply) => {
     const query = queryOf(request.url);
     const refused = checkRequestAuth(query, ctx.tencent, Math.floor(Date.now() / 1000));
@@ -27,6 +34,8 @@ export function registerTencentRoutes(app: FastifyInstance, ctx: PlaybackContext
       const name = query.get('interface');
       if (name === 'Live_Tape_GetFilelist') return await fileList(ctx, query);
       if (name === 'Live_Channel_GetStatus') return await channelStatus(ctx, query);
+      if (name === 'Live_Tape_Start') return await tapeStart(tasks, query);
+      if (name === 'Live_Tape_Stop') return await tapeStop(tasks, query);
       return failure(
         RET.invalidParam,
         `invalid input param: interface ${JSON.stringify(name ?? '')} is not supported`,

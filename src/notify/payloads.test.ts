@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
-import { type PayloadOrigin, pushEndedPayload, pushStartedPayload, recordingPayload } from './payloads.js';
+import {
+  type PayloadOrigin,
+  pushEndedPayload,
+  pushStartedPayload,
+  recordingPayload,
+  recordingStatusPayload,
+} from './payloads.js';
 import { PUBLISH_REJECTED, pushEndCode } from './push-end-codes.js';
 
 const origin: PayloadOrigin = { appid: '1252033264', host: 'live.example.com', node: 'node-1' };
@@ -35,6 +41,7 @@ const row: RecordingRow = {
   streamParam: 'record=mp4',
   sessionId: push.sessionId,
   broadcastId: push.sessionId,
+  taskId: null,
   reason: 'interval',
   warnings: null,
   createdAt: 0,
@@ -138,6 +145,8 @@ describe('recording payload (spec §3.4)', () => {
       file_size: 30_045_521,
       start_time: 1_496_220_622,
       end_time: 1_496_220_894,
+      start_time_usec: 250_000,
+      end_time_usec: 750_000,
       duration: 273,
       media_start_time: 40,
       callback_ext: JSON.stringify({
@@ -152,6 +161,12 @@ describe('recording payload (spec §3.4)', () => {
     });
   });
 
+  it("carries a record task's id instead of the push parameters, as the reference does", () => {
+    const body = JSON.parse(recordingPayload(origin, { ...row, taskId: '1700000000000123456' }, facts));
+    expect(body.task_id).toBe('1700000000000123456');
+    expect(body).not.toHaveProperty('stream_param');
+  });
+
   it('names codecs the way Tencent does and leaves the resolution empty for audio-only files', () => {
     const ext = (patch: Partial<RecordingRow>) =>
       JSON.parse(JSON.parse(recordingPayload(origin, { ...row, ...patch }, facts)).callback_ext);
@@ -161,5 +176,42 @@ describe('recording payload (spec §3.4)', () => {
       video_codec: '',
       resolution: '',
     });
+  });
+});
+
+describe('recording status payload (event 332)', () => {
+  it('has the fields of the reference, record_detail as a JSON string', () => {
+    const facts = {
+      event: 'record_ended' as const,
+      app: 'live',
+      stream: 'cam7',
+      sessionId: push.sessionId,
+      taskId: undefined,
+      format: 'hls' as const,
+      seq: '1700000000000123456',
+      eventTimeMs: 1_700_207_929_500,
+    };
+    expect(JSON.parse(recordingStatusPayload(origin, facts))).toEqual({
+      appid: 1252033264,
+      appname: 'live',
+      domain: 'live.example.com',
+      stream_id: 'cam7',
+      event_time: 1_700_207_929,
+      event_type: 332,
+      record_event: 'record_ended',
+      session_id: push.sessionId,
+      seq: '1700000000000123456',
+      record_detail: JSON.stringify({
+        file_format: 2,
+        record_bps: 0,
+        start_model: 1,
+        record_content: 1,
+        source_type: 1,
+        codec_temp_id: 0,
+      }),
+    });
+    const task = JSON.parse(recordingStatusPayload(origin, { ...facts, taskId: '42', format: 'flv' }));
+    expect(task.task_id).toBe('42');
+    expect(JSON.parse(task.record_detail)).toMatchObject({ file_format: 1, start_model: 5 });
   });
 });

@@ -6,8 +6,15 @@
 
 import type { PushEnd, PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { RecordingFormat } from '../catalog/schema.js';
 
-export const EventType = { pushEnded: 0, pushStarted: 1, recordingFile: 100, screenshot: 200 } as const;
+export const EventType = {
+  pushEnded: 0,
+  pushStarted: 1,
+  recordingFile: 100,
+  screenshot: 200,
+  recordingStatus: 332,
+} as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
 /** Who is sending: the same on every event of one node. */
@@ -55,7 +62,8 @@ export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts
     sequence: row.sessionId,
     node: origin.node,
     user_ip: facts.userIp,
-    stream_param: row.streamParam,
+    // The reference leaves the push's parameters out of a record task's files.
+    ...(row.taskId === null ? { stream_param: row.streamParam } : { task_id: row.taskId }),
     video_id: row.id,
     video_url: facts.videoUrl,
     file_id: row.id,
@@ -64,6 +72,8 @@ export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts
     file_size: row.sizeBytes,
     start_time: unixSeconds(row.startTime),
     end_time: unixSeconds(endTime),
+    start_time_usec: microsecondPart(row.startTime),
+    end_time_usec: microsecondPart(endTime),
     duration: Math.round(row.durationMs / 1000),
     media_start_time: row.mediaStartMs ?? 0,
     callback_ext: JSON.stringify({
@@ -75,6 +85,59 @@ export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts
     broadcast_id: row.broadcastId,
     duration_ms: row.durationMs,
     start_time_ms: row.startTime,
+  });
+}
+
+/** `record_event` of event 332 (spec tencent-cloud-api3.md §4.2). */
+export type RecordEvent =
+  | 'record_start_succeeded'
+  | 'record_start_failed'
+  | 'record_paused'
+  | 'record_resumed'
+  | 'record_error'
+  | 'record_ended';
+
+export interface RecordingStatusFacts {
+  readonly event: RecordEvent;
+  readonly app: string;
+  readonly stream: string;
+  /** The push session: the `session_id` in `callback_ext` of the same recording's files. */
+  readonly sessionId: string;
+  /** Set for a record task's recording (then `start_model` is 5, "API call"). */
+  readonly taskId: string | undefined;
+  readonly format: RecordingFormat;
+  /** Unique, time-ordered message sequence. */
+  readonly seq: string;
+  readonly eventTimeMs: number;
+  /** Why, for `record_error` (LiveTape's own field, like event 0's `detail`). */
+  readonly detail?: string;
+}
+
+/** `record_detail.file_format`: 1 FLV, 2 HLS, 3 MP4, 4 AAC. */
+const FORMAT_CODES: Record<RecordingFormat, number> = { flv: 1, hls: 2, mp4: 3, aac: 4 };
+
+/** Event 332: one recording (one format) started, ended or failed. */
+export function recordingStatusPayload(origin: PayloadOrigin, facts: RecordingStatusFacts): string {
+  return JSON.stringify({
+    ...(origin.appid === '' ? {} : { appid: wireAppid(origin.appid) }),
+    appname: facts.app,
+    domain: origin.host,
+    stream_id: facts.stream,
+    event_time: unixSeconds(facts.eventTimeMs),
+    event_type: EventType.recordingStatus,
+    record_event: facts.event,
+    session_id: facts.sessionId,
+    seq: facts.seq,
+    ...(facts.taskId === undefined ? {} : { task_id: facts.taskId }),
+    record_detail: JSON.stringify({
+      file_format: FORMAT_CODES[facts.format],
+      record_bps: 0,
+      start_model: facts.taskId === undefined ? 1 : 5,
+      record_content: 1,
+      source_type: 1,
+      codec_temp_id: 0,
+    }),
+    ...(facts.detail === undefined ? {} : { detail: facts.detail }),
   });
 }
 
@@ -113,6 +176,11 @@ function wireAppid(appid: string): number | string {
 
 function unixSeconds(ms: number): number {
   return Math.floor(ms / 1000);
+}
+
+/** `start_time_usec`/`end_time_usec`: the sub-second part (0–999999) of an instant, not a timestamp. */
+function microsecondPart(ms: number): number {
+  return (((ms % 1000) + 1000) % 1000) * 1000;
 }
 
 const CODEC_NAMES: ReadonlyArray<readonly [prefix: string, name: string]> = [

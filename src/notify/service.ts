@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/db.js';
+import { newFileId } from '../catalog/ids.js';
 import type { NotificationRow } from '../catalog/notifications.js';
 import type { PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
@@ -19,6 +20,7 @@ import { playUrlSigner, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
+import type { RecordingStatus } from '../record/manager.js';
 import type { GuardVerdict, SessionAttempt } from '../rtmp/session.js';
 import {
   EventType,
@@ -26,7 +28,9 @@ import {
   type PushEndDetail,
   pushEndedPayload,
   pushStartedPayload,
+  type RecordEvent,
   recordingPayload,
+  recordingStatusPayload,
 } from './payloads.js';
 import { PUBLISH_REJECTED, PUSH_LOST_IN_CRASH, pushEndCode } from './push-end-codes.js';
 import {
@@ -158,6 +162,40 @@ export class NotificationService {
       url,
       this.recordingPayloadOf(row, push?.userIp ?? ''),
     );
+  };
+
+  /**
+   * For RecordingManager: event 332, one per format, when a recording starts, ends (all its files
+   * cataloged, so after their event 100) or stops on a storage failure.
+   */
+  readonly onRecordingStatus = (status: RecordingStatus): void => {
+    const url = urlFor(this.store.current.urls, EventType.recordingStatus);
+    if (url === '') return;
+    const event: RecordEvent =
+      status.event === 'started'
+        ? 'record_start_succeeded'
+        : status.event === 'ended'
+          ? 'record_ended'
+          : 'record_error';
+    const formats = status.event === 'error' ? [status.format] : status.plan.formats;
+    const { publisher } = status.stream;
+    const write = this.options.catalog.transaction(async (trx) => {
+      for (const format of formats) {
+        const payload = recordingStatusPayload(this.origin, {
+          event,
+          app: publisher.app,
+          stream: publisher.stream,
+          sessionId: publisher.sessionId,
+          taskId: status.plan.taskId,
+          format,
+          seq: newFileId(),
+          eventTimeMs: Date.now(),
+          detail: status.event === 'error' ? status.error.message : undefined,
+        });
+        await this.enqueue(trx, publisher, EventType.recordingStatus, url, payload);
+      }
+    });
+    this.track(write);
   };
 
   /** For the RTMP server: a refused publish is reported as a push end with errcode 18, never as a start. */

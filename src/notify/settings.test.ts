@@ -17,6 +17,7 @@ const config = {
   callbackUrlUnpush: 'http://unpush.example/cb',
   callbackUrlRecord: '',
   callbackUrlSnapshot: '',
+  callbackUrlRecordStatus: '',
   callbackKey: [] as string[],
   callbackStrict: false,
   callbackTimeout: 20,

@@ -15,6 +15,8 @@ export interface CallbackUrls {
   readonly unpush: string;
   readonly record: string;
   readonly snapshot: string;
+  /** Recording status (event 332): sent only here, never to `all` (a receiver opts in, as with the reference). */
+  readonly recordStatus: string;
 }
 
 export interface RetryPolicy {
@@ -63,6 +65,7 @@ type CallbackConfig = Pick<
   | 'callbackUrlUnpush'
   | 'callbackUrlRecord'
   | 'callbackUrlSnapshot'
+  | 'callbackUrlRecordStatus'
   | 'callbackKey'
   | 'callbackStrict'
   | 'callbackTimeout'
@@ -79,6 +82,7 @@ export function settingsFromConfig(config: CallbackConfig): CallbackSettings {
       unpush: config.callbackUrlUnpush,
       record: config.callbackUrlRecord,
       snapshot: config.callbackUrlSnapshot,
+      recordStatus: config.callbackUrlRecordStatus,
     },
     // Never the API key: a callback's `sign = md5(key + t)` is the very signature `/common_access`
     // accepts, so any callback receiver could have used it to call the API.
@@ -138,6 +142,7 @@ function mergeFields<T extends object>(
 
 /** The receiver of an event type, '' when none is configured (the event is then not recorded). */
 export function urlFor(urls: CallbackUrls, eventType: EventType): string {
+  if (eventType === EventType.recordingStatus) return urls.recordStatus;
   const own = {
     [EventType.pushStarted]: urls.push,
     [EventType.pushEnded]: urls.unpush,

@@ -9,7 +9,7 @@ import type { CallbackSettings } from './settings.js';
 import { DeliveryWorker } from './worker.js';
 
 const settings: CallbackSettings = {
-  urls: { all: 'http://receiver.invalid/', push: '', unpush: '', record: '', snapshot: '' },
+  urls: { all: 'http://receiver.invalid/', push: '', unpush: '', record: '', snapshot: '', recordStatus: '' },
   key: 'k',
   strict: false,
   timeoutSec: 5,

@@ -26,6 +26,8 @@ export interface RecordingContext {
   fileOptions: AppendFileOptions;
   publisher: PublisherInfo;
   broadcastId: string;
+  /** The record task this recording is for, if any: every file carries it. */
+  taskId: string | undefined;
   nameStem: string | undefined;
   warnings: readonly string[];
   /** Notes already logged for this push, so a repeated one is logged once. */
@@ -117,6 +119,7 @@ export class FileRecording {
           startTime: this.wallStart,
           sessionId: p.sessionId,
           broadcastId: ctx.broadcastId,
+          taskId: ctx.taskId,
           streamParam: p.streamParam,
           mediaStartMs: startDts,
           width: tracks.video?.width,

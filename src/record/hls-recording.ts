@@ -61,6 +61,7 @@ export class HlsRecording {
           startTime: this.wallStart,
           sessionId: p.sessionId,
           broadcastId: this.broadcastId,
+          taskId: ctx.taskId,
           streamParam: p.streamParam,
           mediaStartMs: firstPacketDts,
         });

@@ -8,7 +8,7 @@ import type { AppendFileOptions } from '../storage/append-file.js';
 import { mediaKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { StorageTarget } from '../storage/target.js';
-import { HlsResumeRegistry } from './hls-series.js';
+import { type HlsResume, HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
 import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
 import { repairFile } from './recover-files.js';
@@ -40,6 +40,28 @@ export interface RecordingManagerOptions {
   fileOptions: AppendFileOptions;
   /** Runs in the transaction that catalogs each finished file, recovered ones included. */
   onFinishing?: FinishExtra;
+  /** The recording defaults a rule gives this stream, replacing the global setting (a push URL's win). */
+  ruleDefaults?: (app: string, stream: string) => RecordingSettings | undefined;
+  /** Told when a push's recording starts and when all its files are finalized (event 332). */
+  onRecordingStatus?: (status: RecordingStatus) => void;
+}
+
+export type RecordingStatus =
+  | { readonly event: 'started' | 'ended'; readonly stream: LiveStream; readonly plan: RecordingPlan }
+  | {
+      readonly event: 'error';
+      readonly stream: LiveStream;
+      readonly plan: RecordingPlan;
+      readonly format: RecordFormat;
+      readonly error: Error;
+    };
+
+/** A recording started by `recordFromNow`. */
+export interface ExtraRecording {
+  /** Ends the recording now; resolves when its files are finalized and cataloged. */
+  stop(): Promise<void>;
+  /** Resolves when its files are finalized (after `stop`, or after the push ended). */
+  readonly finished: Promise<void>;
 }
 
 /**
@@ -52,6 +74,8 @@ export class RecordingManager {
   private settingsWrites = 0;
   /** By the stream each records; a recorder stays until its files are finalized. */
   private readonly active = new Map<LiveStream, StreamRecorder>();
+  /** Recordings beside the push's own (record tasks), until finalized. */
+  private readonly extra = new Set<StreamRecorder>();
   private readonly hlsResume: HlsResumeRegistry;
   private readonly backlog: GlobalBacklog;
   private readonly log: Logger;
@@ -108,20 +132,23 @@ export class RecordingManager {
   }
 
   /** The plan a push with this query would get; throws RecordPlanError for a request we refuse. */
-  plan(query: URLSearchParams): RecordingPlan {
+  plan(query: URLSearchParams, rule?: RecordingSettings): RecordingPlan {
+    const base = rule ?? this.settings;
     const defaults: RecordingDefaults = {
-      formats: this.settings.formats,
-      intervalSec: this.settings.intervalSec,
+      formats: base.formats,
+      intervalSec: base.intervalSec,
       intervalMinSec: this.options.intervalMinSec,
       intervalMaxSec: this.options.intervalMaxSec,
     };
-    return planRecording(query, defaults);
+    const plan = planRecording(query, defaults);
+    return rule && plan.source === 'global' ? { ...plan, source: 'rule' } : plan;
   }
 
   private onPublish(stream: LiveStream): void {
     let plan: RecordingPlan;
+    const rule = this.options.ruleDefaults?.(stream.publisher.app, stream.publisher.stream);
     try {
-      plan = this.plan(new URLSearchParams(stream.publisher.streamParam));
+      plan = this.plan(new URLSearchParams(stream.publisher.streamParam), rule);
     } catch (error) {
       this.log.error(
         { err: error, stream: stream.key },
@@ -130,6 +157,32 @@ export class RecordingManager {
       return;
     }
     if (plan.formats.length === 0) return;
+    const resumeSec = (plan.source === 'rule' ? rule : this.settings)?.hlsResumeWindowSec ?? 0;
+    const hlsResume = { registry: this.hlsResume, windowMs: resumeSec * 1000 };
+    const recorder = this.attachRecorder(stream, plan, hlsResume);
+    this.active.set(stream, recorder);
+    void recorder.finished.then(() => this.active.delete(stream));
+  }
+
+  /**
+   * Records a live stream from now on with `plan`, beside whatever else records it (a record task):
+   * its own files, starting at the cached keyframe, never continuing or continued by an HLS resume.
+   */
+  recordFromNow(stream: LiveStream, plan: RecordingPlan): ExtraRecording {
+    const recorder = this.attachRecorder(stream, plan, { registry: new HlsResumeRegistry(), windowMs: 0 });
+    this.extra.add(recorder);
+    void recorder.finished.then(() => this.extra.delete(recorder));
+    return {
+      finished: recorder.finished,
+      stop: () => {
+        stream.detach(recorder);
+        recorder.end();
+        return recorder.finished;
+      },
+    };
+  }
+
+  private attachRecorder(stream: LiveStream, plan: RecordingPlan, hlsResume: HlsResume): StreamRecorder {
     const recorder = new StreamRecorder(stream, plan, {
       target: this.options.target,
       store: this.options.store,
@@ -139,13 +192,16 @@ export class RecordingManager {
       log: this.log,
       fileOptions: this.options.fileOptions,
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
-      hlsResume: { registry: this.hlsResume, windowMs: this.settings.hlsResumeWindowSec * 1000 },
+      hlsResume,
       onFileFinished: (row) => this.onFileFinished(row),
+      onStorageFailure: (format, error) =>
+        this.options.onRecordingStatus?.({ event: 'error', stream, plan, format, error }),
       onFinishing: this.options.onFinishing,
     });
-    this.active.set(stream, recorder);
+    this.options.onRecordingStatus?.({ event: 'started', stream, plan });
+    void recorder.finished.then(() => this.options.onRecordingStatus?.({ event: 'ended', stream, plan }));
     stream.attach(recorder);
-    void recorder.finished.then(() => this.active.delete(stream));
+    return recorder;
   }
 
   private onFileFinished(row: RecordingRow): void {
@@ -165,7 +221,7 @@ export class RecordingManager {
 
   /** Waits for every recording to be finalized; call after the pushes have been ended. */
   async close(): Promise<void> {
-    await Promise.all([...this.active.values()].map((r) => r.finished));
+    await Promise.all([...this.active.values(), ...this.extra].map((r) => r.finished));
     await this.hlsResume.finishAll();
   }
 

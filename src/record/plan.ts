@@ -25,7 +25,9 @@ export interface RecordingPlan {
   intervalSec: number;
   /** Sanitized `record_name`, used as the file name stem. */
   nameStem: string | undefined;
-  source: 'push_url' | 'global';
+  source: 'push_url' | 'global' | 'rule' | 'task';
+  /** Set when a record task asked for this recording (its files carry the id). */
+  taskId?: string;
   /** Parameters that were corrected rather than refused; reported with every file. */
   warnings: string[];
 }

@@ -11,7 +11,7 @@ import type { StorageTarget } from '../storage/target.js';
 import type { RecordingContext } from './file-recording.js';
 import { FileSeries } from './file-series.js';
 import { type HlsResume, HlsSeries } from './hls-series.js';
-import type { RecordingPlan } from './plan.js';
+import type { RecordFormat, RecordingPlan } from './plan.js';
 import type { FormatRecorder, SeriesOptions } from './segmented-series.js';
 import type { GlobalBacklog, StreamBacklog, WaterMarks } from './write-backlog.js';
 
@@ -28,6 +28,8 @@ export interface RecorderDeps {
   hlsSegmentDurationMs: number;
   hlsResume: HlsResume;
   onFileFinished?(row: RecordingRow): void;
+  /** The first storage failure of this recording (it stops; live goes on). */
+  onStorageFailure?(format: RecordFormat, error: Error): void;
   onFinishing?: FinishExtra;
 }
 
@@ -69,6 +71,7 @@ export class StreamRecorder implements StreamSink {
       fileOptions: deps.fileOptions,
       publisher: stream.publisher,
       broadcastId: resumed?.broadcastId ?? stream.publisher.sessionId,
+      taskId: plan.taskId,
       nameStem: plan.nameStem,
       warnings: plan.warnings,
       notes: new Set(),
@@ -80,6 +83,7 @@ export class StreamRecorder implements StreamSink {
       onStorageFailure: (format, error) => {
         if (this.storageFailureLogged) return;
         this.storageFailureLogged = true;
+        deps.onStorageFailure?.(format, error);
         log.error(
           { err: error, format },
           `recording stopped: storage failed (${error.message}); live playback continues`,

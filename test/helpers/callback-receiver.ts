@@ -121,6 +121,8 @@ export const CALLBACK_FIELDS: Record<number, Record<string, WireType>> = {
     file_size: 'int',
     start_time: 'int',
     end_time: 'int',
+    start_time_usec: 'int',
+    end_time_usec: 'int',
     duration: 'int',
     media_start_time: 'int',
     callback_ext: 'string',
@@ -128,6 +130,21 @@ export const CALLBACK_FIELDS: Record<number, Record<string, WireType>> = {
     broadcast_id: 'string',
     duration_ms: 'int',
     start_time_ms: 'int',
+  },
+  // Recording status (spec tencent-cloud-api3.md §4.2): its own field set, no stream_param.
+  332: {
+    t: 'int',
+    sign: 'string',
+    event_type: 'int',
+    appid: 'int',
+    appname: 'string',
+    domain: 'string',
+    stream_id: 'string',
+    event_time: 'int',
+    record_event: 'string',
+    session_id: 'string',
+    seq: 'string',
+    record_detail: 'string',
   },
 };
 

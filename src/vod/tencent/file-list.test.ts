@@ -25,6 +25,7 @@ const row: RecordingRow = {
   streamParam: '',
   sessionId: 's',
   broadcastId: 's',
+  taskId: null,
   reason: 'unpublish',
   warnings: null,
   createdAt: parseCst('2018-11-02 13:47:40')!,

@@ -3,7 +3,7 @@
  * the pages share are in lib/types.ts.
  */
 
-export const CALLBACK_URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot'] as const;
+export const CALLBACK_URL_FIELDS = ['all', 'push', 'unpush', 'record', 'snapshot', 'recordStatus'] as const;
 export type CallbackUrlField = (typeof CALLBACK_URL_FIELDS)[number];
 export type Backoff = 'fixed' | 'exponential';
 
@@ -53,4 +53,58 @@ export interface NotificationView {
 export interface NotificationPage {
   notifications: NotificationView[];
   nextCursor: string | null;
+}
+
+export type RecordTaskState = 'scheduled' | 'active' | 'recording' | 'stopped' | 'ended';
+
+/** A record task (`/api/v1/record-tasks`): records a stream while it is live inside its window. */
+export interface RecordTaskView {
+  id: string;
+  app: string;
+  stream: string;
+  startTime: string;
+  endTime: string;
+  formats: string[];
+  intervalSec: number;
+  state: RecordTaskState;
+  stoppedAt: string | null;
+  createdAt: string;
+  origin: 'api' | 'api3' | 'legacy';
+}
+
+/** One task with the files it made (`GET /api/v1/record-tasks/{id}`). */
+export interface RecordTaskDetail extends RecordTaskView {
+  recordings: Array<{ id: string; format: string; status: string; durationMs: number; playerUrl: string }>;
+}
+
+export interface FormatParamsView {
+  enabled: boolean;
+  intervalSec: number;
+  storageTimeSec: number;
+}
+
+/** `/api/v1/record-templates`: what to record for the streams its rules name. */
+export interface RecordTemplateView {
+  id: number;
+  name: string;
+  description: string;
+  formats: Partial<Record<'flv' | 'mp4' | 'hls' | 'aac', FormatParamsView>>;
+  hlsContinueSec: number;
+}
+
+/** `/api/v1/record-rules`: streams bound to a template. */
+export interface RecordRuleView {
+  id: number;
+  app: string;
+  stream: string;
+  streamPrefix: boolean;
+  templateId: number;
+}
+
+/** `/api/v1/stream-bans`. */
+export interface StreamBanView {
+  stream: string;
+  app: string;
+  reason: string;
+  resumeAt: string;
 }

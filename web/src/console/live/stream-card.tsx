@@ -1,6 +1,7 @@
 import { apiSend } from '../../lib/api.js';
 import { formatBitrate, formatUptime } from '../../lib/format.js';
 import type { AudioInfo, LiveStreamView, VideoInfo } from '../../lib/types.js';
+import { RecordButton } from '../tasks/record-button.js';
 import { ConfirmButton } from '../ui/confirm-button.js';
 import { LivePreview } from './live-preview.js';
 import { Sparkline } from './sparkline.js';
@@ -48,6 +49,7 @@ export function StreamCard(props: { stream: LiveStreamView; onKicked: () => void
           </dd>
         </dl>
         <div class="actions">
+          <RecordButton app={s.app} stream={s.stream} />
           <ConfirmButton
             label="Kick"
             accessibleLabel={`Kick the publisher of ${name}`}

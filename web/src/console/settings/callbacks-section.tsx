@@ -15,6 +15,13 @@ const URL_LABELS: Record<CallbackUrlField, string> = {
   unpush: 'Push ended',
   record: 'Recording file',
   snapshot: 'Screenshot',
+  recordStatus: 'Recording status (332, only here)',
+};
+
+/** Empty URL fields fall back to "Every event", except recording status, which is sent only where asked. */
+const PLACEHOLDERS: Partial<Record<CallbackUrlField, string>> = {
+  all: 'https://backend.example.com/livetape',
+  recordStatus: 'not sent',
 };
 
 const KEY_SOURCES: Record<CallbackSettingsView['keySource'], string> = {
@@ -67,7 +74,7 @@ function CallbackForm(props: { initial: CallbackSettingsView }) {
               id={`callback-url-${field}`}
               type="url"
               inputMode="url"
-              placeholder={field === 'all' ? 'https://backend.example.com/livetape' : 'same as “Every event”'}
+              placeholder={PLACEHOLDERS[field] ?? 'same as “Every event”'}
               value={draft.urls[field]}
               onInput={(e) => setUrl(field, e.currentTarget.value)}
             />

@@ -1,11 +1,13 @@
 import { useEffect } from 'preact/hooks';
 import { PageHeader } from '../ui/page-header.js';
+import { BansSection } from './bans-section.js';
 import { CallbacksSection } from './callbacks-section.js';
 import { KeysSection } from './keys-section.js';
 import { RecordingSection } from './recording-section.js';
 import { RetentionSection } from './retention-section.js';
+import { RulesSection } from './rules-section.js';
 
-/** Recording, callbacks, keys and retention: each card saves on its own. */
+/** Recording, rules, callbacks, keys, retention and bans: each card saves on its own. */
 export function SettingsPage() {
   useEffect(() => {
     // A link to one card (`#callbacks`) scrolls there once the cards exist.
@@ -18,9 +20,11 @@ export function SettingsPage() {
       </PageHeader>
       <div class="settings-grid">
         <RecordingSection />
+        <RulesSection />
         <CallbacksSection />
         <KeysSection />
         <RetentionSection />
+        <BansSection />
       </div>
     </>
   );

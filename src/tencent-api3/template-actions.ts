@@ -1,0 +1,210 @@
+/**
+ * Recording templates and rules (spec §3.5–3.6): Create/Describe/Modify/DeleteLiveRecordTemplate(s),
+ * Create/Describe/DeleteLiveRecordRule(s), on LiveTape's rule book. MP3 has no LiveTape format: its
+ * parameters are accepted and answered disabled.
+ */
+import type { RecordFormat } from '../record/plan.js';
+import {
+  type FormatParams,
+  type RecordRuleBook,
+  type RecordTemplate,
+  RuleBookError,
+  type TemplateInput,
+} from '../tasks/record-rules.js';
+import { formatCst } from '../vod/tencent/cst-time.js';
+import { Api3Error } from './api3-error.js';
+import { type PushDomain, readDomain } from './domain.js';
+import type { Api3Action } from './endpoint.js';
+import type { Params } from './params.js';
+
+export interface TemplateActionDeps {
+  readonly rules: RecordRuleBook;
+  readonly domain: PushDomain;
+}
+
+const PARAM_FIELDS: ReadonlyArray<readonly [string, RecordFormat | undefined]> = [
+  ['FlvParam', 'flv'],
+  ['HlsParam', 'hls'],
+  ['Mp4Param', 'mp4'],
+  ['AacParam', 'aac'],
+  ['Mp3Param', undefined],
+];
+const DEFAULT_INTERVAL_SEC = 1800;
+const TEMPLATE_NAME = /^[\p{L}\p{N}_-]{1,255}$/u;
+
+function readFormat(params: Params, field: string): FormatParams | undefined {
+  const p = params.optionalObject(field);
+  if (!p) return undefined;
+  return {
+    enabled: (p.optionalInt('Enable', { min: 0, max: 1 }) ?? 0) === 1,
+    // The union of the CN and intl ranges (spec §6).
+    intervalSec: p.optionalInt('RecordInterval', { min: 30, max: 43200 }) ?? DEFAULT_INTERVAL_SEC,
+    storageTimeSec: p.optionalInt('StorageTime', { min: 0, max: 129_600_000 }) ?? 0,
+  };
+}
+
+function readTemplate(params: Params, old?: RecordTemplate): Partial<TemplateInput> {
+  const name = params.optionalString('TemplateName', 255);
+  if (name !== undefined && !TEMPLATE_NAME.test(name)) {
+    throw params.invalid('TemplateName', 'may hold letters, digits, _ and - only');
+  }
+  const formats: Partial<Record<RecordFormat, FormatParams>> = { ...old?.formats };
+  for (const [field, format] of PARAM_FIELDS) {
+    const value = readFormat(params, field);
+    if (value && format) formats[format] = value;
+  }
+  const continueSec = params
+    .optionalObject('HlsSpecialParam')
+    ?.optionalInt('FlowContinueDuration', { min: 0, max: 1800 });
+  params.optionalInt('IsDelayLive', { min: 0, max: 1 });
+  return {
+    ...(name === undefined ? {} : { name }),
+    ...(params.has('Description') ? { description: params.optionalString('Description', 1024) ?? '' } : {}),
+    formats,
+    ...(continueSec === undefined ? {} : { hlsContinueSec: continueSec }),
+  };
+}
+
+function recordParam(params: FormatParams | undefined) {
+  return {
+    Enable: params?.enabled ? 1 : 0,
+    RecordInterval: params?.intervalSec ?? DEFAULT_INTERVAL_SEC,
+    StorageTime: params?.storageTimeSec ?? 0,
+    VodSubAppId: 0,
+    VodFileName: '',
+  };
+}
+
+export function templateInfo(t: RecordTemplate) {
+  return {
+    TemplateId: t.id,
+    TemplateName: t.name,
+    Description: t.description,
+    FlvParam: recordParam(t.formats.flv),
+    HlsParam: recordParam(t.formats.hls),
+    Mp4Param: recordParam(t.formats.mp4),
+    AacParam: recordParam(t.formats.aac),
+    Mp3Param: recordParam(undefined),
+    IsDelayLive: 0,
+    HlsSpecialParam: { FlowContinueDuration: t.hlsContinueSec },
+    RemoveWatermark: false,
+    CosStore: 0,
+    FlvSpecialParam: { UploadInRecording: false },
+  };
+}
+
+function mapRuleBookError(error: unknown): never {
+  if (!(error instanceof RuleBookError)) throw error;
+  const code = {
+    template_not_found: 'InvalidParameter.ConfNotFound',
+    rule_not_found: 'FailedOperation.NotFound',
+    template_in_use: 'FailedOperation.ConfInUsed',
+    rule_exists: 'FailedOperation.RuleAlreadyExist',
+    limit: 'InternalError.ConfOutLimit',
+  }[error.kind];
+  throw new Api3Error(code, error.message);
+}
+
+export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Action]> {
+  const { rules } = deps;
+  const existing = (params: Params) => {
+    const id = params.int('TemplateId', { min: 0 });
+    const template = rules.template(id);
+    if (!template) throw new Api3Error('InternalError.ConfNotFound', `The template ${id} does not exist.`);
+    return template;
+  };
+  return [
+    [
+      'CreateLiveRecordTemplate',
+      async (params) => {
+        params.string('TemplateName', 255);
+        const input = readTemplate(params);
+        try {
+          const template = await rules.createTemplate({
+            name: input.name!,
+            description: input.description ?? '',
+            formats: input.formats ?? {},
+            hlsContinueSec: input.hlsContinueSec ?? 0,
+          });
+          return { TemplateId: template.id };
+        } catch (error) {
+          return mapRuleBookError(error);
+        }
+      },
+    ],
+    ['DescribeLiveRecordTemplates', async () => ({ Templates: rules.templates().map(templateInfo) })],
+    ['DescribeLiveRecordTemplate', async (params) => ({ Template: templateInfo(existing(params)) })],
+    [
+      'ModifyLiveRecordTemplate',
+      async (params) => {
+        const old = existing(params);
+        try {
+          await rules.updateTemplate(old.id, readTemplate(params, old));
+          return {};
+        } catch (error) {
+          return mapRuleBookError(error);
+        }
+      },
+    ],
+    [
+      'DeleteLiveRecordTemplate',
+      async (params) => {
+        const old = existing(params);
+        try {
+          await rules.deleteTemplate(old.id);
+          return {};
+        } catch (error) {
+          return mapRuleBookError(error);
+        }
+      },
+    ],
+    [
+      'CreateLiveRecordRule',
+      async (params) => {
+        const domain = readDomain(params, deps.domain) ?? '';
+        const templateId = params.int('TemplateId', { min: 0 });
+        const app = params.optionalString('AppName', 256) ?? '';
+        const stream = params.optionalString('StreamName', 256) ?? '';
+        try {
+          await rules.createRule({ domain, app, stream, prefix: false, templateId });
+          return {};
+        } catch (error) {
+          return mapRuleBookError(error);
+        }
+      },
+    ],
+    [
+      'DescribeLiveRecordRules',
+      async () => ({
+        Rules: rules
+          .rules()
+          .filter((rule) => !rule.prefix)
+          .map((rule) => ({
+            CreateTime: formatCst(rule.createdAt),
+            UpdateTime: formatCst(rule.updatedAt),
+            TemplateId: rule.templateId,
+            DomainName: rule.domain === '' ? deps.domain.shown : rule.domain,
+            AppName: rule.app,
+            StreamName: rule.stream,
+          })),
+      }),
+    ],
+    [
+      'DeleteLiveRecordRule',
+      async (params) => {
+        const domain = readDomain(params, deps.domain) ?? '';
+        const app = params.optionalString('AppName', 256) ?? '';
+        const stream = params.optionalString('StreamName', 256) ?? '';
+        try {
+          await rules.deleteRules(
+            (r) =>
+              !r.prefix && r.app === app && r.stream === stream && (r.domain === domain || r.domain === ''),
+          );
+          return {};
+        } catch (error) {
+          return mapRuleBookError(error);
+        }
+      },
+    ],
+  ];
+}
