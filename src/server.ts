@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
 import { openCatalog } from './catalog/db.js';
+import { ClipMaker } from './clip/clip-maker.js';
 import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
@@ -95,6 +96,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const metrics = new Metrics({ hub, catalog, recordings });
   await recordings.recover();
   const remover = new RecordingRemover({ catalog, store, log, metrics });
+  const clips = new ClipMaker({ catalog, store, onFinishing: notifications.onRecordingFinishing });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
@@ -175,6 +177,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     intervalMaxSec: config.recordIntervalMax,
     metrics,
     remover,
+    clips,
     apiTokens: config.apiTokens,
     recordingUrl: playback.fileUrl,
     corsOrigins: config.corsOrigins,

@@ -162,12 +162,20 @@ const pushesByStream: Migration = {
   },
 };
 
+/** A clip names the recording or broadcast it was cut from (issue 15). */
+const clipSource: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('source_id', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
   '0003_vod': vodListings,
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
+  '0006_replay_clip_source': clipSource,
 };
 
 export const migrationProvider: MigrationProvider = {

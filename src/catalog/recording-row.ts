@@ -39,6 +39,8 @@ export interface RecordingRow {
   readonly warnings: readonly string[] | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** A clip's source (recording or broadcast id); null (or absent) for recorded files. */
+  readonly sourceId?: string | null;
 }
 
 /** What the recorder knows when it opens a file. */
@@ -57,6 +59,7 @@ export interface NewRecording {
   readonly height?: number;
   readonly videoCodec?: string;
   readonly audioCodec?: string;
+  readonly sourceId?: string;
 }
 
 /** Facts an open recording may learn as it goes; absent fields stay as they are. */
@@ -107,6 +110,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     warnings: columns.warnings === null ? null : decodeWarnings(columns.warnings),
     createdAt: columns.created_at,
     updatedAt: columns.updated_at,
+    sourceId: columns.source_id ?? null,
   };
 }
 
@@ -135,6 +139,7 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     warnings: null,
     created_at: now,
     updated_at: now,
+    source_id: row.sourceId ?? null,
   };
 }
 

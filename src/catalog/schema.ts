@@ -6,7 +6,7 @@
 export type RecordingFormat = 'flv' | 'mp4' | 'hls' | 'aac';
 export type RecordingStatus = 'recording' | 'done';
 /** Why a file was closed: the segment interval elapsed, the codec changed, the push ended, crash recovery, no space. */
-export type FinishReason = 'interval' | 'codec_change' | 'unpublish' | 'recovered' | 'disk_full';
+export type FinishReason = 'interval' | 'codec_change' | 'unpublish' | 'recovered' | 'disk_full' | 'clip';
 
 export interface RecordingsTable {
   id: string;
@@ -34,6 +34,8 @@ export interface RecordingsTable {
   warnings: string | null;
   created_at: number;
   updated_at: number;
+  /** A clip's source: the recording id or broadcast id it was cut from; null for recorded files. */
+  source_id: string | null;
 }
 
 export interface SettingsTable {

@@ -77,7 +77,10 @@ const schemas = [
       },
       reason: nullable('string', {
         description:
-          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full; null while recording',
+          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full; `clip` for a clip; null while recording',
+      }),
+      sourceId: nullable('string', {
+        description: 'For a clip, the recording or broadcast it was cut from; null otherwise',
       }),
       warnings: { type: 'array', items: { type: 'string' } },
       playerUrl: {

@@ -7,6 +7,7 @@ import Fastify, {
 } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { ClipMaker } from '../clip/clip-maker.js';
 import type { BackpressureOptions } from '../live/backpressure.js';
 import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
@@ -20,6 +21,7 @@ import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { registerApiAuth } from './api-auth.js';
 import { addApiSchemas } from './api-schemas.js';
+import { registerClipRoutes } from './clips-routes.js';
 import { type ConsoleApiDeps, registerConsoleApi } from './console-api.js';
 import type { ConsoleSessions } from './console-session.js';
 import { registerLiveRoutes } from './live-routes.js';
@@ -47,6 +49,7 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   notifications: NotificationService;
   metrics: Metrics;
   remover: RecordingRemover;
+  clips: ClipMaker;
   /** API_TOKENS: bearer tokens of the REST API and /metrics. */
   apiTokens: readonly string[];
   /** The playback URL of a recording, as the APIs hand it out. */
@@ -106,6 +109,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerLivePlayAuth(app, deps.playback.guard);
   registerLiveRoutes(app, deps);
   registerRecordingRoutes(app, deps);
+  registerClipRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);

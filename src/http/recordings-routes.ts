@@ -55,6 +55,7 @@ export function recordingView(row: RecordingRow, url: string, playerUrl: string)
     sessionId: row.sessionId,
     broadcastId: row.broadcastId,
     reason: row.reason,
+    sourceId: row.sourceId ?? null,
     warnings: row.warnings ?? [],
     playerUrl,
   };
