@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchBrowser, newContext } from './helpers/browser.js';
+import {
+  type CallbackReceiver,
+  callbackProblems,
+  startCallbackReceiver,
+} from './helpers/callback-receiver.js';
 import { makeTestFlv } from './helpers/flv-packets.js';
 import { decodeErrors, probe } from './helpers/media-probe.js';
 import { run, waitFor } from './helpers/process.js';
@@ -29,6 +34,7 @@ const FPS = 30;
 const START = 5.5;
 const END = 12.5;
 const FRAME = 1 / FPS;
+const KEY = 'clip-callback-key';
 
 /** The md5 of each decoded video frame, in presentation order. */
 async function frameHashes(path: string, frames?: number): Promise<string[]> {
@@ -56,14 +62,21 @@ async function frameHashes(path: string, frames?: number): Promise<string[]> {
 
 describe('clips: frame-accurate MP4 without re-encoding', () => {
   let t: TestServer;
+  let receiver: CallbackReceiver;
   let browser: Browser;
   let sourceFlv: string;
   let single: RecordingJson;
   let parts: RecordingJson[];
 
   beforeAll(async () => {
+    receiver = await startCallbackReceiver();
     [t, browser, sourceFlv] = await Promise.all([
-      startTestServer({ RECORD_INTERVAL_MIN: '1' }),
+      startTestServer({
+        RECORD_INTERVAL_MIN: '1',
+        CALLBACK_URL: receiver.url,
+        CALLBACK_KEY: KEY,
+        APPID: '1252033264',
+      }),
       launchBrowser(),
       makeTestFlv({ seconds: 16, fps: FPS, gop: FPS, bframes: true }),
     ]);
@@ -82,6 +95,7 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    await receiver?.close();
   });
 
   const postClip = (body: Record<string, unknown>) =>
@@ -109,6 +123,13 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     const head = await fetch(clip.url);
     expect(head.status).toBe(200);
     expect(Buffer.from(await head.arrayBuffer()).toString('latin1', 4, 8)).toBe('ftyp');
+    const callback = await waitFor(
+      () => receiver.accepted.find((c) => c.body.event_type === 100 && c.body.video_id === clip.id),
+      20_000,
+      "the clip's callback 100",
+    );
+    expect(callback.body).toMatchObject({ reason: 'clip', file_format: 'mp4', duration_ms: clip.durationMs });
+    expect(callbackProblems(callback, KEY)).toEqual([]);
     return clip;
   }
 
