@@ -21,6 +21,7 @@ import { RetentionSettingsStore } from './retention/retention-settings.js';
 import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
+import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
 import { MediaStore } from './storage/media-store.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
@@ -36,6 +37,8 @@ export interface RunningServer {
   readonly generatedAdminPassword: string | undefined;
   /** The push keys in force now (config, or as last set through the API), primary first. */
   readonly pushKeys: readonly string[];
+  /** Whether live snapshots are taken, and if not why. */
+  readonly snapshots: SnapshotAvailability;
   close(reason?: string): Promise<void>;
 }
 
@@ -96,6 +99,17 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const metrics = new Metrics({ hub, catalog, recordings });
   await recordings.recover();
   const remover = new RecordingRemover({ catalog, store, log, metrics });
+  const snapshots = await SnapshotService.start({
+    hub,
+    catalog,
+    store,
+    log,
+    intervalSec: config.snapshotInterval,
+    width: config.snapshotWidth,
+    height: config.snapshotHeight,
+    onTaken: notifications.onSnapshotTaken,
+    retentionDays: () => retentionSettings.current.days,
+  });
   const clips = new ClipMaker({ catalog, store, onFinishing: notifications.onRecordingFinishing });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
     days: config.retentionDays,
@@ -178,6 +192,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     remover,
     clips,
+    snapshots: snapshots.availability,
     apiTokens: config.apiTokens,
     recordingUrl: playback.fileUrl,
     corsOrigins: config.corsOrigins,
@@ -211,6 +226,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     hub,
     recordings,
     generatedAdminPassword: consoleLogin.generatedPassword,
+    snapshots: snapshots.availability,
     get pushKeys() {
       return keys.keys('push');
     },
@@ -223,6 +239,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await rtmp.close('shutdown');
         hls.close();
         await recordings.close();
+        await snapshots.close();
         clearInterval(sharedSettings);
         await retention.close();
         await notifications.close();

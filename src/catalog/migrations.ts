@@ -169,6 +169,35 @@ const clipSource: Migration = {
   },
 };
 
+/** Live snapshots (issue 15): the newest per stream is its cover; retention walks `created_at`. */
+const snapshots: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('snapshots')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('app', 'text', (col) => col.notNull())
+      .addColumn('stream', 'text', (col) => col.notNull())
+      .addColumn('session_id', 'text', (col) => col.notNull())
+      .addColumn('stream_param', 'text', (col) => col.notNull())
+      .addColumn('storage_key', 'text', (col) => col.notNull().unique())
+      .addColumn('width', 'integer', (col) => col.notNull())
+      .addColumn('height', 'integer', (col) => col.notNull())
+      .addColumn('size_bytes', 'bigint', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema
+      .createIndex('snapshots_app_stream_id')
+      .on('snapshots')
+      .columns(['app', 'stream', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('snapshots_created_at')
+      .on('snapshots')
+      .columns(['created_at', 'id'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -176,6 +205,7 @@ const migrations: Record<string, Migration> = {
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
   '0006_replay_clip_source': clipSource,
+  '0007_replay_snapshots': snapshots,
 };
 
 export const migrationProvider: MigrationProvider = {

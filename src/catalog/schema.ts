@@ -101,7 +101,25 @@ export interface RoomsTable {
   updated_at: number;
 }
 
+/** One JPEG taken from a live stream (issue 15): callback 200, the live cover. */
+export interface SnapshotsTable {
+  /** A file id (time-ordered 19 digits). */
+  id: string;
+  app: string;
+  stream: string;
+  session_id: string;
+  stream_param: string;
+  /** Path relative to the media root. */
+  storage_key: string;
+  width: number;
+  height: number;
+  size_bytes: number;
+  /** Wall clock of the keyframe, ms since the epoch. */
+  created_at: number;
+}
+
 export interface Database {
+  snapshots: SnapshotsTable;
   recordings: RecordingsTable;
   settings: SettingsTable;
   pushes: PushesTable;

@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { SnapshotAvailability } from '../snapshot/snapshot-service.js';
 import { corsOptions } from '../vod/cors.js';
 import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
@@ -31,6 +32,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
 import { registerRequestAddress } from './request-address.js';
+import { registerSnapshotRoutes } from './snapshot-routes.js';
 import { registerStreamRoutes } from './streams-routes.js';
 import { registerTencentRoutes } from './tencent-routes.js';
 import { registerVodRoutes } from './vod-routes.js';
@@ -50,6 +52,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   metrics: Metrics;
   remover: RecordingRemover;
   clips: ClipMaker;
+  /** Whether live snapshots are taken, and if not why: /healthz says so. */
+  snapshots: SnapshotAvailability;
   /** API_TOKENS: bearer tokens of the REST API and /metrics. */
   apiTokens: readonly string[];
   /** The playback URL of a recording, as the APIs hand it out. */
@@ -112,6 +116,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerClipRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
+  registerSnapshotRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
   registerTencentRoutes(app, deps.playback);
   registerConsoleApi(app, deps);

@@ -6,6 +6,8 @@
 
 import type { PushEnd, PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { SnapshotRow } from '../catalog/snapshots.js';
+import { snapshotPath } from '../http/vod-url.js';
 
 export const EventType = { pushEnded: 0, pushStarted: 1, recordingFile: 100, screenshot: 200 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
@@ -75,6 +77,26 @@ export function recordingPayload(origin: PayloadOrigin, row: RecordingRow, facts
     broadcast_id: row.broadcastId,
     duration_ms: row.durationMs,
     start_time_ms: row.startTime,
+  });
+}
+
+export interface SnapshotFacts {
+  /** The download URL (signed when playback is). */
+  readonly picFullUrl: string;
+  readonly eventTimeMs: number;
+}
+
+/** Event 200 (wire spec §3.5, API 3.0 spec §4.3): one live snapshot. */
+export function snapshotPayload(origin: PayloadOrigin, row: SnapshotRow, facts: SnapshotFacts): string {
+  return JSON.stringify({
+    ...commonFields(origin, EventType.screenshot, row.app, row.stream, facts.eventTimeMs),
+    stream_param: row.streamParam,
+    create_time: unixSeconds(row.createdAt),
+    file_size: row.sizeBytes,
+    width: row.width,
+    height: row.height,
+    pic_url: snapshotPath(row.storageKey),
+    pic_full_url: facts.picFullUrl,
   });
 }
 

@@ -12,9 +12,10 @@ import type { PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
+import type { SnapshotExtra } from '../catalog/snapshots.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { playUrlSigner, vodUrl } from '../http/vod-url.js';
+import { playUrlSigner, snapshotUrl, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -26,6 +27,7 @@ import {
   pushEndedPayload,
   pushStartedPayload,
   recordingPayload,
+  snapshotPayload,
 } from './payloads.js';
 import { PUBLISH_REJECTED, PUSH_LOST_IN_CRASH, pushEndCode } from './push-end-codes.js';
 import {
@@ -151,6 +153,20 @@ export class NotificationService {
       EventType.recordingFile,
       url,
       this.recordingPayloadOf(row, push?.userIp ?? ''),
+    );
+  };
+
+  /** For the snapshot service: writes callback 200 in the transaction that catalogs the snapshot. */
+  readonly onSnapshotTaken: SnapshotExtra = async (trx, row) => {
+    const url = urlFor(this.store.current.urls, EventType.screenshot);
+    if (url === '') return;
+    const picFullUrl = snapshotUrl(this.publicBase, row, playUrlSigner(this.playKeys()));
+    await this.enqueue(
+      trx,
+      row,
+      EventType.screenshot,
+      url,
+      snapshotPayload(this.origin, row, { picFullUrl, eventTimeMs: Date.now() }),
     );
   };
 
