@@ -173,6 +173,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     rtmpBaseUrl: () => `rtmp://${requestAddressIfDerived()?.hostname ?? publicHost(config)}:${rtmpPort}`,
     playKeys: () => keys.keys('play'),
     retentionDays: () => retentionSettings.current.days,
+    latestSnapshot: (app, stream) => snapshots.latest(app, stream),
   });
   function requestAddressIfDerived() {
     return config.publicUrl === '' ? currentRequestAddress() : undefined;

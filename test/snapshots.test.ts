@@ -40,11 +40,27 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
   });
 
   it('sends ≥ 5 callbacks 200 in a 50 s push, each pic_full_url a JPEG of the stated size', async () => {
-    const push = await run(
+    const pushing = run(
       'ffmpeg',
       ffmpegPushArgs(t.rtmpUrl('live', 'snap1', 'foo=bar'), { seconds: 50, size: '640x360', gop: 30 }),
       { timeoutMs: 120_000 },
     );
+    // While live, the newest snapshot is the stream's cover in the console API and on the watch page.
+    const cover = await waitFor(
+      async () => {
+        const { streams } = (await (await fetch(t.httpUrl('/api/v1/streams'))).json()) as {
+          streams: { snapshotUrl: string | null }[];
+        };
+        return streams[0]?.snapshotUrl ?? undefined;
+      },
+      30_000,
+      'a live cover',
+    );
+    expect(cover).toMatch(/\/snapshots\/live\/snap1\/.*\.jpg\?txSecret=/);
+    expect((await fetch(cover)).headers.get('content-type')).toBe('image/jpeg');
+    const watch = (await (await fetch(t.httpUrl('/api/watch'))).json()) as { live: { cover: string }[] };
+    expect(watch.live[0]!.cover).toMatch(/\/snapshots\/live\/snap1\//);
+    const push = await pushing;
     expect(push.stderr).toBe('');
     const callbacks = await waitFor(
       () => {

@@ -147,6 +147,10 @@ const schemas = [
         description: 'Live play URLs, signed with the primary play key when there is one',
         properties: { flv: { type: 'string' }, hls: { type: 'string' }, rtmp: { type: 'string' } },
       },
+      snapshotUrl: nullable('string', {
+        description:
+          'The newest live snapshot (JPEG, signed like playback), refreshed every SNAPSHOT_INTERVAL; null without snapshots',
+      }),
     },
   },
 ];

@@ -113,7 +113,12 @@ const PLAY_INFO = {
 export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps): void {
   const { playback } = deps;
   const { catalog, hub } = playback;
-  const urls: WatchUrls = { file: playback.fileUrl, player: playback.playerUrl, live: playback.liveUrls };
+  const urls: WatchUrls = {
+    file: playback.fileUrl,
+    player: playback.playerUrl,
+    live: playback.liveUrls,
+    liveCover: playback.liveCoverUrl,
+  };
 
   app.get(
     '/api/watch',

@@ -71,6 +71,8 @@ export function snapshotAvailability(intervalSec: number, command = 'ffmpeg'): P
 export class SnapshotService {
   private readonly log: Logger;
   private readonly active = new Set<StreamSnapshotter>();
+  /** The newest snapshot of each stream live on this node, by `app/stream`: its cover. */
+  private readonly newest = new Map<string, SnapshotRow>();
   private readonly writes = new Set<Promise<void>>();
   private readonly pruner: NodeJS.Timeout | undefined;
 
@@ -90,6 +92,11 @@ export class SnapshotService {
 
   static async start(options: SnapshotOptions): Promise<SnapshotService> {
     return new SnapshotService(options, await snapshotAvailability(options.intervalSec, options.command));
+  }
+
+  /** The newest snapshot of a stream pushed to this node, while it is live. */
+  latest(app: string, stream: string): SnapshotRow | undefined {
+    return this.newest.get(`${app}/${stream}`);
   }
 
   /** Stops every decoder (their last pictures are still saved) and waits for the saves. */
@@ -131,7 +138,10 @@ export class SnapshotService {
     const snapshotter = new StreamSnapshotter(stream, decoder, options.intervalSec * 1000, (jpeg, takenAt) =>
       this.track(this.save(stream, jpeg, takenAt)),
     );
-    snapshotter.onEnd = () => this.active.delete(snapshotter);
+    snapshotter.onEnd = () => {
+      this.active.delete(snapshotter);
+      this.newest.delete(stream.key);
+    };
     this.active.add(snapshotter);
     stream.attach(snapshotter);
   }
@@ -177,6 +187,7 @@ export class SnapshotService {
         createdAt: takenAt,
       };
       await catalog.snapshots.insert(row, onTaken);
+      if (this.active.size > 0 && !stream.isEnded) this.newest.set(stream.key, row);
     } catch (err) {
       this.log.error({ err, stream: stream.key }, 'could not store a snapshot');
     }

@@ -22,6 +22,8 @@ export interface WatchUrls {
   file(row: RecordingRow): string;
   player(target: { readonly id: string; readonly stream: string }): string;
   live(live: { readonly app: string; readonly stream: string }): LivePlaybackUrls;
+  /** The newest snapshot of a live stream, or null. */
+  liveCover(live: { readonly app: string; readonly stream: string }): string | null;
 }
 
 /** A room's title, or the stream name when it has no room. */
@@ -76,7 +78,8 @@ export function watchLive(stream: LiveStream, room: Room | undefined, urls: Watc
     viewers: stream.viewerCount,
     width: video?.width ?? 0,
     height: video?.height ?? 0,
-    cover: room?.coverUrl ?? null,
+    // What the stream shows now beats a fixed picture.
+    cover: urls.liveCover(stream.publisher) ?? room?.coverUrl ?? null,
     sources: [
       { format: 'flv', url: live.flv },
       { format: 'hls', url: live.hls },

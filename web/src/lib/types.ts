@@ -92,6 +92,8 @@ export interface LiveStreamView {
   recordingFormats: MediaFormat[];
   /** Absolute live URLs, signed when PLAY_KEY is set. */
   playback: { flv: string; hls: string; rtmp: string };
+  /** The newest live snapshot (refreshed every SNAPSHOT_INTERVAL), null without snapshots. */
+  snapshotUrl: string | null;
 }
 
 export interface StreamList {
