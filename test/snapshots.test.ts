@@ -42,7 +42,11 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
   it('sends ≥ 5 callbacks 200 in a 50 s push, each pic_full_url a JPEG of the stated size', async () => {
     const pushing = run(
       'ffmpeg',
-      ffmpegPushArgs(t.rtmpUrl('live', 'snap1', 'foo=bar'), { seconds: 50, size: '640x360', gop: 30 }),
+      ffmpegPushArgs(t.rtmpUrl('live', 'snap1', 'record=mp4|hls&foo=bar'), {
+        seconds: 50,
+        size: '640x360',
+        gop: 30,
+      }),
       { timeoutMs: 120_000 },
     );
     // While live, the newest snapshot is the stream's cover in the console API and on the watch page.
@@ -78,7 +82,7 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
         appname: 'live',
         width: 320,
         height: 180,
-        stream_param: 'foo=bar',
+        stream_param: 'record=mp4|hls&foo=bar',
       });
       expect(String(body.pic_full_url)).toContain(`${body.pic_url}?txSecret=`);
       const res = await fetch(String(body.pic_full_url));
@@ -95,6 +99,34 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
     const health = (await (await fetch(t.httpUrl('/healthz'))).json()) as { snapshots: unknown };
     expect(health.snapshots).toEqual({ enabled: true });
   }, 150_000);
+
+  it('gives each recording a poster: its first picture as a JPEG, in the API and the player info', async () => {
+    const recordings = await waitFor(
+      async () => {
+        const res = await fetch(t.httpUrl('/api/v1/recordings?stream=snap1'));
+        const { recordings } = (await res.json()) as {
+          recordings: { id: string; format: string; posterUrl: string | null; playerUrl: string }[];
+        };
+        return recordings.length === 2 && recordings.every((r) => r.posterUrl !== null)
+          ? recordings
+          : undefined;
+      },
+      60_000,
+      'posters of the MP4 and HLS recordings',
+    );
+    for (const recording of recordings) {
+      const res = await fetch(recording.posterUrl!);
+      expect(res.status, recording.format).toBe(200);
+      const [jpeg] = new JpegSplitter().push(Buffer.from(await res.arrayBuffer()));
+      expect([jpeg?.width, jpeg?.height]).toEqual([320, 180]);
+    }
+    const mp4 = recordings.find((r) => r.format === 'mp4')!;
+    const signature = new URL(mp4.playerUrl).search;
+    const play = (await (await fetch(t.httpUrl(`/api/play/${mp4.id}${signature}`))).json()) as {
+      poster: string | null;
+    };
+    expect(play.poster).toMatch(/-poster\.jpg\?txSecret=/);
+  });
 });
 
 describe('without ffmpeg on the PATH', () => {

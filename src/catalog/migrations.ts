@@ -198,6 +198,13 @@ const snapshots: Migration = {
   },
 };
 
+/** A recording's poster (its first picture, a JPEG cataloged as a snapshot), issue 15. */
+const recordingPoster: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('poster_key', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -206,6 +213,7 @@ const migrations: Record<string, Migration> = {
   '0005_pushes_stream': pushesByStream,
   '0006_replay_clip_source': clipSource,
   '0007_replay_snapshots': snapshots,
+  '0008_replay_recording_poster': recordingPoster,
 };
 
 export const migrationProvider: MigrationProvider = {

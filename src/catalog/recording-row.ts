@@ -41,6 +41,8 @@ export interface RecordingRow {
   readonly updatedAt: number;
   /** A clip's source (recording or broadcast id); null (or absent) for recorded files. */
   readonly sourceId?: string | null;
+  /** Storage key of the poster JPEG (first picture), once made. */
+  readonly posterKey?: string | null;
 }
 
 /** What the recorder knows when it opens a file. */
@@ -111,6 +113,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     createdAt: columns.created_at,
     updatedAt: columns.updated_at,
     sourceId: columns.source_id ?? null,
+    posterKey: columns.poster_key ?? null,
   };
 }
 
@@ -140,6 +143,7 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     created_at: now,
     updated_at: now,
     source_id: row.sourceId ?? null,
+    poster_key: null,
   };
 }
 

@@ -36,6 +36,8 @@ export interface RecordingsTable {
   updated_at: number;
   /** A clip's source: the recording id or broadcast id it was cut from; null for recorded files. */
   source_id: string | null;
+  /** Storage key of the recording's poster (a snapshot row); null until one is made. */
+  poster_key: string | null;
 }
 
 export interface SettingsTable {

@@ -79,6 +79,10 @@ const schemas = [
         description:
           'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full; `clip` for a clip; null while recording',
       }),
+      posterUrl: nullable('string', {
+        description:
+          "The recording's first picture (JPEG, signed like playback); null until made or without video",
+      }),
       sourceId: nullable('string', {
         description: 'For a clip, the recording or broadcast it was cut from; null otherwise',
       }),

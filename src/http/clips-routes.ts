@@ -7,13 +7,13 @@ import type { RecordingRow } from '../catalog/recording-row.js';
 import { ClipError, type ClipMaker } from '../clip/clip-maker.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
-import { recordingView } from './recordings-routes.js';
+import { posterUrlOf, recordingView } from './recordings-routes.js';
 import { rejectUnknownParams } from './unknown-params.js';
 
 export interface ClipRouteDeps {
   clips: ClipMaker;
   recordingUrl(row: RecordingRow): string;
-  playback: Pick<PlaybackContext, 'playerUrl'>;
+  playback: Pick<PlaybackContext, 'playerUrl' | 'snapshotUrl'>;
 }
 
 /** Longest source timeline a clip range may address (a week). */
@@ -77,7 +77,16 @@ export function registerClipRoutes(app: FastifyInstance, deps: ClipRouteDeps): v
           startMs: Math.round(start * 1000),
           endMs: Math.round(end * 1000),
         });
-        return reply.code(201).send(recordingView(row, deps.recordingUrl(row), deps.playback.playerUrl(row)));
+        return reply
+          .code(201)
+          .send(
+            recordingView(
+              row,
+              deps.recordingUrl(row),
+              deps.playback.playerUrl(row),
+              posterUrlOf(row, deps.playback),
+            ),
+          );
       } catch (error) {
         if (!(error instanceof ClipError)) throw error;
         return reply.code(STATUS[error.code]).send({ error: error.code, message: error.message });

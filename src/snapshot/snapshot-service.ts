@@ -18,6 +18,7 @@ import type { CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
 import type { MediaStore } from '../storage/media-store.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { Jpeg } from './jpeg-splitter.js';
+import { PosterMaker } from './poster-maker.js';
 
 export type SnapshotAvailability =
   | { readonly enabled: true }
@@ -75,6 +76,8 @@ export class SnapshotService {
   private readonly newest = new Map<string, SnapshotRow>();
   private readonly writes = new Set<Promise<void>>();
   private readonly pruner: NodeJS.Timeout | undefined;
+  /** Posters need ffmpeg too; they are made while snapshots are on. */
+  private readonly posters: PosterMaker | undefined;
 
   private constructor(
     private readonly options: SnapshotOptions,
@@ -86,6 +89,8 @@ export class SnapshotService {
       return;
     }
     options.hub.on('publish', (stream) => this.onPublish(stream));
+    this.posters = new PosterMaker(options);
+    options.catalog.events.on('recordingFinished', (row) => this.posters?.add(row));
     this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.pruner.unref();
   }
@@ -104,6 +109,7 @@ export class SnapshotService {
     clearInterval(this.pruner);
     for (const snapshotter of this.active) snapshotter.end();
     while (this.writes.size > 0) await Promise.all([...this.writes]);
+    await this.posters?.close();
   }
 
   /** Removes snapshots older than RETENTION_DAYS, files first. */

@@ -23,6 +23,8 @@ export interface PlayInfo {
   durationMs: number;
   sources: Source[];
   sequence: Source[];
+  /** The first picture, shown until it plays; null when there is none yet. */
+  poster: string | null;
 }
 
 /** A room being pushed now, on `GET /api/watch`. */
