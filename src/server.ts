@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
 import { openCatalog } from './catalog/db.js';
+import { ClipMaker } from './clip/clip-maker.js';
 import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
@@ -20,6 +21,7 @@ import { RetentionSettingsStore } from './retention/retention-settings.js';
 import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
+import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
 import { LocalTarget } from './storage/local-target.js';
 import { MediaStore } from './storage/media-store.js';
 import type { StorageTarget } from './storage/target.js';
@@ -41,6 +43,8 @@ export interface RunningServer {
   readonly generatedAdminPassword: string | undefined;
   /** The push keys in force now (config, or as last set through the API), primary first. */
   readonly pushKeys: readonly string[];
+  /** Whether live snapshots are taken, and if not why. */
+  readonly snapshots: SnapshotAvailability;
   close(reason?: string): Promise<void>;
 }
 
@@ -140,6 +144,18 @@ export async function startServer(
   }));
   await recordings.recover();
   const remover = new RecordingRemover({ catalog, store, log, metrics });
+  const snapshots = await SnapshotService.start({
+    hub,
+    catalog,
+    store,
+    log,
+    intervalSec: config.snapshotInterval,
+    width: config.snapshotWidth,
+    height: config.snapshotHeight,
+    onTaken: notifications.onSnapshotTaken,
+    retentionDays: () => retentionSettings.current.days,
+  });
+  const clips = new ClipMaker({ catalog, store, onFinishing: notifications.onRecordingFinishing });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
@@ -211,6 +227,7 @@ export async function startServer(
     rtmpBaseUrl: () => `rtmp://${requestAddressIfDerived()?.hostname ?? publicHost(config)}:${rtmpPort}`,
     playKeys: () => keys.keys('play'),
     retentionDays: () => retentionSettings.current.days,
+    latestSnapshot: (app, stream) => snapshots.latest(app, stream),
   });
   function requestAddressIfDerived() {
     return config.publicUrl === '' ? currentRequestAddress() : undefined;
@@ -236,6 +253,8 @@ export async function startServer(
     intervalMaxSec: config.recordIntervalMax,
     metrics,
     remover,
+    clips,
+    snapshots: snapshots.availability,
     apiTokens: config.apiTokens,
     recordingUrl: playback.fileUrl,
     corsOrigins: config.corsOrigins,
@@ -270,6 +289,7 @@ export async function startServer(
     hub,
     recordings,
     generatedAdminPassword: consoleLogin.generatedPassword,
+    snapshots: snapshots.availability,
     get pushKeys() {
       return keys.keys('push');
     },
@@ -283,6 +303,7 @@ export async function startServer(
         hls.close();
         await taskRunner.close();
         await recordings.close();
+        await snapshots.close();
         clearInterval(sharedSettings);
         await retention.close();
         await notifications.close();

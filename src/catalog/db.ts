@@ -17,6 +17,7 @@ import { RecordingRepository } from './recordings.js';
 import { RoomsRepository } from './rooms.js';
 import type { Database } from './schema.js';
 import { SettingsRepository } from './settings.js';
+import { SnapshotRepository } from './snapshots.js';
 import { VodFileRepository } from './vod-files.js';
 
 export interface CatalogOptions {
@@ -42,6 +43,7 @@ export class Catalog {
   readonly vodFiles: VodFileRepository;
   readonly rooms: RoomsRepository;
   readonly recordTasks: RecordTaskRepository;
+  readonly snapshots: SnapshotRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -56,6 +58,7 @@ export class Catalog {
     this.vodFiles = new VodFileRepository(db);
     this.rooms = new RoomsRepository(db);
     this.recordTasks = new RecordTaskRepository(db);
+    this.snapshots = new SnapshotRepository(db);
   }
 
   /**

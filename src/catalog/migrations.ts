@@ -205,6 +205,49 @@ const recordTasks: Migration = {
   },
 };
 
+/** A clip names the recording or broadcast it was cut from (issue 15). */
+const clipSource: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('source_id', 'text').execute();
+  },
+};
+
+/** Live snapshots (issue 15): the newest per stream is its cover; retention walks `created_at`. */
+const snapshots: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('snapshots')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('app', 'text', (col) => col.notNull())
+      .addColumn('stream', 'text', (col) => col.notNull())
+      .addColumn('session_id', 'text', (col) => col.notNull())
+      .addColumn('stream_param', 'text', (col) => col.notNull())
+      .addColumn('storage_key', 'text', (col) => col.notNull().unique())
+      .addColumn('width', 'integer', (col) => col.notNull())
+      .addColumn('height', 'integer', (col) => col.notNull())
+      .addColumn('size_bytes', 'bigint', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema
+      .createIndex('snapshots_app_stream_id')
+      .on('snapshots')
+      .columns(['app', 'stream', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('snapshots_created_at')
+      .on('snapshots')
+      .columns(['created_at', 'id'])
+      .execute();
+  },
+};
+
+/** A recording's poster (its first picture, a JPEG cataloged as a snapshot), issue 15. */
+const recordingPoster: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('poster_key', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -213,6 +256,9 @@ const migrations: Record<string, Migration> = {
   '0005_pushes_stream': pushesByStream,
   '0006_record_failed_files': recordFailedFiles,
   '0007_tasks_record_tasks': recordTasks,
+  '0008_replay_clip_source': clipSource,
+  '0009_replay_snapshots': snapshots,
+  '0010_replay_recording_poster': recordingPoster,
 };
 
 export const migrationProvider: MigrationProvider = {

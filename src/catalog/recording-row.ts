@@ -43,6 +43,10 @@ export interface RecordingRow {
   readonly error?: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** A clip's source (recording or broadcast id); null (or absent) for recorded files. */
+  readonly sourceId?: string | null;
+  /** Storage key of the poster JPEG (first picture), once made. */
+  readonly posterKey?: string | null;
 }
 
 /** What the recorder knows when it opens a file. */
@@ -62,6 +66,7 @@ export interface NewRecording {
   readonly height?: number;
   readonly videoCodec?: string;
   readonly audioCodec?: string;
+  readonly sourceId?: string;
 }
 
 /** Facts an open recording may learn as it goes; absent fields stay as they are. */
@@ -116,6 +121,8 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     error: columns.error ?? null,
     createdAt: columns.created_at,
     updatedAt: columns.updated_at,
+    sourceId: columns.source_id ?? null,
+    posterKey: columns.poster_key ?? null,
   };
 }
 
@@ -146,6 +153,8 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     error: null,
     created_at: now,
     updated_at: now,
+    source_id: row.sourceId ?? null,
+    poster_key: null,
   };
 }
 

@@ -88,6 +88,13 @@ export class RecordingRepository {
     return row;
   }
 
+  /** Records the poster made for a finished recording. */
+  setPoster(id: string, posterKey: string): Promise<void> {
+    return guarded(`set poster of recording ${id}`, async () => {
+      await this.db.updateTable('recordings').set({ poster_key: posterKey }).where('id', '=', id).execute();
+    });
+  }
+
   /** Rows still `recording`, oldest first: after a crash, the files to recover. */
   listOpen(): Promise<RecordingRow[]> {
     return guarded('list open recordings', async () => {

@@ -20,7 +20,8 @@ export type FinishReason =
   | 'recovered'
   | 'disk_full'
   | 'storage_error'
-  | 'failed';
+  | 'failed'
+  | 'clip';
 
 export interface RecordingsTable {
   id: string;
@@ -52,6 +53,10 @@ export interface RecordingsTable {
   error: string | null;
   created_at: number;
   updated_at: number;
+  /** A clip's source: the recording id or broadcast id it was cut from; null for recorded files. */
+  source_id: string | null;
+  /** Storage key of the recording's poster (a snapshot row); null until one is made. */
+  poster_key: string | null;
 }
 
 export interface SettingsTable {
@@ -136,6 +141,23 @@ export interface RecordTasksTable {
   created_at: number;
 }
 
+/** One JPEG taken from a live stream (issue 15): callback 200, the live cover. */
+export interface SnapshotsTable {
+  /** A file id (time-ordered 19 digits). */
+  id: string;
+  app: string;
+  stream: string;
+  session_id: string;
+  stream_param: string;
+  /** Path relative to the media root. */
+  storage_key: string;
+  width: number;
+  height: number;
+  size_bytes: number;
+  /** Wall clock of the keyframe, ms since the epoch. */
+  created_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
@@ -143,4 +165,5 @@ export interface Database {
   notifications: NotificationsTable;
   rooms: RoomsTable;
   record_tasks: RecordTasksTable;
+  snapshots: SnapshotsTable;
 }

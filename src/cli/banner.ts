@@ -11,6 +11,8 @@ export interface BannerFacts {
   readonly pushKeys: readonly string[];
   /** The console password generated on this start: printed this once, never again. */
   readonly generatedAdminPassword?: string | undefined;
+  /** Whether live snapshots are taken, and if not why (absent: not said). */
+  readonly snapshots?: { readonly enabled: boolean; readonly reason?: string };
 }
 
 /** Short, because the banner may end up in logs: enough to try one push, not a reusable credential. */
@@ -26,6 +28,7 @@ export function renderBanner({
   nowSeconds,
   pushKeys,
   generatedAdminPassword,
+  snapshots,
 }: BannerFacts): string {
   const rtmpBase = `rtmp://${publicHost(config)}:${rtmpPort}`;
   const httpBase = publicBaseUrl(config, httpPort);
@@ -57,6 +60,13 @@ export function renderBanner({
     `  HTTP         ${httpBase}`,
     `  Live play    ${httpBase}/live/{app}/{stream}.flv  (HLS: .m3u8)`,
     `  API          ${httpBase}/api/v1/streams  ${httpBase}/api/v1/recordings`,
+    ...(snapshots === undefined
+      ? []
+      : [
+          snapshots.enabled
+            ? `  Snapshots    every ${config.snapshotInterval} s per live stream`
+            : `  Snapshots    off: ${snapshots.reason ?? 'not configured'}`,
+        ]),
     ...(config.publicUrl === ''
       ? [
           `  Note         the URLs above and in callbacks use ${new URL(httpBase).hostname}: set PUBLIC_URL to the address other machines reach this one at`,

@@ -48,6 +48,7 @@ export async function serve(args: readonly string[], context: CliContext, deps: 
       nowSeconds: context.now() / 1000,
       pushKeys: server.pushKeys,
       generatedAdminPassword,
+      snapshots: server.snapshots,
     }),
   );
 

@@ -42,6 +42,15 @@ export function integer(min: number, max: number): FieldType<number> {
   return { expected: `expected an integer ${min}–${max}`, schema: () => schema };
 }
 
+/** `0` (off) or an integer `min`–`max`. */
+export function offOrInteger(min: number, max: number): FieldType<number> {
+  const inner = integer(0, max);
+  return {
+    expected: `expected 0 (off) or an integer ${min}–${max}`,
+    schema: (context) => inner.schema(context).refine((n) => n === 0 || n >= min),
+  };
+}
+
 /** Seconds that tests may want below one (a 0.2 s idle timeout), so fractions are allowed. */
 export function decimal(min: number, max: number): FieldType<number> {
   const schema = z

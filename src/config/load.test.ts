@@ -80,6 +80,9 @@ describe('loadConfig defaults', () => {
       nodeName: '',
       retentionDays: 0,
       retentionMaxGb: 0,
+      snapshotInterval: 0,
+      snapshotWidth: 0,
+      snapshotHeight: 0,
       watchPage: true,
       signatureMaxTtl: 31536000,
       rtmpMaxConnections: 1000,
@@ -239,6 +242,11 @@ describe('loadConfig errors', () => {
       'message size',
       { env: { LIVETAPE_RTMP_MAX_MESSAGE_SIZE: '1000' } },
       'LIVETAPE_RTMP_MAX_MESSAGE_SIZE=1000 (environment): expected an integer 1024–67108864',
+    ],
+    [
+      'snapshot interval below the reference minimum',
+      { env: { LIVETAPE_SNAPSHOT_INTERVAL: '1' } },
+      'LIVETAPE_SNAPSHOT_INTERVAL=1 (environment): expected 0 (off) or an integer 2–300',
     ],
     [
       'segment duration',

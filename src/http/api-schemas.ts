@@ -79,7 +79,14 @@ const schemas = [
       taskId: nullable('string', { description: 'The record task that made the file; null otherwise' }),
       reason: nullable('string', {
         description:
-          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full, storage_error (an I/O error or storage that made no progress; the file was repaired), failed; null while recording',
+          'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full, storage_error (an I/O error or storage that made no progress; the file was repaired), failed; `clip` for a clip; null while recording',
+      }),
+      posterUrl: nullable('string', {
+        description:
+          "The recording's first picture (JPEG, signed like playback); null until made or without video",
+      }),
+      sourceId: nullable('string', {
+        description: 'For a clip, the recording or broadcast it was cut from; null otherwise',
       }),
       warnings: { type: 'array', items: { type: 'string' } },
       error: nullable('string', {
@@ -149,6 +156,10 @@ const schemas = [
         description: 'Live play URLs, signed with the primary play key when there is one',
         properties: { flv: { type: 'string' }, hls: { type: 'string' }, rtmp: { type: 'string' } },
       },
+      snapshotUrl: nullable('string', {
+        description:
+          'The newest live snapshot (JPEG, signed like playback), refreshed every SNAPSHOT_INTERVAL; null without snapshots',
+      }),
     },
   },
 ];

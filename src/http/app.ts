@@ -7,6 +7,7 @@ import Fastify, {
 } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { ClipMaker } from '../clip/clip-maker.js';
 import type { BackpressureOptions } from '../live/backpressure.js';
 import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
@@ -15,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { SnapshotAvailability } from '../snapshot/snapshot-service.js';
 import type { RecordRuleBook } from '../tasks/record-rules.js';
 import type { StreamBanList } from '../tasks/stream-bans.js';
 import type { RecordTaskService } from '../tasks/task-service.js';
@@ -25,6 +27,7 @@ import { corsOptions } from '../vod/cors.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { registerApiAuth } from './api-auth.js';
 import { addApiSchemas } from './api-schemas.js';
+import { registerClipRoutes } from './clips-routes.js';
 import { type ConsoleApiDeps, registerConsoleApi } from './console-api.js';
 import type { ConsoleSessions } from './console-session.js';
 import { codeOfStatus, sendError } from './errors.js';
@@ -38,6 +41,7 @@ import { registerRecordTaskRoutes } from './record-tasks-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
 import { registerRequestAddress } from './request-address.js';
+import { registerSnapshotRoutes } from './snapshot-routes.js';
 import { registerStreamBanRoutes } from './stream-bans-routes.js';
 import { registerStreamRoutes } from './streams-routes.js';
 import { registerTencentRoutes } from './tencent-routes.js';
@@ -64,6 +68,9 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   notifications: NotificationService;
   metrics: Metrics;
   remover: RecordingRemover;
+  clips: ClipMaker;
+  /** Whether live snapshots are taken, and if not why: /healthz says so. */
+  snapshots: SnapshotAvailability;
   /** API_TOKENS: bearer tokens of the REST API and /metrics. */
   apiTokens: readonly string[];
   /** The playback URL of a recording, as the APIs hand it out. */
@@ -147,8 +154,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerRecordTaskRoutes(app, deps);
   registerStreamBanRoutes(app, deps);
   registerRecordRuleRoutes(app, deps.rules);
+  registerClipRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerVodRoutes(app, deps.playback);
+  registerSnapshotRoutes(app, deps.playback);
   registerReplayRoutes(app, deps.playback);
   registerTencentRoutes(app, deps.playback, deps.tasks);
   await registerTencentApi3(app, {

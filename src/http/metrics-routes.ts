@@ -13,6 +13,8 @@ export interface MetricsRouteDeps {
   log: Logger;
   /** Defaults to HEALTH_TIMEOUT_MS. */
   healthTimeoutMs?: number;
+  /** Reported as a detail; snapshots being off never makes the server unhealthy. */
+  snapshots?: { readonly enabled: boolean; readonly reason?: string };
 }
 
 /** A catalog slower than this is as good as down to a load balancer's probe. */
@@ -24,7 +26,19 @@ const healthSchema = {
     '200 while the server and its catalog database answer; 503 with the reason otherwise. No authorization.',
   tags: ['operations'],
   response: {
-    200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+    200: {
+      type: 'object',
+      required: ['status'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        snapshots: {
+          type: 'object',
+          description:
+            'Whether live snapshots are taken (SNAPSHOT_INTERVAL, ffmpeg on the PATH), and if not why',
+          properties: { enabled: { type: 'boolean' }, reason: { type: 'string' } },
+        },
+      },
+    },
     503: {
       type: 'object',
       required: ['status', 'reason'],
@@ -48,7 +62,8 @@ export function registerMetricsRoutes(app: FastifyInstance, deps: MetricsRouteDe
 
   app.get('/healthz', { schema: healthSchema }, async (_request, reply) => {
     const reason = await catalogProblem(deps.catalog, deps.log, deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS);
-    if (reason === undefined) return { status: 'ok' };
+    if (reason === undefined)
+      return { status: 'ok', ...(deps.snapshots ? { snapshots: deps.snapshots } : {}) };
     return reply.code(503).send({ status: 'unavailable', reason });
   });
 }

@@ -24,7 +24,7 @@ export interface RecordingRouteDeps {
   remover: RecordingRemover;
   /** The playback URL of a recording, signed when playback needs it. */
   recordingUrl(row: RecordingRow): string;
-  playback: Pick<PlaybackContext, 'playerUrl'>;
+  playback: Pick<PlaybackContext, 'playerUrl' | 'snapshotUrl'>;
   intervalMinSec: number;
   intervalMaxSec: number;
 }
@@ -34,7 +34,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 const MAX_HLS_RESUME_WINDOW_SEC = 1800;
 
 /** A recording as the API shows it: camelCase, times as ISO 8601, with its playback and player URLs. */
-export function recordingView(row: RecordingRow, url: string, playerUrl: string) {
+export function recordingView(row: RecordingRow, url: string, playerUrl: string, posterUrl: string | null) {
   return {
     id: row.id,
     app: row.app,
@@ -57,9 +57,11 @@ export function recordingView(row: RecordingRow, url: string, playerUrl: string)
     broadcastId: row.broadcastId,
     taskId: row.taskId,
     reason: row.reason,
+    sourceId: row.sourceId ?? null,
     warnings: row.warnings ?? [],
     error: row.error ?? null,
     playerUrl,
+    posterUrl,
   };
 }
 
@@ -130,7 +132,7 @@ const listSchema = {
 
 export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps): void {
   const view = (row: RecordingRow) =>
-    recordingView(row, deps.recordingUrl(row), deps.playback.playerUrl(row));
+    recordingView(row, deps.recordingUrl(row), deps.playback.playerUrl(row), posterUrlOf(row, deps.playback));
 
   app.get<{ Querystring: ListQuery }>(
     '/api/v1/recordings',
@@ -250,6 +252,14 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRou
       }
     },
   );
+}
+
+/** The poster's URL (signed like playback), or null while it has none. */
+export function posterUrlOf(
+  row: RecordingRow,
+  playback: Pick<PlaybackContext, 'snapshotUrl'>,
+): string | null {
+  return row.posterKey ? playback.snapshotUrl({ storageKey: row.posterKey, stream: row.stream }) : null;
 }
 
 /** A query parameter the schema let through but its parser refused; the app's error handler sends 400. */

@@ -5,6 +5,7 @@
  *   broadcast is recording, EVENT before. Without HLS: 404 naming the files to play in order.
  * - `GET /api/v1/broadcasts/{id}` and `GET /api/v1/broadcasts?app=&stream=&limit=&before=` (newest first).
  */
+
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import { renderMediaPlaylist } from '../container/hls/playlist.js';
@@ -22,6 +23,7 @@ import { replayPlaylist, segmentKeyOf } from '../vod/replay-playlist.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { sendError } from './errors.js';
 import { playbackOf } from './playback-auth.js';
+import { posterUrlOf } from './recordings-routes.js';
 import { rejectUnknownParams } from './unknown-params.js';
 import { replayUrl, vodPath } from './vod-url.js';
 
@@ -114,6 +116,7 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
     player: ctx.playerUrl,
     replay: () =>
       replayUrl(ctx.publicBaseUrl(), { id: rows[0]!.broadcastId, stream: rows[0]!.stream }, ctx.signer),
+    poster: (row: RecordingRow) => posterUrlOf(row, ctx),
   });
 
   /** The files of the broadcast a `/replay/{id}.m3u8` names, in start-time order; undefined when none. */

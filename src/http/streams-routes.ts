@@ -15,7 +15,7 @@ import type { LivePlaybackUrls } from './vod-url.js';
 export interface StreamRouteDeps {
   hub: StreamHub;
   recordings: { formatsOf(stream: LiveStream): RecordFormat[] };
-  playback: Pick<PlaybackContext, 'liveUrls'>;
+  playback: Pick<PlaybackContext, 'liveUrls' | 'liveCoverUrl'>;
 }
 
 export interface LiveStreamView {
@@ -34,6 +34,7 @@ export interface LiveStreamView {
   viewers: number;
   recordingFormats: RecordFormat[];
   playback: LivePlaybackUrls;
+  snapshotUrl: string | null;
 }
 
 export function describeStream(s: LiveStream, deps: StreamRouteDeps, now = Date.now()): LiveStreamView {
@@ -65,6 +66,7 @@ export function describeStream(s: LiveStream, deps: StreamRouteDeps, now = Date.
     viewers: s.viewerCount,
     recordingFormats: deps.recordings.formatsOf(s),
     playback: deps.playback.liveUrls(s.publisher),
+    snapshotUrl: deps.playback.liveCoverUrl(s.publisher),
   };
 }
 

@@ -42,6 +42,20 @@ export function vodUrl(
   return withSignature(`${publicBaseUrl}${vodPath(row.storageKey)}`, row.stream, sign);
 }
 
+/** `/snapshots/` and the storage key of a live snapshot (a JPEG), each segment percent-encoded. */
+export function snapshotPath(storageKey: string): string {
+  return `/snapshots/${storageKey.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Where a snapshot is downloaded from (`pic_full_url`), signed for its stream like a recording. */
+export function snapshotUrl(
+  publicBaseUrl: string,
+  row: { readonly storageKey: string; readonly stream: string },
+  sign?: PlayUrlSigner,
+): string {
+  return withSignature(`${publicBaseUrl}${snapshotPath(row.storageKey)}`, row.stream, sign);
+}
+
 /** The one-playlist replay of a whole broadcast (`/replay/{broadcastId}.m3u8`). */
 export function replayUrl(
   publicBaseUrl: string,

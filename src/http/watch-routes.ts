@@ -7,6 +7,7 @@
  *   answers carry that same signature.
  * Both answer `Cache-Control: no-store`: the URLs in them are signed.
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { LiveStream } from '../live/live-stream.js';
@@ -22,8 +23,9 @@ import {
 } from '../vod/watch-views.js';
 import { sendError } from './errors.js';
 import { playbackOf } from './playback-auth.js';
+import { posterUrlOf } from './recordings-routes.js';
 import { BROADCAST_ID } from './replay-routes.js';
-import { replayUrl, vodUrl } from './vod-url.js';
+import { replayUrl, snapshotPath, vodUrl } from './vod-url.js';
 
 export interface WatchRouteDeps {
   playback: PlaybackContext;
@@ -108,13 +110,20 @@ const PLAY_INFO = {
     kind: { type: 'string', enum: ['recording', 'broadcast'] },
     ...RECORDED,
     sequence: SOURCES,
+    poster: { type: ['string', 'null'] },
   },
 } as const;
 
 export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps): void {
   const { playback } = deps;
   const { catalog, hub } = playback;
-  const urls: WatchUrls = { file: playback.fileUrl, player: playback.playerUrl, live: playback.liveUrls };
+  const urls: WatchUrls = {
+    file: playback.fileUrl,
+    player: playback.playerUrl,
+    live: playback.liveUrls,
+    liveCover: playback.liveCoverUrl,
+    poster: (row) => posterUrlOf(row, playback),
+  };
 
   app.get(
     '/api/watch',
@@ -168,13 +177,15 @@ export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps):
       const urls = {
         file: (row: RecordingRow) => signed(vodUrl(base, row)),
         replay: () => signed(replayUrl(base, { id, stream })),
+        poster: (row: RecordingRow) =>
+          row.posterKey ? signed(`${base}${snapshotPath(row.posterKey)}`) : null,
       };
       const title = titleOf(stream, await catalog.rooms.get(stream));
       const info =
         found.kind === 'broadcast'
           ? broadcastPlayInfo(found.rows, title, urls)
           : found.row.status === 'done'
-            ? recordingPlayInfo(found.row, title, urls.file(found.row))
+            ? recordingPlayInfo(found.row, title, urls.file(found.row), urls.poster(found.row))
             : undefined;
       if (info === undefined || (info.sources.length === 0 && info.sequence.length === 0)) {
         return sendError(

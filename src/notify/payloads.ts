@@ -7,6 +7,8 @@
 import type { PushEnd, PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { RecordingFormat } from '../catalog/schema.js';
+import type { SnapshotRow } from '../catalog/snapshots.js';
+import { snapshotPath } from '../http/vod-url.js';
 
 export const EventType = {
   pushEnded: 0,
@@ -138,6 +140,26 @@ export function recordingStatusPayload(origin: PayloadOrigin, facts: RecordingSt
       codec_temp_id: 0,
     }),
     ...(facts.detail === undefined ? {} : { detail: facts.detail }),
+  });
+}
+
+export interface SnapshotFacts {
+  /** The download URL (signed when playback is). */
+  readonly picFullUrl: string;
+  readonly eventTimeMs: number;
+}
+
+/** Event 200 (wire spec §3.5, API 3.0 spec §4.3): one live snapshot. */
+export function snapshotPayload(origin: PayloadOrigin, row: SnapshotRow, facts: SnapshotFacts): string {
+  return JSON.stringify({
+    ...commonFields(origin, EventType.screenshot, row.app, row.stream, facts.eventTimeMs),
+    stream_param: row.streamParam,
+    create_time: unixSeconds(row.createdAt),
+    file_size: row.sizeBytes,
+    width: row.width,
+    height: row.height,
+    pic_url: snapshotPath(row.storageKey),
+    pic_full_url: facts.picFullUrl,
   });
 }
 

@@ -13,10 +13,11 @@ import type { PushStart } from '../catalog/pushes.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
+import type { SnapshotExtra } from '../catalog/snapshots.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
 import { LoginThrottle } from '../http/login-throttle.js';
-import { playUrlSigner, vodUrl } from '../http/vod-url.js';
+import { playUrlSigner, snapshotUrl, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -31,6 +32,7 @@ import {
   type RecordEvent,
   recordingPayload,
   recordingStatusPayload,
+  snapshotPayload,
 } from './payloads.js';
 import { PUBLISH_REJECTED, PUSH_LOST_IN_CRASH, pushEndCode } from './push-end-codes.js';
 import {
@@ -196,6 +198,20 @@ export class NotificationService {
       }
     });
     this.track(write);
+  };
+
+  /** For the snapshot service: writes callback 200 in the transaction that catalogs the snapshot. */
+  readonly onSnapshotTaken: SnapshotExtra = async (trx, row) => {
+    const url = urlFor(this.store.current.urls, EventType.screenshot);
+    if (url === '') return;
+    const picFullUrl = snapshotUrl(this.publicBase, row, playUrlSigner(this.playKeys()));
+    await this.enqueue(
+      trx,
+      row,
+      EventType.screenshot,
+      url,
+      snapshotPayload(this.origin, row, { picFullUrl, eventTimeMs: Date.now() }),
+    );
   };
 
   /** For the RTMP server: a refused publish is reported as a push end with errcode 18, never as a start. */

@@ -93,7 +93,8 @@ async function writeFully(file: FileHandle, buffer: Buffer, length: number): Pro
   }
 }
 
-async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
+/** Up to `length` bytes at `offset`; fewer only where the file ends. */
+export async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {

@@ -5,7 +5,8 @@
  * relative and `/`-separated; a StorageTarget maps them onto a folder or a bucket.
  */
 
-export type RecordedFormat = 'flv' | 'mp4' | 'aac' | 'hls';
+/** What a key names: a recording file, an HLS recording folder, or a snapshot/poster picture. */
+export type RecordedFormat = 'flv' | 'mp4' | 'aac' | 'hls' | 'jpg';
 
 export interface RecordingName {
   app: string;

@@ -15,6 +15,8 @@ export interface BroadcastUrls {
   player(target: { readonly id: string; readonly stream: string }): string;
   /** The `/replay/` playlist, offered only when the broadcast has HLS. */
   replay(): string;
+  /** A file's poster, or null while it has none. */
+  poster(row: RecordingRow): string | null;
 }
 
 export type FileView = ReturnType<typeof recordingView>;
@@ -78,8 +80,11 @@ export function broadcastView(rows: readonly RecordingRow[], urls: BroadcastUrls
   };
 }
 
-export function fileView(row: RecordingRow, urls: Pick<BroadcastUrls, 'file' | 'player'>): FileView {
-  return recordingView(row, urls.file(row), urls.player(row));
+export function fileView(
+  row: RecordingRow,
+  urls: Pick<BroadcastUrls, 'file' | 'player' | 'poster'>,
+): FileView {
+  return recordingView(row, urls.file(row), urls.player(row), urls.poster(row));
 }
 
 /** Rows of many broadcasts, grouped by broadcast id; order within each group is kept. */

@@ -12,6 +12,7 @@ import {
   type PlayUrlSigner,
   playerUrl,
   playUrlSigner,
+  snapshotUrl,
   vodUrl,
 } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
@@ -35,6 +36,10 @@ export interface PlaybackContext {
   fileUrl(row: Pick<RecordingRow, 'storageKey' | 'stream'>): string;
   /** The `/play/{id}` page of a recording or broadcast, signed when playback is. */
   playerUrl(target: { readonly id: string; readonly stream: string }): string;
+  /** Where a snapshot is downloaded from, signed when playback is. */
+  snapshotUrl(row: { readonly storageKey: string; readonly stream: string }): string;
+  /** The newest snapshot's URL of a stream live on this node (its cover), or null. */
+  liveCoverUrl(live: { readonly app: string; readonly stream: string }): string | null;
   /** A live stream's HTTP-FLV, HLS and RTMP play URLs, signed when playback is. */
   liveUrls(live: { readonly app: string; readonly stream: string }): LivePlaybackUrls;
   readonly tencent: ApiAuthConfig & { readonly retentionDays: number };
@@ -51,6 +56,11 @@ export interface PlaybackParts {
   playKeys(): readonly string[];
   /** The retention in force now, in days (0: kept forever); file lists show it as the expiry. */
   retentionDays(): number;
+  /** The newest snapshot of a stream live on this node. */
+  latestSnapshot?(
+    app: string,
+    stream: string,
+  ): { readonly storageKey: string; readonly stream: string } | undefined;
 }
 
 export function playbackContext(
@@ -70,6 +80,11 @@ export function playbackContext(
     },
     fileUrl: (row) => vodUrl(parts.publicBaseUrl(), row, signer()),
     playerUrl: (target) => playerUrl(parts.publicBaseUrl(), target, signer()),
+    snapshotUrl: (row) => snapshotUrl(parts.publicBaseUrl(), row, signer()),
+    liveCoverUrl(live) {
+      const row = parts.latestSnapshot?.(live.app, live.stream);
+      return row === undefined ? null : snapshotUrl(parts.publicBaseUrl(), row, signer());
+    },
     liveUrls: (live) =>
       livePlaybackUrls({ http: parts.publicBaseUrl(), rtmp: parts.rtmpBaseUrl() }, live, signer()),
     tencent: {

@@ -22,6 +22,10 @@ export interface WatchUrls {
   file(row: RecordingRow): string;
   player(target: { readonly id: string; readonly stream: string }): string;
   live(live: { readonly app: string; readonly stream: string }): LivePlaybackUrls;
+  /** A recording's poster, or null. */
+  poster(row: RecordingRow): string | null;
+  /** The newest snapshot of a live stream, or null. */
+  liveCover(live: { readonly app: string; readonly stream: string }): string | null;
 }
 
 /** A room's title, or the stream name when it has no room. */
@@ -57,7 +61,7 @@ export function watchReplay(group: readonly RecordingRow[], room: Room | undefin
     title: titleOf(best.stream, room),
     startTime: new Date(best.startTime).toISOString(),
     durationMs: best.durationMs,
-    cover: room?.coverUrl ?? null,
+    cover: room?.coverUrl ?? firstPoster(group, urls.poster),
     playerUrl: urls.player(best),
     sources: group.map((row) => fileSource(row, urls.file(row))),
   };
@@ -76,7 +80,8 @@ export function watchLive(stream: LiveStream, room: Room | undefined, urls: Watc
     viewers: stream.viewerCount,
     width: video?.width ?? 0,
     height: video?.height ?? 0,
-    cover: room?.coverUrl ?? null,
+    // What the stream shows now beats a fixed picture.
+    cover: urls.liveCover(stream.publisher) ?? room?.coverUrl ?? null,
     sources: [
       { format: 'flv', url: live.flv },
       { format: 'hls', url: live.hls },
@@ -96,9 +101,16 @@ export interface PlayInfo {
   sources: Source[];
   /** Files to play one after the other (a broadcast recorded without HLS); else []. */
   sequence: Source[];
+  /** The first picture, shown until it plays; null when there is none yet. */
+  poster: string | null;
 }
 
-export function recordingPlayInfo(row: RecordingRow, title: string, url: string): PlayInfo {
+export function recordingPlayInfo(
+  row: RecordingRow,
+  title: string,
+  url: string,
+  poster: string | null,
+): PlayInfo {
   return {
     kind: 'recording',
     id: row.id,
@@ -109,6 +121,7 @@ export function recordingPlayInfo(row: RecordingRow, title: string, url: string)
     durationMs: row.durationMs,
     sources: [fileSource(row, url)],
     sequence: [],
+    poster,
   };
 }
 
@@ -119,7 +132,7 @@ export function recordingPlayInfo(row: RecordingRow, title: string, url: string)
 export function broadcastPlayInfo(
   rows: readonly RecordingRow[],
   title: string,
-  urls: { file(row: RecordingRow): string; replay(): string },
+  urls: { file(row: RecordingRow): string; replay(): string; poster(row: RecordingRow): string | null },
 ): PlayInfo {
   const first = rows[0]!;
   const replay = replayFiles(rows);
@@ -136,9 +149,22 @@ export function broadcastPlayInfo(
     durationMs,
     sources: hasHls ? [{ format: 'hls', url: urls.replay(), durationMs }] : [],
     sequence: hasHls ? [] : replay.rows.map((row) => fileSource(row, urls.file(row))),
+    poster: firstPoster(rows, urls.poster),
   };
 }
 
 function fileSource(row: RecordingRow, url: string): Source {
   return { format: row.format, url, durationMs: row.durationMs };
+}
+
+/** The poster of the first of `rows` that has one. */
+function firstPoster(
+  rows: readonly RecordingRow[],
+  poster: (row: RecordingRow) => string | null,
+): string | null {
+  for (const row of rows) {
+    const url = poster(row);
+    if (url !== null) return url;
+  }
+  return null;
 }

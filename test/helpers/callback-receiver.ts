@@ -146,6 +146,25 @@ export const CALLBACK_FIELDS: Record<number, Record<string, WireType>> = {
     seq: 'string',
     record_detail: 'string',
   },
+  // Event 200 as the API 3.0 spec §4.3 lists it (no sequence, node or user_ip).
+  200: {
+    t: 'int',
+    sign: 'string',
+    event_type: 'int',
+    stream_id: 'string',
+    channel_id: 'string',
+    appid: 'int',
+    app: 'string',
+    appname: 'string',
+    event_time: 'int',
+    stream_param: 'string',
+    create_time: 'int',
+    file_size: 'int',
+    width: 'int',
+    height: 'int',
+    pic_url: 'string',
+    pic_full_url: 'string',
+  },
 };
 
 /**

@@ -29,8 +29,15 @@ const UINT32_LIMIT = 2 ** 32;
  */
 export function planFastStart(scan: ScannedMp4): FastStartPlan {
   const tracks = scan.tracks.filter((track) => track.samples.count > 0);
+  return planMovie(tracks, movieTimings(tracks));
+}
+
+/**
+ * The fast-start layout of `tracks` (each with samples) presented as `timings` say: the finalizer's
+ * timings keep the recording's own start, a clip's cut it (src/container/mp4/clip-plan.ts).
+ */
+export function planMovie(tracks: readonly ScannedTrack[], timings: readonly TrackTiming[]): FastStartPlan {
   const { copy, chunks, payloadLength } = layOutPayload(tracks);
-  const timings = movieTimings(tracks);
   const durationMs = Math.max(0, ...timings.map((timing) => timing.trackDuration));
   const tables = tracks.map((track, i) => sampleTables(track.samples, chunks[i]!));
   const fileType = ftyp('isom', ['isom', 'iso2', 'mp41', ...codecBrands(tracks)]);

@@ -43,8 +43,10 @@ export function parseInitSegment(bytes: Buffer): TrackScan[] {
   const scans: TrackScan[] = [];
   for (const trakSpan of childBoxes(bytes, moov.bodyStart, moov.end)) {
     if (trakSpan.type !== 'trak') continue;
-    const track = parseTrak(bytes, trakSpan);
+    const track = describeTrak(bytes, trakSpan);
     if (track === undefined) continue;
+    if (hasSampleTable(bytes, trakSpan))
+      throw new Mp4ScanError('samples in the moov itself are not supported');
     if (scans.some((scan) => scan.track.trackId === track.trackId)) {
       throw new Mp4ScanError(`track ${track.trackId} declared twice`);
     }
@@ -58,18 +60,25 @@ export function parseInitSegment(bytes: Buffer): TrackScan[] {
   return scans;
 }
 
-/** A video or audio trak; undefined for other handlers (they are left out of the final file). */
-function parseTrak(bytes: Buffer, trakSpan: BoxSpan): ScannedTrack | undefined {
+/** True when the trak's stsz gives samples a size (a classic MP4, not an init segment). */
+function hasSampleTable(bytes: Buffer, trakSpan: BoxSpan): boolean {
+  const mdia = requireChild(bytes, trakSpan, 'mdia');
+  const stsz = findChild(bytes, requireChild(bytes, requireChild(bytes, mdia, 'minf'), 'stbl'), 'stsz');
+  if (stsz === undefined) return false;
+  const cursor = new BoxCursor(bytes, stsz);
+  cursor.skip(4); // version/flags
+  return cursor.u32() !== 0; // sample_size
+}
+
+/**
+ * A video or audio trak's header facts with an empty sample index; undefined for other handlers
+ * (they are left out of the final file). Shared by the fragment scanner and the classic reader.
+ */
+export function describeTrak(bytes: Buffer, trakSpan: BoxSpan): ScannedTrack | undefined {
   const mdia = requireChild(bytes, trakSpan, 'mdia');
   const kind = HANDLER_KINDS[handlerType(bytes, requireChild(bytes, mdia, 'hdlr'))];
   if (kind === undefined) return undefined;
   const stbl = requireChild(bytes, requireChild(bytes, mdia, 'minf'), 'stbl');
-  const stsz = findChild(bytes, stbl, 'stsz');
-  if (stsz !== undefined) {
-    const cursor = new BoxCursor(bytes, stsz);
-    cursor.skip(8); // version/flags, sample_size
-    if (cursor.u32() !== 0) throw new Mp4ScanError('samples in the moov itself are not supported');
-  }
   const entry = firstSampleEntry(bytes, requireChild(bytes, stbl, 'stsd'));
   const entryLength = entry.end - entry.start;
   if (entryLength < (kind === 'video' ? VISUAL_ENTRY_MIN : AUDIO_ENTRY_MIN)) {

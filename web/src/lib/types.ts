@@ -23,6 +23,8 @@ export interface PlayInfo {
   durationMs: number;
   sources: Source[];
   sequence: Source[];
+  /** The first picture, shown until it plays; null when there is none yet. */
+  poster: string | null;
 }
 
 /** A room being pushed now, on `GET /api/watch`. */
@@ -92,6 +94,8 @@ export interface LiveStreamView {
   recordingFormats: MediaFormat[];
   /** Absolute live URLs, signed when PLAY_KEY is set. */
   playback: { flv: string; hls: string; rtmp: string };
+  /** The newest live snapshot (refreshed every SNAPSHOT_INTERVAL), null without snapshots. */
+  snapshotUrl: string | null;
 }
 
 export interface StreamList {

@@ -65,7 +65,13 @@ function PlayView({ info, where }: { info: PlayInfo; where: PlayLocation }) {
         )}
         {details}
       </header>
-      <Player class="play-player" title={info.title} sources={info.sources} sequence={info.sequence} />
+      <Player
+        class="play-player"
+        title={info.title}
+        sources={info.sources}
+        sequence={info.sequence}
+        poster={info.poster}
+      />
       {!where.embedded && (
         <section class="play-share" aria-labelledby="play-share-heading">
           <h2 id="play-share-heading">Share</h2>

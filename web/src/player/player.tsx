@@ -20,6 +20,8 @@ export interface PlayerProps {
   class?: string;
   /** The video's accessible name. */
   title: string;
+  /** A picture shown until the video plays: a recording's poster, a live stream's newest snapshot. */
+  poster?: string | null;
 }
 
 export function Player(props: PlayerProps): JSX.Element {
@@ -110,6 +112,7 @@ function PlayerBody(props: PlayerProps): JSX.Element {
           controls
           playsInline
           preload="metadata"
+          poster={props.poster ?? undefined}
           muted={muted}
           aria-label={title}
           onPlay={() => {

@@ -16,7 +16,12 @@ export function StreamCard(props: { stream: LiveStreamView; onKicked: () => void
   };
   return (
     <li class="card stream-card" aria-label={name}>
-      <LivePreview key={s.sessionId} flvUrl={s.playback.flv} title={`Live preview of ${name}`} />
+      <LivePreview
+        key={s.sessionId}
+        flvUrl={s.playback.flv}
+        poster={s.snapshotUrl}
+        title={`Live preview of ${name}`}
+      />
       <div class="stream-card-body">
         <h2 class="stream-name">{name}</h2>
         <dl class="facts">

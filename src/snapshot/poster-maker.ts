@@ -1,0 +1,136 @@
+/**
+ * Recording posters: once a recording with video is cataloged, its first picture (the first keyframe,
+ * or for a clip the first frame its edit list shows) becomes a JPEG beside it, cataloged as a snapshot
+ * (so it is served and pruned like one) and named by the recording's `poster_key`. One ffmpeg at a
+ * time, at the lowest CPU priority: posters must never compete with live work.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { constants, setPriority } from 'node:os';
+import type { Catalog } from '../catalog/db.js';
+import { newFileId } from '../catalog/ids.js';
+import type { RecordingRow } from '../catalog/recording-row.js';
+import type { Logger } from '../log.js';
+import type { MediaStore } from '../storage/media-store.js';
+import { type Jpeg, JpegSplitter } from './jpeg-splitter.js';
+
+export interface PosterOptions {
+  readonly catalog: Catalog;
+  readonly store: MediaStore;
+  readonly log: Logger;
+  readonly width: number;
+  readonly height: number;
+  readonly command?: string;
+}
+
+/** A poster taking longer than this is given up. */
+const POSTER_TIMEOUT_MS = 60_000;
+
+/** `{file without extension}-poster.jpg`; inside an HLS recording's folder for a playlist. */
+export function posterKeyOf(storageKey: string): string {
+  return `${storageKey.replace(/\.[^./]*$/, '')}-poster.jpg`;
+}
+
+export class PosterMaker {
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: PosterOptions) {}
+
+  /** Queues the poster of a just-finished recording (audio-only files get none). */
+  add(row: RecordingRow): void {
+    if (this.closed || row.videoCodec === null || row.status !== 'done') return;
+    this.queue = this.queue.then(() => this.make(row));
+  }
+
+  /** Waits for the queued posters. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+  }
+
+  private async make(row: RecordingRow): Promise<void> {
+    const { catalog, store, log } = this.options;
+    try {
+      const jpeg = await firstPicture(this.options, store.pathOf(row.storageKey));
+      const key = posterKeyOf(row.storageKey);
+      await writeFile(store.pathOf(key), jpeg.bytes);
+      await catalog.snapshots.insert({
+        id: newFileId(),
+        app: row.app,
+        stream: row.stream,
+        sessionId: row.sessionId,
+        streamParam: row.streamParam,
+        storageKey: key,
+        width: jpeg.width,
+        height: jpeg.height,
+        sizeBytes: jpeg.bytes.length,
+        createdAt: row.startTime,
+      });
+      await catalog.recordings.setPoster(row.id, key);
+    } catch (err) {
+      log.warn({ err, id: row.id }, 'could not make the poster of a recording');
+    }
+  }
+}
+
+function firstPicture(options: PosterOptions, path: string): Promise<Jpeg> {
+  const { width, height } = options;
+  const scale =
+    width === 0 && height === 0
+      ? []
+      : ['-vf', `scale=${width === 0 ? -2 : width}:${height === 0 ? -2 : height}`];
+  const args = [
+    ...[
+      '-hide_banner',
+      '-nostdin',
+      '-v',
+      'error',
+      '-threads',
+      '1',
+      '-i',
+      path,
+      '-map',
+      '0:v:0',
+      '-frames:v',
+      '1',
+    ],
+    ...scale,
+    ...['-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2pipe', 'pipe:1'],
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.command ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, constants.priority.PRIORITY_LOW);
+      } catch {
+        // not allowed here: it runs at normal priority, still one at a time
+      }
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), POSTER_TIMEOUT_MS);
+    const splitter = new JpegSplitter();
+    const pictures: Jpeg[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      try {
+        pictures.push(...splitter.push(chunk));
+      } catch (error) {
+        child.kill('SIGKILL');
+        reject(error);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const [picture] = pictures;
+      if (picture !== undefined) resolve(picture);
+      else reject(new Error(`ffmpeg made no poster (exit ${code}): ${stderr.trim()}`));
+    });
+  });
+}

@@ -1,0 +1,243 @@
+/**
+ * Live snapshots: every SNAPSHOT_INTERVAL seconds of media, the next keyframe of each stream becomes a
+ * JPEG (FrameDecoder, one ffmpeg per stream), stored in the media folder, cataloged with its callback
+ * 200 in one transaction, and pruned by RETENTION_DAYS. On the publisher's path only the keyframe is
+ * handed over (a reference, no copy); decoding happens in ffmpeg, and a stream whose decoder is behind
+ * skips keyframes instead of queueing them.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import type { Catalog } from '../catalog/db.js';
+import { newFileId } from '../catalog/ids.js';
+import type { SnapshotExtra, SnapshotRow } from '../catalog/snapshots.js';
+import type { StreamHub } from '../live/hub.js';
+import type { LiveStream } from '../live/live-stream.js';
+import type { StreamSink } from '../live/sink.js';
+import type { Logger } from '../log.js';
+import type { CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
+import type { MediaStore } from '../storage/media-store.js';
+import { FrameDecoder } from './frame-decoder.js';
+import type { Jpeg } from './jpeg-splitter.js';
+import { PosterMaker } from './poster-maker.js';
+
+export type SnapshotAvailability =
+  | { readonly enabled: true }
+  | { readonly enabled: false; readonly reason: string };
+
+export interface SnapshotOptions {
+  readonly hub: StreamHub;
+  readonly catalog: Catalog;
+  readonly store: MediaStore;
+  readonly log: Logger;
+  /** SNAPSHOT_INTERVAL; 0 is off. */
+  readonly intervalSec: number;
+  readonly width: number;
+  readonly height: number;
+  /** The ffmpeg command; default `ffmpeg` from the PATH. */
+  readonly command?: string;
+  /** Runs in the transaction that catalogs a snapshot (the notifier writes callback 200 there). */
+  readonly onTaken?: SnapshotExtra;
+  /** RETENTION_DAYS in force now; 0 keeps snapshots forever. */
+  readonly retentionDays: () => number;
+}
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 500;
+const DAY_MS = 86_400_000;
+
+/** Whether snapshots can be taken: on, and `ffmpeg -version` runs. */
+export function snapshotAvailability(intervalSec: number, command = 'ffmpeg'): Promise<SnapshotAvailability> {
+  if (intervalSec === 0) return Promise.resolve({ enabled: false, reason: 'SNAPSHOT_INTERVAL is 0' });
+  return new Promise((resolve) => {
+    const child = spawn(command, ['-version'], { stdio: 'ignore' });
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({
+        enabled: false,
+        reason:
+          error.code === 'ENOENT'
+            ? `${command} is not on the PATH`
+            : `${command} cannot run: ${error.message}`,
+      }),
+    );
+    child.on('close', (code) =>
+      resolve(
+        code === 0
+          ? { enabled: true }
+          : { enabled: false, reason: `${command} -version exited with ${code}` },
+      ),
+    );
+  });
+}
+
+export class SnapshotService {
+  private readonly log: Logger;
+  private readonly active = new Set<StreamSnapshotter>();
+  /** The newest snapshot of each stream live on this node, by `app/stream`: its cover. */
+  private readonly newest = new Map<string, SnapshotRow>();
+  private readonly writes = new Set<Promise<void>>();
+  private readonly pruner: NodeJS.Timeout | undefined;
+  /** Posters need ffmpeg too; they are made while snapshots are on. */
+  private readonly posters: PosterMaker | undefined;
+
+  private constructor(
+    private readonly options: SnapshotOptions,
+    readonly availability: SnapshotAvailability,
+  ) {
+    this.log = options.log.child({ component: 'snapshot' });
+    if (!availability.enabled) {
+      if (options.intervalSec > 0) this.log.warn({ reason: availability.reason }, 'snapshots are off');
+      return;
+    }
+    options.hub.on('publish', (stream) => this.onPublish(stream));
+    this.posters = new PosterMaker(options);
+    options.catalog.events.on('recordingFinished', (row) => this.posters?.add(row));
+    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruner.unref();
+  }
+
+  static async start(options: SnapshotOptions): Promise<SnapshotService> {
+    return new SnapshotService(options, await snapshotAvailability(options.intervalSec, options.command));
+  }
+
+  /** The newest snapshot of a stream pushed to this node, while it is live. */
+  latest(app: string, stream: string): SnapshotRow | undefined {
+    return this.newest.get(`${app}/${stream}`);
+  }
+
+  /** Stops every decoder (their last pictures are still saved) and waits for the saves. */
+  async close(): Promise<void> {
+    clearInterval(this.pruner);
+    for (const snapshotter of this.active) snapshotter.end();
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+    await this.posters?.close();
+  }
+
+  /** Removes snapshots older than RETENTION_DAYS, files first. */
+  async prune(now = Date.now()): Promise<number> {
+    const days = this.options.retentionDays();
+    if (days <= 0) return 0;
+    const { catalog, store } = this.options;
+    let removed = 0;
+    try {
+      for (;;) {
+        const rows = await catalog.snapshots.takenBefore(now - days * DAY_MS, PRUNE_BATCH);
+        for (const row of rows) {
+          await store.remove(row.storageKey);
+          await catalog.snapshots.delete(row.id);
+        }
+        removed += rows.length;
+        if (rows.length < PRUNE_BATCH) return removed;
+      }
+    } catch (err) {
+      this.log.error({ err }, 'could not prune old snapshots; trying again later');
+      return removed;
+    }
+  }
+
+  private onPublish(stream: LiveStream): void {
+    const { options } = this;
+    const decoder = new FrameDecoder({
+      command: options.command ?? 'ffmpeg',
+      width: options.width,
+      height: options.height,
+    });
+    const snapshotter = new StreamSnapshotter(stream, decoder, options.intervalSec * 1000, (jpeg, takenAt) =>
+      this.track(this.save(stream, jpeg, takenAt)),
+    );
+    snapshotter.onEnd = () => {
+      this.active.delete(snapshotter);
+      this.newest.delete(stream.key);
+    };
+    this.active.add(snapshotter);
+    stream.attach(snapshotter);
+  }
+
+  private track(write: Promise<void>): void {
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+
+  private async save(stream: LiveStream, jpeg: Jpeg, takenAt: number): Promise<void> {
+    const { store, catalog, onTaken } = this.options;
+    const p = stream.publisher;
+    try {
+      let key = '';
+      for (let attempt = 0; ; attempt++) {
+        key = await store.proposeKey(
+          {
+            app: p.app,
+            stream: p.stream,
+            stem: `${p.stream}-screenshot`,
+            startedAt: new Date(takenAt),
+            format: 'jpg',
+          },
+          attempt,
+        );
+        try {
+          await writeFile(store.pathOf(key), jpeg.bytes, { flag: 'wx' });
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
+        }
+      }
+      const row: SnapshotRow = {
+        id: newFileId(),
+        app: p.app,
+        stream: p.stream,
+        sessionId: p.sessionId,
+        streamParam: p.streamParam,
+        storageKey: key,
+        width: jpeg.width,
+        height: jpeg.height,
+        sizeBytes: jpeg.bytes.length,
+        createdAt: takenAt,
+      };
+      await catalog.snapshots.insert(row, onTaken);
+      if (this.active.size > 0 && !stream.isEnded) this.newest.set(stream.key, row);
+    } catch (err) {
+      this.log.error({ err, stream: stream.key }, 'could not store a snapshot');
+    }
+  }
+}
+
+/** The sink on one stream: picks a keyframe per interval of media time and hands it to the decoder. */
+class StreamSnapshotter implements StreamSink {
+  readonly role = 'internal';
+  onEnd: (() => void) | undefined;
+  private video: VideoConfig | undefined;
+  private nextDueDts = Number.NEGATIVE_INFINITY;
+  private ended = false;
+
+  constructor(
+    private readonly stream: LiveStream,
+    private readonly decoder: FrameDecoder,
+    private readonly intervalMs: number,
+    private readonly taken: (jpeg: Jpeg, takenAt: number) => void,
+  ) {}
+
+  metadata(): void {}
+
+  config(config: CodecConfig): void {
+    if (config.kind === 'video') this.video = config;
+  }
+
+  packet(packet: MediaPacket): void {
+    if (packet.kind !== 'video' || !packet.keyframe || packet.dts < this.nextDueDts) return;
+    const config = packet.config?.kind === 'video' ? packet.config : this.video;
+    if (config === undefined || this.decoder.busy) return;
+    this.nextDueDts = packet.dts + this.intervalMs;
+    const takenAt = this.stream.publisher.startedAt + packet.dts;
+    this.decoder.decode(config, packet).then(
+      (jpeg) => this.taken(jpeg, takenAt),
+      () => undefined, // a lost picture: the next interval takes another
+    );
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.decoder.close();
+    this.stream.detach(this);
+    this.onEnd?.();
+  }
+}
