@@ -80,7 +80,6 @@ export class FileSeries extends SegmentedSeries {
   private finish(file: FileRecording, reason: Parameters<FileRecording['finish']>[0]): void {
     const done: Promise<unknown> = file
       .finish(reason)
-      .then((row) => row && this.options.onFileFinished?.(row))
       .catch((error: unknown) =>
         this.ctx.log.error({ err: error, format: this.format }, 'finishing a recording failed'),
       )

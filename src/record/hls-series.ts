@@ -1,4 +1,3 @@
-import type { RecordingRow } from '../catalog/recording-row.js';
 import { recordableTracks } from './codec-support.js';
 import type { RecordingContext } from './file-recording.js';
 import { HlsRecording } from './hls-recording.js';
@@ -111,8 +110,7 @@ export class HlsSeries extends SegmentedSeries {
 
   private async finish(recording: HlsRecording, reason: 'unpublish' | 'disk_full'): Promise<void> {
     try {
-      const row: RecordingRow | undefined = await recording.finish(reason);
-      if (row) this.options.onFileFinished?.(row);
+      await recording.finish(reason);
     } catch (error) {
       this.ctx.log.error({ err: error }, 'finishing an HLS recording failed');
     }

@@ -1,4 +1,3 @@
-import type { RecordingRow } from '../catalog/recording-row.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { RecordingContext } from './file-recording.js';
 import type { RecordFormat } from './plan.js';
@@ -17,7 +16,6 @@ export interface SeriesOptions {
   audioOnly: boolean;
   /** Called once when storage fails (full disk, unwritable folder): recording of this format stops. */
   onStorageFailure(format: RecordFormat, error: Error): void;
-  onFileFinished?(row: RecordingRow): void;
 }
 
 /** Logs a recording note once per push (a codec change can repeat it at every file). */
