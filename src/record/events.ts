@@ -3,8 +3,9 @@
  * itself: a cataloger (catalog/recording-cataloger.ts) turns these into rows and outbox rows, the same
  * way for files of a running push and for files crash recovery finished.
  */
+
+import type { SplitReason } from './file-splitter.js';
 import type { RecordFormat } from './plan.js';
-import type { SplitReason } from './segmenter.js';
 
 /** A file (or HLS folder) now exists in storage; the facts known when it was created. */
 export interface FileOpenedEvent {

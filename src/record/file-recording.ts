@@ -7,10 +7,10 @@ import type { MediaStore } from '../storage/media-store.js';
 import { type StorageTarget, storageErrorCode } from '../storage/target.js';
 import type { ContainerWriter } from './container-writer.js';
 import type { RecordingEvents } from './events.js';
+import type { FileTracks, SplitReason } from './file-splitter.js';
 import { EmptyRecordingError, finalizeMp4 } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
 import { type RecoveredFile, repairFile } from './recover-files.js';
-import type { FileTracks, SplitReason } from './segmenter.js';
 
 export interface RecordingContext {
   target: StorageTarget;

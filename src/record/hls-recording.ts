@@ -6,8 +6,8 @@ import { AppendFile } from '../storage/append-file.js';
 import { playlistKey, recordingKey, reserveKey, segmentKey, segmentName } from '../storage/layout.js';
 import { storageErrorCode, type TargetFile } from '../storage/target.js';
 import { type RecordingContext, storageFailureReason } from './file-recording.js';
+import type { FileTracks, SplitReason } from './file-splitter.js';
 import { type RecoveredFile, recoverHls } from './recover-files.js';
-import type { FileTracks, SplitReason } from './segmenter.js';
 
 const RESERVE_BYTES = 64 * 1024;
 

@@ -1,8 +1,8 @@
 import { recordableTracks } from './codec-support.js';
 import type { RecordingContext } from './file-recording.js';
+import { FileSplitter, type FileTracks } from './file-splitter.js';
 import { HlsRecording } from './hls-recording.js';
 import { SegmentedSeries, type SeriesOptions, warnOnce } from './segmented-series.js';
-import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
 /**
  * HLS recordings parked after their push ended, waiting a while for the same stream to come back
@@ -64,7 +64,7 @@ export class HlsSeries extends SegmentedSeries {
   ) {
     super(
       'hls',
-      new RecordingSegmenter({
+      new FileSplitter({
         intervalMs: Number.POSITIVE_INFINITY,
         audioOnly: options.audioOnly,
         videoWaitMs: 1000,
