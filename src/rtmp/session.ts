@@ -181,9 +181,14 @@ export class RtmpSession {
 
   private acknowledgeIfQuiet(): void {
     if (this.closed || this.socket.readableEnded) return;
+    if (this.readingPaused) {
+      // Bytes may be waiting unread in our kernel buffer: not quiet. `resumeReading` checks again.
+      this.ackCheckedAt = -1;
+      return;
+    }
     const received = this.reader.bytesReceived;
-    if (received !== this.ackCheckedAt || this.socket.isPaused()) {
-      // More bytes came in this turn, or we are not reading: look again after the next poll.
+    if (received !== this.ackCheckedAt) {
+      // More bytes came in this turn: look again after the next poll.
       this.ackCheckedAt = received;
       setImmediate(() => this.acknowledgeIfQuiet());
       return;
@@ -503,7 +508,9 @@ export class RtmpSession {
     if (!this.readingPaused) return;
     this.readingPaused = false;
     this.lastMessageAt = Date.now();
-    if (!this.closed) this.socket.resume();
+    if (this.closed) return;
+    this.socket.resume();
+    this.acknowledge();
     this.log.debug('publisher resumed');
   }
 
