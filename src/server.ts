@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
 import { openCatalog } from './catalog/db.js';
+import { newFileId } from './catalog/ids.js';
+import { RecordingCataloger } from './catalog/recording-cataloger.js';
 import { ClipMaker } from './clip/clip-maker.js';
 import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
@@ -125,7 +127,12 @@ export async function startServer(
       stream: { high: config.recordBacklogHigh * MIB, low: config.recordBacklogLow * MIB },
       total: { high: config.recordBacklogTotal * MIB, low: (config.recordBacklogTotal * MIB) / 2 },
     },
-    onFinishing: notifications.onRecordingFinishing,
+    events: new RecordingCataloger(
+      catalog.recordings,
+      log.child({ component: 'record' }),
+      notifications.onRecordingFinishing,
+    ),
+    newId: newFileId,
     onRecordingStatus: notifications.onRecordingStatus,
     ruleDefaults: (app, stream) => rules.defaultsFor(app, stream),
   });

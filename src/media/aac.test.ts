@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adtsHeader, parseAudioSpecificConfig } from './aac.js';
+import { adtsHeader, parseAudioSpecificConfig, readAdtsHeader } from './aac.js';
 import { MediaParseError } from './errors.js';
 
 const parse = (hex: string) => parseAudioSpecificConfig(Buffer.from(hex, 'hex'), Buffer.alloc(0));
@@ -76,5 +76,33 @@ describe('adtsHeader', () => {
   it('refuses what ADTS cannot carry', () => {
     expect(() => adtsHeader(parse('1210'), 8185)).toThrow(MediaParseError);
     expect(() => adtsHeader(parse('f95e01275040'), 100)).toThrow(MediaParseError);
+  });
+});
+
+describe('readAdtsHeader', () => {
+  it('reads back the length and rate of every header adtsHeader writes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('1210', '1190', '2b118800', '1308', '1588'),
+        fc.integer({ min: 0, max: 0x1fff - 7 }),
+        (config, frameLength) => {
+          const audio = parse(config);
+          expect(readAdtsHeader(adtsHeader(audio, frameLength))).toEqual({
+            length: frameLength + 7,
+            sampleRate: audio.sampleRate,
+          });
+        },
+      ),
+    );
+  });
+
+  it('never throws on arbitrary bytes, and finds no header where there is none (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 16 }), (bytes) => {
+        const frame = readAdtsHeader(Buffer.from(bytes));
+        if (bytes.length < 7 || bytes[0] !== 0xff) expect(frame).toBeUndefined();
+        else if (frame) expect(frame.length).toBeGreaterThanOrEqual(7);
+      }),
+    );
   });
 });

@@ -87,6 +87,25 @@ function readSyncExtension(bits: BitReader, objectType: number): number | undefi
   }
 }
 
+/** One ADTS frame as its header describes it. */
+export interface AdtsFrame {
+  /** Bytes of the whole frame, header included. */
+  readonly length: number;
+  /** Hz; 0 for a reserved sampling-frequency index. */
+  readonly sampleRate: number;
+}
+
+/**
+ * Reads the ADTS header at the start of `buf` (the reader of what `adtsHeader` writes): undefined when
+ * the bytes there are not an ADTS header, or `buf` is shorter than a header.
+ */
+export function readAdtsHeader(buf: Buffer): AdtsFrame | undefined {
+  if (buf.length < 7 || buf[0] !== 0xff || (buf[1]! & 0xf0) !== 0xf0) return undefined;
+  const length = ((buf[3]! & 0x03) << 11) | (buf[4]! << 3) | (buf[5]! >> 5);
+  if (length < 7) return undefined;
+  return { length, sampleRate: SAMPLE_RATES[(buf[2]! >> 2) & 0x0f] ?? 0 };
+}
+
 /**
  * 7-byte ADTS header (no CRC) for one raw AAC access unit of `frameLength` bytes, as MPEG-TS
  * carries AAC. HE-AAC goes out as LC at the core rate: ADTS can only signal SBR implicitly.

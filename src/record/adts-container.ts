@@ -1,7 +1,7 @@
 import { adtsHeader } from '../media/aac.js';
 import type { AudioConfig, MediaPacket } from '../media/packet.js';
 import type { ContainerWriter } from './container-writer.js';
-import type { FileTracks } from './segmenter.js';
+import type { FileTracks } from './file-splitter.js';
 
 /**
  * `record=aac`: a raw AAC file (ADTS), the format Tencent calls AAC. Every frame carries its own

@@ -1,6 +1,6 @@
 import type { AudioConfig, VideoConfig } from '../media/packet.js';
+import type { FileTracks } from './file-splitter.js';
 import type { RecordFormat } from './plan.js';
-import type { FileTracks } from './segmenter.js';
 
 /** Which codecs each recording format can carry; FLV takes the publisher's tags verbatim, so anything. */
 const SUPPORTED: Record<RecordFormat, { video: readonly string[]; audio: readonly string[] }> = {

@@ -1,5 +1,4 @@
 import type { MediaPacket } from '../media/packet.js';
-import type { FileTracks } from './segmenter.js';
 
 /** An in-place correction written after the last byte (FLV duration and size, for instance). */
 export interface Patch {
@@ -17,5 +16,3 @@ export interface ContainerWriter {
   end(): readonly Buffer[] | undefined;
   patches(facts: { durationMs: number; sizeBytes: number }): Patch[];
 }
-
-export type ContainerFactory = (tracks: FileTracks, startDts: number) => ContainerWriter;

@@ -1,7 +1,3 @@
-import type { Catalog } from '../catalog/db.js';
-import { newFileId } from '../catalog/ids.js';
-import type { RecordingRow } from '../catalog/recording-row.js';
-import type { FinishExtra } from '../catalog/recordings.js';
 import type { PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { MediaPacket } from '../media/packet.js';
@@ -10,10 +6,11 @@ import { recordingKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
 import { type StorageTarget, storageErrorCode } from '../storage/target.js';
 import type { ContainerWriter } from './container-writer.js';
+import type { RecordingEvents } from './events.js';
+import type { FileTracks, SplitReason } from './file-splitter.js';
 import { EmptyRecordingError, finalizeMp4 } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
 import { type RecoveredFile, repairFile } from './recover-files.js';
-import type { FileTracks, SplitReason } from './segmenter.js';
 
 export interface RecordingContext {
   target: StorageTarget;
@@ -21,7 +18,10 @@ export interface RecordingContext {
   store: MediaStore;
   /** Where this push's bytes waiting for storage are counted (its publisher waits when too many). */
   backlog: PendingBytes;
-  catalog: Catalog;
+  /** Told of every file opened and closed (the cataloger writes the rows). */
+  events: RecordingEvents;
+  /** A new file id (19 digits, time-ordered). */
+  newId(): string;
   log: Logger;
   fileOptions: AppendFileOptions;
   publisher: PublisherInfo;
@@ -32,8 +32,6 @@ export interface RecordingContext {
   warnings: readonly string[];
   /** Notes already logged for this push, so a repeated one is logged once. */
   notes: Set<string>;
-  /** Runs in the transaction that catalogs a finished file (the notifier writes its callback there). */
-  onFinishing?: FinishExtra;
 }
 
 /** A full disk is `disk_full`; any other storage error (EIO, no progress) `storage_error`. */
@@ -72,7 +70,7 @@ export class MediaSpan {
  * file exists (so a crash leaves a trace to recover from) and the final facts when it is durable.
  */
 export class FileRecording {
-  readonly id = newFileId();
+  readonly id: string;
   private readonly file: AppendFile;
   private readonly span: MediaSpan;
   private readonly wallStart: number;
@@ -86,6 +84,7 @@ export class FileRecording {
     private readonly container: ContainerWriter,
     onStorageError: (error: Error) => void,
   ) {
+    this.id = ctx.newId();
     this.span = new MediaSpan(startDts);
     this.wallStart = ctx.publisher.startedAt + startDts;
     const p = ctx.publisher;
@@ -110,7 +109,7 @@ export class FileRecording {
     this.file.onError = onStorageError;
     this.cataloged = this.file.opened.then(
       async () => {
-        await ctx.catalog.recordings.insertOpen({
+        await ctx.events.fileOpened({
           id: this.id,
           app: p.app,
           stream: p.stream,
@@ -147,7 +146,7 @@ export class FileRecording {
    * be neither finalized nor repaired is kept and cataloged `failed` with the error. Only a file with
    * no media at all is removed.
    */
-  async finish(reason: SplitReason): Promise<RecordingRow | undefined> {
+  async finish(reason: SplitReason): Promise<void> {
     const tail = this.container.end();
     if (tail) this.file.write(tail);
     await this.file.flush();
@@ -162,7 +161,7 @@ export class FileRecording {
       );
       const key = await this.file.opened.catch(() => undefined);
       if (key !== undefined) await this.ctx.target.remove(key);
-      return undefined;
+      return;
     }
     const key = await this.file.opened;
     const path = this.ctx.store.pathOf(key);
@@ -184,25 +183,25 @@ export class FileRecording {
       return this.catalogFailed(key, failure ?? (error as Error), error as Error);
     }
     if (this.span.packets === 0 || facts.sizeBytes === 0) return this.discard(key);
-    return this.ctx.catalog.recordings.finish(
-      this.id,
-      {
-        endTime: this.wallStart + facts.durationMs,
-        sizeBytes: facts.sizeBytes,
-        durationMs: facts.durationMs,
-        reason: finalReason,
-        warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
-      },
-      this.ctx.onFinishing,
-    );
+    await this.ctx.events.fileClosed({
+      id: this.id,
+      kept: true,
+      endTime: this.wallStart + facts.durationMs,
+      sizeBytes: facts.sizeBytes,
+      durationMs: facts.durationMs,
+      reason: finalReason,
+      warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
+    });
   }
 
   /** Keeps a file that could not be finalized nor repaired, cataloged `failed` with the error. */
-  private async catalogFailed(key: string, cause: Error, finalizeError: Error): Promise<RecordingRow> {
+  private async catalogFailed(key: string, cause: Error, finalizeError: Error): Promise<void> {
     const error =
       cause === finalizeError ? cause.message : `${cause.message}; repair: ${finalizeError.message}`;
     this.ctx.log.error({ err: finalizeError, format: this.format, key }, 'recording file kept as failed');
-    return this.ctx.catalog.recordings.finish(this.id, {
+    await this.ctx.events.fileClosed({
+      id: this.id,
+      kept: true,
       endTime: this.wallStart + this.span.durationMs,
       sizeBytes: (await this.ctx.target.stat(key).catch(() => undefined))?.sizeBytes ?? this.file.size,
       durationMs: this.span.durationMs,
@@ -211,9 +210,8 @@ export class FileRecording {
     });
   }
 
-  private async discard(key: string): Promise<undefined> {
+  private async discard(key: string): Promise<void> {
     await this.ctx.target.remove(key);
-    await this.ctx.catalog.recordings.delete(this.id);
-    return undefined;
+    await this.ctx.events.fileClosed({ id: this.id, kept: false });
   }
 }

@@ -2,11 +2,11 @@ import { AdtsContainer } from './adts-container.js';
 import { recordableTracks } from './codec-support.js';
 import type { ContainerWriter } from './container-writer.js';
 import { FileRecording, type RecordingContext } from './file-recording.js';
+import { FileSplitter, type FileTracks } from './file-splitter.js';
 import { FlvContainer } from './flv-container.js';
 import { Mp4Container } from './mp4-container.js';
 import type { RecordFormat } from './plan.js';
 import { SegmentedSeries, type SeriesOptions, warnOnce } from './segmented-series.js';
-import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
 const VIDEO_WAIT_MS = 1000;
 
@@ -33,7 +33,7 @@ export class FileSeries extends SegmentedSeries {
   ) {
     super(
       format,
-      new RecordingSegmenter({
+      new FileSplitter({
         intervalMs: options.intervalMs,
         audioOnly: options.audioOnly || format === 'aac',
         videoWaitMs: VIDEO_WAIT_MS,
@@ -46,7 +46,7 @@ export class FileSeries extends SegmentedSeries {
   async end(): Promise<void> {
     if (!this.stopped) {
       this.actions.length = 0;
-      this.segmenter.end(this.actions);
+      this.splitter.end(this.actions);
       this.apply();
     }
     while (this.finishing.size > 0) await Promise.all([...this.finishing]);
@@ -80,7 +80,6 @@ export class FileSeries extends SegmentedSeries {
   private finish(file: FileRecording, reason: Parameters<FileRecording['finish']>[0]): void {
     const done: Promise<unknown> = file
       .finish(reason)
-      .then((row) => row && this.options.onFileFinished?.(row))
       .catch((error: unknown) =>
         this.ctx.log.error({ err: error, format: this.format }, 'finishing a recording failed'),
       )

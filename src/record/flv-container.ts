@@ -1,13 +1,13 @@
 import { flvFileHeader, flvTag, onMetaDataTag } from '../media/flv-writer.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ContainerWriter, Patch } from './container-writer.js';
+import type { FileTracks } from './file-splitter.js';
 import {
   type KeyframeEntry,
   keyframeIndexCapacity,
   keyframeIndexPatches,
   reservedKeyframeIndex,
 } from './flv-keyframe-index.js';
-import type { FileTracks } from './segmenter.js';
 
 const FLV_HEADER_BYTES = 13;
 const TAG_HEADER_BYTES = 11;

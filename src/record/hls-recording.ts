@@ -1,5 +1,3 @@
-import { newFileId } from '../catalog/ids.js';
-import type { RecordingRow } from '../catalog/recording-row.js';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
 import { renderMediaPlaylist } from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
@@ -8,8 +6,8 @@ import { AppendFile } from '../storage/append-file.js';
 import { playlistKey, recordingKey, reserveKey, segmentKey, segmentName } from '../storage/layout.js';
 import { storageErrorCode, type TargetFile } from '../storage/target.js';
 import { type RecordingContext, storageFailureReason } from './file-recording.js';
+import type { FileTracks, SplitReason } from './file-splitter.js';
 import { type RecoveredFile, recoverHls } from './recover-files.js';
-import type { FileTracks, SplitReason } from './segmenter.js';
 
 const RESERVE_BYTES = 64 * 1024;
 
@@ -20,7 +18,7 @@ const RESERVE_BYTES = 64 * 1024;
  * segment) and becomes a VOD playlist with EXT-X-ENDLIST when finished.
  */
 export class HlsRecording {
-  readonly id = newFileId();
+  readonly id: string;
   readonly broadcastId: string;
   private readonly segments: PlaylistSegment[] = [];
   private segmenter: HlsSegmenter | undefined;
@@ -45,6 +43,7 @@ export class HlsRecording {
     firstPacketDts: number,
     private readonly onStorageError: (error: Error) => void,
   ) {
+    this.id = ctx.newId();
     this.broadcastId = ctx.broadcastId;
     this.wallStart = ctx.publisher.startedAt + firstPacketDts;
     this.wallEnd = this.wallStart;
@@ -52,7 +51,7 @@ export class HlsRecording {
     this.cataloged = this.dirKey.then(
       async (key) => {
         const p = ctx.publisher;
-        await ctx.catalog.recordings.insertOpen({
+        await ctx.events.fileOpened({
           id: this.id,
           app: p.app,
           stream: p.stream,
@@ -114,13 +113,18 @@ export class HlsRecording {
    * Writes the final VOD playlist and catalogs it; undefined when nothing was recorded. After a storage
    * failure the folder is repaired like after a crash: the torn segment keeps its complete frames.
    */
-  async finish(reason: SplitReason): Promise<RecordingRow | undefined> {
+  async finish(reason: SplitReason): Promise<void> {
     this.endPart();
     while (this.pendingSegments.size > 0) await Promise.all([...this.pendingSegments]);
     await this.playlistWrite;
     const catalogued = await this.cataloged;
     const key = await this.dirKey.catch(() => undefined);
-    if (!catalogued || key === undefined) return undefined;
+    if (key === undefined) return;
+    if (!catalogued) {
+      // Nothing knows this folder: it must not stay behind.
+      await this.ctx.target.remove(key);
+      return;
+    }
     const playlistPath = this.ctx.store.pathOf(playlistKey(key));
     await this.ctx.target.remove(reserveKey(key));
     let facts: RecoveredFile;
@@ -134,7 +138,9 @@ export class HlsRecording {
     } catch (error) {
       // Kept as it is (segments are playable one by one) and cataloged `failed` with the error.
       this.ctx.log.error({ err: error, key }, 'HLS recording kept as failed');
-      return this.ctx.catalog.recordings.finish(this.id, {
+      await this.ctx.events.fileClosed({
+        id: this.id,
+        kept: true,
         endTime: Math.max(this.wallEnd, this.wallStart + Math.round(this.totalMs)),
         sizeBytes: await this.folderSize(key).catch(() => 0),
         durationMs: Math.round(this.totalMs),
@@ -143,27 +149,26 @@ export class HlsRecording {
           ? `${this.failure.message}; repair: ${(error as Error).message}`
           : (error as Error).message,
       });
+      return;
     }
     if (facts.durationMs === 0) {
       await this.ctx.target.remove(key);
-      await this.ctx.catalog.recordings.delete(this.id);
-      return undefined;
+      await this.ctx.events.fileClosed({ id: this.id, kept: false });
+      return;
     }
-    return this.ctx.catalog.recordings.finish(
-      this.id,
-      {
-        endTime: Math.max(this.wallEnd, this.wallStart + facts.durationMs),
-        sizeBytes: facts.sizeBytes,
-        durationMs: facts.durationMs,
-        reason: this.failure ? storageFailureReason(this.failure) : reason,
-        width: this.lastTracks?.video?.width,
-        height: this.lastTracks?.video?.height,
-        videoCodec: this.lastTracks?.video?.codecString,
-        audioCodec: this.lastTracks?.audio?.codecString,
-        warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
-      },
-      this.ctx.onFinishing,
-    );
+    await this.ctx.events.fileClosed({
+      id: this.id,
+      kept: true,
+      endTime: Math.max(this.wallEnd, this.wallStart + facts.durationMs),
+      sizeBytes: facts.sizeBytes,
+      durationMs: facts.durationMs,
+      reason: this.failure ? storageFailureReason(this.failure) : reason,
+      width: this.lastTracks?.video?.width,
+      height: this.lastTracks?.video?.height,
+      videoCodec: this.lastTracks?.video?.codecString,
+      audioCodec: this.lastTracks?.audio?.codecString,
+      warnings: this.ctx.warnings.length > 0 ? this.ctx.warnings : undefined,
+    });
   }
 
   private lastTracks: FileTracks | undefined;

@@ -1,9 +1,8 @@
-import type { RecordingRow } from '../catalog/recording-row.js';
 import { recordableTracks } from './codec-support.js';
 import type { RecordingContext } from './file-recording.js';
+import { FileSplitter, type FileTracks } from './file-splitter.js';
 import { HlsRecording } from './hls-recording.js';
 import { SegmentedSeries, type SeriesOptions, warnOnce } from './segmented-series.js';
-import { type FileTracks, RecordingSegmenter } from './segmenter.js';
 
 /**
  * HLS recordings parked after their push ended, waiting a while for the same stream to come back
@@ -65,7 +64,7 @@ export class HlsSeries extends SegmentedSeries {
   ) {
     super(
       'hls',
-      new RecordingSegmenter({
+      new FileSplitter({
         intervalMs: Number.POSITIVE_INFINITY,
         audioOnly: options.audioOnly,
         videoWaitMs: 1000,
@@ -111,8 +110,7 @@ export class HlsSeries extends SegmentedSeries {
 
   private async finish(recording: HlsRecording, reason: 'unpublish' | 'disk_full'): Promise<void> {
     try {
-      const row: RecordingRow | undefined = await recording.finish(reason);
-      if (row) this.options.onFileFinished?.(row);
+      await recording.finish(reason);
     } catch (error) {
       this.ctx.log.error({ err: error }, 'finishing an HLS recording failed');
     }

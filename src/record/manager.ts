@@ -1,6 +1,5 @@
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
-import type { FinishExtra } from '../catalog/recordings.js';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -8,6 +7,7 @@ import type { AppendFileOptions } from '../storage/append-file.js';
 import { mediaKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { StorageTarget } from '../storage/target.js';
+import type { RecordingEvents } from './events.js';
 import { type HlsResume, HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
 import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
@@ -38,8 +38,10 @@ export interface RecordingManagerOptions {
   intervalMaxSec: number;
   hlsSegmentDurationMs: number;
   fileOptions: AppendFileOptions;
-  /** Runs in the transaction that catalogs each finished file, recovered ones included. */
-  onFinishing?: FinishExtra;
+  /** Told of every file opened and closed, recovered ones included (the cataloger writes the rows). */
+  events: RecordingEvents;
+  /** A new file id (19 digits, time-ordered). */
+  newId(): string;
   /** The recording defaults a rule gives this stream, replacing the global setting (a push URL's win). */
   ruleDefaults?: (app: string, stream: string) => RecordingSettings | undefined;
   /** Told when a push's recording starts and when all its files are finalized (event 332). */
@@ -79,8 +81,6 @@ export class RecordingManager {
   private readonly hlsResume: HlsResumeRegistry;
   private readonly backlog: GlobalBacklog;
   private readonly log: Logger;
-  /** Recordings finished since start, for metrics and tests. */
-  filesFinished = 0;
 
   private constructor(
     private readonly options: RecordingManagerOptions,
@@ -188,35 +188,19 @@ export class RecordingManager {
       store: this.options.store,
       backlog: this.backlog,
       backlogMarks: this.options.backlog.stream,
-      catalog: this.options.catalog,
+      events: this.options.events,
+      newId: this.options.newId,
       log: this.log,
       fileOptions: this.options.fileOptions,
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
       hlsResume,
-      onFileFinished: (row) => this.onFileFinished(row),
       onStorageFailure: (format, error) =>
         this.options.onRecordingStatus?.({ event: 'error', stream, plan, format, error }),
-      onFinishing: this.options.onFinishing,
     });
     this.options.onRecordingStatus?.({ event: 'started', stream, plan });
     void recorder.finished.then(() => this.options.onRecordingStatus?.({ event: 'ended', stream, plan }));
     stream.attach(recorder);
     return recorder;
-  }
-
-  private onFileFinished(row: RecordingRow): void {
-    this.filesFinished++;
-    this.log.info(
-      {
-        id: row.id,
-        format: row.format,
-        key: row.storageKey,
-        durationMs: row.durationMs,
-        size: row.sizeBytes,
-        reason: row.reason,
-      },
-      'recording file finished',
-    );
   }
 
   /** Waits for every recording to be finalized; call after the pushes have been ended. */
@@ -241,17 +225,14 @@ export class RecordingManager {
           await this.discard(row);
           continue;
         }
-        const finished = await this.options.catalog.recordings.finish(
-          row.id,
-          {
-            endTime: row.startTime + facts.durationMs,
-            sizeBytes: facts.sizeBytes,
-            durationMs: facts.durationMs,
-            reason: 'recovered',
-          },
-          this.options.onFinishing,
-        );
-        this.onFileFinished(finished);
+        await this.options.events.fileClosed({
+          id: row.id,
+          kept: true,
+          endTime: row.startTime + facts.durationMs,
+          sizeBytes: facts.sizeBytes,
+          durationMs: facts.durationMs,
+          reason: 'recovered',
+        });
         recovered++;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -273,7 +254,9 @@ export class RecordingManager {
       'could not recover a recording; kept as failed',
     );
     const stored = await this.options.target.stat(row.storageKey).catch(() => undefined);
-    await this.options.catalog.recordings.finish(row.id, {
+    await this.options.events.fileClosed({
+      id: row.id,
+      kept: true,
       endTime: row.startTime + row.durationMs,
       sizeBytes: stored?.sizeBytes ?? row.sizeBytes,
       durationMs: row.durationMs,
@@ -285,7 +268,7 @@ export class RecordingManager {
   private async discard(row: RecordingRow): Promise<void> {
     const key = mediaKey(row);
     await this.options.target.remove(key);
-    await this.options.catalog.recordings.delete(row.id);
+    await this.options.events.fileClosed({ id: row.id, kept: false });
     this.log.info({ id: row.id, key }, 'removed an empty recording left by a crash');
   }
 }

@@ -1,7 +1,7 @@
 import { Fmp4Writer } from '../container/mp4/fmp4-writer.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ContainerWriter } from './container-writer.js';
-import type { FileTracks } from './segmenter.js';
+import type { FileTracks } from './file-splitter.js';
 
 /**
  * MP4 while recording is a fragmented MP4 of ~1 s fragments (see docs/decisions/0003): the recorder

@@ -2,6 +2,7 @@ import { type FileHandle, open, readdir, readFile, rename, rm, stat, writeFile }
 import { dirname, join } from 'node:path';
 import { type PlaylistSegment, parseMediaPlaylist, renderMediaPlaylist } from '../container/hls/playlist.js';
 import { scanTsSegment } from '../container/mpegts/ts-scan.js';
+import { readAdtsHeader } from '../media/aac.js';
 import { PLAYLIST_NAME } from '../storage/layout.js';
 import { flvMetadataPatches, flvTagTimestamp } from './flv-container.js';
 import { isIndexedVideoTag, type KeyframeEntry, keyframeIndexPatches } from './flv-keyframe-index.js';
@@ -159,10 +160,6 @@ async function readMetadataBody(file: FileHandle, fileSize: number): Promise<Buf
   return body;
 }
 
-const ADTS_SAMPLE_RATES = [
-  96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
-
 /** An ADTS file cut short: keep the complete frames; the duration is frames × 1024 / rate. */
 export async function recoverAdts(path: string): Promise<RecoveredFile> {
   const file = await open(path, 'r+');
@@ -172,13 +169,12 @@ export async function recoverAdts(path: string): Promise<RecoveredFile> {
     let sampleRate = 0;
     const end = await walk(file, size, 0, (buf) => {
       if (buf.length < 7) return 0;
-      if (buf[0] !== 0xff || (buf[1]! & 0xf0) !== 0xf0) return -1;
-      const length = ((buf[3]! & 0x03) << 11) | (buf[4]! << 3) | (buf[5]! >> 5);
-      if (length < 7) return -1;
-      if (buf.length < length) return 0;
-      sampleRate ||= ADTS_SAMPLE_RATES[(buf[2]! >> 2) & 0x0f] ?? 0;
+      const frame = readAdtsHeader(buf);
+      if (!frame) return -1;
+      if (buf.length < frame.length) return 0;
+      sampleRate ||= frame.sampleRate;
       frames++;
-      return length;
+      return frame.length;
     });
     if (end < size) await file.truncate(end);
     await file.datasync();

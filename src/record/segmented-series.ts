@@ -1,8 +1,7 @@
-import type { RecordingRow } from '../catalog/recording-row.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { RecordingContext } from './file-recording.js';
+import type { FileSplitter, SplitAction } from './file-splitter.js';
 import type { RecordFormat } from './plan.js';
-import type { RecordingSegmenter, SegmenterAction } from './segmenter.js';
 
 /** The recording of one format for one push: the stream's packets in, files and catalog rows out. */
 export interface FormatRecorder {
@@ -17,7 +16,6 @@ export interface SeriesOptions {
   audioOnly: boolean;
   /** Called once when storage fails (full disk, unwritable folder): recording of this format stops. */
   onStorageFailure(format: RecordFormat, error: Error): void;
-  onFileFinished?(row: RecordingRow): void;
 }
 
 /** Logs a recording note once per push (a codec change can repeat it at every file). */
@@ -28,29 +26,29 @@ export function warnOnce(ctx: RecordingContext, note: string): void {
 }
 
 /**
- * What every format's recorder does the same way: packets go through the segmenter, its actions are
+ * What every format's recorder does the same way: packets go through the file splitter, its actions are
  * applied by the format, and a failure stops this format only — a container that cannot take the stream
  * closes its file as `unpublish`, a storage failure as `disk_full` — while the push and other formats go on.
  */
 export abstract class SegmentedSeries implements FormatRecorder {
-  protected readonly actions: SegmenterAction[] = [];
+  protected readonly actions: SplitAction[] = [];
   protected stopped = false;
 
   constructor(
     protected readonly format: RecordFormat,
-    protected readonly segmenter: RecordingSegmenter,
+    protected readonly splitter: FileSplitter,
     protected readonly ctx: RecordingContext,
     protected readonly options: SeriesOptions,
   ) {}
 
   config(config: CodecConfig): void {
-    this.segmenter.config(config);
+    this.splitter.config(config);
   }
 
   packet(packet: MediaPacket): void {
     if (this.stopped) return;
     this.actions.length = 0;
-    this.segmenter.push(packet, this.actions);
+    this.splitter.push(packet, this.actions);
     try {
       this.apply();
     } catch (error) {

@@ -1,6 +1,3 @@
-import type { Catalog } from '../catalog/db.js';
-import type { RecordingRow } from '../catalog/recording-row.js';
-import type { FinishExtra } from '../catalog/recordings.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { StreamSink } from '../live/sink.js';
 import type { Logger } from '../log.js';
@@ -8,6 +5,7 @@ import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { StorageTarget } from '../storage/target.js';
+import type { RecordingEvents } from './events.js';
 import type { RecordingContext } from './file-recording.js';
 import { FileSeries } from './file-series.js';
 import { type HlsResume, HlsSeries } from './hls-series.js';
@@ -22,15 +20,15 @@ export interface RecorderDeps {
   backlog: GlobalBacklog;
   /** When this push's own backlog pauses its publisher and lets it go on. */
   backlogMarks: WaterMarks;
-  catalog: Catalog;
+  /** Told of every file opened and closed (the cataloger writes the rows). */
+  events: RecordingEvents;
+  newId(): string;
   log: Logger;
   fileOptions: AppendFileOptions;
   hlsSegmentDurationMs: number;
   hlsResume: HlsResume;
-  onFileFinished?(row: RecordingRow): void;
   /** The first storage failure of this recording (it stops; live goes on). */
   onStorageFailure?(format: RecordFormat, error: Error): void;
-  onFinishing?: FinishExtra;
 }
 
 /**
@@ -66,7 +64,8 @@ export class StreamRecorder implements StreamSink {
       target: deps.target,
       store: deps.store,
       backlog: this.backlog,
-      catalog: deps.catalog,
+      events: deps.events,
+      newId: deps.newId,
       log,
       fileOptions: deps.fileOptions,
       publisher: stream.publisher,
@@ -75,7 +74,6 @@ export class StreamRecorder implements StreamSink {
       nameStem: plan.nameStem,
       warnings: plan.warnings,
       notes: new Set(),
-      onFinishing: deps.onFinishing,
     };
     const options: SeriesOptions = {
       intervalMs: plan.intervalSec * 1000,
@@ -89,7 +87,6 @@ export class StreamRecorder implements StreamSink {
           `recording stopped: storage failed (${error.message}); live playback continues`,
         );
       },
-      onFileFinished: deps.onFileFinished,
     };
     this.formats = plan.formats.map((format) =>
       format === 'hls'

@@ -103,10 +103,6 @@ export function streamEof(streamId: number): RtmpMessage {
   return userControl(UC_STREAM_EOF, streamId);
 }
 
-export function streamIsRecorded(streamId: number): RtmpMessage {
-  return userControl(UC_STREAM_IS_RECORDED, streamId);
-}
-
 export function setBufferLength(streamId: number, milliseconds: number): RtmpMessage {
   return userControl(UC_SET_BUFFER_LENGTH, streamId, milliseconds);
 }

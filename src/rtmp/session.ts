@@ -203,12 +203,12 @@ export class RtmpSession {
 
   private acknowledgeIfQuiet(): void {
     if (this.closed || this.socket.readableEnded) return;
-    const received = this.reader.bytesReceived;
     if (this.readingPausedFor.size > 0) {
-      // We are not reading: the next bytes read after resuming schedule the check again.
+      // Bytes may be waiting unread in our kernel buffer: not quiet. `resumeReading` checks again.
       this.ackCheckedAt = -1;
       return;
     }
+    const received = this.reader.bytesReceived;
     if (received !== this.ackCheckedAt) {
       // More bytes came in this turn: look again after the next poll.
       this.ackCheckedAt = received;
@@ -544,7 +544,9 @@ export class RtmpSession {
   private resumeReading(reason: 'storage' | 'replies'): void {
     if (!this.readingPausedFor.delete(reason) || this.readingPausedFor.size > 0) return;
     this.lastMessageAt = performance.now();
-    if (!this.closed) this.socket.resume();
+    if (this.closed) return;
+    this.socket.resume();
+    this.acknowledge();
     this.log.debug({ reason }, 'reading resumed');
   }
 

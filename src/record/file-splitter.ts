@@ -13,12 +13,12 @@ export interface FileTracks {
   audio?: AudioConfig;
 }
 
-export type SegmenterAction =
+export type SplitAction =
   | { type: 'open'; tracks: FileTracks; startDts: number }
   | { type: 'write'; packet: MediaPacket }
   | { type: 'close'; reason: SplitReason };
 
-export interface SegmenterOptions {
+export interface SplitterOptions {
   /** Media time per file; `Infinity` for a format that is never split by time (HLS). */
   intervalMs: number;
   /** Record only the audio track (`record_type=audio`). */
@@ -34,7 +34,7 @@ export interface SegmenterOptions {
  * new AAC config, a track appearing) closes the file: a file never mixes two configurations.
  * Pure: the caller turns the actions into file I/O.
  */
-export class RecordingSegmenter {
+export class FileSplitter {
   private file: { video?: VideoConfig; audio?: AudioConfig; startDts: number } | undefined;
   /** A split waiting for the next video keyframe, with the reason it will carry. */
   private pendingSplit: SplitReason | undefined;
@@ -42,11 +42,7 @@ export class RecordingSegmenter {
   private lastAudio: AudioConfig | undefined;
   private pendingAudio: MediaPacket[] = [];
 
-  constructor(private readonly options: SegmenterOptions) {}
-
-  get isOpen(): boolean {
-    return this.file !== undefined;
-  }
+  constructor(private readonly options: SplitterOptions) {}
 
   /**
    * A configuration announced by the stream (sequence header). It only tells which tracks exist, so a
@@ -57,7 +53,7 @@ export class RecordingSegmenter {
     else if (!this.options.audioOnly) this.lastVideo = config;
   }
 
-  push(packet: MediaPacket, out: SegmenterAction[]): void {
+  push(packet: MediaPacket, out: SplitAction[]): void {
     if (packet.kind === 'video') {
       if (this.options.audioOnly) return;
       this.lastVideo = packet.config as VideoConfig | undefined;
@@ -68,12 +64,12 @@ export class RecordingSegmenter {
     }
   }
 
-  end(out: SegmenterAction[]): void {
+  end(out: SplitAction[]): void {
     this.pendingAudio = [];
     if (this.file) this.close('unpublish', out);
   }
 
-  private video(p: MediaPacket, out: SegmenterAction[]): void {
+  private video(p: MediaPacket, out: SplitAction[]): void {
     const file = this.file;
     if (file?.video === undefined || p.config !== file.video) {
       if (file) this.close('codec_change', out);
@@ -88,7 +84,7 @@ export class RecordingSegmenter {
     out.push({ type: 'write', packet: p });
   }
 
-  private audio(p: MediaPacket, out: SegmenterAction[]): void {
+  private audio(p: MediaPacket, out: SplitAction[]): void {
     const file = this.file;
     if (!file) {
       this.audioWithoutFile(p, out);
@@ -114,7 +110,7 @@ export class RecordingSegmenter {
     out.push({ type: 'write', packet: p });
   }
 
-  private audioWithoutFile(p: MediaPacket, out: SegmenterAction[]): void {
+  private audioWithoutFile(p: MediaPacket, out: SplitAction[]): void {
     if (this.options.audioOnly) {
       this.open(p, out);
       return;
@@ -134,7 +130,7 @@ export class RecordingSegmenter {
     for (let i = 1; i < pending.length; i++) out.push({ type: 'write', packet: pending[i]! });
   }
 
-  private open(first: MediaPacket, out: SegmenterAction[]): void {
+  private open(first: MediaPacket, out: SplitAction[]): void {
     const tracks: FileTracks = {};
     if (first.kind === 'video') {
       tracks.video = first.config as VideoConfig;
@@ -153,7 +149,7 @@ export class RecordingSegmenter {
     }
   }
 
-  private close(reason: SplitReason, out: SegmenterAction[]): void {
+  private close(reason: SplitReason, out: SplitAction[]): void {
     this.file = undefined;
     this.pendingSplit = undefined;
     out.push({ type: 'close', reason });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../media/packet.js';
-import { RecordingSegmenter, type SegmenterAction, type SegmenterOptions } from './segmenter.js';
+import { FileSplitter, type SplitAction, type SplitterOptions } from './file-splitter.js';
 
 function videoConfig(width: number): VideoConfig {
   return {
@@ -44,17 +44,17 @@ function a(dts: number, config: AudioConfig = audioConfig): MediaPacket {
   };
 }
 
-const opts: SegmenterOptions = { intervalMs: 10_000, audioOnly: false, videoWaitMs: 1000 };
+const opts: SplitterOptions = { intervalMs: 10_000, audioOnly: false, videoWaitMs: 1000 };
 
-/** Runs packets through a segmenter and groups the written packets by file. */
+/** Runs packets through a file splitter and groups the written packets by file. */
 function files(packets: MediaPacket[], o = opts) {
-  const s = new RecordingSegmenter(o);
+  const s = new FileSplitter(o);
   // The stream announces its configurations (sequence headers) before the first frames.
   for (const kind of ['video', 'audio'] as const) {
     const config = packets.find((p) => p.kind === kind)?.config;
     if (config) s.config(config);
   }
-  const out: SegmenterAction[] = [];
+  const out: SplitAction[] = [];
   for (const p of packets) s.push(p, out);
   s.end(out);
   const result: Array<{ packets: MediaPacket[]; reason?: string; tracks: string }> = [];
@@ -83,7 +83,7 @@ function av(seconds: number, gop = 60): MediaPacket[] {
   return out;
 }
 
-describe('RecordingSegmenter', () => {
+describe('FileSplitter', () => {
   it('splits at the first keyframe at or after each interval, losing and repeating nothing', () => {
     const input = av(35);
     const result = files(input);

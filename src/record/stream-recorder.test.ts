@@ -1,0 +1,126 @@
+/**
+ * The recorder over an in-memory StorageTarget: files split, finalized and reported through the
+ * file events, and storage backpressure, without a socket, a disk or a sleep.
+ */
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
+import { LiveStream } from '../live/live-stream.js';
+import { createLogger } from '../log.js';
+import type { AudioConfig, MediaPacket, VideoConfig } from '../media/packet.js';
+import { readFlvTags } from '../rtmp/flv-file.js';
+import { MediaStore } from '../storage/media-store.js';
+import { MemoryTarget } from '../storage/memory-target.js';
+import type { FileClosedEvent, FileOpenedEvent } from './events.js';
+import { HlsResumeRegistry } from './hls-series.js';
+import { planRecording } from './plan.js';
+import { StreamRecorder } from './stream-recorder.js';
+import { GlobalBacklog } from './write-backlog.js';
+
+const STARTED_AT = Date.parse('2026-03-04T05:06:07Z');
+
+let media: { packets: MediaPacket[]; videoConfig?: VideoConfig; audioConfig?: AudioConfig };
+beforeAll(async () => {
+  media = flvToPackets(await readFile(await makeTestFlv({ seconds: 6, gop: 30 })));
+});
+
+function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
+  const target = new MemoryTarget(() => STARTED_AT);
+  const opened: FileOpenedEvent[] = [];
+  const closed: FileClosedEvent[] = [];
+  let ids = 0;
+  const stream = new LiveStream(
+    {
+      sessionId: 'session-1',
+      app: 'live',
+      stream: 'cam',
+      streamParam: query,
+      remoteAddress: '127.0.0.1',
+      protocol: 'rtmp',
+      startedAt: STARTED_AT,
+    },
+    { enabled: false, maxBytes: 0 },
+  );
+  const plan = planRecording(new URLSearchParams(query), {
+    formats: [],
+    intervalSec: 1800,
+    intervalMinSec: 1,
+    intervalMaxSec: 86400,
+  });
+  const recorder = new StreamRecorder(stream, plan, {
+    target,
+    store: new MediaStore('/nonexistent-livetape-media'), // read only to repair after a storage failure
+    backlog: new GlobalBacklog({ high: 1 << 30, low: 1 << 29 }),
+    backlogMarks: marks,
+    events: {
+      fileOpened: async (e) => {
+        opened.push(e);
+      },
+      fileClosed: async (e) => {
+        closed.push(e);
+      },
+    },
+    newId: () => String(++ids).padStart(19, '0'),
+    log: createLogger('silent'),
+    fileOptions: { syncIntervalMs: 1e9, coalesceBytes: 64 * 1024, coalesceMs: 1e9, stallTimeoutMs: 1e9 },
+    hlsSegmentDurationMs: 2000,
+    hlsResume: { registry: new HlsResumeRegistry(), windowMs: 0 },
+  });
+  stream.attach(recorder);
+  const push = () => {
+    if (media.videoConfig) stream.setConfig(media.videoConfig);
+    if (media.audioConfig) stream.setConfig(media.audioConfig);
+    for (const p of media.packets) stream.push(p);
+  };
+  return { target, opened, closed, stream, recorder, push };
+}
+
+const videoFrames = () => media.packets.filter((p) => p.kind === 'video').length;
+
+describe('StreamRecorder over a memory target', () => {
+  it('splits FLV by interval at keyframes, reports every file opened and closed, and loses no frame', async () => {
+    const { target, opened, closed, stream, recorder, push } = setUp('record=flv&record_interval=2');
+    push();
+    stream.end('test over');
+    await recorder.finished;
+    expect(opened.map((e) => e.storageKey)).toEqual(target.keys());
+    expect(opened[0]).toMatchObject({ app: 'live', stream: 'cam', format: 'flv', sessionId: 'session-1' });
+    expect(opened[0]!.storageKey).toMatch(/^live\/cam\/2026-03-04\/cam_20260304-0506\d\d\.flv$/);
+    expect(closed.map((e) => e.kept && e.reason)).toEqual(['interval', 'interval', 'unpublish']);
+    let frames = 0;
+    for (const [i, key] of target.keys().entries()) {
+      const event = closed[i]!;
+      expect(event.kept && event.sizeBytes).toBe(target.bytes(key).length);
+      frames += [...readFlvTags(target.bytes(key))].filter((t) => t.type === 9 && t.body[1] === 1).length;
+    }
+    expect(frames).toBe(videoFrames());
+  });
+
+  it('ends an HLS recording with a VOD playlist whose segments hold the whole push', async () => {
+    const { target, closed, stream, recorder, push } = setUp('record=hls');
+    push();
+    stream.end('test over');
+    await recorder.finished;
+    const playlistKey = target.keys().find((k) => k.endsWith('/index.m3u8'))!;
+    const playlist = target.bytes(playlistKey).toString();
+    expect(playlist).toContain('#EXT-X-ENDLIST');
+    expect(target.keys().filter((k) => k.endsWith('.ts'))).toHaveLength(3);
+    expect(target.keys().some((k) => k.endsWith('/.reserve'))).toBe(false);
+    expect(closed).toHaveLength(1);
+    const event = closed[0]!;
+    expect(event.kept && event.durationMs).toBeGreaterThanOrEqual(5900);
+  });
+
+  it('pauses the publisher while storage holds the bytes back, and lets it go once they are written', async () => {
+    const { target, stream, recorder, push } = setUp('record=flv', { high: 100_000, low: 10_000 });
+    target.stall();
+    push();
+    await Promise.resolve();
+    expect(stream.isIngestPaused).toBe(true);
+    expect(stream.ingestPauses.count).toBe(1);
+    target.release();
+    stream.end('test over');
+    await recorder.finished;
+    expect(stream.isIngestPaused).toBe(false);
+  });
+});
