@@ -69,7 +69,7 @@ interface Variant {
 function variants(): Variant[] {
   const given = args['server-root'] ?? ['.'];
   const flags = (args['node-flag'] ?? []).map((spec): [string, string] => splitOnce(spec, '=') ?? ['', spec]);
-  return given.map((spec) => {
+  const list = given.map((spec) => {
     const [name, dir] = splitOnce(spec, '=') ?? [undefined, spec];
     const root = resolve(dir);
     const here = root === resolve(REPO_ROOT);
@@ -80,6 +80,9 @@ function variants(): Variant[] {
       nodeFlags: flags.filter(([n]) => n === variantName).map(([, flag]) => flag),
     };
   });
+  for (const [name] of flags)
+    if (!list.some((v) => v.name === name)) throw new Error(`--node-flag names no --server-root: "${name}"`);
+  return list;
 }
 
 /** `a=b=c` → `['a', 'b=c']`; undefined without `=`. */

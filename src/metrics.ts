@@ -4,6 +4,7 @@
  * deletions and failures reported by the modules that cause them. A registry of its own per server,
  * so several servers in one process (tests) never share counts.
  */
+import { type Histogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Catalog } from './catalog/db.js';
 import type { RecordingRow } from './catalog/recording-row.js';
@@ -16,7 +17,51 @@ export interface MetricsSources {
   recordings: { readonly activeCount: number };
 }
 
+/**
+ * The event-loop delay is sampled by a libuv timer. prom-client's default of every 10 ms woke an idle server
+ * 100 times a second (most of its idle CPU); once a second still catches every stall that spans a second, and
+ * `nodejs_eventloop_lag_seconds` is measured afresh at each scrape anyway.
+ */
 const EVENT_LOOP_SAMPLE_MS = 1000;
+/** prom-client's own sampler cannot be turned off; its figures are replaced, so it may sleep. */
+const UNUSED_SAMPLER_MS = 3_600_000;
+/** Node records the time between the sampler's wake-ups; the delay is what exceeds the interval. */
+const SAMPLE_NS = EVENT_LOOP_SAMPLE_MS * 1e6;
+const beyondInterval = (ns: number) => Math.max(0, ns - SAMPLE_NS);
+const EVENT_LOOP_DELAY_STATS: ReadonlyArray<[string, (h: Histogram) => number]> = [
+  ['min', (h) => beyondInterval(h.min)],
+  ['max', (h) => beyondInterval(h.max)],
+  ['mean', (h) => beyondInterval(h.mean)],
+  ['stddev', (h) => h.stddev],
+  ['p50', (h) => beyondInterval(h.percentile(50))],
+  ['p90', (h) => beyondInterval(h.percentile(90))],
+  ['p99', (h) => beyondInterval(h.percentile(99))],
+];
+
+/**
+ * `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds` over the time since the previous scrape,
+ * as prom-client names them, from a sampler that wakes once a second. A scrape with no sample since the last
+ * one (scrapes less than a second apart) reports 0, where prom-client wrote an unparsable `Nan`.
+ */
+function registerEventLoopDelay(registry: Registry): void {
+  const histogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
+  histogram.enable();
+  const last = EVENT_LOOP_DELAY_STATS.length - 1;
+  for (const [i, [stat, read]] of EVENT_LOOP_DELAY_STATS.entries()) {
+    const name = `nodejs_eventloop_lag_${stat}_seconds`;
+    registry.removeSingleMetric(name);
+    new Gauge({
+      name,
+      help: `The ${stat} of the event loop's delay since the previous scrape, sampled once a second.`,
+      registers: [registry],
+      collect() {
+        this.set(histogram.count > 0 ? read(histogram) / 1e9 : 0);
+        // A scrape collects the gauges in the order they were registered: the last one starts a new window.
+        if (i === last) histogram.reset();
+      },
+    });
+  }
+}
 
 /** Why a recording was deleted: by the API, or by a retention rule. */
 export type DeletionCause = 'api' | 'age' | 'size';
@@ -38,10 +83,8 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    // The event-loop delay histogram samples with a libuv timer; prom-client's default of 10 ms woke an idle
-    // server 100 times a second (most of its idle CPU). One sample a second still catches every stall that
-    // spans a second, and nodejs_eventloop_lag_seconds is measured at each scrape anyway.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: UNUSED_SAMPLER_MS });
+    registerEventLoopDelay(this.registry);
     new Gauge({
       name: 'livetape_live_streams',
       help: 'Streams being pushed now.',
