@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
+import { FailureThrottle } from '../auth/failure-throttle.js';
 import type { Catalog } from '../catalog/db.js';
 import type { NotificationRow } from '../catalog/notifications.js';
 import type { PushStart } from '../catalog/pushes.js';
@@ -14,7 +15,6 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { LoginThrottle } from '../http/login-throttle.js';
 import { playUrlSigner, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
@@ -182,7 +182,7 @@ export class NotificationService {
   };
 
   /** Refused publishes recorded per address (the login throttle's bookkeeping: attempts per window). */
-  private readonly refusals = new LoginThrottle({ maxFailures: REFUSALS_PER_MINUTE, windowMs: 60_000 });
+  private readonly refusals = new FailureThrottle({ maxFailures: REFUSALS_PER_MINUTE, windowMs: 60_000 });
 
   /** Anyone can forge a callback signed with an empty key: say so, but only when callbacks are on. */
   private warnIfUnsigned(): void {
