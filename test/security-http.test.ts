@@ -3,7 +3,9 @@
  * - loopback naming a foreign host (DNS rebinding, or a proxy/tunnel without forwarding headers) must
  *   not be trusted with the API.
  */
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -123,5 +125,34 @@ describe('response hardening', () => {
       for (const directive of ["object-src 'none'", "base-uri 'none'", "form-action 'self'"])
         expect(csp, path).toContain(directive);
     }
+  });
+});
+
+describe('HTTP_MAX_CONNECTIONS', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ HTTP_MAX_CONNECTIONS: '2' });
+  });
+  afterAll(() => t.close());
+
+  it('drops connections past the cap and serves again once one closes', async () => {
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect(t.server.httpPort, '127.0.0.1', () => resolve(socket));
+        socket.on('error', reject);
+      });
+    const held = [await open(), await open()];
+    // Make sure the server has counted both before the third arrives.
+    for (const socket of held) socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await Promise.all(held.map((socket) => once(socket, 'data')));
+    const third = await open();
+    third.on('error', () => {});
+    await once(third, 'close');
+    for (const socket of held) socket.destroy();
+    await expect
+      .poll(async () => (await fetch(t.httpUrl('/healthz')).catch(() => undefined))?.status, {
+        timeout: 10_000,
+      })
+      .toBe(200);
   });
 });

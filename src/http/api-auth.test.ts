@@ -87,6 +87,33 @@ describe('apiAuthorizer', () => {
     );
   });
 
+  it('without tokens: trusts loopback only when Host names this machine, for any Host sent', () => {
+    const authorize = apiAuthorizer([]);
+    const local = new Set(['localhost', '127.0.0.1', '[::1]']);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom(
+            'localhost',
+            'LOCALHOST:1',
+            '127.0.0.1:8080',
+            '[::1]:80',
+            'localhost.',
+            'evil.example',
+          ),
+        ),
+        (host) => {
+          const verdict = authorize({ ip: '127.0.0.1', headers: { host } });
+          if (verdict.ok) {
+            const name = host.toLowerCase().replace(/:\d{1,5}$/, '');
+            expect(local.has(name), host).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
   it('without tokens: trusts loopback naming the PUBLIC_URL host too', () => {
     const authorize = apiAuthorizer([], 'https://media.example.com/');
     expect(authorize({ ip: '127.0.0.1', headers: { host: 'media.example.com' } })).toEqual({ ok: true });

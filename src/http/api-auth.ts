@@ -172,14 +172,17 @@ function isDirectLoopback(request: AuthRequest, localHosts: ReadonlySet<string>)
   );
 }
 
-/** The host name of a `Host` header, lower case, without port; undefined when it is not one. */
+/**
+ * The host name of a `Host` header as sent (lower case, without port); undefined when it is not a plain
+ * `name[:port]` or `[v6][:port]`. Not normalised like a URL: `127.1` or `2130706433` are no names a
+ * local client sends, so they are not taken for 127.0.0.1.
+ */
 function hostnameOf(host: string | undefined): string | undefined {
-  // Only a plain `name[:port]` or `[v6][:port]`: `a@b` or `a/b` would parse as userinfo or a path.
-  if (host === undefined || !PLAIN_HOST.test(host) || !URL.canParse(`http://${host}`)) return undefined;
-  return new URL(`http://${host}`).hostname;
+  const match = host === undefined ? null : PLAIN_HOST.exec(host);
+  return match === null ? undefined : match[1]!.toLowerCase();
 }
 
-const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const PLAIN_HOST = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** 127.0.0.0/8 and ::1, also IPv4-mapped (`::ffff:127.0.0.1`, what a dual-stack socket reports). */
 export function isLoopback(address: string): boolean {

@@ -12,11 +12,11 @@ import {
   ensureAdminPassword,
   type SettingsStore,
 } from '../auth/admin-password.js';
+import { FailureThrottle } from '../auth/failure-throttle.js';
 import type { Logger } from '../log.js';
 import { type AuthVerdict, SESSION_ROUTE, sameOriginWrite } from './api-auth.js';
 import { errorResponses } from './api-schemas.js';
 import { sendError } from './errors.js';
-import { LoginThrottle } from './login-throttle.js';
 import {
   cookieValues,
   issueSessionToken,
@@ -37,7 +37,7 @@ export interface ConsoleSessionOptions {
   readonly publicUrl: string;
   /** How long the secret and the password fingerprint read from the catalog are trusted. */
   readonly keyTtlMs?: number;
-  readonly throttle?: LoginThrottle;
+  readonly throttle?: FailureThrottle;
   readonly now?: () => number;
 }
 
@@ -69,7 +69,7 @@ export async function startConsoleLogin(
 
 export class ConsoleSessions {
   private readonly keyTtlMs: number;
-  private readonly throttle: LoginThrottle;
+  private readonly throttle: FailureThrottle;
   private readonly now: () => number;
   private readonly secureCookie: boolean;
   /** For the API guard's same-origin rule. */
@@ -79,7 +79,7 @@ export class ConsoleSessions {
   private constructor(private readonly options: ConsoleSessionOptions) {
     this.keyTtlMs = options.keyTtlMs ?? DEFAULT_KEY_TTL_MS;
     this.now = options.now ?? Date.now;
-    this.throttle = options.throttle ?? new LoginThrottle({ now: this.now });
+    this.throttle = options.throttle ?? new FailureThrottle({ now: this.now });
     this.secureCookie = options.publicUrl.startsWith('https:');
     this.publicUrl = options.publicUrl;
   }

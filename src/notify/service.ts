@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
+import { FailureThrottle } from '../auth/failure-throttle.js';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { NotificationRow } from '../catalog/notifications.js';
@@ -16,7 +17,6 @@ import type { Database } from '../catalog/schema.js';
 import type { SnapshotExtra } from '../catalog/snapshots.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { LoginThrottle } from '../http/login-throttle.js';
 import { playUrlSigner, snapshotUrl, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
@@ -236,7 +236,7 @@ export class NotificationService {
   };
 
   /** Refused publishes recorded per address (the login throttle's bookkeeping: attempts per window). */
-  private readonly refusals = new LoginThrottle({ maxFailures: REFUSALS_PER_MINUTE, windowMs: 60_000 });
+  private readonly refusals = new FailureThrottle({ maxFailures: REFUSALS_PER_MINUTE, windowMs: 60_000 });
 
   /** Anyone can forge a callback signed with an empty key: say so, but only when callbacks are on. */
   private warnIfUnsigned(): void {

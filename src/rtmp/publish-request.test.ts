@@ -29,6 +29,17 @@ describe('parseStreamAddress', () => {
     },
   );
 
+  it('never keeps a txSecret in stream_param, however the query spells it', () => {
+    const name = fc.constantFrom('txSecret', 'tx%53ecret', 'txTime', 'record', 'a', '');
+    const pair = fc.tuple(name, fc.string({ maxLength: 8 })).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 6 }), fc.array(pair, { maxLength: 6 }), (onApp, onStream) => {
+        const a = parseStreamAddress(`live?${onApp.join('&')}`, `s?${onStream.join('&')}`);
+        expect(new URLSearchParams(a.streamParam).has('txSecret')).toBe(false);
+      }),
+    );
+  });
+
   it('never throws anything but BadNameError', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (app, stream) => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { LoginThrottle } from './login-throttle.js';
+import { FailureThrottle } from './failure-throttle.js';
 
 const WINDOW = 15 * 60 * 1000;
 
 function throttle(maxEntries = 100) {
   const clock = { now: 1_000_000 };
-  return { clock, throttle: new LoginThrottle({ maxEntries, now: () => clock.now }) };
+  return { clock, throttle: new FailureThrottle({ maxEntries, now: () => clock.now }) };
 }
 
-describe('LoginThrottle', () => {
+describe('FailureThrottle', () => {
   it('blocks an address after 5 failures until the window of the first one ends', () => {
     const { clock, throttle: t } = throttle();
     for (let i = 0; i < 4; i++) {

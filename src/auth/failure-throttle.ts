@@ -1,9 +1,10 @@
 /**
- * Slows password guessing: after `maxFailures` failed logins from one address within `windowMs`, that
- * address is refused until the window that began with its first failure ends. Memory is bounded: entries
+ * Failures per address in a window: after `maxFailures` from one address within `windowMs`, that address
+ * is refused until the window that began with its first failure ends. It slows console password guessing
+ * and bounds how many refused publishes one address gets recorded. Memory is bounded: entries
  * expire, and when the map is full the oldest goes first.
  */
-export interface LoginThrottleOptions {
+export interface FailureThrottleOptions {
   readonly maxFailures: number;
   readonly windowMs: number;
   readonly maxEntries: number;
@@ -15,20 +16,20 @@ interface Failures {
   count: number;
 }
 
-export const LOGIN_THROTTLE_DEFAULTS: LoginThrottleOptions = {
+export const FAILURE_THROTTLE_DEFAULTS: FailureThrottleOptions = {
   maxFailures: 5,
   windowMs: 15 * 60 * 1000,
   maxEntries: 10_000,
   now: Date.now,
 };
 
-export class LoginThrottle {
+export class FailureThrottle {
   /** Insertion order is window-start order: a new window is a new entry. */
   private readonly failures = new Map<string, Failures>();
-  private readonly options: LoginThrottleOptions;
+  private readonly options: FailureThrottleOptions;
 
-  constructor(options: Partial<LoginThrottleOptions> = {}) {
-    this.options = { ...LOGIN_THROTTLE_DEFAULTS, ...options };
+  constructor(options: Partial<FailureThrottleOptions> = {}) {
+    this.options = { ...FAILURE_THROTTLE_DEFAULTS, ...options };
   }
 
   /** Milliseconds until `address` may try again; 0 when it may now. */
