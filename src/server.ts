@@ -25,6 +25,7 @@ import { RecordRuleBook } from './tasks/record-rules.js';
 import { banDescription, StreamBanList } from './tasks/stream-bans.js';
 import { RecordTaskRunner } from './tasks/task-runner.js';
 import { RecordTaskService } from './tasks/task-service.js';
+import { TemplateRetention } from './tasks/template-retention.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
 
@@ -119,6 +120,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
   });
+  const templateRetention = new TemplateRetention({ files: catalog.recordTasks, rules, remover, log });
   const retention = new RetentionSweeper({
     catalog,
     remover,
@@ -220,6 +222,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
   notifications.useHttpPort(httpPort);
   retention.start();
+  templateRetention.start();
   const sharedSettings = setInterval(async () => {
     try {
       await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh(), rules.refresh()]);
@@ -252,6 +255,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await recordings.close();
         clearInterval(sharedSettings);
         await retention.close();
+        await templateRetention.close();
         await notifications.close();
         await http.close();
         await catalog.close();

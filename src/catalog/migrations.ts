@@ -198,6 +198,18 @@ const recordTasks: Migration = {
   },
 };
 
+/** Files recorded under a template (by a rule or a task) are kept as long as the template says. */
+const recordingTemplate: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('template_id', 'integer').execute();
+    await db.schema
+      .createIndex('recordings_template_format_end')
+      .on('recordings')
+      .columns(['template_id', 'format', 'end_time', 'id'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -205,6 +217,7 @@ const migrations: Record<string, Migration> = {
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
   '0006_tasks_record_tasks': recordTasks,
+  '0007_tasks_recording_template': recordingTemplate,
 };
 
 export const migrationProvider: MigrationProvider = {

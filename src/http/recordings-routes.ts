@@ -55,6 +55,7 @@ export function recordingView(row: RecordingRow, url: string, playerUrl: string)
     sessionId: row.sessionId,
     broadcastId: row.broadcastId,
     taskId: row.taskId,
+    templateId: row.templateId,
     reason: row.reason,
     warnings: row.warnings ?? [],
     playerUrl,

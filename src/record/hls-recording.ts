@@ -70,6 +70,7 @@ export class HlsRecording {
           sessionId: p.sessionId,
           broadcastId: this.broadcastId,
           taskId: ctx.taskId,
+          templateId: ctx.templateId,
           streamParam: p.streamParam,
           mediaStartMs: firstPacketDts,
         });

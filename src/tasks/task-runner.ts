@@ -151,6 +151,7 @@ export class RecordTaskRunner {
       nameStem: undefined,
       source: 'task',
       taskId: task.id,
+      templateId: task.templateId ?? undefined,
       warnings: [],
     };
   }
