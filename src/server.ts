@@ -31,6 +31,7 @@ import { RecordRuleBook } from './tasks/record-rules.js';
 import { banDescription, StreamBanList } from './tasks/stream-bans.js';
 import { RecordTaskRunner } from './tasks/task-runner.js';
 import { RecordTaskService } from './tasks/task-service.js';
+import { TemplateRetention } from './tasks/template-retention.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
 
@@ -167,6 +168,7 @@ export async function startServer(
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
   });
+  const templateRetention = new TemplateRetention({ files: catalog.recordTasks, rules, remover, log });
   const retention = new RetentionSweeper({
     catalog,
     remover,
@@ -279,6 +281,7 @@ export async function startServer(
   httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
   notifications.useHttpPort(httpPort);
   retention.start();
+  templateRetention.start();
   const sharedSettings = setInterval(async () => {
     try {
       await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh(), rules.refresh()]);
@@ -313,6 +316,7 @@ export async function startServer(
         await snapshots.close();
         clearInterval(sharedSettings);
         await retention.close();
+        await templateRetention.close();
         await notifications.close();
         await http.close();
         await catalog.close();

@@ -8,6 +8,7 @@ import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 interface RecordingJson {
+  templateId: number | null;
   stream: string;
   format: string;
   status: string;
@@ -52,6 +53,8 @@ describe('recording rules', () => {
       'the files of cam7',
     );
     expect(cam7.map((r) => r.format).sort()).toEqual(['flv', 'mp4']);
+    // Their template's storage time applies to them.
+    expect(cam7.map((r) => r.templateId)).toEqual([template.body.id, template.body.id]);
     // `other`'s push has ended: had it been recorded, its rows (open or done) would exist by now.
     const other = await apiCall<{ recordings: RecordingJson[] }>(
       t,

@@ -134,6 +134,72 @@ describe('record tasks', () => {
     }
   });
 
+  it('records at most 3 overlapping tasks of a stream; a deleted task finishes the push it records', async () => {
+    const { ffmpeg, exited } = livePush(t, 'many1');
+    try {
+      await waitFor(() => t.server.hub.get('live', 'many1')?.videoConfig, 15_000, 'the push to be live');
+      const endTime = new Date(Date.now() + 3600_000).toISOString();
+      const made: TaskJson[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await apiCall<TaskJson>(t, '/api/v1/record-tasks', 'POST', {
+          app: 'live',
+          stream: 'many1',
+          endTime,
+          formats: 'flv',
+        });
+        expect(res.status).toBe(201);
+        made.push(res.body);
+      }
+      expect(made.map((task) => task.state)).toEqual(['recording', 'recording', 'recording', 'active']);
+      const first = made[0]!.id;
+      await waitFor(
+        async () =>
+          (await apiCall<TaskJson>(t, `/api/v1/record-tasks/${first}`)).body.recordings?.length
+            ? true
+            : undefined,
+        20_000,
+        'the first task to open its file',
+      );
+      expect((await apiCall(t, `/api/v1/record-tasks/${first}`, 'DELETE')).status).toBe(204);
+      // Making a task has the runner look at every task again: the deleted one records on, and the waiting
+      // 4th takes its place among the 3.
+      const fifth = await apiCall<TaskJson>(t, '/api/v1/record-tasks', 'POST', {
+        app: 'live',
+        stream: 'many1',
+        endTime,
+        formats: 'flv',
+      });
+      expect(fifth.body.state).toBe('active');
+      expect((await apiCall<TaskJson>(t, `/api/v1/record-tasks/${made[3]!.id}`)).body.state).toBe(
+        'recording',
+      );
+      const open = await apiCall<{ recordings: Array<{ taskId: string }> }>(
+        t,
+        '/api/v1/recordings?stream=many1&status=recording',
+      );
+      expect(open.body.recordings.map((r) => r.taskId)).toContain(first);
+      ffmpeg.kill('SIGKILL');
+      await exited;
+      // Its file is finished when the push ends, not when the task was deleted, and keeps the task id.
+      const files = await waitFor(
+        async () => {
+          const res = await apiCall<{ recordings: Array<{ taskId: string; reason: string }> }>(
+            t,
+            '/api/v1/recordings?stream=many1',
+          );
+          return res.body.recordings.length >= 4 ? res.body.recordings : undefined;
+        },
+        30_000,
+        "the tasks' files",
+      );
+      expect(files.find((f) => f.taskId === first)?.reason).toBe('unpublish');
+      expect(files.some((f) => f.taskId === fifth.body.id)).toBe(false);
+    } finally {
+      ffmpeg.kill('SIGKILL');
+      await exited;
+    }
+  });
+
   it('refuses windows the reference refuses, naming the field', async () => {
     const now = Date.now();
     const cases: Array<[Record<string, unknown>, string]> = [

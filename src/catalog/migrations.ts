@@ -241,6 +241,18 @@ const snapshots: Migration = {
   },
 };
 
+/** Files recorded under a template (by a rule or a task) are kept as long as the template says. */
+const recordingTemplate: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('recordings').addColumn('template_id', 'integer').execute();
+    await db.schema
+      .createIndex('recordings_template_format_end')
+      .on('recordings')
+      .columns(['template_id', 'format', 'end_time', 'id'])
+      .execute();
+  },
+};
+
 /** A recording's poster (its first picture, a JPEG cataloged as a snapshot), issue 15. */
 const recordingPoster: Migration = {
   async up(db: Kysely<unknown>) {
@@ -259,6 +271,7 @@ const migrations: Record<string, Migration> = {
   '0008_replay_clip_source': clipSource,
   '0009_replay_snapshots': snapshots,
   '0010_replay_recording_poster': recordingPoster,
+  '0011_tasks_recording_template': recordingTemplate,
 };
 
 export const migrationProvider: MigrationProvider = {

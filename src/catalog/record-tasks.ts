@@ -149,6 +149,32 @@ export class RecordTaskRepository {
     });
   }
 
+  /**
+   * Finished files made under a recording template in one format that ended before `endedBefore`,
+   * oldest first: what that template's storage time says to delete. (Templates serve tasks and rules.)
+   */
+  expiredOfTemplate(
+    templateId: number,
+    format: RecordingFormat,
+    endedBefore: number,
+    limit: number,
+  ): Promise<RecordingRow[]> {
+    return guarded(`list expired files of template ${templateId}`, async () => {
+      const rows = await this.db
+        .selectFrom('recordings')
+        .selectAll()
+        .where('template_id', '=', templateId)
+        .where('format', '=', format)
+        .where('status', '=', 'done')
+        .where('end_time', '<', endedBefore)
+        .orderBy('end_time')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toRecordingRow);
+    });
+  }
+
   /** The files a task made, oldest first (outlives the task: a deleted task's files keep its id). */
   files(taskId: string): Promise<RecordingRow[]> {
     return guarded(`list files of record task ${taskId}`, async () => {

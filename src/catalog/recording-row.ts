@@ -36,6 +36,8 @@ export interface RecordingRow {
   readonly broadcastId: string;
   /** The record task that made this file, if one did. */
   readonly taskId: string | null;
+  /** The recording template it was made under (a rule's or a task's), if any. */
+  readonly templateId: number | null;
   /** Null while recording. */
   readonly reason: FinishReason | null;
   readonly warnings: readonly string[] | null;
@@ -60,6 +62,7 @@ export interface NewRecording {
   readonly sessionId: string;
   readonly broadcastId: string;
   readonly taskId?: string;
+  readonly templateId?: number;
   readonly streamParam?: string;
   readonly mediaStartMs?: number;
   readonly width?: number;
@@ -116,6 +119,7 @@ export function toRecordingRow(columns: Selectable<RecordingsTable>): RecordingR
     sessionId: columns.session_id,
     broadcastId: columns.broadcast_id,
     taskId: columns.task_id,
+    templateId: columns.template_id,
     reason: columns.reason,
     warnings: columns.warnings === null ? null : decodeWarnings(columns.warnings),
     error: columns.error ?? null,
@@ -148,6 +152,7 @@ export function openRecordingColumns(row: NewRecording, now: number): Insertable
     session_id: row.sessionId,
     broadcast_id: row.broadcastId,
     task_id: row.taskId ?? null,
+    template_id: row.templateId ?? null,
     reason: null,
     warnings: null,
     error: null,

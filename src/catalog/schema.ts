@@ -46,6 +46,8 @@ export interface RecordingsTable {
   broadcast_id: string;
   /** The record task that made this file; null for push-URL, rule and global recordings. */
   task_id: string | null;
+  /** The recording template (of a rule or a task) whose storage time applies; null otherwise. */
+  template_id: number | null;
   reason: FinishReason | null;
   /** JSON text: an array of strings. */
   warnings: string | null;

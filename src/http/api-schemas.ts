@@ -77,6 +77,9 @@ const schemas = [
         description: 'Groups the files of one broadcast (HLS resumes included)',
       },
       taskId: nullable('string', { description: 'The record task that made the file; null otherwise' }),
+      templateId: nullable('integer', {
+        description: 'The recording template (of a rule or a task) it was made under; null otherwise',
+      }),
       reason: nullable('string', {
         description:
           'Why the file was closed: interval, codec_change, unpublish, recovered, disk_full, storage_error (an I/O error or storage that made no progress; the file was repaired), failed; `clip` for a clip; null while recording',

@@ -34,7 +34,7 @@ const FORMAT_PARAMS = {
       minimum: 0,
       maximum: 129_600_000,
       default: 0,
-      description: 'How long files are kept (0 = forever); stored and answered, not yet enforced',
+      description: 'Seconds files in this format are kept after they end (0 = forever)',
     },
   },
 } as const;

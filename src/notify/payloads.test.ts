@@ -42,6 +42,7 @@ const row: RecordingRow = {
   sessionId: push.sessionId,
   broadcastId: push.sessionId,
   taskId: null,
+  templateId: null,
   reason: 'interval',
   warnings: null,
   createdAt: 0,

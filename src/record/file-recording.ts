@@ -28,6 +28,7 @@ export interface RecordingContext {
   broadcastId: string;
   /** The record task this recording is for, if any: every file carries it. */
   taskId: string | undefined;
+  templateId: number | undefined;
   nameStem: string | undefined;
   warnings: readonly string[];
   /** Notes already logged for this push, so a repeated one is logged once. */
@@ -119,6 +120,7 @@ export class FileRecording {
           sessionId: p.sessionId,
           broadcastId: ctx.broadcastId,
           taskId: ctx.taskId,
+          templateId: ctx.templateId,
           streamParam: p.streamParam,
           mediaStartMs: startDts,
           width: tracks.video?.width,

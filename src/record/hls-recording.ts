@@ -61,6 +61,7 @@ export class HlsRecording {
           sessionId: p.sessionId,
           broadcastId: this.broadcastId,
           taskId: ctx.taskId,
+          templateId: ctx.templateId,
           streamParam: p.streamParam,
           mediaStartMs: firstPacketDts,
         });

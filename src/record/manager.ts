@@ -43,9 +43,14 @@ export interface RecordingManagerOptions {
   /** A new file id (19 digits, time-ordered). */
   newId(): string;
   /** The recording defaults a rule gives this stream, replacing the global setting (a push URL's win). */
-  ruleDefaults?: (app: string, stream: string) => RecordingSettings | undefined;
+  ruleDefaults?: (app: string, stream: string) => RuleRecordingSettings | undefined;
   /** Told when a push's recording starts and when all its files are finalized (event 332). */
   onRecordingStatus?: (status: RecordingStatus) => void;
+}
+
+/** A rule's recording defaults, and its template (whose storage time the files keep). */
+export interface RuleRecordingSettings extends RecordingSettings {
+  templateId: number;
 }
 
 export type RecordingStatus =
@@ -132,7 +137,7 @@ export class RecordingManager {
   }
 
   /** The plan a push with this query would get; throws RecordPlanError for a request we refuse. */
-  plan(query: URLSearchParams, rule?: RecordingSettings): RecordingPlan {
+  plan(query: URLSearchParams, rule?: RuleRecordingSettings): RecordingPlan {
     const base = rule ?? this.settings;
     const defaults: RecordingDefaults = {
       formats: base.formats,
@@ -141,7 +146,7 @@ export class RecordingManager {
       intervalMaxSec: this.options.intervalMaxSec,
     };
     const plan = planRecording(query, defaults);
-    return rule && plan.source === 'global' ? { ...plan, source: 'rule' } : plan;
+    return rule && plan.source === 'global' ? { ...plan, source: 'rule', templateId: rule.templateId } : plan;
   }
 
   private onPublish(stream: LiveStream): void {

@@ -28,6 +28,8 @@ export interface RecordingPlan {
   source: 'push_url' | 'global' | 'rule' | 'task';
   /** Set when a record task asked for this recording (its files carry the id). */
   taskId?: string;
+  /** The recording template (of a rule or a task) the files are made under. */
+  templateId?: number;
   /** Parameters that were corrected rather than refused; reported with every file. */
   warnings: string[];
 }

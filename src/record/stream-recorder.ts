@@ -71,6 +71,7 @@ export class StreamRecorder implements StreamSink {
       publisher: stream.publisher,
       broadcastId: resumed?.broadcastId ?? stream.publisher.sessionId,
       taskId: plan.taskId,
+      templateId: plan.templateId,
       nameStem: plan.nameStem,
       warnings: plan.warnings,
       notes: new Set(),

@@ -13,7 +13,7 @@ export interface FormatParams {
   readonly enabled: boolean;
   /** Seconds per file (FLV, MP4, AAC). */
   readonly intervalSec: number;
-  /** Seconds the reference keeps the files (0 = forever); kept and answered, not yet enforced. */
+  /** Seconds files are kept after they end (0 = forever): per-template retention. */
   readonly storageTimeSec: number;
 }
 

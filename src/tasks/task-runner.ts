@@ -103,7 +103,10 @@ export class RecordTaskRunner {
       clearTimeout(this.timer);
       return;
     }
-    const inForce = await this.options.tasks.inForce(now);
+    // Tasks already recording keep their place: a task made later with an earlier start waits its turn.
+    const inForce = (await this.options.tasks.inForce(now)).sort(
+      (a, b) => Number(this.running.has(b.id)) - Number(this.running.has(a.id)),
+    );
     const wanted = new Map<string, { task: RecordTask; stream: LiveStream }>();
     const perStream = new Map<string, number>();
     for (const task of inForce) {
@@ -151,6 +154,7 @@ export class RecordTaskRunner {
       nameStem: undefined,
       source: 'task',
       taskId: task.id,
+      templateId: task.templateId ?? undefined,
       warnings: [],
     };
   }

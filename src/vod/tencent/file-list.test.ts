@@ -26,6 +26,7 @@ const row: RecordingRow = {
   sessionId: 's',
   broadcastId: 's',
   taskId: null,
+  templateId: null,
   reason: 'unpublish',
   warnings: null,
   createdAt: parseCst('2018-11-02 13:47:40')!,
