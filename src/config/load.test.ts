@@ -74,6 +74,17 @@ describe('loadConfig defaults', () => {
       retentionDays: 0,
       retentionMaxGb: 0,
       watchPage: true,
+      storage: 'local',
+      s3Endpoint: '',
+      s3Bucket: '',
+      s3Region: 'us-east-1',
+      s3AccessKeyId: '',
+      s3SecretAccessKey: '',
+      s3ForcePathStyle: false,
+      s3Prefix: '',
+      s3PublicUrl: '',
+      s3KeepLocal: false,
+      vodProxy: false,
     });
   });
 

@@ -95,6 +95,17 @@ export const CONFIG_FIELDS = {
   retentionDays: field(decimal(0, 36500), 0, 'Delete recordings older than this many days; `0` keeps them forever.'),
   retentionMaxGb: field(decimal(0, 1_000_000), 0, 'Delete the oldest recordings while the total exceeds this many GB; `0` means no size limit.'),
   watchPage: field(boolean(), true, "Serve /watch and /api/watch publicly: lists live rooms and the last 7 days' replays with playable (signed) URLs to anyone. `false` hides them (404)."),
+  storage: field(oneOf(['local', 's3']), 'local', '`local` keeps recordings in `DATA_DIR/media`; `s3` writes them there first (the spool) and uploads each finished file, HLS segment and playlist to S3_BUCKET, then serves them from the bucket (see docs/scaling.md).'),
+  s3Endpoint: field(baseUrlOrEmpty(), '', "S3 endpoint URL (MinIO, Ceph RGW, COS, R2, B2…); `''` is Amazon S3 in S3_REGION."),
+  s3Bucket: field(plainText(63), '', 'Bucket that holds the recordings; required with STORAGE=s3 (it must exist).'),
+  s3Region: field(plainText(64), 'us-east-1', 'Region of the bucket (signing region for other S3-compatible stores; R2 uses `auto`).'),
+  s3AccessKeyId: secret(plainText(256), '', "Access key id; `''` (with S3_SECRET_ACCESS_KEY `''`) uses the AWS SDK's credential chain (environment, shared files, instance/task role)."),
+  s3SecretAccessKey: secret(plainText(256), '', 'Secret access key; never written to logs.'),
+  s3ForcePathStyle: field(boolean(), false, 'Address objects as `endpoint/bucket/key` instead of `bucket.endpoint/key` (MinIO and most self-hosted stores need `true`).'),
+  s3Prefix: field(plainText(256), '', "Prefix of every object key (e.g. `livetape/`), so several deployments can share a bucket; `''` for none."),
+  s3PublicUrl: field(baseUrlOrEmpty(), '', "Base URL of the bucket as viewers reach it (a CDN); `''` hands out LiveTape's own `/vod/` URLs, which redirect to presigned bucket URLs."),
+  s3KeepLocal: field(boolean(), false, 'Keep the spool copy of each file after a verified upload (it is removed by default).'),
+  vodProxy: field(boolean(), false, 'With STORAGE=s3: `/vod/` streams objects from the bucket itself (Range, ETag) instead of redirecting (302) to a short-lived presigned URL.'),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_FIELDS;
