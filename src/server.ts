@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
-import { openCatalog } from './catalog/db.js';
+import { type Catalog, openCatalog } from './catalog/db.js';
 import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
@@ -21,6 +22,7 @@ import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { MediaStore } from './storage/media-store.js';
+import { openObjectStorage } from './storage/object-storage.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
 
@@ -29,6 +31,7 @@ export interface RunningServer {
   httpPort: number;
   hub: StreamHub;
   recordings: RecordingManager;
+  catalog: Catalog;
   /** Open RTMP connections, in any state (handshaking, publishing, playing). */
   readonly rtmpConnectionCount: number;
   /** The console password made on this start (the first with no ADMIN_PASSWORD), to show once. */
@@ -93,8 +96,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     onFinishing: notifications.onRecordingFinishing,
   });
   const metrics = new Metrics({ hub, catalog, recordings });
+  const node = config.nodeName || hostname();
+  // Set up before recovery, so files recovered from the spool are uploaded too.
+  const objectStorage = openObjectStorage({
+    config,
+    catalog,
+    spool: store,
+    log,
+    node,
+    claimer: `${node}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onFinishing: notifications.onRecordingFinishing,
+    stats: metrics,
+  });
   await recordings.recover();
-  const remover = new RecordingRemover({ catalog, store, log, metrics });
+  await objectStorage?.start();
+  const remover = new RecordingRemover({ catalog, store, objects: objectStorage?.objects, log, metrics });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
@@ -207,6 +223,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     httpPort,
     hub,
     recordings,
+    catalog,
     generatedAdminPassword: consoleLogin.generatedPassword,
     get pushKeys() {
       return keys.keys('push');
@@ -220,6 +237,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await rtmp.close('shutdown');
         hls.close();
         await recordings.close();
+        await objectStorage?.close();
         clearInterval(sharedSettings);
         await retention.close();
         await notifications.close();

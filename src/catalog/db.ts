@@ -16,6 +16,7 @@ import { RecordingRepository } from './recordings.js';
 import { RoomsRepository } from './rooms.js';
 import type { Database } from './schema.js';
 import { SettingsRepository } from './settings.js';
+import { UploadRepository } from './uploads.js';
 import { VodFileRepository } from './vod-files.js';
 
 export interface CatalogOptions {
@@ -40,6 +41,7 @@ export class Catalog {
   readonly broadcasts: BroadcastRepository;
   readonly vodFiles: VodFileRepository;
   readonly rooms: RoomsRepository;
+  readonly uploads: UploadRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -53,6 +55,7 @@ export class Catalog {
     this.broadcasts = new BroadcastRepository(db);
     this.vodFiles = new VodFileRepository(db);
     this.rooms = new RoomsRepository(db);
+    this.uploads = new UploadRepository(db, engine);
   }
 
   /**

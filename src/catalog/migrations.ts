@@ -162,12 +162,45 @@ const pushesByStream: Migration = {
   },
 };
 
+/**
+ * The upload outbox (issue 12): with STORAGE=s3 every spool file to copy into the bucket is a row,
+ * claimed like a notification (lease, SKIP LOCKED on PostgreSQL), so uploads survive restarts and
+ * `kill -9`. Rows of one recording go in id order: its segments before its playlist before the file
+ * is made `done`.
+ */
+const uploads: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('uploads')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('recording_id', 'text', (col) => col.notNull())
+      .addColumn('kind', 'text', (col) => col.notNull())
+      .addColumn('storage_key', 'text', (col) => col.notNull())
+      .addColumn('status', 'text', (col) => col.notNull())
+      .addColumn('attempts', 'integer', (col) => col.notNull())
+      .addColumn('next_attempt_at', 'bigint', (col) => col.notNull())
+      .addColumn('claimed_until', 'bigint')
+      .addColumn('claimed_by', 'text')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addCheckConstraint('uploads_kind', sql`kind in ('object', 'recording')`)
+      .addCheckConstraint('uploads_status', sql`status in ('pending', 'stored')`)
+      .execute();
+    await db.schema
+      .createIndex('uploads_recording_id')
+      .on('uploads')
+      .columns(['recording_id', 'id'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
   '0003_vod': vodListings,
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
+  '0006_s3_uploads': uploads,
 };
 
 export const migrationProvider: MigrationProvider = {

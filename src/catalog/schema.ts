@@ -99,10 +99,32 @@ export interface RoomsTable {
   updated_at: number;
 }
 
+/** `object`: copy one spool file (an HLS segment or live playlist); `recording`: store a finished file, then make it `done`. */
+export type UploadKind = 'object' | 'recording';
+/** `stored`: a `recording` job whose file is durable and `done`; only its spool copy is left to remove. */
+export type UploadStatus = 'pending' | 'stored';
+
+/** The upload outbox (STORAGE=s3). */
+export interface UploadsTable {
+  /** Time-ordered: a recording's jobs run in this order. */
+  id: string;
+  recording_id: string;
+  kind: UploadKind;
+  storage_key: string;
+  status: UploadStatus;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
   pushes: PushesTable;
   notifications: NotificationsTable;
   rooms: RoomsTable;
+  uploads: UploadsTable;
 }
