@@ -21,8 +21,10 @@ import { RetentionSettingsStore } from './retention/retention-settings.js';
 import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
+import { LocalTarget } from './storage/local-target.js';
 import { MediaStore } from './storage/media-store.js';
 import { openObjectStorage } from './storage/object-storage.js';
+import type { StorageTarget } from './storage/target.js';
 import { PlayGuard, rtmpPlayVerdict } from './vod/play-guard.js';
 import { playbackContext } from './vod/playback-context.js';
 
@@ -43,13 +45,13 @@ export interface RunningServer {
 
 /** A GOP past this size (a stream with no keyframes for a long time) is not cached. */
 const GOP_CACHE_MAX_BYTES = 32 * 1024 * 1024;
-/** Per recording file: what may wait for the disk, and how often data is forced to it. */
+/** Per recording file: how writes are gathered and how often data is forced to the disk. */
 const FILE_OPTIONS = {
-  maxPendingBytes: 16 * 1024 * 1024,
   syncIntervalMs: 1000,
   coalesceBytes: 256 * 1024,
   coalesceMs: 250,
 };
+const MIB = 1024 * 1024;
 /**
  * How soon a setting (keys, recording, retention) changed through another node sharing the catalog
  * applies here.
@@ -60,7 +62,20 @@ const SHARED_SETTINGS_REFRESH_MS = 5000;
  * Starts every part of one LiveTape process: catalog, crash recovery, RTMP and HTTP listeners.
  * `close()` ends every push and finalizes every recording before it resolves.
  */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export interface StartOptions {
+  /**
+   * Where recordings are written; default the local media folder (`DATA_DIR/media`). Tests pass a
+   * wrapper of a LocalTarget on that folder to play a slow or failing disk (finalizing and repair
+   * still read the files there by path).
+   */
+  storage?: StorageTarget;
+}
+
+export async function startServer(
+  config: Config,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const catalog = await openCatalog({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -82,6 +97,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const recordings = await RecordingManager.start({
     hub,
     catalog,
+    target: options.storage ?? new LocalTarget(store.root),
     store,
     log,
     defaults: {
@@ -92,7 +108,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
     hlsSegmentDurationMs: config.hlsSegmentDuration * 1000,
-    fileOptions: FILE_OPTIONS,
+    fileOptions: { ...FILE_OPTIONS, stallTimeoutMs: config.recordWriteTimeout * 1000 },
+    backlog: {
+      stream: { high: config.recordBacklogHigh * MIB, low: config.recordBacklogLow * MIB },
+      total: { high: config.recordBacklogTotal * MIB, low: (config.recordBacklogTotal * MIB) / 2 },
+    },
     onFinishing: notifications.onRecordingFinishing,
   });
   const metrics = new Metrics({ hub, catalog, recordings });

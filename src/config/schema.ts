@@ -71,6 +71,10 @@ export const CONFIG_FIELDS = {
   recordInterval: field(integer(1, 86400), 1800, 'Seconds per FLV/MP4 file when the push URL gives no `record_interval`; a file is cut at the next keyframe.'),
   recordIntervalMin: field(integer(1, 86400), 60, 'Smallest `record_interval` honoured; a smaller one from a push URL is raised to this.'),
   recordIntervalMax: field(integer(1, 86400), 5400, 'Largest `record_interval` honoured; a larger one from a push URL is lowered to this.'),
+  recordBacklogHigh: field(integer(1, 65536), 16, "MiB of one push's recorded data (all its formats) that may wait for storage before the publisher's connection is paused; TCP then slows the encoder and nothing is dropped."),
+  recordBacklogLow: field(integer(0, 65536), 4, 'MiB a paused push waits down to before its publisher is read again.'),
+  recordBacklogTotal: field(integer(1, 1048576), 256, 'MiB of recorded data that may wait for storage over all pushes; past it every recording publisher is paused until the total is back under half. Bounds memory under a burst of fast pushes.'),
+  recordWriteTimeout: field(decimal(1, 3600), 30, 'Seconds a storage write (or create, sync) may make no progress before the recording is stopped as failed (its file is repaired and cataloged); a slow disk only pauses the publisher.'),
   hlsSegmentDuration: field(integer(1, 60), 4, 'Target HLS segment length in seconds (segments are cut at keyframes).'),
   hlsLiveWindow: field(integer(2, 100), 6, 'Number of segments in the live sliding HLS playlist.'),
   hlsResumeWindow: field(integer(0, 1800), 0, 'Seconds a dropped push has to come back and continue the same HLS recording; `0` starts a new recording on every reconnect.'),
@@ -116,6 +120,7 @@ export type Config = { readonly [K in ConfigKey]: ValueOf<(typeof CONFIG_FIELDS)
 export const ORDERED_KEYS: ReadonlyArray<readonly [ConfigKey, ConfigKey]> = [
   ['recordIntervalMin', 'recordInterval'],
   ['recordInterval', 'recordIntervalMax'],
+  ['recordBacklogLow', 'recordBacklogHigh'],
 ];
 
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as ConfigKey[];

@@ -11,6 +11,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import { playlistKeyOfSegment } from '../storage/layout.js';
 import { parseRange } from '../vod/byte-range.js';
 import { sendFileRange } from '../vod/file-body.js';
 import { type ServedType, servedTypeOf, UNCACHED } from '../vod/media-types.js';
@@ -19,7 +20,7 @@ import type { PlaybackContext } from '../vod/playback-context.js';
 import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { withQueryOnUris } from '../vod/replay-playlist.js';
 import { fileValidators, isNotModified, rangeStillValid } from '../vod/validators.js';
-import { parseVodPath, playlistKeyOfSegment } from '../vod/vod-path.js';
+import { parseVodPath } from '../vod/vod-path.js';
 
 const PREFIX = '/vod/';
 // Descriptor calls without FileHandle's per-call cost; sendFileRange takes the descriptor over.

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   type EndReason,
   type GopCacheLimits,
+  type IngestFlow,
   LiveStream,
   type PublisherInfo,
   type StopPublisher,
@@ -35,12 +36,12 @@ export class StreamHub extends EventEmitter<HubEvents> {
 
   /**
    * Registers a publisher; a second publisher of the same stream is refused and the first keeps going.
-   * `stop` lets the server end the push (`LiveStream.kick`).
+   * `stop` lets the server end the push (`LiveStream.kick`); `flow` lets consumers pause it.
    */
-  publish(info: PublisherInfo, stop?: StopPublisher): LiveStream {
+  publish(info: PublisherInfo, stop?: StopPublisher, flow?: IngestFlow): LiveStream {
     const key = streamKey(info.app, info.stream);
     if (this.streams.has(key)) throw new StreamBusyError(key);
-    const stream = new LiveStream(info, this.gopLimits, stop);
+    const stream = new LiveStream(info, this.gopLimits, stop, flow);
     stream.onSinkError = (sink, error) => this.emit('sinkError', stream, sink, error);
     this.streams.set(key, stream);
     this.emit('publish', stream);

@@ -33,6 +33,15 @@ export type EndReason =
 /** Ends a push from the server's side (an operator's kick); given by the ingest that owns the connection. */
 export type StopPublisher = (detail: string) => void;
 
+/**
+ * Slows a push down from the consumer side: while paused, the ingest stops reading the publisher's
+ * connection and TCP makes the encoder wait (a recorder whose storage is behind).
+ */
+export interface IngestFlow {
+  pause(): void;
+  resume(): void;
+}
+
 export interface GopCacheLimits {
   enabled: boolean;
   /** A GOP that grows past this (a stream with no keyframes) is dropped rather than kept forever. */
@@ -52,6 +61,10 @@ export class LiveStream {
   private gopBytes = 0;
   private readonly sinks = new Set<StreamSink>();
   private ended = false;
+  private readonly ingestHolds = new Set<object>();
+  private pausedSince = 0;
+  /** How often consumers paused the publisher, and for how long in all (ms). */
+  readonly ingestPauses = { count: 0, totalMs: 0 };
   /** Sinks that failed, reported once by the owner (the hub logs them). */
   onSinkError: ((sink: StreamSink, error: unknown) => void) | undefined;
 
@@ -59,6 +72,7 @@ export class LiveStream {
     readonly publisher: PublisherInfo,
     private readonly gopLimits: GopCacheLimits,
     private readonly stopPublisher?: StopPublisher,
+    private readonly ingestFlow?: IngestFlow,
   ) {}
 
   get key(): string {
@@ -148,6 +162,26 @@ export class LiveStream {
     if (this.ended || !this.stopPublisher) return false;
     this.stopPublisher(detail);
     return true;
+  }
+
+  /** `holder` needs the publisher to wait; it reads again once no holder is left. */
+  holdIngest(holder: object): void {
+    if (this.ended || this.ingestHolds.has(holder)) return;
+    this.ingestHolds.add(holder);
+    if (this.ingestHolds.size > 1) return;
+    this.ingestPauses.count++;
+    this.pausedSince = performance.now();
+    this.ingestFlow?.pause();
+  }
+
+  releaseIngest(holder: object): void {
+    if (!this.ingestHolds.delete(holder) || this.ingestHolds.size > 0) return;
+    this.ingestPauses.totalMs += performance.now() - this.pausedSince;
+    this.ingestFlow?.resume();
+  }
+
+  get isIngestPaused(): boolean {
+    return this.ingestHolds.size > 0;
   }
 
   end(reason: string): void {

@@ -1,4 +1,3 @@
-import { open, stat } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
@@ -6,18 +5,22 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { MediaPacket } from '../media/packet.js';
-import { AppendFile, type AppendFileOptions } from '../storage/append-file.js';
+import { AppendFile, type AppendFileOptions, type PendingBytes } from '../storage/append-file.js';
+import { recordingKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
+import { type StorageTarget, storageErrorCode } from '../storage/target.js';
 import type { ContainerWriter } from './container-writer.js';
 import { EmptyRecordingError, finalizeMp4 } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
 import { type RecoveredFile, repairFile } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
-const EXTENSIONS: Record<Exclude<RecordFormat, 'hls'>, string> = { flv: 'flv', mp4: 'mp4', aac: 'aac' };
-
 export interface RecordingContext {
+  target: StorageTarget;
+  /** Paths of the same files, for finalizing and repair (which still read files directly). */
   store: MediaStore;
+  /** Where this push's bytes waiting for storage are counted (its publisher waits when too many). */
+  backlog: PendingBytes;
   catalog: Catalog;
   log: Logger;
   fileOptions: AppendFileOptions;
@@ -80,26 +83,23 @@ export class FileRecording {
     this.wallStart = ctx.publisher.startedAt + startDts;
     const p = ctx.publisher;
     let key = '';
-    this.file = new AppendFile(async () => {
-      for (let attempt = 0; ; attempt++) {
-        key = await ctx.store.proposeKey(
-          {
-            app: p.app,
-            stream: p.stream,
-            stem: ctx.nameStem,
-            startedAt: new Date(this.wallStart),
-            extension: EXTENSIONS[format],
-          },
-          attempt,
-        );
-        const path = ctx.store.pathOf(key);
-        try {
-          return { handle: await open(path, 'wx'), path };
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
+    this.file = new AppendFile(
+      async () => {
+        for (let attempt = 0; ; attempt++) {
+          key = recordingKey(
+            { app: p.app, stream: p.stream, stem: ctx.nameStem, startedAt: new Date(this.wallStart), format },
+            attempt,
+          );
+          try {
+            return await ctx.target.create(key);
+          } catch (error) {
+            if (storageErrorCode(error) !== 'EEXIST' || attempt > 100) throw error;
+          }
         }
-      }
-    }, ctx.fileOptions);
+      },
+      ctx.fileOptions,
+      ctx.backlog,
+    );
     this.file.onError = onStorageError;
     this.cataloged = this.file.opened.then(
       async () => {
@@ -124,10 +124,6 @@ export class FileRecording {
       () => false,
     );
     this.file.write(container.start());
-  }
-
-  get path(): Promise<string> {
-    return this.file.opened;
   }
 
   write(packet: MediaPacket): void {
@@ -156,7 +152,7 @@ export class FileRecording {
       );
       return undefined;
     }
-    const key = this.ctx.store.keyOf(await this.file.opened);
+    const key = await this.file.opened;
     const path = this.ctx.store.pathOf(key);
     let finalReason: SplitReason = this.file.failure ? 'disk_full' : reason;
     let facts: RecoveredFile;
@@ -168,7 +164,7 @@ export class FileRecording {
         if (!mp4.fastStart) finalReason = 'disk_full';
         facts = mp4;
       } else {
-        facts = { durationMs, sizeBytes: (await stat(path)).size };
+        facts = { durationMs, sizeBytes: (await this.ctx.target.stat(key))?.sizeBytes ?? 0 };
       }
     } catch (error) {
       if (error instanceof EmptyRecordingError) return this.discard(key);
@@ -189,7 +185,7 @@ export class FileRecording {
   }
 
   private async discard(key: string): Promise<undefined> {
-    await this.ctx.store.remove(key);
+    await this.ctx.target.remove(key);
     await this.ctx.catalog.recordings.delete(this.id);
     return undefined;
   }

@@ -1,4 +1,3 @@
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
@@ -6,21 +5,13 @@ import { renderMediaPlaylist } from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
+import { playlistKey, recordingKey, reserveKey, segmentKey, segmentName } from '../storage/layout.js';
+import { storageErrorCode, type TargetFile } from '../storage/target.js';
 import type { RecordingContext } from './file-recording.js';
 import { type RecoveredFile, recoverHls } from './recover-files.js';
 import type { FileTracks, SplitReason } from './segmenter.js';
 
-export const PLAYLIST_NAME = 'index.m3u8';
-/**
- * Space set aside in every HLS folder and given back when the recording is finished, so the final
- * playlist can still be written when the disk has filled up meanwhile.
- */
-export const RESERVE_NAME = '.reserve';
 const RESERVE_BYTES = 64 * 1024;
-
-export function segmentName(seq: number): string {
-  return `${String(seq).padStart(6, '0')}.ts`;
-}
 
 /**
  * One recorded HLS playlist: a folder with `index.m3u8` and its MPEG-TS segments. It lives for one
@@ -65,7 +56,7 @@ export class HlsRecording {
           app: p.app,
           stream: p.stream,
           format: 'hls',
-          storageKey: `${key}/${PLAYLIST_NAME}`,
+          storageKey: playlistKey(key),
           startTime: this.wallStart,
           sessionId: p.sessionId,
           broadcastId: this.broadcastId,
@@ -128,8 +119,8 @@ export class HlsRecording {
     const catalogued = await this.cataloged;
     const key = await this.dirKey.catch(() => undefined);
     if (!catalogued || key === undefined) return undefined;
-    const playlistPath = this.ctx.store.pathOf(`${key}/${PLAYLIST_NAME}`);
-    await rm(this.ctx.store.pathOf(`${key}/${RESERVE_NAME}`), { force: true });
+    const playlistPath = this.ctx.store.pathOf(playlistKey(key));
+    await this.ctx.target.remove(reserveKey(key));
     let facts: RecoveredFile;
     if (this.failed) {
       facts = await recoverHls(playlistPath, this.ctx.store.pathOf(key));
@@ -138,7 +129,7 @@ export class HlsRecording {
       facts = { durationMs: Math.round(this.totalMs), sizeBytes: await this.folderSize(key) };
     }
     if (facts.durationMs === 0) {
-      await this.ctx.store.remove(key);
+      await this.ctx.target.remove(key);
       await this.ctx.catalog.recordings.delete(this.id);
       return undefined;
     }
@@ -166,35 +157,47 @@ export class HlsRecording {
     this.lastTracks = tracks;
   }
 
+  /**
+   * Makes the folder by creating its reserve file exclusively; a name whose folder already holds
+   * anything (a finished recording has no reserve) is skipped for the next one.
+   */
   private async createFolder(): Promise<string> {
     const p = this.ctx.publisher;
     for (let attempt = 0; ; attempt++) {
-      const key = await this.ctx.store.proposeKey(
+      const key = recordingKey(
         {
           app: p.app,
           stream: p.stream,
           stem: this.ctx.nameStem,
           startedAt: new Date(this.wallStart),
-          extension: '',
+          format: 'hls',
         },
         attempt,
       );
+      if (attempt > 100) throw new Error(`no free HLS folder name after ${key}`);
+      if ((await this.ctx.target.list(key)).length > 0) continue;
+      let reserve: TargetFile;
       try {
-        await mkdir(this.ctx.store.pathOf(key));
-        await writeFile(this.ctx.store.pathOf(`${key}/${RESERVE_NAME}`), Buffer.alloc(RESERVE_BYTES));
-        return key;
+        reserve = await this.ctx.target.create(reserveKey(key));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
+        if (storageErrorCode(error) === 'EEXIST') continue;
+        throw error;
       }
+      try {
+        await reserve.append([Buffer.alloc(RESERVE_BYTES)]);
+      } finally {
+        await reserve.close();
+      }
+      return key;
     }
   }
 
   private openSegment(seq: number): void {
-    const file = new AppendFile(async () => {
-      const key = await this.dirKey;
-      const path = this.ctx.store.pathOf(`${key}/${segmentName(seq)}`);
-      return { handle: await open(path, 'wx'), path };
-    }, this.ctx.fileOptions);
+    const file = new AppendFile(
+      async () => this.ctx.target.create(segmentKey(await this.dirKey, seq)),
+      this.ctx.fileOptions,
+      this.ctx.backlog,
+    );
     file.onError = (error) => this.fail(error);
     this.currentFile = file;
   }
@@ -237,11 +240,8 @@ export class HlsRecording {
       ended,
     });
     this.playlistWrite = this.playlistWrite.then(async () => {
-      const key = await this.dirKey;
-      const path = this.ctx.store.pathOf(`${key}/${PLAYLIST_NAME}`);
       try {
-        await writeFile(`${path}.partial`, text);
-        await rename(`${path}.partial`, path);
+        await this.ctx.target.put(playlistKey(await this.dirKey), text);
       } catch (error) {
         this.fail(error as Error);
       }
@@ -251,12 +251,7 @@ export class HlsRecording {
 
   private async folderSize(key: string): Promise<number> {
     let total = 0;
-    for (const name of [PLAYLIST_NAME, ...this.segments.map((s) => s.uri)]) {
-      total += await stat(this.ctx.store.pathOf(`${key}/${name}`)).then(
-        (s) => s.size,
-        () => 0,
-      );
-    }
+    for (const object of await this.ctx.target.list(key)) total += object.sizeBytes;
     return total;
   }
 

@@ -6,11 +6,13 @@ import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
+import type { StorageTarget } from '../storage/target.js';
 import { HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
 import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
 import { repairFile } from './recover-files.js';
 import { StreamRecorder } from './stream-recorder.js';
+import { GlobalBacklog, type WaterMarks } from './write-backlog.js';
 
 /** The global recording setting, changeable at runtime; applies to pushes that start afterwards. */
 export interface RecordingSettings {
@@ -25,7 +27,10 @@ const SETTINGS_KEY = 'recording';
 export interface RecordingManagerOptions {
   hub: StreamHub;
   catalog: Catalog;
+  target: StorageTarget;
   store: MediaStore;
+  /** Bytes waiting for storage, per push and over all pushes, at which publishers are paused. */
+  backlog: { stream: WaterMarks; total: WaterMarks };
   log: Logger;
   defaults: RecordingSettings;
   intervalMinSec: number;
@@ -47,6 +52,7 @@ export class RecordingManager {
   /** By the stream each records; a recorder stays until its files are finalized. */
   private readonly active = new Map<LiveStream, StreamRecorder>();
   private readonly hlsResume: HlsResumeRegistry;
+  private readonly backlog: GlobalBacklog;
   private readonly log: Logger;
   /** Recordings finished since start, for metrics and tests. */
   filesFinished = 0;
@@ -58,6 +64,7 @@ export class RecordingManager {
     this.settings = settings;
     this.log = options.log.child({ component: 'record' });
     this.hlsResume = new HlsResumeRegistry();
+    this.backlog = new GlobalBacklog(options.backlog.total);
     options.hub.on('publish', (stream) => this.onPublish(stream));
   }
 
@@ -82,6 +89,11 @@ export class RecordingManager {
     this.settings = { ...next, formats: [...next.formats] };
     this.log.info({ settings: next }, 'global recording setting changed; applies to the next push');
     return this.recordingSettings;
+  }
+
+  /** Bytes of recorded media waiting for storage, over all pushes. */
+  get pendingBytes(): number {
+    return this.backlog.pendingBytes;
   }
 
   get activeCount(): number {
@@ -118,7 +130,10 @@ export class RecordingManager {
     }
     if (plan.formats.length === 0) return;
     const recorder = new StreamRecorder(stream, plan, {
+      target: this.options.target,
       store: this.options.store,
+      backlog: this.backlog,
+      backlogMarks: this.options.backlog.stream,
       catalog: this.options.catalog,
       log: this.log,
       fileOptions: this.options.fileOptions,

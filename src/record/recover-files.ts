@@ -2,9 +2,9 @@ import { type FileHandle, open, readdir, readFile, rename, rm, stat, writeFile }
 import { dirname, join } from 'node:path';
 import { type PlaylistSegment, parseMediaPlaylist, renderMediaPlaylist } from '../container/hls/playlist.js';
 import { scanTsSegment } from '../container/mpegts/ts-scan.js';
+import { PLAYLIST_NAME } from '../storage/layout.js';
 import { flvMetadataPatches, flvTagTimestamp } from './flv-container.js';
 import { isIndexedVideoTag, type KeyframeEntry, keyframeIndexPatches } from './flv-keyframe-index.js';
-import { PLAYLIST_NAME } from './hls-recording.js';
 import { FASTSTART_SUFFIX, finalizeMp4, isOutOfSpace } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
 

@@ -7,13 +7,20 @@ import type { Logger } from '../log.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
 import type { MediaStore } from '../storage/media-store.js';
+import type { StorageTarget } from '../storage/target.js';
 import type { RecordingContext } from './file-recording.js';
 import { FileSeries, type FormatRecorder, type SeriesOptions } from './file-series.js';
 import { type HlsResume, HlsSeries } from './hls-series.js';
 import type { RecordingPlan } from './plan.js';
+import type { GlobalBacklog, StreamBacklog, WaterMarks } from './write-backlog.js';
 
 export interface RecorderDeps {
+  target: StorageTarget;
   store: MediaStore;
+  /** Bytes waiting for storage over all recordings; each push's backlog is part of it. */
+  backlog: GlobalBacklog;
+  /** When this push's own backlog pauses its publisher and lets it go on. */
+  backlogMarks: WaterMarks;
   catalog: Catalog;
   log: Logger;
   fileOptions: AppendFileOptions;
@@ -37,6 +44,7 @@ export class StreamRecorder implements StreamSink {
     this.resolveFinished = resolve;
   });
   private storageFailureLogged = false;
+  private readonly backlog: StreamBacklog;
 
   constructor(
     stream: LiveStream,
@@ -46,8 +54,15 @@ export class StreamRecorder implements StreamSink {
     const log = deps.log.child({ app: stream.publisher.app, stream: stream.publisher.stream });
     const resumed = plan.formats.includes('hls') ? deps.hlsResume.registry.take(stream.key) : undefined;
     if (resumed) log.info('re-push within the HLS resume window: continuing the playlist');
+    // Storage behind: the publisher waits (its socket is not read) rather than anything being dropped.
+    this.backlog = deps.backlog.stream(deps.backlogMarks, (paused) => {
+      if (paused) stream.holdIngest(this);
+      else stream.releaseIngest(this);
+    });
     const ctx: RecordingContext = {
+      target: deps.target,
       store: deps.store,
+      backlog: this.backlog,
       catalog: deps.catalog,
       log,
       fileOptions: deps.fileOptions,
@@ -96,6 +111,9 @@ export class StreamRecorder implements StreamSink {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    void Promise.all(this.formats.map((f) => f.end())).then(this.resolveFinished);
+    void Promise.all(this.formats.map((f) => f.end())).then(() => {
+      this.backlog.close();
+      this.resolveFinished();
+    });
   }
 }

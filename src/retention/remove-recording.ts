@@ -4,11 +4,11 @@
  * of a missing file succeeds); the other order would leave a file nothing knows about.
  */
 import { rmdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path/posix';
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Logger } from '../log.js';
 import type { DeletionCause, Metrics } from '../metrics.js';
+import { dayFolderOf, mediaKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { S3ObjectStore } from '../storage/s3-object-store.js';
 
@@ -29,7 +29,6 @@ export interface RemoverDeps {
 }
 
 const DAY_MS = 86_400_000;
-const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 
 export class RecordingRemover {
   constructor(private readonly deps: RemoverDeps) {}
@@ -60,16 +59,10 @@ export class RecordingRemover {
    * in today's or yesterday's folder, and would fail if the folder vanished under it.
    */
   private async pruneDayFolder(key: string): Promise<void> {
-    const folder = dirname(key);
-    const day = basename(folder);
-    if (!DAY_FOLDER.test(day) || Date.parse(day) >= Date.now() - 2 * DAY_MS) return;
-    await rmdir(this.deps.store.pathOf(folder)).catch(() => {
+    const day = dayFolderOf(key);
+    if (!day || Date.parse(day.day) >= Date.now() - 2 * DAY_MS) return;
+    await rmdir(this.deps.store.pathOf(day.folder)).catch(() => {
       // Not empty (other files of that day), or already gone: either way nothing to do.
     });
   }
-}
-
-/** The file, or for HLS the folder holding the playlist and its segments. */
-export function mediaKey(row: Pick<RecordingRow, 'format' | 'storageKey'>): string {
-  return row.format === 'hls' ? dirname(row.storageKey) : row.storageKey;
 }

@@ -75,10 +75,14 @@ export class RtmpSession {
   private role: Role = { kind: 'none' };
   private peerWindowAckSize = WINDOW_ACK_SIZE;
   private lastAckSent = 0;
+  /** Bytes received when the due Acknowledgement was last checked (see `acknowledge`); -1: none due. */
+  private ackCheckedAt = -1;
   private startTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastMessageAt = Date.now();
   private closed = false;
+  /** The stream's consumers (a recorder behind on storage) asked us to stop reading the publisher. */
+  private readingPaused = false;
   private readonly log: Logger;
   readonly remoteAddress: string;
 
@@ -159,12 +163,34 @@ export class RtmpSession {
     }
   }
 
+  /**
+   * Acknowledges a window's worth of bytes, but only once the peer has gone quiet: a whole turn of the
+   * event loop (one poll of every socket) without a byte from it. A publisher that has written its last
+   * bytes closes its socket while they may still wait in its kernel's send buffer (we read slower than
+   * it writes); anything we send it after that makes its kernel reset the connection and discard those
+   * bytes — the tail of every fast push was lost this way. A peer still sending does not need the
+   * Acknowledgement yet; one that waits for it (flow control) goes quiet and gets it; one that has
+   * closed sends its FIN right behind its last bytes, and `end` is seen before it goes quiet.
+   */
   private acknowledge(): void {
+    if (this.ackCheckedAt >= 0) return; // a check is already scheduled
+    if (this.reader.bytesReceived - this.lastAckSent < this.peerWindowAckSize) return;
+    this.ackCheckedAt = this.reader.bytesReceived;
+    setImmediate(() => this.acknowledgeIfQuiet());
+  }
+
+  private acknowledgeIfQuiet(): void {
+    if (this.closed || this.socket.readableEnded) return;
     const received = this.reader.bytesReceived;
-    if (received - this.lastAckSent >= this.peerWindowAckSize) {
-      this.lastAckSent = received;
-      this.send(msg.ack(received % 2 ** 32));
+    if (received !== this.ackCheckedAt || this.socket.isPaused()) {
+      // More bytes came in this turn, or we are not reading: look again after the next poll.
+      this.ackCheckedAt = received;
+      setImmediate(() => this.acknowledgeIfQuiet());
+      return;
     }
+    this.ackCheckedAt = -1;
+    this.lastAckSent = received;
+    this.send(msg.ack(received % 2 ** 32));
   }
 
   private send(message: msg.OutgoingMessage): void {
@@ -182,7 +208,9 @@ export class RtmpSession {
     const limit = this.options.idleTimeoutMs;
     this.idleTimer = setInterval(
       () => {
-        if (Date.now() - this.lastMessageAt > limit)
+        // A publisher we stopped reading cannot complete a message: that is our wait, not its silence.
+        if (this.readingPaused) this.lastMessageAt = Date.now();
+        else if (Date.now() - this.lastMessageAt > limit)
           this.close('idleTimeout', `no complete RTMP message for ${limit / 1000} s`);
       },
       Math.max(50, limit / 4),
@@ -353,6 +381,7 @@ export class RtmpSession {
           startedAt: Date.now(),
         },
         (detail) => this.close('kicked', detail),
+        { pause: () => this.pauseReading(), resume: () => this.resumeReading() },
       );
     } catch (error) {
       if (!(error instanceof StreamBusyError)) throw error;
@@ -438,8 +467,14 @@ export class RtmpSession {
     const role = this.role;
     this.role = { kind: 'none' };
     if (role.kind === 'publisher') {
+      const { count, totalMs } = role.stream.ingestPauses;
       this.log.info(
-        { app: role.stream.publisher.app, stream: role.stream.publisher.stream, reason },
+        {
+          app: role.stream.publisher.app,
+          stream: role.stream.publisher.stream,
+          reason,
+          ...(count > 0 ? { pausedForStorage: { count, ms: Math.round(totalMs) } } : {}),
+        },
         `publish ended: ${detail}`,
       );
       this.options.hub.unpublish(role.stream, reason);
@@ -451,6 +486,25 @@ export class RtmpSession {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Stops reading the publisher's connection: its bytes wait in the kernel's buffers, TCP's window
+   * closes and the encoder's writes block, exactly as if we were a slow network. Nothing is dropped.
+   */
+  private pauseReading(): void {
+    if (this.closed || this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+    this.log.debug('publisher paused: storage is behind');
+  }
+
+  private resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    this.lastMessageAt = Date.now();
+    if (!this.closed) this.socket.resume();
+    this.log.debug('publisher resumed');
   }
 
   /** @internal used by RtmpTagOutput */

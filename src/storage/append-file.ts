@@ -1,33 +1,42 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { StorageError, type StorageTarget, type TargetFile } from './target.js';
 
 export interface AppendFileOptions {
-  /** Bytes allowed to wait for the disk before the file is failed as too slow (memory stays bounded). */
-  maxPendingBytes: number;
-  /** Data is forced to the disk at least this often, so a power loss costs at most about this much. */
+  /** Data is forced to storage at least this often, so a power loss costs at most about this much. */
   syncIntervalMs: number;
   /**
    * Writes are gathered until this many bytes or `coalesceMs` have passed, then go out in one
-   * `writev`: each write is a thread-pool round trip, so per-packet writes cost far more than bytes do.
+   * append: each is a thread-pool round trip, so per-packet writes cost far more than bytes do.
    */
   coalesceBytes: number;
   coalesceMs: number;
+  /**
+   * A storage call (create, append, patch, sync) still unfinished after this long fails the file with
+   * `ETIMEDOUT`: storage that makes no progress at all is broken, not slow.
+   */
+  stallTimeoutMs: number;
 }
 
-export interface OpenedFile {
-  handle: FileHandle;
-  path: string;
+/** Told of every change in the bytes waiting for storage (positive: queued, negative: written or dropped). */
+export interface PendingBytes {
+  change(delta: number): void;
 }
+
+/** One append carries at most this much, so a slow store still shows progress call by call. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * A file written strictly in order from a synchronous caller (the media path never awaits the disk):
- * it is usable at once while it is still being opened; writes are queued, gathered (see
- * `coalesceBytes`) and drained with one `writev` per batch. The first I/O error is sticky; later writes
- * are ignored and `failure` says why, so a full disk stops one recording cleanly instead of throwing into
- * the live stream.
+ * A file written strictly in order from a synchronous caller (the media path never awaits storage):
+ * it is usable at once while it is still being created; writes are queued, gathered (see
+ * `coalesceBytes`) and drained one append at a time. What waits is reported to `pending`, which is how
+ * a recorder slows its publisher down instead of growing memory. The first storage error is sticky;
+ * later writes are ignored and `failure` says why, so a full disk stops one recording cleanly instead
+ * of throwing into the live stream.
  */
 export class AppendFile {
   private queue: Buffer[] = [];
   private queuedBytes = 0;
+  /** Bytes handed to storage by an append still in progress. */
+  private inFlight = 0;
   private draining: Promise<void> | undefined;
   private lastSync = Date.now();
   private error: Error | undefined;
@@ -36,20 +45,20 @@ export class AppendFile {
   private gatherTimer: NodeJS.Timeout | undefined;
   onError: ((error: Error) => void) | undefined;
 
-  private handle: FileHandle | undefined;
-  private pathName = '(file being created)';
-  /** Resolves to the path once the file exists (rejects if it could not be created). */
+  private file: TargetFile | undefined;
+  /** Resolves to the key once the file exists (rejects if it could not be created). */
   readonly opened: Promise<string>;
 
   constructor(
-    opener: () => Promise<OpenedFile>,
+    opener: () => Promise<TargetFile>,
     private readonly options: AppendFileOptions,
+    private readonly pending?: PendingBytes,
   ) {
-    this.opened = opener().then(
+    this.opened = this.watch(opener(), 'create').then(
       (f) => {
-        this.handle = f.handle;
-        this.pathName = f.path;
-        return f.path;
+        this.file = f;
+        if (this.error) void f.close().catch(() => undefined);
+        return f.key;
       },
       (error: Error) => {
         this.fail(error);
@@ -62,54 +71,54 @@ export class AppendFile {
     );
   }
 
-  /** Creates `path` exclusively: an existing file is never overwritten. */
-  static create(path: string, options: AppendFileOptions): AppendFile {
-    return new AppendFile(async () => ({ handle: await open(path, 'wx'), path }), options);
+  /** Creates `key` exclusively: an existing file is never overwritten. */
+  static create(
+    target: StorageTarget,
+    key: string,
+    options: AppendFileOptions,
+    pending?: PendingBytes,
+  ): AppendFile {
+    return new AppendFile(() => target.create(key), options, pending);
   }
 
   get failure(): Error | undefined {
     return this.error;
   }
 
-  /** Bytes handed to `write`, whether or not they reached the disk yet. */
+  /** Bytes handed to `write`, whether or not they reached storage yet. */
   get size(): number {
-    return this.written + this.queuedBytes;
+    return this.written + this.inFlight + this.queuedBytes;
   }
 
   write(buffers: Buffer | readonly Buffer[]): void {
     if (this.error || this.closed) return;
+    let added = 0;
     if (Buffer.isBuffer(buffers)) {
       this.queue.push(buffers);
-      this.queuedBytes += buffers.length;
+      added = buffers.length;
     } else {
       for (const b of buffers) {
         this.queue.push(b);
-        this.queuedBytes += b.length;
+        added += b.length;
       }
     }
-    if (this.queuedBytes > this.options.maxPendingBytes) {
-      this.fail(
-        new Error(
-          `disk too slow: more than ${this.options.maxPendingBytes} bytes waiting to be written to ${this.pathName}`,
-        ),
-      );
-      return;
-    }
+    this.queuedBytes += added;
+    this.pending?.change(added);
     this.schedule();
   }
 
   /** Overwrites bytes already written (header patches at close); waits for the queue first. */
   async patch(position: number, data: Buffer): Promise<void> {
     await this.flush();
-    if (this.error) return;
+    if (this.error || !this.file) return;
     try {
-      await this.handle!.write(data, 0, data.length, position);
+      await this.watch(this.file.patch(position, data), 'patch');
     } catch (error) {
       this.fail(error as Error);
     }
   }
 
-  /** Resolves when everything queued so far is on the disk (or failed). */
+  /** Resolves when everything queued so far is in storage (or failed). */
   async flush(): Promise<void> {
     await this.opened.catch(() => undefined);
     while (this.draining || (this.queue.length > 0 && !this.error)) {
@@ -120,14 +129,14 @@ export class AppendFile {
 
   /** Starts a write when enough has gathered, else makes sure one starts within `coalesceMs`. */
   private schedule(): void {
-    if (!this.handle || this.draining || this.queue.length === 0) return;
+    if (!this.file || this.draining || this.queue.length === 0 || this.error) return;
     if (this.queuedBytes >= this.options.coalesceBytes) {
       this.draining = this.drain();
       return;
     }
     this.gatherTimer ??= setTimeout(() => {
       this.gatherTimer = undefined;
-      if (!this.draining && this.queue.length > 0) this.draining = this.drain();
+      if (!this.draining && this.queue.length > 0 && !this.error) this.draining = this.drain();
     }, this.options.coalesceMs);
   }
 
@@ -137,27 +146,28 @@ export class AppendFile {
     await this.flush();
     this.closed = true;
     clearTimeout(this.gatherTimer);
-    if (!this.handle) return;
+    if (!this.file) return;
     try {
-      if (!this.error) await this.handle.datasync();
+      if (!this.error) await this.watch(this.file.sync(), 'sync');
     } catch (error) {
       this.fail(error as Error);
     }
-    await this.handle.close().catch(() => undefined);
+    await this.file.close().catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
+    const file = this.file!;
     try {
       while (this.queue.length > 0 && !this.error) {
-        const batch = this.queue;
-        const bytes = this.queuedBytes;
-        this.queue = [];
-        this.queuedBytes = 0;
-        await writeAll(this.handle!, batch, bytes);
+        const batch = this.takeBatch();
+        await this.watch(file.append(batch), 'append');
+        const bytes = this.inFlight;
+        this.inFlight = 0;
         this.written += bytes;
+        this.pending?.change(-bytes);
         if (Date.now() - this.lastSync >= this.options.syncIntervalMs) {
           this.lastSync = Date.now();
-          await this.handle!.datasync();
+          await this.watch(file.sync(), 'sync');
         }
       }
     } catch (error) {
@@ -168,31 +178,48 @@ export class AppendFile {
     }
   }
 
+  /** Moves up to MAX_BATCH_BYTES (at least one buffer) from the queue to `inFlight`. */
+  private takeBatch(): Buffer[] {
+    let count = 0;
+    let bytes = 0;
+    while (
+      count < this.queue.length &&
+      (count === 0 || bytes + this.queue[count]!.length <= MAX_BATCH_BYTES)
+    ) {
+      bytes += this.queue[count]!.length;
+      count++;
+    }
+    const batch = this.queue.splice(0, count);
+    this.queuedBytes -= bytes;
+    this.inFlight = bytes;
+    return batch;
+  }
+
+  /** `operation`, failing with ETIMEDOUT when it makes no progress for `stallTimeoutMs`. */
+  private watch<T>(operation: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StorageError(
+              'ETIMEDOUT',
+              `storage made no progress for ${this.options.stallTimeoutMs / 1000} s (${what})`,
+            ),
+          ),
+        this.options.stallTimeoutMs,
+      );
+    });
+    return Promise.race([operation, stalled]).finally(() => clearTimeout(timer));
+  }
+
   private fail(error: Error): void {
     if (this.error) return;
     this.error = error;
+    this.pending?.change(-(this.queuedBytes + this.inFlight));
     this.queue = [];
     this.queuedBytes = 0;
+    this.inFlight = 0;
     this.onError?.(error);
-  }
-}
-
-/** `writev` may write less than asked (and takes at most IOV_MAX buffers); loop until all is out. */
-async function writeAll(handle: FileHandle, buffers: Buffer[], total: number): Promise<void> {
-  const IOV_MAX = 1024;
-  let index = 0;
-  let remaining = total;
-  while (remaining > 0) {
-    const slice = buffers.slice(index, index + IOV_MAX);
-    let { bytesWritten } = await handle.writev(slice);
-    remaining -= bytesWritten;
-    // Skip the buffers written in full, then trim the partly written one.
-    while (index < buffers.length && bytesWritten >= buffers[index]!.length) {
-      bytesWritten -= buffers[index]!.length;
-      index++;
-    }
-    if (bytesWritten > 0) {
-      buffers[index] = buffers[index]!.subarray(bytesWritten);
-    }
   }
 }

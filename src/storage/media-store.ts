@@ -1,5 +1,6 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { type RecordingName, recordingKey } from './layout.js';
 
 export class StoragePathError extends Error {
   constructor(message: string) {
@@ -8,19 +9,8 @@ export class StoragePathError extends Error {
   }
 }
 
-export interface FileNameParts {
-  app: string;
-  stream: string;
-  /** Sanitized `record_name`, else the stream name is used. */
-  stem: string | undefined;
-  /** Wall-clock start of the file. */
-  startedAt: Date;
-  /** Extension without a dot (`flv`, `mp4`, `aac`); `''` for an HLS folder. */
-  extension: string;
-}
-
 /**
- * The local media folder: `{root}/{app}/{stream}/{YYYY-MM-DD}/{stem}_{HHMMSS}[-n].{ext}`. Storage keys are
+ * The local media folder (names: see layout.ts). Storage keys are
  * paths relative to the root with `/` separators; every key is checked to stay inside the root.
  */
 export class MediaStore {
@@ -34,12 +24,8 @@ export class MediaStore {
    * Returns a key that does not exist yet. The caller creates it with an exclusive open (`wx`) or mkdir,
    * and calls again on EEXIST, so two files never share a name even across processes.
    */
-  async proposeKey(parts: FileNameParts, attempt: number): Promise<string> {
-    const t = parts.startedAt;
-    const day = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
-    const time = `${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}`;
-    const base = `${parts.stem ?? parts.stream}_${day.replaceAll('-', '')}-${time}${attempt > 0 ? `-${attempt}` : ''}`;
-    const key = `${parts.app}/${parts.stream}/${day}/${base}${parts.extension ? `.${parts.extension}` : ''}`;
+  async proposeKey(name: RecordingName, attempt: number): Promise<string> {
+    const key = recordingKey(name, attempt);
     await mkdir(dirname(this.pathOf(key)), { recursive: true });
     return key;
   }
@@ -74,8 +60,4 @@ export class MediaStore {
   joinKey(key: string, child: string): string {
     return join(key, child).split(sep).join('/');
   }
-}
-
-function pad(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
 }

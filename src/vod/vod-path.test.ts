@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_VOD_PATH_LENGTH, parseVodPath, playlistKeyOfSegment } from './vod-path.js';
+import { playlistKeyOfSegment } from '../storage/layout.js';
+import { MAX_VOD_PATH_LENGTH, parseVodPath } from './vod-path.js';
 
 describe('parseVodPath', () => {
   it('decodes each segment of a plain relative path', () => {

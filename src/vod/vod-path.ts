@@ -4,8 +4,6 @@
  * or other control characters. The key is then only served if the catalog knows it, and the media store
  * checks once more that it stays inside the media folder; this is the first of those three gates.
  */
-import { PLAYLIST_NAME } from '../record/hls-recording.js';
-
 export type VodPath =
   | { readonly ok: true; readonly key: string }
   | { readonly ok: false; readonly message: string };
@@ -13,8 +11,6 @@ export type VodPath =
 /** Longer than any key the recorder makes (app and stream names are short); also bounds the work here. */
 export const MAX_VOD_PATH_LENGTH = 1024;
 const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f\\/]/;
-/** Segment files of a recorded HLS folder: `000000.ts`, `000001.ts`… */
-const SEGMENT_NAME = /^\d{6,12}\.ts$/;
 
 /** `rawPath` is the URL path after `/vod/`, still percent-encoded, without the query. */
 export function parseVodPath(rawPath: string): VodPath {
@@ -35,13 +31,6 @@ export function parseVodPath(rawPath: string): VodPath {
     segments.push(segment);
   }
   return { ok: true, key: segments.join('/') };
-}
-
-/** The key of the playlist whose folder holds this segment, or undefined if `key` names no segment. */
-export function playlistKeyOfSegment(key: string): string | undefined {
-  const slash = key.lastIndexOf('/');
-  if (slash < 0 || !SEGMENT_NAME.test(key.slice(slash + 1))) return undefined;
-  return `${key.slice(0, slash)}/${PLAYLIST_NAME}`;
 }
 
 function refuse(message: string): VodPath {

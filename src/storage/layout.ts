@@ -1,0 +1,90 @@
+/**
+ * The one place that knows how recordings are named in storage. A recording file is
+ * `{app}/{stream}/{YYYY-MM-DD}/{stem}_{YYYYMMDD}-{HHMMSS}[-n].{ext}`; an HLS recording is a folder of
+ * that name (no extension) holding `index.m3u8` and its segments `000000.ts`, `000001.ts`… Keys are
+ * relative and `/`-separated; a StorageTarget maps them onto a folder or a bucket.
+ */
+
+export type RecordedFormat = 'flv' | 'mp4' | 'aac' | 'hls';
+
+export interface RecordingName {
+  app: string;
+  stream: string;
+  /** Sanitized `record_name`, else the stream name is used. */
+  stem: string | undefined;
+  /** Wall-clock start of the recording. */
+  startedAt: Date;
+  format: RecordedFormat;
+}
+
+export const PLAYLIST_NAME = 'index.m3u8';
+/**
+ * Space set aside in every HLS folder and given back when the recording is finished, so the final
+ * playlist can still be written when the disk has filled up meanwhile.
+ */
+export const RESERVE_NAME = '.reserve';
+/** Segment files of a recorded HLS folder: `000000.ts`, `000001.ts`… */
+const SEGMENT_NAME = /^\d{6,12}\.ts$/;
+const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The key of a new recording: a file (FLV, MP4, AAC) or an HLS folder. `attempt` > 0 adds `-n` to find a
+ * free name: the caller creates the key exclusively and asks again with the next attempt on EEXIST.
+ */
+export function recordingKey(name: RecordingName, attempt: number): string {
+  const t = name.startedAt;
+  const day = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  const time = `${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}`;
+  const base = `${name.stem ?? name.stream}_${day.replaceAll('-', '')}-${time}${attempt > 0 ? `-${attempt}` : ''}`;
+  const extension = name.format === 'hls' ? '' : `.${name.format}`;
+  return `${name.app}/${name.stream}/${day}/${base}${extension}`;
+}
+
+/** The playlist of an HLS recording folder (what its catalog row's `storageKey` names). */
+export function playlistKey(folder: string): string {
+  return `${folder}/${PLAYLIST_NAME}`;
+}
+
+export function reserveKey(folder: string): string {
+  return `${folder}/${RESERVE_NAME}`;
+}
+
+export function segmentName(seq: number): string {
+  return `${String(seq).padStart(6, '0')}.ts`;
+}
+
+export function segmentKey(folder: string, seq: number): string {
+  return `${folder}/${segmentName(seq)}`;
+}
+
+export function isSegmentName(name: string): boolean {
+  return SEGMENT_NAME.test(name);
+}
+
+/** The key of the playlist whose folder holds this segment, or undefined if `key` names no segment. */
+export function playlistKeyOfSegment(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  if (slash < 0 || !isSegmentName(key.slice(slash + 1))) return undefined;
+  return playlistKey(key.slice(0, slash));
+}
+
+/** What a recording occupies: its file, or for HLS the folder of its playlist and segments. */
+export function mediaKey(row: { format: string; storageKey: string }): string {
+  return row.format === 'hls' ? parentKey(row.storageKey) : row.storageKey;
+}
+
+/** The day folder (`{app}/{stream}/{YYYY-MM-DD}`) a recording's media sits in, and its UTC date. */
+export function dayFolderOf(media: string): { folder: string; day: string } | undefined {
+  const folder = parentKey(media);
+  const day = folder.slice(folder.lastIndexOf('/') + 1);
+  return DAY_FOLDER.test(day) ? { folder, day } : undefined;
+}
+
+export function parentKey(key: string): string {
+  const slash = key.lastIndexOf('/');
+  return slash < 0 ? '' : key.slice(0, slash);
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}

@@ -1,0 +1,151 @@
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import {
+  checkKey,
+  StorageError,
+  type StorageTarget,
+  type StoredObjectInfo,
+  type TargetFile,
+} from './target.js';
+
+/** `writev` takes at most this many buffers per call. */
+const IOV_MAX = 1024;
+
+/** The local media folder as a StorageTarget: a key is a path under `root`. */
+export class LocalTarget implements StorageTarget {
+  readonly root: string;
+  readonly description: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.description = `local ${this.root}`;
+  }
+
+  /** Absolute path of a key; throws `EINVAL` for a malformed key or one that would leave the root. */
+  pathOf(key: string): string {
+    checkKey(key);
+    const path = resolve(this.root, key);
+    const rel = relative(this.root, path);
+    if (rel === '' || rel.startsWith('..') || rel.split(sep).includes('..'))
+      throw new StorageError('EINVAL', `storage key "${key}" is outside the media folder`);
+    return path;
+  }
+
+  async create(key: string): Promise<TargetFile> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    return new LocalFile(key, await open(path, 'wx'));
+  }
+
+  async read(key: string, start = 0, end?: number): Promise<Buffer> {
+    const handle = await open(this.pathOf(key), 'r');
+    try {
+      const size = (await handle.stat()).size;
+      const stop = Math.min(end ?? size, size);
+      const out = Buffer.alloc(Math.max(0, stop - start));
+      let done = 0;
+      while (done < out.length) {
+        const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return out.subarray(0, done);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async put(key: string, data: Buffer | string): Promise<void> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    // Written beside and renamed over: a reader sees the old or the new object, never half of one.
+    await writeFile(`${path}.partial`, data);
+    await rename(`${path}.partial`, path);
+  }
+
+  async stat(key: string): Promise<StoredObjectInfo | undefined> {
+    try {
+      const s = await stat(this.pathOf(key));
+      return s.isFile() ? { key, sizeBytes: s.size, modifiedAt: s.mtimeMs } : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<StoredObjectInfo[]> {
+    const out: StoredObjectInfo[] = [];
+    const walk = async (key: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(this.pathOf(key), { withFileTypes: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw error;
+      }
+      for (const e of entries) {
+        const child = `${key}/${e.name}`;
+        if (e.isDirectory()) await walk(child);
+        else if (e.isFile()) {
+          const s = await stat(join(this.root, child)).catch(() => undefined);
+          if (s) out.push({ key: child, sizeBytes: s.size, modifiedAt: s.mtimeMs });
+        }
+      }
+    };
+    await walk(prefix);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const target = this.pathOf(to);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(this.pathOf(from), target);
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { recursive: true, force: true });
+  }
+}
+
+class LocalFile implements TargetFile {
+  private closed = false;
+
+  constructor(
+    readonly key: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  async append(buffers: readonly Buffer[]): Promise<void> {
+    // `writev` may write less than asked (and takes at most IOV_MAX buffers): loop until all is out.
+    const pending = [...buffers];
+    let index = 0;
+    while (index < pending.length) {
+      let { bytesWritten } = await this.handle.writev(pending.slice(index, index + IOV_MAX));
+      while (index < pending.length && bytesWritten >= pending[index]!.length) {
+        bytesWritten -= pending[index]!.length;
+        index++;
+      }
+      if (bytesWritten > 0) pending[index] = pending[index]!.subarray(bytesWritten);
+    }
+  }
+
+  async patch(position: number, data: Buffer): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.handle.datasync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,155 @@
+import {
+  checkKey,
+  StorageError,
+  type StorageTarget,
+  type StoredObjectInfo,
+  type TargetFile,
+} from './target.js';
+
+interface MemoryObject {
+  data: Buffer;
+  size: number;
+  modifiedAt: number;
+}
+
+/** A fault to inject: every operation of `kind` on a key matching `key` rejects with `code`. */
+export interface MemoryFault {
+  kind: 'create' | 'append' | 'patch' | 'sync' | 'put';
+  key?: RegExp;
+  code: string;
+}
+
+/**
+ * A StorageTarget in memory, for unit tests: no disk, no timers. Tests can inject failures
+ * (`fail`) and hold appends until they choose (`stall` / `release`) to play a slow or broken disk.
+ */
+export class MemoryTarget implements StorageTarget {
+  readonly description = 'memory';
+  private readonly objects = new Map<string, MemoryObject>();
+  private readonly faults: MemoryFault[] = [];
+  private stalled: Array<() => void> | undefined;
+
+  constructor(private readonly now: () => number = () => 0) {}
+
+  /** From now on, operations of `fault.kind` on matching keys reject with `fault.code`. */
+  fail(fault: MemoryFault): void {
+    this.faults.push(fault);
+  }
+
+  /** Appends wait (unresolved) until `release`. */
+  stall(): void {
+    this.stalled ??= [];
+  }
+
+  release(): void {
+    const waiting = this.stalled ?? [];
+    this.stalled = undefined;
+    for (const resume of waiting) resume();
+  }
+
+  /** The whole content of `key` (a test's view; `read` is the target's). */
+  bytes(key: string): Buffer {
+    const o = this.objects.get(key);
+    if (!o) throw new StorageError('ENOENT', `no object "${key}"`);
+    return o.data.subarray(0, o.size);
+  }
+
+  keys(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+
+  async create(key: string): Promise<TargetFile> {
+    checkKey(key);
+    this.check('create', key);
+    if (this.objects.has(key)) throw new StorageError('EEXIST', `"${key}" exists`);
+    const object: MemoryObject = { data: Buffer.alloc(0), size: 0, modifiedAt: this.now() };
+    this.objects.set(key, object);
+    let closed = false;
+    const open = () => {
+      if (closed) throw new StorageError('EBADF', `"${key}" is closed`);
+    };
+    return {
+      key,
+      append: async (buffers) => {
+        open();
+        const stalled = this.stalled;
+        if (stalled) await new Promise<void>((resume) => stalled.push(resume));
+        this.check('append', key);
+        for (const b of buffers) write(object, object.size, b);
+        object.modifiedAt = this.now();
+      },
+      patch: async (position, data) => {
+        open();
+        this.check('patch', key);
+        if (position + data.length > object.size)
+          throw new StorageError('EINVAL', `patch past the end of "${key}"`);
+        write(object, position, data);
+      },
+      sync: async () => {
+        open();
+        this.check('sync', key);
+      },
+      close: async () => {
+        closed = true;
+      },
+    };
+  }
+
+  async read(key: string, start = 0, end?: number): Promise<Buffer> {
+    checkKey(key);
+    return Buffer.from(this.bytes(key).subarray(start, end));
+  }
+
+  async put(key: string, data: Buffer | string): Promise<void> {
+    checkKey(key);
+    this.check('put', key);
+    const bytes = Buffer.from(data);
+    this.objects.set(key, { data: bytes, size: bytes.length, modifiedAt: this.now() });
+  }
+
+  async stat(key: string): Promise<StoredObjectInfo | undefined> {
+    checkKey(key);
+    const o = this.objects.get(key);
+    return o && { key, sizeBytes: o.size, modifiedAt: o.modifiedAt };
+  }
+
+  async list(prefix: string): Promise<StoredObjectInfo[]> {
+    checkKey(prefix);
+    return this.keys()
+      .filter((k) => k.startsWith(`${prefix}/`))
+      .map((k) => {
+        const o = this.objects.get(k)!;
+        return { key: k, sizeBytes: o.size, modifiedAt: o.modifiedAt };
+      });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    checkKey(from);
+    checkKey(to);
+    const o = this.objects.get(from);
+    if (!o) throw new StorageError('ENOENT', `no object "${from}"`);
+    this.objects.delete(from);
+    this.objects.set(to, o);
+  }
+
+  async remove(key: string): Promise<void> {
+    checkKey(key);
+    for (const k of this.keys()) if (k === key || k.startsWith(`${key}/`)) this.objects.delete(k);
+  }
+
+  private check(kind: MemoryFault['kind'], key: string): void {
+    const fault = this.faults.find((f) => f.kind === kind && (f.key?.test(key) ?? true));
+    if (fault) throw new StorageError(fault.code, `${kind} "${key}" failed (injected)`);
+  }
+}
+
+function write(object: MemoryObject, position: number, data: Buffer): void {
+  const end = position + data.length;
+  if (end > object.data.length) {
+    const grown = Buffer.alloc(Math.max(end, object.data.length * 2));
+    object.data.copy(grown, 0, 0, object.size);
+    object.data = grown;
+  }
+  data.copy(object.data, position);
+  object.size = Math.max(object.size, end);
+}

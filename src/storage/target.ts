@@ -1,0 +1,76 @@
+/**
+ * Where recorded media lives. Everything that reads or writes recordings goes through a
+ * `StorageTarget`: the local media folder (`LocalTarget`), an in-memory one for unit tests
+ * (`MemoryTarget`), and object storage behind the same seam. Keys are relative `/`-separated names made
+ * by `layout.ts` only; a target checks that a key is well-formed and never leaves its root.
+ *
+ * Errors carry Node-style codes so callers can tell them apart without knowing the target: `EEXIST`
+ * (create of a key that exists), `ENOENT` (missing key), `ENOSPC` / `EIO` (the storage failed),
+ * `EINVAL` (a malformed key).
+ */
+
+export interface StoredObjectInfo {
+  readonly key: string;
+  readonly sizeBytes: number;
+  /** Last modification, ms since the epoch. */
+  readonly modifiedAt: number;
+}
+
+/** A file being written: appended in order, patched at close (headers, durations), synced, closed. */
+export interface TargetFile {
+  readonly key: string;
+  /** Appends in order; resolves once the bytes are in the target (not necessarily durable: `sync`). */
+  append(buffers: readonly Buffer[]): Promise<void>;
+  /** Overwrites bytes already appended, at `position` (MP4/FLV header patches when a file closes). */
+  patch(position: number, data: Buffer): Promise<void>;
+  /** Makes everything appended or patched so far durable. */
+  sync(): Promise<void>;
+  /** Releases the file; further calls fail. Closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+export interface StorageTarget {
+  /** A short description for logs ("local /srv/media", "memory"). */
+  readonly description: string;
+  /** Creates `key` (and any folders above it) exclusively: rejects with `EEXIST` if it exists. */
+  create(key: string): Promise<TargetFile>;
+  /** Bytes `[start, end)` of `key` (to its end when `end` is omitted; shorter at the end of the file). */
+  read(key: string, start?: number, end?: number): Promise<Buffer>;
+  /** Writes a whole small object at once, replacing it atomically (a playlist rewritten while recording). */
+  put(key: string, data: Buffer | string): Promise<void>;
+  /** `undefined` when `key` does not exist. */
+  stat(key: string): Promise<StoredObjectInfo | undefined>;
+  /** Every object under the folder `prefix` (recursively), sorted by key; `[]` when there is none. */
+  list(prefix: string): Promise<StoredObjectInfo[]>;
+  /** Renames `from` to `to`, replacing `to`. */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes `key`, or the folder `key` with everything under it; a missing key is not an error. */
+  remove(key: string): Promise<void>;
+}
+
+/** An error with a Node-style `code`, as every target rejects with. */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** The `code` of a storage error (`ENOSPC`, `EIO`, `EEXIST`, …), or undefined for anything else. */
+export function storageErrorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Throws `EINVAL` unless `key` is a plain relative key: no empty, `.` or `..` segment, no `\` or NUL. */
+export function checkKey(key: string): void {
+  if (key === '' || key.includes('\0') || key.includes('\\') || key.startsWith('/'))
+    throw new StorageError('EINVAL', `invalid storage key "${key}"`);
+  for (const segment of key.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..')
+      throw new StorageError('EINVAL', `storage key "${key}" has an empty, "." or ".." segment`);
+  }
+}
