@@ -94,10 +94,22 @@ export async function startServer(
     log,
     playKeys: () => keys.keys('play'),
   });
+  const node = config.nodeName || hostname();
+  // Before the recorder, which writes through its spool target; recovered files are uploaded too.
+  const objectStorage = openObjectStorage({
+    config,
+    catalog,
+    spool: store,
+    log,
+    node,
+    claimer: `${node}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onFinishing: notifications.onRecordingFinishing,
+  });
+  const spool = options.storage ?? new LocalTarget(store.root);
   const recordings = await RecordingManager.start({
     hub,
     catalog,
-    target: options.storage ?? new LocalTarget(store.root),
+    target: objectStorage?.spoolTarget(spool) ?? spool,
     store,
     log,
     defaults: {
@@ -116,18 +128,7 @@ export async function startServer(
     onFinishing: notifications.onRecordingFinishing,
   });
   const metrics = new Metrics({ hub, catalog, recordings });
-  const node = config.nodeName || hostname();
-  // Set up before recovery, so files recovered from the spool are uploaded too.
-  const objectStorage = openObjectStorage({
-    config,
-    catalog,
-    spool: store,
-    log,
-    node,
-    claimer: `${node}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    onFinishing: notifications.onRecordingFinishing,
-    stats: metrics,
-  });
+  if (objectStorage) objectStorage.uploader.stats = metrics;
   await recordings.recover();
   await objectStorage?.start();
   const remover = new RecordingRemover({ catalog, store, objects: objectStorage?.objects, log, metrics });

@@ -101,6 +101,37 @@ describe('recording to S3 (s3rver)', () => {
     await expectAllInBucket(rows);
   });
 
+  it('uploads HLS segments and the playlist while the push is still going', async () => {
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(t.rtmpUrl('live', 's3live', 'record=hls'), { seconds: 8, gop: 30, realtime: true }),
+    );
+    const live = await waitFor(
+      async () => {
+        const [row] = await recordings('s3live');
+        if (!row || row.reason !== null) return undefined;
+        const object = await bucket.get(row.storageKey);
+        if (!object) return undefined;
+        const text = Buffer.concat(await object.body.toArray()).toString();
+        const playlist = parseMediaPlaylist(text);
+        return playlist.segments.length >= 2 ? { row, playlist } : undefined;
+      },
+      60_000,
+      'a live playlist with two segments in the bucket',
+    );
+    expect(live.playlist.ended).toBe(false);
+    const folder = live.row.storageKey.slice(0, live.row.storageKey.lastIndexOf('/'));
+    for (const segment of live.playlist.segments)
+      expect(await bucket.head(`${folder}/${segment.uri}`)).toBeDefined();
+    expect((await push).stderr).toBe('');
+    await waitFor(
+      () => (fileCallbacks('s3live').length === 1 ? true : undefined),
+      60_000,
+      'the file callback',
+    );
+    await expectAllInBucket(await recordings('s3live'));
+  });
+
   it('holds files and callbacks while the store is down and delivers them all when it is back', async () => {
     await s3.stop();
     const push = await run(
@@ -131,6 +162,11 @@ describe('recording to S3 (s3rver)', () => {
     const rows = await recordings('s3b');
     expect(rows.every((r) => r.status === 'done')).toBe(true);
     await expectAllInBucket(rows);
-    expect(await t.server.catalog.uploads.backlog()).toMatchObject({ pending: 0 });
+    // The live segment jobs drain too (their spool copies are gone: nothing left to send).
+    await waitFor(
+      async () => ((await t.server.catalog.uploads.backlog()).pending === 0 ? true : undefined),
+      90_000,
+      'an empty upload outbox',
+    );
   }, 180_000);
 });

@@ -173,7 +173,7 @@ const uploads: Migration = {
     await db.schema
       .createTable('uploads')
       .addColumn('id', 'text', (col) => col.primaryKey())
-      .addColumn('recording_id', 'text', (col) => col.notNull())
+      .addColumn('group_key', 'text', (col) => col.notNull())
       .addColumn('kind', 'text', (col) => col.notNull())
       .addColumn('storage_key', 'text', (col) => col.notNull())
       .addColumn('status', 'text', (col) => col.notNull())
@@ -186,11 +186,7 @@ const uploads: Migration = {
       .addCheckConstraint('uploads_kind', sql`kind in ('object', 'recording')`)
       .addCheckConstraint('uploads_status', sql`status in ('pending', 'stored')`)
       .execute();
-    await db.schema
-      .createIndex('uploads_recording_id')
-      .on('uploads')
-      .columns(['recording_id', 'id'])
-      .execute();
+    await db.schema.createIndex('uploads_group_key_id').on('uploads').columns(['group_key', 'id']).execute();
   },
 };
 

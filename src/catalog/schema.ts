@@ -106,9 +106,10 @@ export type UploadStatus = 'pending' | 'stored';
 
 /** The upload outbox (STORAGE=s3). */
 export interface UploadsTable {
-  /** Time-ordered: a recording's jobs run in this order. */
+  /** Time-ordered: jobs of one group run in this order. */
   id: string;
-  recording_id: string;
+  /** A `recording` job's recording id, or an HLS folder for its live segments and playlists. */
+  group_key: string;
   kind: UploadKind;
   storage_key: string;
   status: UploadStatus;

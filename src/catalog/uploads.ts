@@ -2,7 +2,7 @@
  * The `uploads` table: the outbox of spool files to copy into the object store (STORAGE=s3). Jobs are
  * inserted in the transaction that closes their file; upload workers (one per process, any number of
  * processes) claim due jobs with a lease, on PostgreSQL with `FOR UPDATE SKIP LOCKED`, the way the
- * notification outbox does. A recording's jobs run one at a time in id order.
+ * notification outbox does. Jobs of one group (a recording, or a live HLS folder) run one at a time in id order.
  */
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Engine } from './dialect.js';
@@ -12,7 +12,8 @@ import type { Database, UploadKind, UploadStatus, UploadsTable } from './schema.
 
 export interface UploadRow {
   readonly id: string;
-  readonly recordingId: string;
+  /** The recording id of a `recording` job; the HLS folder of live `object` jobs. */
+  readonly groupKey: string;
   readonly kind: UploadKind;
   readonly storageKey: string;
   readonly status: UploadStatus;
@@ -25,7 +26,7 @@ export interface UploadRow {
 }
 
 export interface NewUpload {
-  readonly recordingId: string;
+  readonly groupKey: string;
   readonly kind: UploadKind;
   readonly storageKey: string;
 }
@@ -62,7 +63,7 @@ export class UploadRepository {
         .insertInto('uploads')
         .values({
           id,
-          recording_id: upload.recordingId,
+          group_key: upload.groupKey,
           kind: upload.kind,
           storage_key: upload.storageKey,
           status: 'pending',
@@ -78,7 +79,7 @@ export class UploadRepository {
     });
   }
 
-  /** Claims up to `limit` due jobs, the oldest of each recording only, counting the attempt started. */
+  /** Claims up to `limit` due jobs, the oldest of each group only, counting the attempt started. */
   claimDue(request: UploadClaimRequest): Promise<UploadRow[]> {
     return guarded('claim due uploads', () =>
       this.db.transaction().execute(async (trx) => {
@@ -158,13 +159,13 @@ export class UploadRepository {
     });
   }
 
-  /** Jobs of one recording (for the API and tests), oldest first. */
-  listOf(recordingId: string): Promise<UploadRow[]> {
-    return guarded(`list uploads of ${recordingId}`, async () => {
+  /** Jobs of one group (for the API and tests), oldest first. */
+  listOf(groupKey: string): Promise<UploadRow[]> {
+    return guarded(`list uploads of ${groupKey}`, async () => {
       const rows = await this.db
         .selectFrom('uploads')
         .selectAll()
-        .where('recording_id', '=', recordingId)
+        .where('group_key', '=', groupKey)
         .orderBy('id')
         .execute();
       return rows.map(toUploadRow);
@@ -206,7 +207,7 @@ function heldBy(claim: UploadRow) {
     ]);
 }
 
-/** The due-work SELECT: due, unclaimed (or lease run out), and the oldest job of its recording. */
+/** The due-work SELECT: due, unclaimed (or lease run out), and the oldest job of its group. */
 export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number) {
   return db
     .selectFrom('uploads as u')
@@ -219,7 +220,7 @@ export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number
           eb
             .selectFrom('uploads as older')
             .select(sql.lit(1).as('one'))
-            .whereRef('older.recording_id', '=', 'u.recording_id')
+            .whereRef('older.group_key', '=', 'u.group_key')
             .whereRef('older.id', '<', 'u.id'),
         ),
       ),
@@ -231,7 +232,7 @@ export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number
 function toUploadRow(columns: Selectable<UploadsTable>): UploadRow {
   return {
     id: columns.id,
-    recordingId: columns.recording_id,
+    groupKey: columns.group_key,
     kind: columns.kind,
     storageKey: columns.storage_key,
     status: columns.status,

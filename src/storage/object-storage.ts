@@ -9,11 +9,15 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from './media-store.js';
 import { S3ObjectStore } from './s3-object-store.js';
-import { type UploadStats, UploadWorker } from './upload-worker.js';
+import { UploadingSpoolTarget } from './spool-target.js';
+import type { StorageTarget } from './target.js';
+import { UploadWorker } from './upload-worker.js';
 
 export interface ObjectStorage {
   readonly objects: S3ObjectStore;
   readonly uploader: UploadWorker;
+  /** The recorder's target: `spool`, with each live HLS segment and playlist queued for upload. */
+  spoolTarget(spool: StorageTarget): StorageTarget;
   /** Starts uploading; call after crash recovery has queued what it found. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -28,7 +32,6 @@ export interface ObjectStorageDeps {
   readonly claimer: string;
   readonly node: string;
   readonly onFinishing?: FinishExtra;
-  readonly stats?: UploadStats;
 }
 
 /** Undefined with STORAGE=local. Throws ConfigError for STORAGE=s3 without a bucket. */
@@ -54,19 +57,20 @@ export function openObjectStorage(deps: ObjectStorageDeps): ObjectStorage | unde
     onFinishing: deps.onFinishing,
     claimer: deps.claimer,
     log,
-    stats: deps.stats,
   });
   catalog.recordings.holdUntilStored = async (trx, row) => {
-    await catalog.uploads.enqueue(
-      { recordingId: row.id, kind: 'recording', storageKey: row.storageKey },
-      trx,
-    );
+    await catalog.uploads.enqueue({ groupKey: row.id, kind: 'recording', storageKey: row.storageKey }, trx);
     // After the commit; the poll catches a wake that comes too early.
     setImmediate(() => uploader.wake());
   };
   return {
     objects,
     uploader,
+    spoolTarget: (spool) =>
+      new UploadingSpoolTarget(spool, async (group, key) => {
+        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
+        uploader.wake();
+      }),
     async start() {
       // An unreachable store is an outage, not a reason to refuse pushes: files wait in the spool.
       await objects.checkBucket().then(

@@ -26,7 +26,6 @@ export interface UploadWorkerOptions {
   /** `{node}:{pid}:{random}`. */
   readonly claimer: string;
   readonly log: Logger;
-  readonly stats?: UploadStats;
   /** Poll period when idle; `wake()` starts a round at once. */
   readonly pollMs?: number;
 }
@@ -56,6 +55,8 @@ export class UploadWorker {
   private round: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** Where upload counts go (metrics, made after the recorder this worker serves). */
+  stats: UploadStats | undefined;
   /** The last failure, for health and the console; cleared by the next success. */
   lastError: { readonly message: string; readonly at: number } | undefined;
 
@@ -115,7 +116,7 @@ export class UploadWorker {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.lastError = { message, at: Date.now() };
-      this.options.stats?.uploadFailed();
+      this.stats?.uploadFailed();
       const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(claim.attempts - 1, 16));
       this.options.log.warn(
         { err, key: claim.storageKey, attempt: claim.attempts, retryInMs: delay },
@@ -138,7 +139,7 @@ export class UploadWorker {
       return;
     }
     if (claim.status === 'pending') {
-      const row = await catalog.recordings.get(claim.recordingId);
+      const row = await catalog.recordings.get(claim.groupKey);
       if (row === undefined || row.status === 'done') {
         await catalog.uploads.complete(claim);
         return;
@@ -183,7 +184,7 @@ export class UploadWorker {
       this.options.spool.pathOf(key),
       CONTENT_TYPES[extension] ?? 'application/octet-stream',
     );
-    this.options.stats?.uploaded(stored.size);
+    this.stats?.uploaded(stored.size);
   }
 }
 
