@@ -188,6 +188,7 @@ export async function startServer(
     guard: playGuard,
     catalog,
     store,
+    objects: objectStorage?.objects,
     hub,
     // Without PUBLIC_URL, answers use the address the client reached us at (see request-address.ts).
     publicBaseUrl: () => requestAddressIfDerived()?.origin ?? publicBaseUrl(config, httpPort),

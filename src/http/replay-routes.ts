@@ -18,7 +18,6 @@ import {
 import { PLAYLIST_CACHE, UNCACHED } from '../vod/media-types.js';
 import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
-import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { replayPlaylist, segmentKeyOf } from '../vod/replay-playlist.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { rejectUnknownParams } from './unknown-params.js';
@@ -133,7 +132,7 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
     const signature = signatureQuery(query);
     const parts = await Promise.all(
       hls.map(async (row) => ({
-        playlist: await readRecordedPlaylist(ctx.store, row.storageKey),
+        playlist: await ctx.readPlaylist(row.storageKey),
         segmentUri: (uri: string) => {
           const key = segmentKeyOf(row.storageKey, uri);
           return key === undefined ? undefined : `${vodPath(key)}${signature === '' ? '' : `?${signature}`}`;

@@ -17,10 +17,10 @@ import { sendFileRange } from '../vod/file-body.js';
 import { type ServedType, servedTypeOf, UNCACHED } from '../vod/media-types.js';
 import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
-import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { withQueryOnUris } from '../vod/replay-playlist.js';
 import { fileValidators, isNotModified, rangeStillValid } from '../vod/validators.js';
 import { parseVodPath } from '../vod/vod-path.js';
+import { serveFromBucket } from './vod-bucket.js';
 
 const PREFIX = '/vod/';
 // Descriptor calls without FileHandle's per-call cost; sendFileRange takes the descriptor over.
@@ -57,6 +57,7 @@ async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: Fa
   const query = queryOf(request.url);
   const verdict = ctx.guard.check(target.row.stream, query);
   if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
+  if (ctx.objects) return serveFromBucket(ctx.objects, ctx.vodProxy, request, reply, parsed.key, target.type);
 
   let fd: number;
   try {
@@ -131,7 +132,7 @@ async function resolve(ctx: PlaybackContext, key: string): Promise<Target | unde
   const name = key.slice(key.lastIndexOf('/') + 1);
   if (hls.status !== 'done') {
     // Only complete segments are listed; the one being written must not be served (nor cached).
-    const playlist = await readRecordedPlaylist(ctx.store, playlistKey);
+    const playlist = await ctx.readPlaylist(playlistKey);
     if (!playlist?.segments.some((segment) => segment.uri === name)) return undefined;
   }
   return { row: hls, type, tag: `${hls.id}-${name.slice(0, -'.ts'.length)}` };
