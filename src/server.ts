@@ -221,6 +221,7 @@ export async function startServer(
     retention: { settings: retentionSettings, sweeper: retention },
     watchPage: config.watchPage,
     consoleSessions: consoleLogin.sessions,
+    storageStatus: objectStorage?.status,
   });
 
   rtmpPort = await rtmp.listen(config.rtmpPort, config.host);

@@ -12,7 +12,7 @@ import { parseMediaPlaylist } from '../src/container/hls/playlist.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
 import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
-import { startS3rver, type TestS3 } from './helpers/s3rver.js';
+import { S3RVER_BUCKET, startS3rver, type TestS3 } from './helpers/s3rver.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 describe('recording to S3 (s3rver)', () => {
@@ -152,6 +152,18 @@ describe('recording to S3 (s3rver)', () => {
     );
     expect((await recordings('s3b')).every((r) => r.status === 'recording')).toBe(true);
     expect(fileCallbacks('s3b')).toHaveLength(0);
+    // The node stays healthy (nothing is lost) but says uploads are failing; the API says why.
+    const health = (await (await fetch(t.httpUrl('/healthz'))).json()) as {
+      storage: { pendingUploads: number; uploadsFailing: boolean };
+    };
+    expect(health.storage.pendingUploads).toBeGreaterThanOrEqual(2);
+    expect(health.storage.uploadsFailing).toBe(true);
+    const status = (await (await fetch(t.httpUrl('/api/v1/storage'))).json()) as {
+      bucket: string;
+      lastError: { message: string } | null;
+    };
+    expect(status.bucket).toBe(S3RVER_BUCKET);
+    expect(status.lastError?.message).toMatch(/ECONNREFUSED/);
 
     await s3.start();
     await waitFor(
@@ -162,6 +174,9 @@ describe('recording to S3 (s3rver)', () => {
     const rows = await recordings('s3b');
     expect(rows.every((r) => r.status === 'done')).toBe(true);
     await expectAllInBucket(rows);
+    const metrics = await (await fetch(t.httpUrl('/metrics'))).text();
+    expect(metrics).toMatch(/livetape_uploads_total\{result="failed"\} [1-9]/);
+    expect(metrics).toMatch(/livetape_upload_bytes_total [1-9]/);
     // The live segment jobs drain too (their spool copies are gone: nothing left to send).
     await waitFor(
       async () => ((await t.server.catalog.uploads.backlog()).pending === 0 ? true : undefined),

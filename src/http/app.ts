@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { StorageStatus } from '../storage/object-storage.js';
 import { corsOptions } from '../vod/cors.js';
 import { registerLivePlayAuth } from '../vod/live-play-auth.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
@@ -56,6 +57,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   playback: PlaybackContext;
   /** Console login: its routes, and the cookie that authorizes the API. */
   consoleSessions: ConsoleSessions;
+  /** With STORAGE=s3: the bucket and its upload outbox, for /healthz and /api/v1/storage. */
+  storageStatus?: () => Promise<StorageStatus>;
 }
 
 /** The one HTTP surface: API, live playback, and (in later issues) VOD playback and the console. */

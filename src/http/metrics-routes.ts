@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { StorageStatus } from '../storage/object-storage.js';
 
 export interface MetricsRouteDeps {
   metrics: Metrics;
@@ -13,6 +14,8 @@ export interface MetricsRouteDeps {
   log: Logger;
   /** Defaults to HEALTH_TIMEOUT_MS. */
   healthTimeoutMs?: number;
+  /** With STORAGE=s3: the bucket and its upload outbox. */
+  storageStatus?: () => Promise<StorageStatus>;
 }
 
 /** A catalog slower than this is as good as down to a load balancer's probe. */
@@ -24,7 +27,23 @@ const healthSchema = {
     '200 while the server and its catalog database answer; 503 with the reason otherwise. No authorization.',
   tags: ['operations'],
   response: {
-    200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+    200: {
+      type: 'object',
+      required: ['status'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        storage: {
+          type: 'object',
+          description: 'With STORAGE=s3 only. Failure details are in `/api/v1/storage`, which is authorized.',
+          properties: {
+            kind: { type: 'string', enum: ['s3'] },
+            pendingUploads: { type: 'integer' },
+            oldestPendingSec: { type: 'integer' },
+            uploadsFailing: { type: 'boolean' },
+          },
+        },
+      },
+    },
     503: {
       type: 'object',
       required: ['status', 'reason'],
@@ -48,10 +67,46 @@ export function registerMetricsRoutes(app: FastifyInstance, deps: MetricsRouteDe
 
   app.get('/healthz', { schema: healthSchema }, async (_request, reply) => {
     const reason = await catalogProblem(deps.catalog, deps.log, deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS);
-    if (reason === undefined) return { status: 'ok' };
-    return reply.code(503).send({ status: 'unavailable', reason });
+    if (reason !== undefined) return reply.code(503).send({ status: 'unavailable', reason });
+    // A store outage delays uploads but loses nothing, so the node stays healthy; it says so, though.
+    const storage = await deps.storageStatus?.();
+    if (storage === undefined) return { status: 'ok' };
+    const { pendingUploads, oldestPendingSec, lastError } = storage;
+    return {
+      status: 'ok',
+      storage: { kind: 's3', pendingUploads, oldestPendingSec, uploadsFailing: lastError !== null },
+    };
   });
+
+  app.get(
+    '/api/v1/storage',
+    { schema: storageSchema },
+    async () => (await deps.storageStatus?.()) ?? { kind: 'local' },
+  );
 }
+
+const storageSchema = {
+  summary: 'Storage status',
+  description:
+    "Where recordings are kept. With STORAGE=s3: the bucket, upload jobs waiting in the outbox (all nodes), how long the oldest has waited, and this node's last upload error until the next success.",
+  tags: ['operations'],
+  response: {
+    200: {
+      type: 'object',
+      required: ['kind'],
+      properties: {
+        kind: { type: 'string', enum: ['local', 's3'] },
+        bucket: { type: 'string' },
+        pendingUploads: { type: 'integer' },
+        oldestPendingSec: { type: 'integer' },
+        lastError: {
+          type: ['object', 'null'],
+          properties: { message: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
+  },
+};
 
 /**
  * Why the catalog cannot serve, or undefined when it answered in time. The driver's error goes to the

@@ -13,11 +13,24 @@ import { UploadingSpoolTarget } from './spool-target.js';
 import type { StorageTarget } from './target.js';
 import { UploadWorker } from './upload-worker.js';
 
+/** What `/healthz` and `/api/v1/storage` say about the object store. */
+export interface StorageStatus {
+  readonly kind: 's3';
+  readonly bucket: string;
+  /** Upload jobs waiting in the outbox (every node sharing the catalog). */
+  readonly pendingUploads: number;
+  /** Seconds the oldest waiting job has waited: how far the bucket lags behind the spool. */
+  readonly oldestPendingSec: number;
+  /** This node's last failed upload, until the next success. */
+  readonly lastError: { readonly message: string; readonly at: string } | null;
+}
+
 export interface ObjectStorage {
   readonly objects: S3ObjectStore;
   readonly uploader: UploadWorker;
   /** The recorder's target: `spool`, with each live HLS segment and playlist queued for upload. */
   spoolTarget(spool: StorageTarget): StorageTarget;
+  status(): Promise<StorageStatus>;
   /** Starts uploading; call after crash recovery has queued what it found. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -71,6 +84,20 @@ export function openObjectStorage(deps: ObjectStorageDeps): ObjectStorage | unde
         await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
         uploader.wake();
       }),
+    async status() {
+      const backlog = await catalog.uploads.backlog();
+      const failure = uploader.lastError;
+      return {
+        kind: 's3',
+        bucket: config.s3Bucket,
+        pendingUploads: backlog.pending,
+        oldestPendingSec:
+          backlog.oldestCreatedAt === undefined
+            ? 0
+            : Math.max(0, Math.round((Date.now() - backlog.oldestCreatedAt) / 1000)),
+        lastError: failure ? { message: failure.message, at: new Date(failure.at).toISOString() } : null,
+      };
+    },
     async start() {
       // An unreachable store is an outage, not a reason to refuse pushes: files wait in the spool.
       await objects.checkBucket().then(
