@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
 import { type Catalog, openCatalog } from './catalog/db.js';
+import { LiveRegistry } from './cluster/live-registry.js';
 import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
@@ -144,6 +145,22 @@ export async function startServer(
     policy: retentionSettings.policy,
   });
 
+  // The real ports are known once listening (port 0 picks one); no URL is made before that.
+  let httpPort = config.httpPort;
+  let rtmpPort = config.rtmpPort;
+  // Several nodes share only a PostgreSQL catalog; with SQLite there is one node and nothing to register.
+  const cluster =
+    catalog.engine === 'postgres'
+      ? new LiveRegistry({
+          catalog,
+          hub,
+          node,
+          nodeUrl: () => config.nodeUrl || `http://${node}:${httpPort}`,
+          log: log.child({ component: 'cluster' }),
+        })
+      : undefined;
+  await cluster?.start();
+
   const backpressure = { maxLagMs: config.playerMaxBuffer * 1000, minQueuedBytes: 1024 * 1024 };
   const playGuard = new PlayGuard(() => keys.keys('play'));
   const guardPublish = (attempt: SessionAttempt): GuardVerdict => {
@@ -154,6 +171,11 @@ export async function startServer(
       nowSeconds: Math.floor(Date.now() / 1000),
     });
     if (!auth.ok) return { ok: false, code: 'NetStream.Publish.Unauthorized', description: auth.description };
+    const holder = cluster?.heldElsewhere(attempt.address.app, attempt.address.stream);
+    if (holder) {
+      const description = `Stream ${holder.streamKey} is already publishing on node ${holder.node}`;
+      return { ok: false, code: 'NetStream.Publish.BadName', description };
+    }
     try {
       recordings.plan(attempt.address.query);
     } catch (error) {
@@ -181,9 +203,6 @@ export async function startServer(
     windowSize: config.hlsLiveWindow,
     idleMs: 60_000,
   });
-  // The real ports are known once listening (port 0 picks one); no URL is made before that.
-  let httpPort = config.httpPort;
-  let rtmpPort = config.rtmpPort;
   const playback = playbackContext(config, {
     guard: playGuard,
     catalog,
@@ -222,6 +241,7 @@ export async function startServer(
     watchPage: config.watchPage,
     consoleSessions: consoleLogin.sessions,
     storageStatus: objectStorage?.status,
+    liveElsewhere: cluster ? (app, stream) => cluster.heldElsewhere(app, stream)?.nodeUrl : undefined,
   });
 
   rtmpPort = await rtmp.listen(config.rtmpPort, config.host);
@@ -258,6 +278,7 @@ export async function startServer(
       closing ??= (async () => {
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
+        await cluster?.close();
         hls.close();
         await recordings.close();
         await objectStorage?.close();

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { BroadcastRepository } from './broadcasts.js';
 import { type Engine, engineFor, postgresDialect, sqliteDialect } from './dialect.js';
 import { CatalogError, guarded } from './errors.js';
+import { LiveStreamRepository } from './live-streams.js';
 import { migrationProvider } from './migrations.js';
 import { NotificationRepository } from './notifications.js';
 import { PushRepository } from './pushes.js';
@@ -42,6 +43,7 @@ export class Catalog {
   readonly vodFiles: VodFileRepository;
   readonly rooms: RoomsRepository;
   readonly uploads: UploadRepository;
+  readonly liveStreams: LiveStreamRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -56,6 +58,7 @@ export class Catalog {
     this.vodFiles = new VodFileRepository(db);
     this.rooms = new RoomsRepository(db);
     this.uploads = new UploadRepository(db, engine);
+    this.liveStreams = new LiveStreamRepository(db);
   }
 
   /**

@@ -190,6 +190,26 @@ const uploads: Migration = {
   },
 };
 
+/**
+ * The cluster's live streams (issue 12): which node holds which `app/stream`, until `expires_at` unless
+ * that node's heartbeat moves it on, so a stream name is unique across nodes sharing the catalog and any
+ * node can find the one to pull a live stream from.
+ */
+const liveStreams: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('live_streams')
+      .addColumn('stream_key', 'text', (col) => col.primaryKey())
+      .addColumn('node', 'text', (col) => col.notNull())
+      .addColumn('node_url', 'text', (col) => col.notNull())
+      .addColumn('session_id', 'text', (col) => col.notNull())
+      .addColumn('started_at', 'bigint', (col) => col.notNull())
+      .addColumn('expires_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema.createIndex('live_streams_node').on('live_streams').column('node').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -197,6 +217,7 @@ const migrations: Record<string, Migration> = {
   '0004_rooms': rooms,
   '0005_pushes_stream': pushesByStream,
   '0006_s3_uploads': uploads,
+  '0007_s3_live_streams': liveStreams,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -121,6 +121,19 @@ export interface UploadsTable {
   created_at: number;
 }
 
+/** The cluster's live-stream registry: one row per stream being pushed to some node. */
+export interface LiveStreamsTable {
+  /** `app/stream` */
+  stream_key: string;
+  node: string;
+  /** Where the other nodes pull this stream from (NODE_URL). */
+  node_url: string;
+  session_id: string;
+  started_at: number;
+  /** Gone after this unless the node's heartbeat renews it: a dead node's streams expire. */
+  expires_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
@@ -128,4 +141,5 @@ export interface Database {
   notifications: NotificationsTable;
   rooms: RoomsTable;
   uploads: UploadsTable;
+  live_streams: LiveStreamsTable;
 }

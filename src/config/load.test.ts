@@ -50,6 +50,10 @@ describe('loadConfig defaults', () => {
       recordInterval: 1800,
       recordIntervalMin: 60,
       recordIntervalMax: 5400,
+      recordBacklogHigh: 16,
+      recordBacklogLow: 4,
+      recordBacklogTotal: 256,
+      recordWriteTimeout: 30,
       hlsSegmentDuration: 4,
       hlsLiveWindow: 6,
       hlsResumeWindow: 0,
@@ -84,6 +88,7 @@ describe('loadConfig defaults', () => {
       s3Prefix: '',
       s3PublicUrl: '',
       s3KeepLocal: false,
+      nodeUrl: '',
       vodProxy: false,
     });
   });

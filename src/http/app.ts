@@ -57,6 +57,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   playback: PlaybackContext;
   /** Console login: its routes, and the cookie that authorizes the API. */
   consoleSessions: ConsoleSessions;
+  /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
+  liveElsewhere?: (app: string, stream: string) => string | undefined;
   /** With STORAGE=s3: the bucket and its upload outbox, for /healthz and /api/v1/storage. */
   storageStatus?: () => Promise<StorageStatus>;
 }

@@ -6,12 +6,15 @@ import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import { TagSink } from '../live/tag-sink.js';
 import { HttpFlvOutput } from './flv-output.js';
+import { relayFromNode } from './live-relay.js';
 
 export interface LiveRouteDeps {
   hub: StreamHub;
   backpressure: BackpressureOptions;
   hls: LiveHlsService;
   hlsTargetDurationMs: number;
+  /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
+  liveElsewhere?: (app: string, stream: string) => string | undefined;
 }
 
 /**
@@ -31,6 +34,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
         .send({ error: 'not_found', message: 'live playback is /live/{app}/{stream}.flv or .m3u8' });
     }
     const stream = deps.hub.get(appName, name);
+    const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
+    if (elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
     if (ext === 'm3u8') {
       const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
       if (!packager) return notLive(reply, appName, name);
@@ -46,6 +51,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const { app: appName, stream: name, segment } = request.params;
       const match = /^(\d{1,12})\.ts$/.exec(segment);
       const stream = deps.hub.get(appName, name);
+      const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
+      if (match && elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
       const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
       if (!match || !packager) return notLive(reply, appName, name);
       const data = packager.segment(Number(match[1]));
