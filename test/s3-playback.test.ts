@@ -97,4 +97,25 @@ describe.each([
       }
     });
   }
+
+  if (mode === 'proxy') {
+    it('deletes the objects with the recording (HLS: the whole folder)', async () => {
+      const bucket = new S3ObjectStore(s3.config);
+      try {
+        const hls = row('hls');
+        const folder = hls.storageKey.slice(0, hls.storageKey.lastIndexOf('/'));
+        expect(await bucket.head(`${folder}/000000.ts`)).toBeDefined();
+        for (const r of rows) {
+          const res = await fetch(t.httpUrl(`/api/v1/recordings/${r.id}`), { method: 'DELETE' });
+          expect(res.status).toBe(204);
+        }
+        expect(await bucket.head(row('flv').storageKey)).toBeUndefined();
+        expect(await bucket.head(hls.storageKey)).toBeUndefined();
+        expect(await bucket.head(`${folder}/000000.ts`)).toBeUndefined();
+        expect((await fetch(url(row('flv')))).status).toBe(404);
+      } finally {
+        bucket.close();
+      }
+    });
+  }
 });
