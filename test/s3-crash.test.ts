@@ -84,4 +84,47 @@ describe('uploads across kill -9', () => {
       bucket.close();
     }
   }, 180_000);
+
+  it('recovers a file a kill cut short, uploads it and calls back with reason recovered', async () => {
+    const before = receiver.accepted.length;
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(server!.rtmpUrl('live', 'k9cut', 'record=flv'), {
+        seconds: 30,
+        gop: 30,
+        realtime: true,
+      }),
+      { timeoutMs: 60_000 },
+    );
+    // Recording is under way once the push start is delivered; give the file a few seconds of media.
+    await waitFor(() => receiver.accepted.slice(before).find((c) => c.body.event_type === 1), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    server!.child.kill('SIGKILL');
+    await server!.exited;
+    server = undefined;
+    await push;
+
+    server = await start();
+    const recovered = await waitFor(
+      () =>
+        receiver.accepted
+          .slice(before)
+          .find((c) => c.body.event_type === 100 && c.body.stream_id === 'k9cut'),
+      90_000,
+      'the recovered file callback',
+    );
+    expect(recovered.body).toMatchObject({ file_format: 'flv', reason: 'recovered' });
+    const list = (await (await fetch(server.httpUrl('/api/v1/recordings?stream=k9cut'))).json()) as {
+      recordings: Array<{ storageKey: string; sizeBytes: number }>;
+    };
+    const bucket = new S3ObjectStore(s3.config);
+    try {
+      const key = list.recordings[0]!.storageKey;
+      expect((await bucket.head(key))?.size).toBe(list.recordings[0]!.sizeBytes);
+      const frames = await countDecodedFrames(await bucket.presignGet(key, 300));
+      expect(frames.video, frames.stderr).toBeGreaterThan(30);
+    } finally {
+      bucket.close();
+    }
+  }, 180_000);
 });
