@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingRow } from '../src/catalog/recording-row.js';
 import { parseMediaPlaylist } from '../src/container/hls/playlist.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
+import { ADMIN_PASSWORD, openLoggedIn } from './console-helpers.js';
+import { launchBrowser } from './helpers/browser.js';
 import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
 import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { S3RVER_BUCKET, startS3rver, type TestS3 } from './helpers/s3rver.js';
@@ -27,7 +29,12 @@ describe('recording to S3 (s3rver)', () => {
     bucket = new S3ObjectStore(s3.config);
     receiver = await startCallbackReceiver();
     scratch = await mkdtemp(join(tmpdir(), 'livetape-s3-rec-'));
-    t = await startTestServer({ ...s3.settings, CALLBACK_URL: receiver.url, HLS_SEGMENT_DURATION: '1' });
+    t = await startTestServer({
+      ...s3.settings,
+      CALLBACK_URL: receiver.url,
+      HLS_SEGMENT_DURATION: '1',
+      ADMIN_PASSWORD,
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -164,6 +171,19 @@ describe('recording to S3 (s3rver)', () => {
     };
     expect(status.bucket).toBe(S3RVER_BUCKET);
     expect(status.lastError?.message).toMatch(/ECONNREFUSED/);
+    // The console's Recordings page says so too.
+    const browser = await launchBrowser();
+    try {
+      const { page, errors, close } = await openLoggedIn(browser, t, '/console/recordings');
+      const line = page.getByRole('status').filter({ hasText: S3RVER_BUCKET });
+      await expect
+        .poll(() => line.textContent(), { timeout: 30_000 })
+        .toMatch(/uploads waiting.*ECONNREFUSED/);
+      expect(errors).toEqual([]);
+      await close();
+    } finally {
+      await browser.close();
+    }
 
     await s3.start();
     await waitFor(
