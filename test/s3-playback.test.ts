@@ -8,7 +8,7 @@ import type { RecordingRow } from '../src/catalog/recording-row.js';
 import { playUrlSigner, vodPath } from '../src/http/vod-url.js';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
-import { startS3rver, type TestS3 } from './helpers/s3rver.js';
+import { S3RVER_BUCKET, startS3rver, type TestS3 } from './helpers/s3rver.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const PLAY_KEY = 'play-secret';
@@ -44,7 +44,14 @@ describe.each([
 
   beforeAll(async () => {
     s3 = await startS3rver();
-    t = await startTestServer({ ...s3.settings, PLAY_KEY, VOD_PROXY: proxy, HLS_SEGMENT_DURATION: '1' });
+    t = await startTestServer({
+      ...s3.settings,
+      PLAY_KEY,
+      VOD_PROXY: proxy,
+      HLS_SEGMENT_DURATION: '1',
+      // The proxy case also hands out bucket URLs (s3rver reads anonymously, like a public bucket).
+      ...(mode === 'proxy' ? { S3_PUBLIC_URL: `${s3.endpoint}/${S3RVER_BUCKET}` } : {}),
+    });
     rows = await recordInto(t, `play-${mode}`);
   });
   afterAll(async () => {
@@ -63,6 +70,18 @@ describe.each([
     expect(flv.audio).toBeGreaterThan(50);
     const hls = await countDecodedFrames(url(row('hls')));
     expect(hls.video, hls.stderr).toBeGreaterThan(50);
+  });
+
+  it(`hands out ${mode === 'proxy' ? 'S3_PUBLIC_URL' : 'signed /vod/'} URLs in the API`, async () => {
+    const flv = row('flv');
+    const view = (await (await fetch(t.httpUrl(`/api/v1/recordings/${flv.id}`))).json()) as { url: string };
+    if (mode === 'proxy') {
+      expect(view.url).toBe(`${s3.endpoint}/${S3RVER_BUCKET}/${flv.storageKey}`);
+      const frames = await countDecodedFrames(view.url);
+      expect(frames.video, frames.stderr).toBeGreaterThan(50);
+    } else {
+      expect(view.url).toMatch(/\/vod\/.*\.flv\?txSecret=/);
+    }
   });
 
   if (mode === 'redirect') {

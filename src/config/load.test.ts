@@ -86,6 +86,7 @@ describe('loadConfig defaults', () => {
       s3SecretAccessKey: '',
       s3ForcePathStyle: false,
       s3Prefix: '',
+      s3PublicUrl: '',
       s3KeepLocal: false,
       nodeUrl: '',
       vodProxy: false,

@@ -107,6 +107,7 @@ export const CONFIG_FIELDS = {
   s3SecretAccessKey: secret(plainText(256), '', 'Secret access key; never written to logs.'),
   s3ForcePathStyle: field(boolean(), false, 'Address objects as `endpoint/bucket/key` instead of `bucket.endpoint/key` (MinIO and most self-hosted stores need `true`).'),
   s3Prefix: field(plainText(256), '', "Prefix of every object key (e.g. `livetape/`), so several deployments can share a bucket; `''` for none."),
+  s3PublicUrl: field(baseUrlOrEmpty(), '', "Base URL of the bucket as viewers reach it (a CDN, or the bucket's own public URL): file URLs in APIs and callbacks then point there, unsigned, and `PLAY_KEY` no longer guards them (the CDN or bucket policy does). `''`: LiveTape's own `/vod/` URLs, which redirect to short-lived presigned URLs."),
   s3KeepLocal: field(boolean(), false, 'Keep the spool copy of each file after a verified upload (it is removed by default).'),
   nodeUrl: field(baseUrlOrEmpty(), '', "With PostgreSQL (several nodes): the HTTP address the other nodes reach this one at, to pull its live streams (e.g. `http://10.0.0.5:8080`). `''`: `http://<NODE_NAME or host name>:<HTTP_PORT>`."),
   vodProxy: field(boolean(), false, 'With STORAGE=s3: `/vod/` streams objects from the bucket itself (Range, ETag) instead of redirecting (302) to a short-lived presigned URL.'),

@@ -14,7 +14,7 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { Database } from '../catalog/schema.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { playUrlSigner, vodUrl } from '../http/vod-url.js';
+import { bucketUrl, playUrlSigner, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -243,7 +243,9 @@ export class NotificationService {
 
   private recordingPayloadOf(row: RecordingRow, userIp: string): string {
     return recordingPayload(this.origin, row, {
-      videoUrl: vodUrl(this.publicBase, row, playUrlSigner(this.playKeys())),
+      videoUrl:
+        bucketUrl(this.options.config, row.storageKey) ??
+        vodUrl(this.publicBase, row, playUrlSigner(this.playKeys())),
       userIp,
       eventTimeMs: Date.now(),
     });

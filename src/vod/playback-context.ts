@@ -8,6 +8,8 @@ import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Config } from '../config/schema.js';
 import type { MediaPlaylist } from '../container/hls/playlist.js';
 import {
+  type BucketUrlConfig,
+  bucketUrl,
   type LivePlaybackUrls,
   livePlaybackUrls,
   type PlayUrlSigner,
@@ -64,7 +66,7 @@ export interface PlaybackParts {
 }
 
 export function playbackContext(
-  config: Pick<Config, 'appid' | 'apiKey'> & Partial<Pick<Config, 'vodProxy'>>,
+  config: Pick<Config, 'appid' | 'apiKey'> & Partial<Pick<Config, 'vodProxy'>> & BucketUrlConfig,
   parts: PlaybackParts,
 ): PlaybackContext {
   const signer = () => playUrlSigner(parts.playKeys());
@@ -82,7 +84,7 @@ export function playbackContext(
     get signer() {
       return signer();
     },
-    fileUrl: (row) => vodUrl(parts.publicBaseUrl(), row, signer()),
+    fileUrl: (row) => bucketUrl(config, row.storageKey) ?? vodUrl(parts.publicBaseUrl(), row, signer()),
     playerUrl: (target) => playerUrl(parts.publicBaseUrl(), target, signer()),
     liveUrls: (live) =>
       livePlaybackUrls({ http: parts.publicBaseUrl(), rtmp: parts.rtmpBaseUrl() }, live, signer()),
