@@ -176,6 +176,7 @@ const uploads: Migration = {
       .addColumn('group_key', 'text', (col) => col.notNull())
       .addColumn('kind', 'text', (col) => col.notNull())
       .addColumn('storage_key', 'text', (col) => col.notNull())
+      .addColumn('announce', 'integer', (col) => col.notNull())
       .addColumn('status', 'text', (col) => col.notNull())
       .addColumn('attempts', 'integer', (col) => col.notNull())
       .addColumn('next_attempt_at', 'bigint', (col) => col.notNull())

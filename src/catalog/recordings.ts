@@ -35,13 +35,19 @@ export interface RecordingFilter {
 /** Work done inside `finish`'s transaction, e.g. writing the notification outbox row. */
 export type FinishExtra = (trx: Kysely<Database>, row: RecordingRow) => Promise<void>;
 
+/**
+ * What `finish` runs instead of its extra while files are held until stored; `announce` says whether
+ * the caller asked for extra work (the callback), to be done once the file is stored.
+ */
+export type HoldUntilStored = (trx: Kysely<Database>, row: RecordingRow, announce: boolean) => Promise<void>;
+
 export class RecordingRepository {
   /**
    * Set with STORAGE=s3, where a file is `done` only once it is in the bucket: `finish` then records
    * the closing facts but leaves the row `recording`, and runs this (which enqueues the upload) in its
    * transaction instead of `extra`. The uploader later calls `finishStored`.
    */
-  holdUntilStored: FinishExtra | undefined;
+  holdUntilStored: HoldUntilStored | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -90,7 +96,8 @@ export class RecordingRepository {
           .executeTakeFirst();
         if (updated === undefined) throw await notOpenError(trx, id, operation);
         const row = toRecordingRow(updated);
-        await (hold ?? extra)?.(trx, row);
+        if (hold) await hold(trx, row, extra !== undefined);
+        else await extra?.(trx, row);
         return row;
       }),
     );

@@ -112,6 +112,8 @@ export interface UploadsTable {
   group_key: string;
   kind: UploadKind;
   storage_key: string;
+  /** 1: a `recording` job whose file gets its callback once stored; 0: none (live objects, failed files). */
+  announce: number;
   status: UploadStatus;
   attempts: number;
   next_attempt_at: number;

@@ -86,8 +86,11 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
     const c = catalog;
     const finished: string[] = [];
     c.events.on('recordingFinished', (row) => finished.push(row.id));
-    c.recordings.holdUntilStored = async (trx, row) => {
-      await c.uploads.enqueue({ groupKey: row.id, kind: 'recording', storageKey: row.storageKey }, trx);
+    c.recordings.holdUntilStored = async (trx, row, announce) => {
+      await c.uploads.enqueue(
+        { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce },
+        trx,
+      );
     };
     try {
       const held = await addRecording(c, { stream: 'held', startTime: Date.now() });
@@ -96,7 +99,13 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
       // Not the crash recovery's business: the file is closed.
       expect((await c.recordings.listOpen()).map((row) => row.id)).not.toContain(held.id);
       const [job] = await c.uploads.listOf(held.id);
-      expect(job).toMatchObject({ kind: 'recording', storageKey: held.storageKey, status: 'pending' });
+      // addRecording passes no extra work: nothing to announce once stored.
+      expect(job).toMatchObject({
+        kind: 'recording',
+        storageKey: held.storageKey,
+        status: 'pending',
+        announce: false,
+      });
       const [claim] = await c.uploads.claimDue({
         now: Date.now() + 1000,
         leaseMs: LEASE_MS,

@@ -16,6 +16,8 @@ export interface UploadRow {
   readonly groupKey: string;
   readonly kind: UploadKind;
   readonly storageKey: string;
+  /** A `recording` job whose file gets its callback (event 100) when it becomes `done`. */
+  readonly announce: boolean;
   readonly status: UploadStatus;
   /** Attempts started so far; while claimed, the number of the attempt in flight. */
   readonly attempts: number;
@@ -29,6 +31,8 @@ export interface NewUpload {
   readonly groupKey: string;
   readonly kind: UploadKind;
   readonly storageKey: string;
+  /** Default false. */
+  readonly announce?: boolean;
 }
 
 export interface UploadClaimRequest {
@@ -66,6 +70,7 @@ export class UploadRepository {
           group_key: upload.groupKey,
           kind: upload.kind,
           storage_key: upload.storageKey,
+          announce: upload.announce ? 1 : 0,
           status: 'pending',
           attempts: 0,
           next_attempt_at: now,
@@ -235,6 +240,7 @@ function toUploadRow(columns: Selectable<UploadsTable>): UploadRow {
     groupKey: columns.group_key,
     kind: columns.kind,
     storageKey: columns.storage_key,
+    announce: columns.announce === 1,
     status: columns.status,
     attempts: columns.attempts,
     nextAttemptAt: columns.next_attempt_at,

@@ -71,8 +71,11 @@ export function openObjectStorage(deps: ObjectStorageDeps): ObjectStorage | unde
     claimer: deps.claimer,
     log,
   });
-  catalog.recordings.holdUntilStored = async (trx, row) => {
-    await catalog.uploads.enqueue({ groupKey: row.id, kind: 'recording', storageKey: row.storageKey }, trx);
+  catalog.recordings.holdUntilStored = async (trx, row, announce) => {
+    await catalog.uploads.enqueue(
+      { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce },
+      trx,
+    );
     // After the commit; the poll catches a wake that comes too early.
     setImmediate(() => uploader.wake());
   };

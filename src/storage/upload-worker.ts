@@ -148,7 +148,7 @@ export class UploadWorker {
       else await this.put(row.storageKey);
       const stored = await catalog.recordings.finishStored(row.id, async (trx, done) => {
         if (!(await catalog.uploads.markStored(claim, trx))) throw new Error('upload claim lost');
-        await this.options.onFinishing?.(trx, done);
+        if (claim.announce) await this.options.onFinishing?.(trx, done);
       });
       this.options.log.info(
         { id: row.id, key: row.storageKey, done: stored !== undefined },
