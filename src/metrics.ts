@@ -9,6 +9,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Catalog } from './catalog/db.js';
 import type { RecordingRow } from './catalog/recording-row.js';
 import type { StreamHub } from './live/hub.js';
+import type { UploadStats } from './storage/upload-worker.js';
 
 export interface MetricsSources {
   hub: StreamHub;
@@ -69,7 +70,7 @@ export type DeletionCause = 'api' | 'age' | 'size';
 /** What failed in the media store. */
 export type StorageOperation = 'record' | 'delete';
 
-export class Metrics {
+export class Metrics implements UploadStats {
   readonly registry = new Registry();
   private readonly publishes: Counter;
   private readonly publishesEnded: Counter<'reason'>;
@@ -80,6 +81,8 @@ export class Metrics {
   private readonly deletedBytes: Counter<'cause'>;
   private readonly sweeps: Counter;
   private readonly storageFailures: Counter<'operation'>;
+  private readonly uploads: Counter<'result'>;
+  private readonly uploadBytes: Counter;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -156,6 +159,25 @@ export class Metrics {
       labelNames: ['operation'],
       registers,
     });
+    this.uploads = new Counter({
+      name: 'livetape_uploads_total',
+      help: 'Object-store uploads (STORAGE=s3) by result: stored (size and checksum verified), or failed (retried later).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.uploadBytes = new Counter({
+      name: 'livetape_upload_bytes_total',
+      help: 'Bytes stored in the object store (verified uploads).',
+      registers,
+    });
+    new Gauge({
+      name: 'livetape_uploads_pending',
+      help: 'Upload jobs waiting in the outbox (all nodes sharing the catalog).',
+      registers,
+      async collect() {
+        this.set((await sources.catalog.uploads.backlog()).pending);
+      },
+    });
 
     sources.hub.on('publish', () => this.publishes.inc());
     sources.hub.on('unpublish', (_stream, reason) => {
@@ -181,6 +203,15 @@ export class Metrics {
 
   retentionSwept(): void {
     this.sweeps.inc();
+  }
+
+  uploaded(bytes: number): void {
+    this.uploads.inc({ result: 'stored' });
+    this.uploadBytes.inc(bytes);
+  }
+
+  uploadFailed(): void {
+    this.uploads.inc({ result: 'failed' });
   }
 
   storageFailed(operation: StorageOperation): void {

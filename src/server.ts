@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KeyRing } from './auth/key-ring.js';
 import { verifyPublishAuth } from './auth/tx-secret.js';
-import { openCatalog } from './catalog/db.js';
+import { type Catalog, openCatalog } from './catalog/db.js';
 import { newFileId } from './catalog/ids.js';
 import { RecordingCataloger } from './catalog/recording-cataloger.js';
 import { ClipMaker } from './clip/clip-maker.js';
+import { LiveRegistry } from './cluster/live-registry.js';
 import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
@@ -26,6 +28,7 @@ import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
 import { LocalTarget } from './storage/local-target.js';
 import { MediaStore } from './storage/media-store.js';
+import { openObjectStorage } from './storage/object-storage.js';
 import type { StorageTarget } from './storage/target.js';
 import { RecordRuleBook } from './tasks/record-rules.js';
 import { banDescription, StreamBanList } from './tasks/stream-bans.js';
@@ -40,6 +43,7 @@ export interface RunningServer {
   httpPort: number;
   hub: StreamHub;
   recordings: RecordingManager;
+  catalog: Catalog;
   /** Open RTMP connections, in any state (handshaking, publishing, playing). */
   readonly rtmpConnectionCount: number;
   /** The console password made on this start (the first with no ADMIN_PASSWORD), to show once. */
@@ -109,10 +113,22 @@ export async function startServer(
     log,
     playKeys: () => keys.keys('play'),
   });
+  const node = config.nodeName || hostname();
+  // Before the recorder, which writes through its spool target; recovered files are uploaded too.
+  const objectStorage = openObjectStorage({
+    config,
+    catalog,
+    spool: store,
+    log,
+    node,
+    claimer: `${node}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onFinishing: notifications.onRecordingFinishing,
+  });
+  const spool = options.storage ?? new LocalTarget(store.root);
   const recordings = await RecordingManager.start({
     hub,
     catalog,
-    target: options.storage ?? new LocalTarget(store.root),
+    target: objectStorage?.spoolTarget(spool) ?? spool,
     store,
     log,
     defaults: {
@@ -150,8 +166,10 @@ export async function startServer(
     formats: ['hls'],
     intervalSec: recordings.recordingSettings.intervalSec,
   }));
+  if (objectStorage) objectStorage.uploader.stats = metrics;
   await recordings.recover();
-  const remover = new RecordingRemover({ catalog, store, log, metrics });
+  await objectStorage?.start();
+  const remover = new RecordingRemover({ catalog, store, objects: objectStorage?.objects, log, metrics });
   const snapshots = await SnapshotService.start({
     hub,
     catalog,
@@ -177,6 +195,22 @@ export async function startServer(
     policy: retentionSettings.policy,
   });
 
+  // The real ports are known once listening (port 0 picks one); no URL is made before that.
+  let httpPort = config.httpPort;
+  let rtmpPort = config.rtmpPort;
+  // Several nodes share only a PostgreSQL catalog; with SQLite there is one node and nothing to register.
+  const cluster =
+    catalog.engine === 'postgres'
+      ? new LiveRegistry({
+          catalog,
+          hub,
+          node,
+          nodeUrl: () => config.nodeUrl || `http://${node}:${httpPort}`,
+          log: log.child({ component: 'cluster' }),
+        })
+      : undefined;
+  await cluster?.start();
+
   const backpressure = { maxLagMs: config.playerMaxBuffer * 1000, minQueuedBytes: 1024 * 1024 };
   const playGuard = new PlayGuard(() => keys.keys('play'), config.signatureMaxTtl);
   const guardPublish = (attempt: SessionAttempt): GuardVerdict => {
@@ -190,6 +224,11 @@ export async function startServer(
     if (!auth.ok) return { ok: false, code: 'NetStream.Publish.Unauthorized', description: auth.description };
     const ban = bans.banOf(attempt.address.stream);
     if (ban) return { ok: false, code: 'NetStream.Publish.Rejected', description: banDescription(ban) };
+    const holder = cluster?.heldElsewhere(attempt.address.app, attempt.address.stream);
+    if (holder) {
+      const description = `Stream ${holder.streamKey} is already publishing on node ${holder.node}`;
+      return { ok: false, code: 'NetStream.Publish.BadName', description };
+    }
     try {
       recordings.plan(attempt.address.query);
     } catch (error) {
@@ -223,13 +262,11 @@ export async function startServer(
     windowSize: config.hlsLiveWindow,
     idleMs: 60_000,
   });
-  // The real ports are known once listening (port 0 picks one); no URL is made before that.
-  let httpPort = config.httpPort;
-  let rtmpPort = config.rtmpPort;
   const playback = playbackContext(config, {
     guard: playGuard,
     catalog,
     store,
+    objects: objectStorage?.objects,
     hub,
     // Without PUBLIC_URL, answers use the address the client reached us at (see request-address.ts).
     publicBaseUrl: () => requestAddressIfDerived()?.origin ?? publicBaseUrl(config, httpPort),
@@ -273,6 +310,8 @@ export async function startServer(
     retention: { settings: retentionSettings, sweeper: retention },
     watchPage: config.watchPage,
     consoleSessions: consoleLogin.sessions,
+    storageStatus: objectStorage?.status,
+    liveElsewhere: cluster ? (app, stream) => cluster.heldElsewhere(app, stream)?.nodeUrl : undefined,
   });
 
   rtmpPort = await rtmp.listen(config.rtmpPort, config.host);
@@ -298,6 +337,7 @@ export async function startServer(
     httpPort,
     hub,
     recordings,
+    catalog,
     generatedAdminPassword: consoleLogin.generatedPassword,
     snapshots: snapshots.availability,
     get pushKeys() {
@@ -310,10 +350,12 @@ export async function startServer(
       closing ??= (async () => {
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
+        await cluster?.close();
         hls.close();
         await taskRunner.close();
         await recordings.close();
         await snapshots.close();
+        await objectStorage?.close();
         clearInterval(sharedSettings);
         await retention.close();
         await templateRetention.close();

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { BroadcastRepository } from './broadcasts.js';
 import { type Engine, engineFor, postgresDialect, sqliteDialect } from './dialect.js';
 import { CatalogError, guarded } from './errors.js';
+import { LiveStreamRepository } from './live-streams.js';
 import { migrationProvider } from './migrations.js';
 import { NotificationRepository } from './notifications.js';
 import { PushRepository } from './pushes.js';
@@ -18,6 +19,7 @@ import { RoomsRepository } from './rooms.js';
 import type { Database } from './schema.js';
 import { SettingsRepository } from './settings.js';
 import { SnapshotRepository } from './snapshots.js';
+import { UploadRepository } from './uploads.js';
 import { VodFileRepository } from './vod-files.js';
 
 export interface CatalogOptions {
@@ -44,6 +46,8 @@ export class Catalog {
   readonly rooms: RoomsRepository;
   readonly recordTasks: RecordTaskRepository;
   readonly snapshots: SnapshotRepository;
+  readonly uploads: UploadRepository;
+  readonly liveStreams: LiveStreamRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -59,6 +63,8 @@ export class Catalog {
     this.rooms = new RoomsRepository(db);
     this.recordTasks = new RecordTaskRepository(db);
     this.snapshots = new SnapshotRepository(db);
+    this.uploads = new UploadRepository(db, engine);
+    this.liveStreams = new LiveStreamRepository(db);
   }
 
   /**

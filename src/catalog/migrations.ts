@@ -170,6 +170,35 @@ const recordFailedFiles: Migration = {
 };
 
 /**
+ * The upload outbox (issue 12): with STORAGE=s3 every spool file to copy into the bucket is a row,
+ * claimed like a notification (lease, SKIP LOCKED on PostgreSQL), so uploads survive restarts and
+ * `kill -9`. Rows of one recording go in id order: its segments before its playlist before the file
+ * is made `done`.
+ */
+const uploads: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('uploads')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('group_key', 'text', (col) => col.notNull())
+      .addColumn('kind', 'text', (col) => col.notNull())
+      .addColumn('storage_key', 'text', (col) => col.notNull())
+      .addColumn('announce', 'integer', (col) => col.notNull())
+      .addColumn('status', 'text', (col) => col.notNull())
+      .addColumn('attempts', 'integer', (col) => col.notNull())
+      .addColumn('next_attempt_at', 'bigint', (col) => col.notNull())
+      .addColumn('claimed_until', 'bigint')
+      .addColumn('claimed_by', 'text')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addCheckConstraint('uploads_kind', sql`kind in ('object', 'recording')`)
+      .addCheckConstraint('uploads_status', sql`status in ('pending', 'stored')`)
+      .execute();
+    await db.schema.createIndex('uploads_group_key_id').on('uploads').columns(['group_key', 'id']).execute();
+  },
+};
+
+/**
  * Record tasks (issue 14): a stream recorded whenever it is live inside a window, made by the API. Files
  * they produce carry the task id. The runner asks for the tasks in force now, hence (end_time, start_time).
  */
@@ -260,6 +289,26 @@ const recordingPoster: Migration = {
   },
 };
 
+/**
+ * The cluster's live streams (issue 12): which node holds which `app/stream`, until `expires_at` unless
+ * that node's heartbeat moves it on, so a stream name is unique across nodes sharing the catalog and any
+ * node can find the one to pull a live stream from.
+ */
+const liveStreams: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('live_streams')
+      .addColumn('stream_key', 'text', (col) => col.primaryKey())
+      .addColumn('node', 'text', (col) => col.notNull())
+      .addColumn('node_url', 'text', (col) => col.notNull())
+      .addColumn('session_id', 'text', (col) => col.notNull())
+      .addColumn('started_at', 'bigint', (col) => col.notNull())
+      .addColumn('expires_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema.createIndex('live_streams_node').on('live_streams').column('node').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -272,6 +321,8 @@ const migrations: Record<string, Migration> = {
   '0009_replay_snapshots': snapshots,
   '0010_replay_recording_poster': recordingPoster,
   '0011_tasks_recording_template': recordingTemplate,
+  '0012_s3_uploads': uploads,
+  '0013_s3_live_streams': liveStreams,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -35,7 +35,20 @@ export interface RecordingFilter {
 /** Work done inside `finish`'s transaction, e.g. writing the notification outbox row. */
 export type FinishExtra = (trx: Kysely<Database>, row: RecordingRow) => Promise<void>;
 
+/**
+ * What `finish` runs instead of its extra while files are held until stored; `announce` says whether
+ * the caller asked for extra work (the callback), to be done once the file is stored.
+ */
+export type HoldUntilStored = (trx: Kysely<Database>, row: RecordingRow, announce: boolean) => Promise<void>;
+
 export class RecordingRepository {
+  /**
+   * Set with STORAGE=s3, where a file is `done` only once it is in the bucket: `finish` then records
+   * the closing facts but leaves the row `recording`, and runs this (which enqueues the upload) in its
+   * transaction instead of `extra`. The uploader later calls `finishStored`.
+   */
+  holdUntilStored: HoldUntilStored | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     /** Called after `finish` commits. */
@@ -69,22 +82,26 @@ export class RecordingRepository {
    */
   async finish(id: string, facts: FinishFacts, extra?: FinishExtra): Promise<RecordingRow> {
     const operation = `finish recording ${id}`;
+    const hold = this.holdUntilStored;
     const row = await guarded(operation, () =>
       this.db.transaction().execute(async (trx) => {
+        const columns = finishColumns(facts, Date.now());
         const updated = await trx
           .updateTable('recordings')
-          .set(finishColumns(facts, Date.now()))
+          .set(hold ? { ...columns, status: 'recording' } : columns)
           .where('id', '=', id)
           .where('status', '=', 'recording')
+          .where('reason', 'is', null)
           .returningAll()
           .executeTakeFirst();
         if (updated === undefined) throw await notOpenError(trx, id, operation);
         const row = toRecordingRow(updated);
-        await extra?.(trx, row);
+        if (hold) await hold(trx, row, extra !== undefined);
+        else await extra?.(trx, row);
         return row;
       }),
     );
-    this.onFinished(row);
+    if (!hold) this.onFinished(row);
     return row;
   }
 
@@ -95,13 +112,43 @@ export class RecordingRepository {
     });
   }
 
-  /** Rows still `recording`, oldest first: after a crash, the files to recover. */
+  /**
+   * A file held by `holdUntilStored` is in the bucket: the row becomes `done` and `extra` (the callback,
+   * the upload job's settlement) runs in the same transaction. Undefined when the row is no longer
+   * waiting (deleted, or made `done` by an earlier attempt).
+   */
+  async finishStored(id: string, extra: FinishExtra): Promise<RecordingRow | undefined> {
+    const row = await guarded(`finish stored recording ${id}`, () =>
+      this.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('recordings')
+          .set({ status: 'done', updated_at: Date.now() })
+          .where('id', '=', id)
+          .where('status', '=', 'recording')
+          .where('reason', 'is not', null)
+          .returningAll()
+          .executeTakeFirst();
+        if (updated === undefined) return undefined;
+        const row = toRecordingRow(updated);
+        await extra(trx, row);
+        return row;
+      }),
+    );
+    if (row) this.onFinished(row);
+    return row;
+  }
+
+  /**
+   * Rows still being written, oldest first: after a crash, the files to recover. (A closed file waiting
+   * for its upload is `recording` too, but has its closing reason; the upload outbox owns it.)
+   */
   listOpen(): Promise<RecordingRow[]> {
     return guarded('list open recordings', async () => {
       const rows = await this.db
         .selectFrom('recordings')
         .selectAll()
         .where('status', '=', 'recording')
+        .where('reason', 'is', null)
         .orderBy('id')
         .execute();
       return rows.map(toRecordingRow);

@@ -160,6 +160,43 @@ export interface SnapshotsTable {
   created_at: number;
 }
 
+/** `object`: copy one spool file (an HLS segment or live playlist); `recording`: store a finished file, then make it `done`. */
+export type UploadKind = 'object' | 'recording';
+/** `stored`: a `recording` job whose file is durable and `done`; only its spool copy is left to remove. */
+export type UploadStatus = 'pending' | 'stored';
+
+/** The upload outbox (STORAGE=s3). */
+export interface UploadsTable {
+  /** Time-ordered: jobs of one group run in this order. */
+  id: string;
+  /** A `recording` job's recording id, or an HLS folder for its live segments and playlists. */
+  group_key: string;
+  kind: UploadKind;
+  storage_key: string;
+  /** 1: a `recording` job whose file gets its callback once stored; 0: none (live objects, failed files). */
+  announce: number;
+  status: UploadStatus;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+/** The cluster's live-stream registry: one row per stream being pushed to some node. */
+export interface LiveStreamsTable {
+  /** `app/stream` */
+  stream_key: string;
+  node: string;
+  /** Where the other nodes pull this stream from (NODE_URL). */
+  node_url: string;
+  session_id: string;
+  started_at: number;
+  /** Gone after this unless the node's heartbeat renews it: a dead node's streams expire. */
+  expires_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
@@ -168,4 +205,6 @@ export interface Database {
   rooms: RoomsTable;
   record_tasks: RecordTasksTable;
   snapshots: SnapshotsTable;
+  uploads: UploadsTable;
+  live_streams: LiveStreamsTable;
 }

@@ -88,6 +88,18 @@ describe('loadConfig defaults', () => {
       rtmpMaxConnections: 1000,
       httpMaxConnections: 10000,
       rtmpMaxConnectionsPerAddress: 100,
+      storage: 'local',
+      s3Endpoint: '',
+      s3Bucket: '',
+      s3Region: 'us-east-1',
+      s3AccessKeyId: '',
+      s3SecretAccessKey: '',
+      s3ForcePathStyle: false,
+      s3Prefix: '',
+      s3PublicUrl: '',
+      s3KeepLocal: false,
+      nodeUrl: '',
+      vodProxy: false,
     });
   });
 

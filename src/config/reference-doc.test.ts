@@ -52,8 +52,8 @@ describe('livetape.example.yaml', () => {
   });
 
   it('loads to the defaults with every key uncommented', () => {
-    const uncommented = example.replace(/^#(?=[a-z_]+:)/gm, '');
-    const keys = uncommented.match(/^[a-z_]+(?=:)/gm);
+    const uncommented = example.replace(/^#(?=[a-z][a-z0-9_]*:)/gm, '');
+    const keys = uncommented.match(/^[a-z][a-z0-9_]*(?=:)/gm);
     expect(keys).toEqual(configReference().map((entry) => entry.fileKey));
     const dir = mkdtempSync(join(tmpdir(), 'livetape-example-'));
     try {

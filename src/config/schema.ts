@@ -111,6 +111,18 @@ export const CONFIG_FIELDS = {
   rtmpMaxConnections: field(integer(1, 1_000_000), 1000, 'Most RTMP connections open at once (publishers, players and handshakes); more are closed at once.'),
   httpMaxConnections: field(integer(1, 1_000_000), 10_000, 'Most HTTP connections open at once (players, API clients); more are refused until some close.'),
   rtmpMaxConnectionsPerAddress: field(integer(1, 1_000_000), 100, 'Most RTMP connections open at once from one remote address.'),
+  storage: field(oneOf(['local', 's3']), 'local', '`local` keeps recordings in `DATA_DIR/media`; `s3` writes them there first (the spool) and uploads each finished file, HLS segment and playlist to S3_BUCKET, then serves them from the bucket (see docs/scaling.md).'),
+  s3Endpoint: field(baseUrlOrEmpty(), '', "S3 endpoint URL (MinIO, Ceph RGW, COS, R2, B2…); `''` is Amazon S3 in S3_REGION."),
+  s3Bucket: field(plainText(63), '', 'Bucket that holds the recordings; required with STORAGE=s3 (it must exist).'),
+  s3Region: field(plainText(64), 'us-east-1', 'Region of the bucket (signing region for other S3-compatible stores; R2 uses `auto`).'),
+  s3AccessKeyId: secret(plainText(256), '', "Access key id; `''` (with S3_SECRET_ACCESS_KEY `''`) uses the AWS SDK's credential chain (environment, shared files, instance/task role)."),
+  s3SecretAccessKey: secret(plainText(256), '', 'Secret access key; never written to logs.'),
+  s3ForcePathStyle: field(boolean(), false, 'Address objects as `endpoint/bucket/key` instead of `bucket.endpoint/key` (MinIO and most self-hosted stores need `true`).'),
+  s3Prefix: field(plainText(256), '', "Prefix of every object key (e.g. `livetape/`), so several deployments can share a bucket; `''` for none."),
+  s3PublicUrl: field(baseUrlOrEmpty(), '', "Base URL of the bucket as viewers reach it (a CDN, or the bucket's own public URL): file URLs in APIs and callbacks then point there, unsigned, and `PLAY_KEY` no longer guards them (the CDN or bucket policy does). `''`: LiveTape's own `/vod/` URLs, which redirect to short-lived presigned URLs."),
+  s3KeepLocal: field(boolean(), false, 'Keep the spool copy of each file after a verified upload (it is removed by default).'),
+  nodeUrl: field(baseUrlOrEmpty(), '', "With PostgreSQL (several nodes): the HTTP address the other nodes reach this one at, to pull its live streams (e.g. `http://10.0.0.5:8080`). `''`: `http://<NODE_NAME or host name>:<HTTP_PORT>`."),
+  vodProxy: field(boolean(), false, 'With STORAGE=s3: `/vod/` streams objects from the bucket itself (Range, ETag) instead of redirecting (302) to a short-lived presigned URL.'),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_FIELDS;

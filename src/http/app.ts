@@ -17,6 +17,7 @@ import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
 import type { SnapshotAvailability } from '../snapshot/snapshot-service.js';
+import type { StorageStatus } from '../storage/object-storage.js';
 import type { RecordRuleBook } from '../tasks/record-rules.js';
 import type { StreamBanList } from '../tasks/stream-bans.js';
 import type { RecordTaskService } from '../tasks/task-service.js';
@@ -82,6 +83,10 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   playback: PlaybackContext;
   /** Console login: its routes, and the cookie that authorizes the API. */
   consoleSessions: ConsoleSessions;
+  /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
+  liveElsewhere?: (app: string, stream: string) => string | undefined;
+  /** With STORAGE=s3: the bucket and its upload outbox, for /healthz and /api/v1/storage. */
+  storageStatus?: () => Promise<StorageStatus>;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;

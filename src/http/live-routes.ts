@@ -7,6 +7,7 @@ import type { LiveStream } from '../live/live-stream.js';
 import { TagSink } from '../live/tag-sink.js';
 import { sendError } from './errors.js';
 import { HttpFlvOutput } from './flv-output.js';
+import { relayFromNode } from './live-relay.js';
 import { type PlaybackTarget, playbackOf } from './playback-auth.js';
 
 export interface LiveRouteDeps {
@@ -14,6 +15,8 @@ export interface LiveRouteDeps {
   backpressure: BackpressureOptions;
   hls: LiveHlsService;
   hlsTargetDurationMs: number;
+  /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
+  liveElsewhere?: (app: string, stream: string) => string | undefined;
 }
 
 /**
@@ -32,6 +35,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
         return sendError(reply, 'not_found', 'live playback is /live/{app}/{stream}.flv or .m3u8');
       }
       const stream = deps.hub.get(appName, name);
+      const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
+      if (elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
       if (ext === 'm3u8') {
         const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
         if (!packager) return notLive(reply, appName, name);
@@ -49,6 +54,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const { app: appName, stream: name, segment } = request.params;
       const match = /^(\d{1,12})\.ts$/.exec(segment);
       const stream = deps.hub.get(appName, name);
+      const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
+      if (match && elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
       const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
       if (!match || !packager) return notLive(reply, appName, name);
       const data = packager.segment(Number(match[1]));

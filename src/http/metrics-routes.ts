@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../catalog/db.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { StorageStatus } from '../storage/object-storage.js';
 
 export interface MetricsRouteDeps {
   metrics: Metrics;
@@ -15,6 +16,8 @@ export interface MetricsRouteDeps {
   healthTimeoutMs?: number;
   /** Reported as a detail; snapshots being off never makes the server unhealthy. */
   snapshots?: { readonly enabled: boolean; readonly reason?: string };
+  /** With STORAGE=s3: the bucket and its upload outbox. */
+  storageStatus?: () => Promise<StorageStatus>;
 }
 
 /** A catalog slower than this is as good as down to a load balancer's probe. */
@@ -36,6 +39,16 @@ const healthSchema = {
           description:
             'Whether live snapshots are taken (SNAPSHOT_INTERVAL, ffmpeg on the PATH), and if not why',
           properties: { enabled: { type: 'boolean' }, reason: { type: 'string' } },
+        },
+        storage: {
+          type: 'object',
+          description: 'With STORAGE=s3 only. Failure details are in `/api/v1/storage`, which is authorized.',
+          properties: {
+            kind: { type: 'string', enum: ['s3'] },
+            pendingUploads: { type: 'integer' },
+            oldestPendingSec: { type: 'integer' },
+            uploadsFailing: { type: 'boolean' },
+          },
         },
       },
     },
@@ -62,11 +75,54 @@ export function registerMetricsRoutes(app: FastifyInstance, deps: MetricsRouteDe
 
   app.get('/healthz', { schema: healthSchema }, async (_request, reply) => {
     const reason = await catalogProblem(deps.catalog, deps.log, deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS);
-    if (reason === undefined)
-      return { status: 'ok', ...(deps.snapshots ? { snapshots: deps.snapshots } : {}) };
-    return reply.code(503).send({ status: 'unavailable', reason });
+    if (reason !== undefined) return reply.code(503).send({ status: 'unavailable', reason });
+    // A store outage delays uploads but loses nothing, so the node stays healthy; it says so, though.
+    const storage = await deps.storageStatus?.();
+    return {
+      status: 'ok',
+      ...(deps.snapshots ? { snapshots: deps.snapshots } : {}),
+      ...(storage === undefined
+        ? {}
+        : {
+            storage: {
+              kind: 's3',
+              pendingUploads: storage.pendingUploads,
+              oldestPendingSec: storage.oldestPendingSec,
+              uploadsFailing: storage.lastError !== null,
+            },
+          }),
+    };
   });
+
+  app.get(
+    '/api/v1/storage',
+    { schema: storageSchema },
+    async () => (await deps.storageStatus?.()) ?? { kind: 'local' },
+  );
 }
+
+const storageSchema = {
+  summary: 'Storage status',
+  description:
+    "Where recordings are kept. With STORAGE=s3: the bucket, upload jobs waiting in the outbox (all nodes), how long the oldest has waited, and this node's last upload error until the next success.",
+  tags: ['operations'],
+  response: {
+    200: {
+      type: 'object',
+      required: ['kind'],
+      properties: {
+        kind: { type: 'string', enum: ['local', 's3'] },
+        bucket: { type: 'string' },
+        pendingUploads: { type: 'integer' },
+        oldestPendingSec: { type: 'integer' },
+        lastError: {
+          type: ['object', 'null'],
+          properties: { message: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
+  },
+};
 
 /**
  * Why the catalog cannot serve, or undefined when it answered in time. The driver's error goes to the

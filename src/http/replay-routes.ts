@@ -18,7 +18,6 @@ import {
 } from '../vod/broadcast-view.js';
 import { PLAYLIST_CACHE, UNCACHED } from '../vod/media-types.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
-import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { replayPlaylist, segmentKeyOf } from '../vod/replay-playlist.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { sendError } from './errors.js';
@@ -146,7 +145,7 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
       }
       const parts = await Promise.all(
         hls.map(async (row) => ({
-          playlist: await readRecordedPlaylist(ctx.store, row.storageKey),
+          playlist: await ctx.readPlaylist(row.storageKey),
           segmentUri: (uri: string) => {
             const key = segmentKeyOf(row.storageKey, uri);
             return key === undefined

@@ -16,12 +16,12 @@ import { parseRange } from '../vod/byte-range.js';
 import { sendFileRange } from '../vod/file-body.js';
 import { type ServedType, servedTypeOf, UNCACHED } from '../vod/media-types.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
-import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { withQueryOnUris } from '../vod/replay-playlist.js';
 import { fileValidators, isNotModified, rangeStillValid } from '../vod/validators.js';
 import { parseVodPath } from '../vod/vod-path.js';
 import { sendError } from './errors.js';
 import { playbackOf } from './playback-auth.js';
+import { serveFromBucket } from './vod-bucket.js';
 
 const PREFIX = '/vod/';
 // Descriptor calls without FileHandle's per-call cost; sendFileRange takes the descriptor over.
@@ -77,6 +77,7 @@ async function serveVod(ctx: PlaybackContext, request: FastifyRequest, reply: Fa
       ? notFound(reply)
       : sendError(reply, 'bad_request', `bad playback path: ${parsed.message}`);
   }
+  if (ctx.objects) return serveFromBucket(ctx.objects, ctx.vodProxy, request, reply, target.key, target.type);
 
   let fd: number;
   try {
@@ -149,7 +150,7 @@ async function resolve(ctx: PlaybackContext, key: string): Promise<Target | unde
   const name = key.slice(key.lastIndexOf('/') + 1);
   if (hls.status !== 'done') {
     // Only complete segments are listed; the one being written must not be served (nor cached).
-    const playlist = await readRecordedPlaylist(ctx.store, playlistKey);
+    const playlist = await ctx.readPlaylist(playlistKey);
     if (!playlist?.segments.some((segment) => segment.uri === name)) return undefined;
   }
   return { key, stream: hls.stream, row: hls, type, tag: `${hls.id}-${name.slice(0, -'.ts'.length)}` };

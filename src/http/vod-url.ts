@@ -1,5 +1,6 @@
 import { formatTxTime, signTxSecret } from '../auth/tx-secret.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
+import type { Config } from '../config/schema.js';
 
 /** The query that signs a play URL for one stream name: `txSecret=…&txTime=…` (spec §1.2). */
 export type PlayUrlSigner = (streamName: string) => string;
@@ -27,6 +28,19 @@ export function playUrlSigner(
 /** `/vod/` and the storage key, each path segment percent-encoded. */
 export function vodPath(storageKey: string): string {
   return `/vod/${storageKey.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Config that decides whether handed-out file URLs point at the bucket (STORAGE=s3 with S3_PUBLIC_URL). */
+export type BucketUrlConfig = Partial<Pick<Config, 'storage' | 's3PublicUrl' | 's3Prefix'>>;
+
+/**
+ * A recording's object as viewers reach the bucket (S3_PUBLIC_URL: a CDN or the bucket's public URL), or
+ * undefined when URLs are LiveTape's own. Unsigned: the CDN or the bucket policy decides who may read.
+ */
+export function bucketUrl(config: BucketUrlConfig, storageKey: string): string | undefined {
+  if (config.storage !== 's3' || !config.s3PublicUrl) return undefined;
+  const objectKey = `${config.s3Prefix ?? ''}${storageKey}`;
+  return `${config.s3PublicUrl}/${objectKey.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Database } from '../catalog/schema.js';
 import type { SnapshotExtra } from '../catalog/snapshots.js';
 import { publicBaseUrl, publicHost } from '../config/public-url.js';
 import type { Config } from '../config/schema.js';
-import { playUrlSigner, snapshotUrl, vodUrl } from '../http/vod-url.js';
+import { bucketUrl, playUrlSigner, snapshotUrl, vodUrl } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { EndReason, LiveStream, PublisherInfo } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
@@ -313,7 +313,9 @@ export class NotificationService {
 
   private recordingPayloadOf(row: RecordingRow, userIp: string): string {
     return recordingPayload(this.origin, row, {
-      videoUrl: vodUrl(this.publicBase, row, playUrlSigner(this.playKeys())),
+      videoUrl:
+        bucketUrl(this.options.config, row.storageKey) ??
+        vodUrl(this.publicBase, row, playUrlSigner(this.playKeys())),
       userIp,
       eventTimeMs: Date.now(),
     });

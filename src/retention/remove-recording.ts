@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { DeletionCause, Metrics } from '../metrics.js';
 import { dayFolderOf, mediaKey } from '../storage/layout.js';
 import type { MediaStore } from '../storage/media-store.js';
+import type { S3ObjectStore } from '../storage/s3-object-store.js';
 
 export class StillRecordingError extends Error {
   override readonly name = 'StillRecordingError';
@@ -21,6 +22,8 @@ export class StillRecordingError extends Error {
 export interface RemoverDeps {
   catalog: Catalog;
   store: MediaStore;
+  /** With STORAGE=s3: the bucket copy goes too (before the row, like the file). */
+  objects?: S3ObjectStore;
   log: Logger;
   metrics?: Metrics;
 }
@@ -38,6 +41,7 @@ export class RecordingRemover {
     if (row.status === 'recording') throw new StillRecordingError(row.id);
     const key = mediaKey(row);
     try {
+      await this.deps.objects?.delete(key, { folder: row.format === 'hls' });
       await this.deps.store.remove(key);
     } catch (error) {
       this.deps.metrics?.storageFailed('delete');

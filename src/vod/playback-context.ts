@@ -6,7 +6,10 @@
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Config } from '../config/schema.js';
+import type { MediaPlaylist } from '../container/hls/playlist.js';
 import {
+  type BucketUrlConfig,
+  bucketUrl,
   type LivePlaybackUrls,
   livePlaybackUrls,
   type PlayUrlSigner,
@@ -17,12 +20,20 @@ import {
 } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
 import type { MediaStore } from '../storage/media-store.js';
+import type { S3ObjectStore } from '../storage/s3-object-store.js';
 import type { PlayGuard } from './play-guard.js';
+import { readBucketPlaylist, readRecordedPlaylist } from './recorded-playlist.js';
 import type { ApiAuthConfig } from './tencent/request-auth.js';
 
 export interface PlaybackContext {
   readonly catalog: Catalog;
   readonly store: MediaStore;
+  /** With STORAGE=s3: recordings are served from this bucket, not the local spool. */
+  readonly objects: S3ObjectStore | undefined;
+  /** With STORAGE=s3: stream objects through LiveTape (VOD_PROXY) instead of redirecting to the bucket. */
+  readonly vodProxy: boolean;
+  /** A recorded HLS playlist as it is now, from the bucket or the media folder. */
+  readPlaylist(key: string): Promise<MediaPlaylist | undefined>;
   readonly hub: StreamHub;
   /** Checks play signatures (the play keys); lets everything through when there is none. */
   readonly guard: PlayGuard;
@@ -49,6 +60,7 @@ export interface PlaybackParts {
   readonly guard: PlayGuard;
   readonly catalog: Catalog;
   readonly store: MediaStore;
+  readonly objects?: S3ObjectStore;
   readonly hub: StreamHub;
   publicBaseUrl(): string;
   rtmpBaseUrl(): string;
@@ -64,13 +76,17 @@ export interface PlaybackParts {
 }
 
 export function playbackContext(
-  config: Pick<Config, 'appid' | 'apiKey'>,
+  config: Pick<Config, 'appid' | 'apiKey'> & Partial<Pick<Config, 'vodProxy'>> & BucketUrlConfig,
   parts: PlaybackParts,
 ): PlaybackContext {
   const signer = () => playUrlSigner(parts.playKeys());
   return {
     catalog: parts.catalog,
     store: parts.store,
+    objects: parts.objects,
+    vodProxy: config.vodProxy ?? false,
+    readPlaylist: (key) =>
+      parts.objects ? readBucketPlaylist(parts.objects, key) : readRecordedPlaylist(parts.store, key),
     hub: parts.hub,
     guard: parts.guard,
     publicBaseUrl: parts.publicBaseUrl,
@@ -78,7 +94,7 @@ export function playbackContext(
     get signer() {
       return signer();
     },
-    fileUrl: (row) => vodUrl(parts.publicBaseUrl(), row, signer()),
+    fileUrl: (row) => bucketUrl(config, row.storageKey) ?? vodUrl(parts.publicBaseUrl(), row, signer()),
     playerUrl: (target) => playerUrl(parts.publicBaseUrl(), target, signer()),
     snapshotUrl: (row) => snapshotUrl(parts.publicBaseUrl(), row, signer()),
     liveCoverUrl(live) {

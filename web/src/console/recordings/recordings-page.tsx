@@ -5,6 +5,7 @@ import { BroadcastList } from './broadcast-list.js';
 import { FilterForm } from './filter-form.js';
 import { filterSearch, filtersFrom } from './filters.js';
 import { RecordingTable } from './recording-table.js';
+import { StorageStatus } from './storage-status.js';
 
 const VIEWS = [
   { id: '', name: 'Files' },
@@ -23,6 +24,7 @@ export function RecordingsPage() {
         Every finished file, newest first. Play, download, share or delete them; broadcasts group the files of
         one push.
       </PageHeader>
+      <StorageStatus />
       <nav class="view-switch" aria-label="Recordings view">
         {VIEWS.map((v) => (
           <a

@@ -1,0 +1,159 @@
+/**
+ * The upload outbox, the hold that keeps a closed file `recording` until it is stored, and the cluster's
+ * live-stream registry, against real databases (SQLite and a throw-away PostgreSQL cluster).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogEngines } from '../../test/helpers/catalog-engines.js';
+import { addRecording } from '../../test/helpers/catalog-rows.js';
+import { type Catalog, openCatalog } from './db.js';
+import type { LiveStreamEntry } from './live-streams.js';
+
+const LEASE_MS = 10_000;
+const engines = catalogEngines('livetape-uploads-');
+
+describe.each(engines.each)('upload outbox and live registry on %s', (_engine, target) => {
+  let catalog: Catalog | undefined;
+  beforeAll(async () => {
+    const options = await target();
+    if (options) catalog = await openCatalog(options);
+  });
+  afterAll(async () => {
+    await catalog?.close();
+  });
+
+  it('claims the oldest job of each group only, with a lease, and retries later', async (ctx) => {
+    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const c = catalog;
+    const first = await c.uploads.enqueue({ groupKey: 'g1', kind: 'object', storageKey: 'a/1.ts' });
+    await c.uploads.enqueue({ groupKey: 'g1', kind: 'object', storageKey: 'a/index.m3u8' });
+    const other = await c.uploads.enqueue({ groupKey: 'g2', kind: 'object', storageKey: 'b/1.ts' });
+    const now = Date.now() + 1000;
+    const claimed = await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'n:1:a', limit: 10 });
+    expect(claimed.map((job) => job.id)).toEqual([first, other]);
+    expect(claimed[0]).toMatchObject({ attempts: 1, claimedBy: 'n:1:a' });
+    // Leased: nobody else gets them; the group's next job waits behind its first.
+    expect(await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'm:1:b', limit: 10 })).toEqual([]);
+    expect(await c.uploads.retryLater(claimed[0]!, now + 5000, 'ECONNREFUSED')).toBe(true);
+    await c.uploads.complete(claimed[1]!);
+    expect(await c.uploads.backlog()).toMatchObject({ pending: 2, lastError: 'ECONNREFUSED' });
+    expect(await c.uploads.claimDue({ now: now + 1000, leaseMs: LEASE_MS, claimer: 'x', limit: 10 })).toEqual(
+      [],
+    );
+    const again = await c.uploads.claimDue({
+      now: now + 5000,
+      leaseMs: LEASE_MS,
+      claimer: 'n:2:c',
+      limit: 10,
+    });
+    expect(again.map((job) => [job.id, job.attempts])).toEqual([[first, 2]]);
+    // A stale claim (the lease of an earlier attempt) cannot settle the job any more.
+    expect(await c.uploads.retryLater(claimed[0]!, now, 'late')).toBe(false);
+    // A restarted node gets its crashed run's claims back at once.
+    expect(await c.uploads.releaseClaimsOfNode('n', now + 5000)).toBe(1);
+    const released = await c.uploads.claimDue({
+      now: now + 5000,
+      leaseMs: LEASE_MS,
+      claimer: 'n:3:d',
+      limit: 10,
+    });
+    expect(released.map((job) => job.id)).toEqual([first]);
+    await c.uploads.complete(released[0]!);
+  });
+
+  it('never hands one job to two concurrent claimers', async (ctx) => {
+    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const c = catalog;
+    for (let i = 0; i < 20; i++)
+      await c.uploads.enqueue({ groupKey: `c${i}`, kind: 'object', storageKey: `c/${i}.ts` });
+    const now = Date.now() + 1000;
+    const rounds = await Promise.all(
+      ['w1', 'w2', 'w3', 'w4'].map((claimer) =>
+        c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer, limit: 20 }),
+      ),
+    );
+    // (The first case left one job of its own behind.)
+    const ids = rounds
+      .flat()
+      .filter((job) => job.groupKey.startsWith('c'))
+      .map((job) => job.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+    for (const job of rounds.flat()) await c.uploads.complete(job);
+  });
+
+  it('keeps a closed file recording until it is stored, then makes it done with its extra work', async (ctx) => {
+    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const c = catalog;
+    const finished: string[] = [];
+    c.events.on('recordingFinished', (row) => finished.push(row.id));
+    c.recordings.holdUntilStored = async (trx, row, announce) => {
+      await c.uploads.enqueue(
+        { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce },
+        trx,
+      );
+    };
+    try {
+      const held = await addRecording(c, { stream: 'held', startTime: Date.now() });
+      expect(held).toMatchObject({ status: 'recording', reason: 'interval', sizeBytes: 1000 });
+      expect(finished).toEqual([]);
+      // Not the crash recovery's business: the file is closed.
+      expect((await c.recordings.listOpen()).map((row) => row.id)).not.toContain(held.id);
+      const [job] = await c.uploads.listOf(held.id);
+      // addRecording passes no extra work: nothing to announce once stored.
+      expect(job).toMatchObject({
+        kind: 'recording',
+        storageKey: held.storageKey,
+        status: 'pending',
+        announce: false,
+      });
+      const [claim] = await c.uploads.claimDue({
+        now: Date.now() + 1000,
+        leaseMs: LEASE_MS,
+        claimer: 'n:1:a',
+        limit: 50,
+      });
+      const done = await c.recordings.finishStored(held.id, async (trx) => {
+        expect(await c.uploads.markStored(claim!, trx)).toBe(true);
+      });
+      expect(done).toMatchObject({ id: held.id, status: 'done' });
+      expect(finished).toEqual([held.id]);
+      expect((await c.uploads.listOf(held.id))[0]).toMatchObject({ status: 'stored' });
+      // Once: a second attempt finds nothing waiting.
+      expect(await c.recordings.finishStored(held.id, async () => {})).toBeUndefined();
+    } finally {
+      c.recordings.holdUntilStored = undefined;
+    }
+  });
+
+  it('gives a stream to one node until its claim expires', async (ctx) => {
+    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const c = catalog;
+    const now = Date.now();
+    const entry = (node: string, sessionId: string, expiresAt: number): LiveStreamEntry => ({
+      streamKey: 'live/x',
+      node,
+      nodeUrl: `http://${node}:8080`,
+      sessionId,
+      startedAt: now,
+      expiresAt,
+    });
+    expect(await c.liveStreams.claim(entry('a', 's1', now + 8000), now)).toMatchObject({ node: 'a' });
+    // B is refused while A's claim stands…
+    expect(await c.liveStreams.claim(entry('b', 's2', now + 8000), now + 1000)).toMatchObject({ node: 'a' });
+    await c.liveStreams.renew('a', now + 20_000);
+    expect(await c.liveStreams.claim(entry('b', 's2', now + 30_000), now + 10_000)).toMatchObject({
+      node: 'a',
+    });
+    expect((await c.liveStreams.listLive(now + 19_000)).map((e) => e.node)).toEqual(['a']);
+    // …and gets it once A stops renewing (A died).
+    expect(await c.liveStreams.listLive(now + 20_000)).toEqual([]);
+    expect(await c.liveStreams.claim(entry('b', 's2', now + 30_000), now + 20_000)).toMatchObject({
+      node: 'b',
+    });
+    // Only the holding session releases it.
+    await c.liveStreams.release('live/x', 's1');
+    expect(await c.liveStreams.listLive(now + 21_000)).toHaveLength(1);
+    await c.liveStreams.release('live/x', 's2');
+    expect(await c.liveStreams.listLive(now + 21_000)).toEqual([]);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * The `uploads` table: the outbox of spool files to copy into the object store (STORAGE=s3). Jobs are
+ * inserted in the transaction that closes their file; upload workers (one per process, any number of
+ * processes) claim due jobs with a lease, on PostgreSQL with `FOR UPDATE SKIP LOCKED`, the way the
+ * notification outbox does. Jobs of one group (a recording, or a live HLS folder) run one at a time in id order.
+ */
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import type { Engine } from './dialect.js';
+import { guarded } from './errors.js';
+import { createFileIdGenerator } from './ids.js';
+import type { Database, UploadKind, UploadStatus, UploadsTable } from './schema.js';
+
+export interface UploadRow {
+  readonly id: string;
+  /** The recording id of a `recording` job; the HLS folder of live `object` jobs. */
+  readonly groupKey: string;
+  readonly kind: UploadKind;
+  readonly storageKey: string;
+  /** A `recording` job whose file gets its callback (event 100) when it becomes `done`. */
+  readonly announce: boolean;
+  readonly status: UploadStatus;
+  /** Attempts started so far; while claimed, the number of the attempt in flight. */
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly claimedBy: string | null;
+  readonly lastError: string | null;
+  readonly createdAt: number;
+}
+
+export interface NewUpload {
+  readonly groupKey: string;
+  readonly kind: UploadKind;
+  readonly storageKey: string;
+  /** Default false. */
+  readonly announce?: boolean;
+}
+
+export interface UploadClaimRequest {
+  readonly now: number;
+  readonly leaseMs: number;
+  /** `{node}:{pid}:{random}`, unique per process. */
+  readonly claimer: string;
+  readonly limit: number;
+}
+
+export interface UploadBacklog {
+  readonly pending: number;
+  /** Creation time of the oldest job, undefined when there is none: how far uploads lag. */
+  readonly oldestCreatedAt: number | undefined;
+  /** The error of the most recent failed attempt still waiting for a retry. */
+  readonly lastError: string | undefined;
+}
+
+export class UploadRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    private readonly newId: () => string = createFileIdGenerator(),
+  ) {}
+
+  /** Inserts a job due now; pass the cause's transaction as `db`. */
+  enqueue(upload: NewUpload, db: Kysely<Database> = this.db): Promise<string> {
+    const id = this.newId();
+    return guarded(`enqueue upload ${id}`, async () => {
+      const now = Date.now();
+      await db
+        .insertInto('uploads')
+        .values({
+          id,
+          group_key: upload.groupKey,
+          kind: upload.kind,
+          storage_key: upload.storageKey,
+          announce: upload.announce ? 1 : 0,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          claimed_until: null,
+          claimed_by: null,
+          last_error: null,
+          created_at: now,
+        })
+        .execute();
+      return id;
+    });
+  }
+
+  /** Claims up to `limit` due jobs, the oldest of each group only, counting the attempt started. */
+  claimDue(request: UploadClaimRequest): Promise<UploadRow[]> {
+    return guarded('claim due uploads', () =>
+      this.db.transaction().execute(async (trx) => {
+        const due = await dueUploadsQuery(trx, request.now, request.limit)
+          .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked())
+          .execute();
+        if (due.length === 0) return [];
+        const claimed = await trx
+          .updateTable('uploads')
+          .set((eb) => ({
+            attempts: eb('attempts', '+', 1),
+            claimed_until: request.now + request.leaseMs,
+            claimed_by: request.claimer,
+          }))
+          .where(
+            'id',
+            'in',
+            due.map((row) => row.id),
+          )
+          .returningAll()
+          .execute();
+        return claimed.map(toUploadRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+      }),
+    );
+  }
+
+  /** A failed attempt: due again at `nextAttemptAt`. False when the claim was lost meanwhile. */
+  retryLater(claim: UploadRow, nextAttemptAt: number, error: string): Promise<boolean> {
+    return guarded(`retry upload ${claim.id}`, async () => {
+      const result = await this.db
+        .updateTable('uploads')
+        .set({ next_attempt_at: nextAttemptAt, claimed_until: null, claimed_by: null, last_error: error })
+        .where(heldBy(claim))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
+  /**
+   * A `recording` job's file is durable: the job stays, `stored`, until its spool copy is removed. Run
+   * in the transaction that makes the recording `done`; false when the claim was lost.
+   */
+  markStored(claim: UploadRow, trx: Kysely<Database>): Promise<boolean> {
+    return guarded(`mark upload ${claim.id} stored`, async () => {
+      const result = await trx
+        .updateTable('uploads')
+        .set({ status: 'stored', last_error: null })
+        .where(heldBy(claim))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
+  /** The job is finished: its row goes. */
+  complete(claim: UploadRow): Promise<void> {
+    return guarded(`complete upload ${claim.id}`, async () => {
+      await this.db.deleteFrom('uploads').where('id', '=', claim.id).execute();
+    });
+  }
+
+  /** Claims a crashed run of this node held are due again at once instead of after their lease. */
+  releaseClaimsOfNode(node: string, now: number): Promise<number> {
+    return guarded(`release upload claims of node ${node}`, async () => {
+      const held = await this.db
+        .selectFrom('uploads')
+        .select(['id', 'claimed_by'])
+        .where('claimed_by', 'is not', null)
+        .execute();
+      const ours = held.filter((row) => row.claimed_by?.startsWith(`${node}:`)).map((row) => row.id);
+      if (ours.length === 0) return 0;
+      const result = await this.db
+        .updateTable('uploads')
+        .set({ next_attempt_at: now, claimed_until: null, claimed_by: null })
+        .where('id', 'in', ours)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  /** Jobs of one group (for the API and tests), oldest first. */
+  listOf(groupKey: string): Promise<UploadRow[]> {
+    return guarded(`list uploads of ${groupKey}`, async () => {
+      const rows = await this.db
+        .selectFrom('uploads')
+        .selectAll()
+        .where('group_key', '=', groupKey)
+        .orderBy('id')
+        .execute();
+      return rows.map(toUploadRow);
+    });
+  }
+
+  backlog(): Promise<UploadBacklog> {
+    return guarded('count pending uploads', async () => {
+      const counts = await this.db
+        .selectFrom('uploads')
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('pending'),
+          eb.fn.min('created_at').as('oldest'),
+        ])
+        .executeTakeFirstOrThrow();
+      const failed = await this.db
+        .selectFrom('uploads')
+        .select('last_error')
+        .where('last_error', 'is not', null)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return {
+        pending: Number(counts.pending),
+        oldestCreatedAt: counts.oldest === null ? undefined : Number(counts.oldest),
+        lastError: failed?.last_error ?? undefined,
+      };
+    });
+  }
+}
+
+/** The claim still holds, at the very attempt it claimed. */
+function heldBy(claim: UploadRow) {
+  return (eb: ExpressionBuilder<Database, 'uploads'>) =>
+    eb.and([
+      eb('id', '=', claim.id),
+      eb('claimed_by', '=', claim.claimedBy),
+      eb('attempts', '=', claim.attempts),
+    ]);
+}
+
+/** The due-work SELECT: due, unclaimed (or lease run out), and the oldest job of its group. */
+export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number) {
+  return db
+    .selectFrom('uploads as u')
+    .select('u.id')
+    .where('u.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('u.claimed_until', 'is', null), eb('u.claimed_until', '<=', now)]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('uploads as older')
+            .select(sql.lit(1).as('one'))
+            .whereRef('older.group_key', '=', 'u.group_key')
+            .whereRef('older.id', '<', 'u.id'),
+        ),
+      ),
+    )
+    .orderBy('u.id')
+    .limit(limit);
+}
+
+function toUploadRow(columns: Selectable<UploadsTable>): UploadRow {
+  return {
+    id: columns.id,
+    groupKey: columns.group_key,
+    kind: columns.kind,
+    storageKey: columns.storage_key,
+    announce: columns.announce === 1,
+    status: columns.status,
+    attempts: columns.attempts,
+    nextAttemptAt: columns.next_attempt_at,
+    claimedBy: columns.claimed_by,
+    lastError: columns.last_error,
+    createdAt: columns.created_at,
+  };
+}

@@ -1,0 +1,92 @@
+/** The S3 store against a real S3 protocol server (s3rver) with the real AWS SDK. */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
+import { PART_BYTES, S3ObjectStore } from './s3-object-store.js';
+
+describe('S3ObjectStore on s3rver', () => {
+  let s3: TestS3;
+  let store: S3ObjectStore;
+  let dir: string;
+
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    store = new S3ObjectStore({ ...s3.config, prefix: 'pre/' });
+    dir = await mkdtemp(join(tmpdir(), 'livetape-s3-store-'));
+  });
+  afterAll(async () => {
+    store?.close();
+    await s3?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const file = async (name: string, bytes: Buffer) => {
+    const path = join(dir, name);
+    await writeFile(path, bytes);
+    return path;
+  };
+  const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+
+  it('puts a small file in one PUT, verified, under the prefix', async () => {
+    const bytes = randomBytes(1000);
+    const stored = await store.putFile('live/a/x.flv', await file('x.flv', bytes), 'video/x-flv');
+    expect(stored).toMatchObject({ size: 1000, etag: md5(bytes), contentType: 'video/x-flv' });
+    expect(store.objectKey('live/a/x.flv')).toBe('pre/live/a/x.flv');
+    expect(await store.head('live/a/x.flv')).toMatchObject({ size: 1000 });
+  });
+
+  it('puts a file larger than a part as a multipart upload, byte for byte', async () => {
+    const bytes = randomBytes(PART_BYTES * 2 + 12345);
+    const stored = await store.putFile('live/a/big.mp4', await file('big.mp4', bytes), 'video/mp4');
+    expect(stored.size).toBe(bytes.length);
+    const body = await store.get('live/a/big.mp4');
+    const back = Buffer.concat(await body!.body.toArray());
+    expect(md5(back)).toBe(md5(bytes));
+  });
+
+  it('serves a byte range', async () => {
+    const bytes = randomBytes(5000);
+    await store.putFile('live/a/r.flv', await file('r.flv', bytes), 'video/x-flv');
+    const ranged = await store.get('live/a/r.flv', 'bytes=100-199');
+    expect(ranged).toMatchObject({ contentLength: 100, contentRange: 'bytes 100-199/5000', size: 5000 });
+    expect(Buffer.concat(await ranged!.body.toArray())).toEqual(bytes.subarray(100, 200));
+  });
+
+  it('hands out a presigned GET that a plain HTTP client can use', async () => {
+    const bytes = randomBytes(300);
+    await store.putFile('live/a/p.flv', await file('p.flv', bytes), 'video/x-flv');
+    const url = await store.presignGet('live/a/p.flv', 60);
+    expect(url).toContain('X-Amz-Signature=');
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('deletes one object, or a folder of them; missing ones are no error', async () => {
+    await store.putFile('live/h/seg/0.ts', await file('0.ts', randomBytes(10)), 'video/mp2t');
+    await store.putFile('live/h/seg/1.ts', await file('1.ts', randomBytes(10)), 'video/mp2t');
+    await store.putFile(
+      'live/h/seg.m3u8',
+      await file('seg.m3u8', randomBytes(10)),
+      'application/vnd.apple.mpegurl',
+    );
+    expect(await store.delete('live/h/seg', { folder: true })).toBe(2);
+    expect(await store.head('live/h/seg/0.ts')).toBeUndefined();
+    expect(await store.head('live/h/seg.m3u8')).toBeDefined();
+    await store.delete('live/h/seg.m3u8');
+    await store.delete('live/h/seg.m3u8');
+    expect(await store.head('live/h/seg.m3u8')).toBeUndefined();
+    expect(await store.get('live/h/seg.m3u8')).toBeUndefined();
+  });
+
+  // s3rver accepts any signature, so wrong keys cannot be tested here; a wrong bucket can.
+  it('checks the bucket, and fails for a wrong one', async () => {
+    await store.checkBucket();
+    const wrongBucket = new S3ObjectStore({ ...s3.config, bucket: 'no-such-bucket' });
+    await expect(wrongBucket.checkBucket()).rejects.toThrow();
+    wrongBucket.close();
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The recorder's target with STORAGE=s3: the local spool, plus an upload job for each live HLS segment
+ * as it completes and for the playlist after each rewrite, so a recording being made is already
+ * playable from the bucket. Whole files (FLV, MP4, AAC, the final HLS recording) are queued when they
+ * are cataloged instead (see object-storage.ts), since only then are they final.
+ */
+import { PLAYLIST_NAME, parentKey, playlistKeyOfSegment } from './layout.js';
+import type { StorageTarget, StoredObjectInfo, TargetFile } from './target.js';
+
+/** Queues one spool object for upload; `group` orders the jobs of one HLS folder. */
+export type QueueUpload = (group: string, key: string) => Promise<void>;
+
+export class UploadingSpoolTarget implements StorageTarget {
+  readonly description: string;
+
+  constructor(
+    private readonly spool: StorageTarget,
+    private readonly queue: QueueUpload,
+  ) {
+    this.description = `${spool.description}, uploaded to object storage`;
+  }
+
+  async create(key: string): Promise<TargetFile> {
+    const file = await this.spool.create(key);
+    if (playlistKeyOfSegment(key) === undefined) return file;
+    let queued = false;
+    return {
+      key: file.key,
+      append: (buffers) => file.append(buffers),
+      patch: (position, data) => file.patch(position, data),
+      sync: () => file.sync(),
+      close: async () => {
+        await file.close();
+        if (queued) return;
+        queued = true;
+        await this.queue(parentKey(key), key);
+      },
+    };
+  }
+
+  async put(key: string, data: Buffer | string): Promise<void> {
+    await this.spool.put(key, data);
+    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queue(parentKey(key), key);
+  }
+
+  read(key: string, start?: number, end?: number): Promise<Buffer> {
+    return this.spool.read(key, start, end);
+  }
+
+  stat(key: string): Promise<StoredObjectInfo | undefined> {
+    return this.spool.stat(key);
+  }
+
+  list(prefix: string): Promise<StoredObjectInfo[]> {
+    return this.spool.list(prefix);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.spool.rename(from, to);
+  }
+
+  remove(key: string): Promise<void> {
+    return this.spool.remove(key);
+  }
+}
