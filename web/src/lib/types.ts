@@ -103,7 +103,7 @@ export interface StreamList {
 }
 
 export type RecordingStatus = 'recording' | 'done';
-export type SplitReason = 'interval' | 'codec_change' | 'unpublish' | 'recovered' | 'disk_full';
+export type SplitReason = 'interval' | 'codec_change' | 'unpublish' | 'recovered' | 'disk_full' | 'clip';
 
 /** One recorded file (`GET /api/v1/recordings`, `…/{id}`). */
 export interface Recording {
@@ -130,6 +130,10 @@ export interface Recording {
   warnings: string[];
   /** Absolute `/play/{id}` URL, signed when PLAY_KEY is set. */
   playerUrl: string;
+  /** The first picture (JPEG), once made; null without snapshots or video. */
+  posterUrl: string | null;
+  /** For a clip (`reason: "clip"`), the recording or broadcast it was cut from. */
+  sourceId: string | null;
 }
 
 export interface RecordingPage {

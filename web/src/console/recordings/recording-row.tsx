@@ -23,6 +23,7 @@ const REASONS: Record<string, string> = {
   unpublish: 'push ended',
   recovered: 'recovered after a crash',
   disk_full: 'disk full',
+  clip: 'clip',
 };
 
 /**
@@ -96,7 +97,15 @@ export function RecordingRow(props: { recording: Recording; onDeleted: () => voi
       </tr>
       <tr class="player-row" id={playerId} hidden={!playing}>
         <td colSpan={RECORDING_COLUMNS.length}>
-          {playing && <Player sources={sources} autoPlay title={`Recording ${name}`} class="inline-player" />}
+          {playing && (
+            <Player
+              sources={sources}
+              autoPlay
+              title={`Recording ${name}`}
+              class="inline-player"
+              poster={r.posterUrl}
+            />
+          )}
         </td>
       </tr>
     </tbody>
