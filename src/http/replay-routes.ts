@@ -22,7 +22,7 @@ import type { PlaybackContext } from '../vod/playback-context.js';
 import { readRecordedPlaylist } from '../vod/recorded-playlist.js';
 import { replayPlaylist, segmentKeyOf } from '../vod/replay-playlist.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
-import { posterUrlOf } from './recordings-routes.js';
+import { imageUrlsOf } from './recordings-routes.js';
 import { rejectUnknownParams } from './unknown-params.js';
 import { replayUrl, vodPath } from './vod-url.js';
 
@@ -115,7 +115,7 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
     player: ctx.playerUrl,
     replay: () =>
       replayUrl(ctx.publicBaseUrl(), { id: rows[0]!.broadcastId, stream: rows[0]!.stream }, ctx.signer),
-    poster: (row: RecordingRow) => posterUrlOf(row, ctx),
+    images: (row: RecordingRow) => imageUrlsOf(row, ctx),
   });
 
   app.get<{ Params: { file: string } }>('/replay/:file', async (request, reply) => {
