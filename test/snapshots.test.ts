@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderBanner } from '../src/cli/banner.js';
 import { loadConfig } from '../src/config/load.js';
 import { JpegSplitter } from '../src/snapshot/jpeg-splitter.js';
+import { collectPageErrors, launchBrowser, newContext } from './helpers/browser.js';
 import {
   type CallbackReceiver,
   callbackProblems,
@@ -149,6 +150,28 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
       poster: string | null;
     };
     expect(play.poster).toMatch(/-poster\.jpg\?txSecret=/);
+
+    // The player page: its seek bar shows the frame under the pointer, cut out of the sprite.
+    const browser = await launchBrowser();
+    try {
+      const context = await newContext(browser, 'desktop');
+      const page = await context.newPage();
+      const errors = collectPageErrors(page);
+      await page.goto(mp4.playerUrl);
+      const bar = page.locator('.scrub-bar');
+      await bar.waitFor({ timeout: 20_000 });
+      const box = (await bar.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const thumbnail = page.locator('.scrub-thumbnail');
+      await thumbnail.waitFor({ timeout: 10_000 });
+      const style = await thumbnail.evaluate((el) => getComputedStyle(el).backgroundImage);
+      expect(style).toMatch(/-thumbs\.jpg\?txSecret=/);
+      await expect(thumbnail.getAttribute('aria-label')).resolves.toMatch(/^Frame at 2\d s$/);
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
   });
 });
 

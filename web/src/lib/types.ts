@@ -25,6 +25,8 @@ export interface PlayInfo {
   sequence: Source[];
   /** The first picture, shown until it plays; null when there is none yet. */
   poster: string | null;
+  /** Scrub thumbnails (WebVTT) of a single recording; null otherwise. */
+  thumbnails: string | null;
 }
 
 /** A room being pushed now, on `GET /api/watch`. */
@@ -132,6 +134,8 @@ export interface Recording {
   playerUrl: string;
   /** The first picture (JPEG), once made; null without snapshots or video. */
   posterUrl: string | null;
+  /** Scrub thumbnails (WebVTT with #xywh= cues), made with the poster. */
+  thumbnailsUrl: string | null;
   /** For a clip (`reason: "clip"`), the recording or broadcast it was cut from. */
   sourceId: string | null;
 }

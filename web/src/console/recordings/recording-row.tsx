@@ -104,6 +104,7 @@ export function RecordingRow(props: { recording: Recording; onDeleted: () => voi
               title={`Recording ${name}`}
               class="inline-player"
               poster={r.posterUrl}
+              thumbnails={r.thumbnailsUrl}
             />
           )}
         </td>
