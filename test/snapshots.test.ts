@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderBanner } from '../src/cli/banner.js';
 import { loadConfig } from '../src/config/load.js';
 import { JpegSplitter } from '../src/snapshot/jpeg-splitter.js';
+import { collectPageErrors, launchBrowser, newContext } from './helpers/browser.js';
 import {
   type CallbackReceiver,
   callbackProblems,
@@ -105,7 +106,14 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
       async () => {
         const res = await fetch(t.httpUrl('/api/v1/recordings?stream=snap1'));
         const { recordings } = (await res.json()) as {
-          recordings: { id: string; format: string; posterUrl: string | null; playerUrl: string }[];
+          recordings: {
+            id: string;
+            format: string;
+            posterUrl: string | null;
+            thumbnailsUrl: string | null;
+            playerUrl: string;
+            durationMs: number;
+          }[];
         };
         return recordings.length === 2 && recordings.every((r) => r.posterUrl !== null)
           ? recordings
@@ -119,6 +127,22 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
       expect(res.status, recording.format).toBe(200);
       const [jpeg] = new JpegSplitter().push(Buffer.from(await res.arrayBuffer()));
       expect([jpeg?.width, jpeg?.height]).toEqual([320, 180]);
+      // Scrub thumbnails: a WebVTT track covering the whole recording, cues pointing into a sprite JPEG.
+      const vtt = await fetch(recording.thumbnailsUrl!);
+      expect(vtt.headers.get('content-type')).toMatch(/^text\/vtt/);
+      const cues = parseVtt(await vtt.text());
+      expect(cues.length).toBeGreaterThanOrEqual(10);
+      expect(cues[0]!.from).toBe(0);
+      expect(Math.abs(cues.at(-1)!.to - recording.durationMs)).toBeLessThan(2);
+      const sprite = await fetch(cues[0]!.payload.split('#')[0]!);
+      expect(sprite.status).toBe(200);
+      const [sheet] = new JpegSplitter().push(Buffer.from(await sprite.arrayBuffer()));
+      for (const cue of cues) {
+        const [x, y, w, h] = cue.payload.split('#xywh=')[1]!.split(',').map(Number);
+        expect(w).toBe(160);
+        expect(x! + w!).toBeLessThanOrEqual(sheet!.width);
+        expect(y! + h!).toBeLessThanOrEqual(sheet!.height);
+      }
     }
     const mp4 = recordings.find((r) => r.format === 'mp4')!;
     const signature = new URL(mp4.playerUrl).search;
@@ -126,6 +150,28 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
       poster: string | null;
     };
     expect(play.poster).toMatch(/-poster\.jpg\?txSecret=/);
+
+    // The player page: its seek bar shows the frame under the pointer, cut out of the sprite.
+    const browser = await launchBrowser();
+    try {
+      const context = await newContext(browser, 'desktop');
+      const page = await context.newPage();
+      const errors = collectPageErrors(page);
+      await page.goto(mp4.playerUrl);
+      const bar = page.locator('.scrub-bar');
+      await bar.waitFor({ timeout: 20_000 });
+      const box = (await bar.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const thumbnail = page.locator('.scrub-thumbnail');
+      await thumbnail.waitFor({ timeout: 10_000 });
+      const style = await thumbnail.evaluate((el) => getComputedStyle(el).backgroundImage);
+      expect(style).toMatch(/-thumbs\.jpg\?txSecret=/);
+      await expect(thumbnail.getAttribute('aria-label')).resolves.toMatch(/^Frame at 2\d s$/);
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
   });
 });
 
@@ -177,3 +223,21 @@ describe('without ffmpeg on the PATH', () => {
     );
   });
 });
+
+/** Cue times (ms) and payloads of a WebVTT text. */
+function parseVtt(text: string): { from: number; to: number; payload: string }[] {
+  expect(text.startsWith('WEBVTT\n')).toBe(true);
+  const time = (t: string) => {
+    const [h, m, sec] = t.split(':');
+    return (Number(h) * 3600 + Number(m) * 60 + Number(sec)) * 1000;
+  };
+  return text
+    .split('\n\n')
+    .slice(1)
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const [timing, payload] = block.split('\n');
+      const [from, to] = timing!.split(' --> ');
+      return { from: time(from!), to: time(to!), payload: payload! };
+    });
+}

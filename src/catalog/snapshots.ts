@@ -35,21 +35,6 @@ export class SnapshotRepository {
     );
   }
 
-  /** The newest snapshot of a stream: its cover. */
-  latest(app: string, stream: string): Promise<SnapshotRow | undefined> {
-    return guarded(`latest snapshot of ${app}/${stream}`, async () => {
-      const row = await this.db
-        .selectFrom('snapshots')
-        .selectAll()
-        .where('app', '=', app)
-        .where('stream', '=', stream)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      return row === undefined ? undefined : toSnapshotRow(row);
-    });
-  }
-
   byStorageKey(key: string): Promise<SnapshotRow | undefined> {
     return guarded('find snapshot by key', async () => {
       const row = await this.db

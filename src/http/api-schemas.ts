@@ -88,6 +88,10 @@ const schemas = [
         description:
           "The recording's first picture (JPEG, signed like playback); null until made or without video",
       }),
+      thumbnailsUrl: nullable('string', {
+        description:
+          'WebVTT track of scrub thumbnails (`#xywh=` into a sprite JPEG); null until made or without video',
+      }),
       sourceId: nullable('string', {
         description: 'For a clip, the recording or broadcast it was cut from; null otherwise',
       }),

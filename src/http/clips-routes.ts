@@ -7,13 +7,13 @@ import type { RecordingRow } from '../catalog/recording-row.js';
 import { ClipError, type ClipMaker } from '../clip/clip-maker.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
-import { posterUrlOf, recordingView } from './recordings-routes.js';
+import { imageUrlsOf, recordingView } from './recordings-routes.js';
 import { rejectUnknownParams } from './unknown-params.js';
 
 export interface ClipRouteDeps {
   clips: ClipMaker;
   recordingUrl(row: RecordingRow): string;
-  playback: Pick<PlaybackContext, 'playerUrl' | 'snapshotUrl'>;
+  playback: Pick<PlaybackContext, 'playerUrl' | 'snapshotUrl' | 'thumbnailsUrl'>;
 }
 
 /** Longest source timeline a clip range may address (a week). */
@@ -84,7 +84,7 @@ export function registerClipRoutes(app: FastifyInstance, deps: ClipRouteDeps): v
               row,
               deps.recordingUrl(row),
               deps.playback.playerUrl(row),
-              posterUrlOf(row, deps.playback),
+              imageUrlsOf(row, deps.playback),
             ),
           );
       } catch (error) {

@@ -9,7 +9,7 @@ import { MAX_RECORDING_TASKS_PER_STREAM } from '../tasks/task-runner.js';
 import { type RecordTaskService, TaskRequestError } from '../tasks/task-service.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import type { RecordingRouteDeps } from './recordings-routes.js';
-import { posterUrlOf, recordingView } from './recordings-routes.js';
+import { imageUrlsOf, recordingView } from './recordings-routes.js';
 import { STREAM_NAME } from './stream-name-schema.js';
 import { parseTimeParam, TimeParamError } from './time-param.js';
 import { rejectUnknownParams } from './unknown-params.js';
@@ -189,7 +189,7 @@ export function registerRecordTaskRoutes(app: FastifyInstance, deps: RecordTaskR
             row,
             deps.recordingUrl(row),
             deps.playback.playerUrl(row),
-            posterUrlOf(row, deps.playback),
+            imageUrlsOf(row, deps.playback),
           ),
         ),
       };

@@ -24,7 +24,7 @@ export interface RecordingRouteDeps {
   remover: RecordingRemover;
   /** The playback URL of a recording, signed when playback needs it. */
   recordingUrl(row: RecordingRow): string;
-  playback: Pick<PlaybackContext, 'playerUrl' | 'snapshotUrl'>;
+  playback: Pick<PlaybackContext, 'playerUrl' | 'snapshotUrl' | 'thumbnailsUrl'>;
   intervalMinSec: number;
   intervalMaxSec: number;
 }
@@ -34,7 +34,12 @@ export const DEFAULT_PAGE_SIZE = 50;
 const MAX_HLS_RESUME_WINDOW_SEC = 1800;
 
 /** A recording as the API shows it: camelCase, times as ISO 8601, with its playback and player URLs. */
-export function recordingView(row: RecordingRow, url: string, playerUrl: string, posterUrl: string | null) {
+export function recordingView(
+  row: RecordingRow,
+  url: string,
+  playerUrl: string,
+  images: { posterUrl: string | null; thumbnailsUrl: string | null },
+) {
   return {
     id: row.id,
     app: row.app,
@@ -62,7 +67,7 @@ export function recordingView(row: RecordingRow, url: string, playerUrl: string,
     warnings: row.warnings ?? [],
     error: row.error ?? null,
     playerUrl,
-    posterUrl,
+    ...images,
   };
 }
 
@@ -133,7 +138,7 @@ const listSchema = {
 
 export function registerRecordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps): void {
   const view = (row: RecordingRow) =>
-    recordingView(row, deps.recordingUrl(row), deps.playback.playerUrl(row), posterUrlOf(row, deps.playback));
+    recordingView(row, deps.recordingUrl(row), deps.playback.playerUrl(row), imageUrlsOf(row, deps.playback));
 
   app.get<{ Querystring: ListQuery }>(
     '/api/v1/recordings',
@@ -261,6 +266,17 @@ export function posterUrlOf(
   playback: Pick<PlaybackContext, 'snapshotUrl'>,
 ): string | null {
   return row.posterKey ? playback.snapshotUrl({ storageKey: row.posterKey, stream: row.stream }) : null;
+}
+
+/** Poster and scrub thumbnails, made together after the file closed; null until then. */
+export function imageUrlsOf(
+  row: RecordingRow,
+  playback: Pick<PlaybackContext, 'snapshotUrl' | 'thumbnailsUrl'>,
+) {
+  return {
+    posterUrl: posterUrlOf(row, playback),
+    thumbnailsUrl: row.posterKey ? playback.thumbnailsUrl(row) : null,
+  };
 }
 
 /** A query parameter the schema let through but its parser refused; the app's error handler sends 400. */

@@ -22,7 +22,7 @@ import { replayPlaylist, segmentKeyOf } from '../vod/replay-playlist.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { sendError } from './errors.js';
 import { playbackOf } from './playback-auth.js';
-import { posterUrlOf } from './recordings-routes.js';
+import { imageUrlsOf } from './recordings-routes.js';
 import { rejectUnknownParams } from './unknown-params.js';
 import { replayUrl, vodPath } from './vod-url.js';
 
@@ -115,7 +115,7 @@ export function registerReplayRoutes(app: FastifyInstance, ctx: PlaybackContext)
     player: ctx.playerUrl,
     replay: () =>
       replayUrl(ctx.publicBaseUrl(), { id: rows[0]!.broadcastId, stream: rows[0]!.stream }, ctx.signer),
-    poster: (row: RecordingRow) => posterUrlOf(row, ctx),
+    images: (row: RecordingRow) => imageUrlsOf(row, ctx),
   });
 
   /** The files of the broadcast a `/replay/{id}.m3u8` names, in start-time order; undefined when none. */

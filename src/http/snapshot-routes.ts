@@ -4,13 +4,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { queryOf } from '../vod/play-guard.js';
+import { type Jpeg, JpegSplitter } from '../snapshot/jpeg-splitter.js';
+import { spriteKeyOf } from '../snapshot/poster-maker.js';
+import { thumbnailLayout, thumbnailTrack } from '../snapshot/thumbnail-track.js';
+import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { parseVodPath } from '../vod/vod-path.js';
+import { snapshotPath } from './vod-url.js';
 
 const PREFIX = '/snapshots/';
 
 export function registerSnapshotRoutes(app: FastifyInstance, ctx: PlaybackContext): void {
+  registerThumbnailTrack(app, ctx);
   app.route({
     method: ['GET', 'HEAD'],
     url: `${PREFIX}*`,
@@ -37,6 +42,37 @@ export function registerSnapshotRoutes(app: FastifyInstance, ctx: PlaybackContex
         .header('Cache-Control', 'private, max-age=86400, immutable')
         .send(bytes);
     },
+  });
+}
+
+/**
+ * `GET /thumbnails/{recordingId}.vtt`: the scrub-thumbnail track of a recording, made from its sprite
+ * (the cue geometry from the sprite's size), its sprite URL carrying the request's own signature.
+ */
+function registerThumbnailTrack(app: FastifyInstance, ctx: PlaybackContext): void {
+  app.get<{ Params: { file: string } }>('/thumbnails/:file', async (request, reply) => {
+    const id = /^(\d{1,20})\.vtt$/.exec(request.params.file)?.[1];
+    const row = id === undefined ? undefined : await ctx.catalog.recordings.get(id);
+    if (row === undefined || !row.posterKey) return notFound(reply);
+    const query = queryOf(request.url);
+    const verdict = ctx.guard.check(row.stream, query);
+    if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
+    const spriteKey = spriteKeyOf(row.storageKey);
+    let sprite: Jpeg | undefined;
+    try {
+      [sprite] = new JpegSplitter().push(await readFile(ctx.store.pathOf(spriteKey)));
+    } catch {
+      sprite = undefined;
+    }
+    if (sprite === undefined) return notFound(reply);
+    const layout = thumbnailLayout(row.durationMs);
+    const tile = { width: sprite.width / layout.columns, height: sprite.height / layout.rows };
+    const signature = signatureQuery(query);
+    const spriteUrl = `${ctx.publicBaseUrl()}${snapshotPath(spriteKey)}${signature ? `?${signature}` : ''}`;
+    return reply
+      .header('Content-Type', 'text/vtt; charset=utf-8')
+      .header('Cache-Control', 'private, no-cache')
+      .send(thumbnailTrack(layout, row.durationMs, tile, spriteUrl));
   });
 }
 

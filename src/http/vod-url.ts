@@ -70,6 +70,15 @@ export function snapshotUrl(
   return withSignature(`${publicBaseUrl}${snapshotPath(row.storageKey)}`, row.stream, sign);
 }
 
+/** The WebVTT scrub-thumbnail track of a recording (`/thumbnails/{id}.vtt`), signed for its stream. */
+export function thumbnailsUrl(
+  publicBaseUrl: string,
+  row: { readonly id: string; readonly stream: string },
+  sign?: PlayUrlSigner,
+): string {
+  return withSignature(`${publicBaseUrl}/thumbnails/${encodeURIComponent(row.id)}.vtt`, row.stream, sign);
+}
+
 /** The one-playlist replay of a whole broadcast (`/replay/{broadcastId}.m3u8`). */
 export function replayUrl(
   publicBaseUrl: string,

@@ -25,7 +25,7 @@ import { sendError } from './errors.js';
 import { playbackOf } from './playback-auth.js';
 import { posterUrlOf } from './recordings-routes.js';
 import { BROADCAST_ID } from './replay-routes.js';
-import { replayUrl, snapshotPath, vodUrl } from './vod-url.js';
+import { replayUrl, snapshotPath, thumbnailsUrl, vodUrl } from './vod-url.js';
 
 export interface WatchRouteDeps {
   playback: PlaybackContext;
@@ -111,6 +111,7 @@ const PLAY_INFO = {
     ...RECORDED,
     sequence: SOURCES,
     poster: { type: ['string', 'null'] },
+    thumbnails: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -179,13 +180,20 @@ export function registerWatchRoutes(app: FastifyInstance, deps: WatchRouteDeps):
         replay: () => signed(replayUrl(base, { id, stream })),
         poster: (row: RecordingRow) =>
           row.posterKey ? signed(`${base}${snapshotPath(row.posterKey)}`) : null,
+        thumbnails: (row: RecordingRow) => (row.posterKey ? signed(thumbnailsUrl(base, row)) : null),
       };
       const title = titleOf(stream, await catalog.rooms.get(stream));
       const info =
         found.kind === 'broadcast'
           ? broadcastPlayInfo(found.rows, title, urls)
           : found.row.status === 'done'
-            ? recordingPlayInfo(found.row, title, urls.file(found.row), urls.poster(found.row))
+            ? recordingPlayInfo(
+                found.row,
+                title,
+                urls.file(found.row),
+                urls.poster(found.row),
+                urls.thumbnails(found.row),
+              )
             : undefined;
       if (info === undefined || (info.sources.length === 0 && info.sequence.length === 0)) {
         return sendError(

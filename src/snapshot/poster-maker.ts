@@ -1,8 +1,9 @@
 /**
- * Recording posters: once a recording with video is cataloged, its first picture (the first keyframe,
- * or for a clip the first frame its edit list shows) becomes a JPEG beside it, cataloged as a snapshot
- * (so it is served and pruned like one) and named by the recording's `poster_key`. One ffmpeg at a
- * time, at the lowest CPU priority: posters must never compete with live work.
+ * Recording posters and scrub thumbnails: once a recording with video is cataloged, its first picture
+ * (the first keyframe, or for a clip the first frame its edit list shows) becomes a JPEG beside it, and
+ * a frame every few seconds is tiled into a sprite JPEG (src/snapshot/thumbnail-track.ts). Both are
+ * cataloged as snapshots (so they are served and pruned like them); the recording's `poster_key` is set
+ * once both exist. One ffmpeg at a time, at the lowest CPU priority: this must never compete with live work.
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from '../storage/media-store.js';
 import { type Jpeg, JpegSplitter } from './jpeg-splitter.js';
+import { THUMBNAIL_WIDTH, thumbnailLayout } from './thumbnail-track.js';
 
 export interface PosterOptions {
   readonly catalog: Catalog;
@@ -29,6 +31,11 @@ const POSTER_TIMEOUT_MS = 60_000;
 /** `{file without extension}-poster.jpg`; inside an HLS recording's folder for a playlist. */
 export function posterKeyOf(storageKey: string): string {
   return `${storageKey.replace(/\.[^./]*$/, '')}-poster.jpg`;
+}
+
+/** The scrub-thumbnail sprite beside the poster. */
+export function spriteKeyOf(storageKey: string): string {
+  return `${storageKey.replace(/\.[^./]*$/, '')}-thumbs.jpg`;
 }
 
 export class PosterMaker {
@@ -49,37 +56,55 @@ export class PosterMaker {
     await this.queue;
   }
 
+  /** Writes and catalogs one JPEG of a recording; returns its key. */
+  private async save(row: RecordingRow, key: string, jpeg: Jpeg): Promise<string> {
+    const { catalog, store } = this.options;
+    await writeFile(store.pathOf(key), jpeg.bytes);
+    await catalog.snapshots.insert({
+      id: newFileId(),
+      app: row.app,
+      stream: row.stream,
+      sessionId: row.sessionId,
+      streamParam: row.streamParam,
+      storageKey: key,
+      width: jpeg.width,
+      height: jpeg.height,
+      sizeBytes: jpeg.bytes.length,
+      createdAt: row.startTime,
+    });
+    return key;
+  }
+
   private async make(row: RecordingRow): Promise<void> {
     const { catalog, store, log } = this.options;
     try {
-      const jpeg = await firstPicture(this.options, store.pathOf(row.storageKey));
-      const key = posterKeyOf(row.storageKey);
-      await writeFile(store.pathOf(key), jpeg.bytes);
-      await catalog.snapshots.insert({
-        id: newFileId(),
-        app: row.app,
-        stream: row.stream,
-        sessionId: row.sessionId,
-        streamParam: row.streamParam,
-        storageKey: key,
-        width: jpeg.width,
-        height: jpeg.height,
-        sizeBytes: jpeg.bytes.length,
-        createdAt: row.startTime,
-      });
-      await catalog.recordings.setPoster(row.id, key);
+      const path = store.pathOf(row.storageKey);
+      const { width, height } = this.options;
+      const scale =
+        width === 0 && height === 0
+          ? []
+          : [`scale=${width === 0 ? -2 : width}:${height === 0 ? -2 : height}`];
+      const poster = await this.save(
+        row,
+        posterKeyOf(row.storageKey),
+        await ffmpegJpeg(this.options, path, scale),
+      );
+      const layout = thumbnailLayout(row.durationMs);
+      const tiles = [
+        `fps=1/${layout.stepSec}`,
+        `scale=${THUMBNAIL_WIDTH}:-2`,
+        `tile=${layout.columns}x${layout.rows}`,
+      ];
+      await this.save(row, spriteKeyOf(row.storageKey), await ffmpegJpeg(this.options, path, tiles));
+      await catalog.recordings.setPoster(row.id, poster);
     } catch (err) {
       log.warn({ err, id: row.id }, 'could not make the poster of a recording');
     }
   }
 }
 
-function firstPicture(options: PosterOptions, path: string): Promise<Jpeg> {
-  const { width, height } = options;
-  const scale =
-    width === 0 && height === 0
-      ? []
-      : ['-vf', `scale=${width === 0 ? -2 : width}:${height === 0 ? -2 : height}`];
+/** The first picture out of `filters` applied to the file's video, as a JPEG. */
+function ffmpegJpeg(options: PosterOptions, path: string, filters: readonly string[]): Promise<Jpeg> {
   const args = [
     ...[
       '-hide_banner',
@@ -95,7 +120,7 @@ function firstPicture(options: PosterOptions, path: string): Promise<Jpeg> {
       '-frames:v',
       '1',
     ],
-    ...scale,
+    ...(filters.length > 0 ? ['-vf', filters.join(',')] : []),
     ...['-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2pipe', 'pipe:1'],
   ];
   return new Promise((resolve, reject) => {

@@ -15,8 +15,8 @@ export interface BroadcastUrls {
   player(target: { readonly id: string; readonly stream: string }): string;
   /** The `/replay/` playlist, offered only when the broadcast has HLS. */
   replay(): string;
-  /** A file's poster, or null while it has none. */
-  poster(row: RecordingRow): string | null;
+  /** A file's poster and scrub thumbnails, or nulls while it has none. */
+  images(row: RecordingRow): { posterUrl: string | null; thumbnailsUrl: string | null };
 }
 
 export type FileView = ReturnType<typeof recordingView>;
@@ -82,9 +82,9 @@ export function broadcastView(rows: readonly RecordingRow[], urls: BroadcastUrls
 
 export function fileView(
   row: RecordingRow,
-  urls: Pick<BroadcastUrls, 'file' | 'player' | 'poster'>,
+  urls: Pick<BroadcastUrls, 'file' | 'player' | 'images'>,
 ): FileView {
-  return recordingView(row, urls.file(row), urls.player(row), urls.poster(row));
+  return recordingView(row, urls.file(row), urls.player(row), urls.images(row));
 }
 
 /** Rows of many broadcasts, grouped by broadcast id; order within each group is kept. */

@@ -16,6 +16,7 @@ import {
   playerUrl,
   playUrlSigner,
   snapshotUrl,
+  thumbnailsUrl,
   vodUrl,
 } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
@@ -49,6 +50,8 @@ export interface PlaybackContext {
   playerUrl(target: { readonly id: string; readonly stream: string }): string;
   /** Where a snapshot is downloaded from, signed when playback is. */
   snapshotUrl(row: { readonly storageKey: string; readonly stream: string }): string;
+  /** A recording's scrub-thumbnail WebVTT track, signed when playback is. */
+  thumbnailsUrl(row: { readonly id: string; readonly stream: string }): string;
   /** The newest snapshot's URL of a stream live on this node (its cover), or null. */
   liveCoverUrl(live: { readonly app: string; readonly stream: string }): string | null;
   /** A live stream's HTTP-FLV, HLS and RTMP play URLs, signed when playback is. */
@@ -97,6 +100,7 @@ export function playbackContext(
     fileUrl: (row) => bucketUrl(config, row.storageKey) ?? vodUrl(parts.publicBaseUrl(), row, signer()),
     playerUrl: (target) => playerUrl(parts.publicBaseUrl(), target, signer()),
     snapshotUrl: (row) => snapshotUrl(parts.publicBaseUrl(), row, signer()),
+    thumbnailsUrl: (row) => thumbnailsUrl(parts.publicBaseUrl(), row, signer()),
     liveCoverUrl(live) {
       const row = parts.latestSnapshot?.(live.app, live.stream);
       return row === undefined ? null : snapshotUrl(parts.publicBaseUrl(), row, signer());

@@ -103,6 +103,8 @@ export interface PlayInfo {
   sequence: Source[];
   /** The first picture, shown until it plays; null when there is none yet. */
   poster: string | null;
+  /** The scrub-thumbnail WebVTT track of a single recording; null otherwise. */
+  thumbnails: string | null;
 }
 
 export function recordingPlayInfo(
@@ -110,6 +112,7 @@ export function recordingPlayInfo(
   title: string,
   url: string,
   poster: string | null,
+  thumbnails: string | null,
 ): PlayInfo {
   return {
     kind: 'recording',
@@ -122,6 +125,7 @@ export function recordingPlayInfo(
     sources: [fileSource(row, url)],
     sequence: [],
     poster,
+    thumbnails,
   };
 }
 
@@ -150,6 +154,7 @@ export function broadcastPlayInfo(
     sources: hasHls ? [{ format: 'hls', url: urls.replay(), durationMs }] : [],
     sequence: hasHls ? [] : replay.rows.map((row) => fileSource(row, urls.file(row))),
     poster: firstPoster(rows, urls.poster),
+    thumbnails: null,
   };
 }
 

@@ -25,6 +25,8 @@ export interface PlayInfo {
   sequence: Source[];
   /** The first picture, shown until it plays; null when there is none yet. */
   poster: string | null;
+  /** Scrub thumbnails (WebVTT) of a single recording; null otherwise. */
+  thumbnails: string | null;
 }
 
 /** A room being pushed now, on `GET /api/watch`. */
@@ -110,7 +112,8 @@ export type SplitReason =
   | 'recovered'
   | 'disk_full'
   | 'storage_error'
-  | 'failed';
+  | 'failed'
+  | 'clip';
 
 /** One recorded file (`GET /api/v1/recordings`, `…/{id}`). */
 export interface Recording {
@@ -139,6 +142,12 @@ export interface Recording {
   error: string | null;
   /** Absolute `/play/{id}` URL, signed when PLAY_KEY is set. */
   playerUrl: string;
+  /** The first picture (JPEG), once made; null without snapshots or video. */
+  posterUrl: string | null;
+  /** Scrub thumbnails (WebVTT with #xywh= cues), made with the poster. */
+  thumbnailsUrl: string | null;
+  /** For a clip (`reason: "clip"`), the recording or broadcast it was cut from. */
+  sourceId: string | null;
 }
 
 export interface RecordingPage {

@@ -71,6 +71,7 @@ function PlayView({ info, where }: { info: PlayInfo; where: PlayLocation }) {
         sources={info.sources}
         sequence={info.sequence}
         poster={info.poster}
+        thumbnails={info.thumbnails}
       />
       {!where.embedded && (
         <section class="play-share" aria-labelledby="play-share-heading">

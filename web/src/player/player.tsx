@@ -8,6 +8,7 @@ import { formatDuration } from '../lib/format.js';
 import type { Source } from '../lib/types.js';
 import { attachSource, type Detach, UnsupportedSource } from './engine.js';
 import './player.css';
+import { ScrubPreview } from './scrub-preview.js';
 
 export interface PlayerProps {
   /** Alternatives of the same media, best first: the next one is tried when one fails. */
@@ -22,6 +23,8 @@ export interface PlayerProps {
   title: string;
   /** A picture shown until the video plays: a recording's poster, a live stream's newest snapshot. */
   poster?: string | null;
+  /** A WebVTT thumbnail track: the seek bar under the video shows the frame under the pointer. */
+  thumbnails?: string | null;
 }
 
 export function Player(props: PlayerProps): JSX.Element {
@@ -129,6 +132,9 @@ function PlayerBody(props: PlayerProps): JSX.Element {
           </p>
         )}
       </div>
+      {props.thumbnails && !live && (
+        <ScrubPreview track={props.thumbnails} video={videoRef} label={`Seek in ${title}`} />
+      )}
       {parts.length > 1 && (
         <div class="player-parts">
           <label>

@@ -25,6 +25,7 @@ const REASONS: Record<string, string> = {
   disk_full: 'disk full',
   storage_error: 'storage error (repaired)',
   failed: 'failed',
+  clip: 'clip',
 };
 
 /**
@@ -102,7 +103,16 @@ export function RecordingRow(props: { recording: Recording; onDeleted: () => voi
       </tr>
       <tr class="player-row" id={playerId} hidden={!playing}>
         <td colSpan={RECORDING_COLUMNS.length}>
-          {playing && <Player sources={sources} autoPlay title={`Recording ${name}`} class="inline-player" />}
+          {playing && (
+            <Player
+              sources={sources}
+              autoPlay
+              title={`Recording ${name}`}
+              class="inline-player"
+              poster={r.posterUrl}
+              thumbnails={r.thumbnailsUrl}
+            />
+          )}
         </td>
       </tr>
     </tbody>
