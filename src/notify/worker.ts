@@ -27,8 +27,8 @@ export interface DeliveryWorkerOptions {
 }
 
 /**
- * Our own rows and retries wake the worker at once, so the poll only finds rows of another node that died
- * before delivering them (whose claims wait out a lease of 30 s anyway). Every poll is a claim transaction
+ * Our own rows and retries wake the worker at once, so the poll only finds rows of another node (that died
+ * before delivering them, whose claims wait out a lease of 30 s anyway, or that is busy with a backlog). Every poll is a claim transaction
  * on the catalog; at one a second it was a large part of an idle server's CPU.
  */
 const DEFAULT_POLL_MS = 5000;
@@ -70,8 +70,16 @@ export class DeliveryWorker {
       // A wake that arrived after the last loop test but before this callback would otherwise be lost
       // until the next poll.
       if (this.again && !this.closed) this.wake();
-      else this.scheduleAt(Date.now() + this.pollMs);
+      else this.scheduleAt(Date.now() + this.pollInterval());
     });
+  }
+
+  /**
+   * Rows of other nodes are looked for at least as often as a retry is due (an operator who asks for
+   * quick retries wants a busy peer's backlog shared quickly too), and at most every `pollMs`.
+   */
+  private pollInterval(): number {
+    return Math.min(this.pollMs, this.options.settings().retry.intervalSec * 1000);
   }
 
   /** Stops claiming, lets attempts in flight finish for a moment, then cuts them and releases their claims. */
