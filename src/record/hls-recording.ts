@@ -1,8 +1,12 @@
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
-import { renderMediaPlaylist } from '../container/hls/playlist.js';
+import {
+  playlistTargetDuration,
+  renderMediaPlaylist,
+  renderPlaylistSegment,
+} from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
@@ -25,8 +29,11 @@ export function segmentName(seq: number): string {
 /**
  * One recorded HLS playlist: a folder with `index.m3u8` and its MPEG-TS segments. It lives for one
  * uninterrupted push, or across re-pushes within the resume window, where each new part starts after
- * an EXT-X-DISCONTINUITY. The playlist is EVENT while recording (rewritten atomically after every
- * segment) and becomes a VOD playlist with EXT-X-ENDLIST when finished.
+ * an EXT-X-DISCONTINUITY. The playlist is EVENT while recording and becomes a VOD playlist with
+ * EXT-X-ENDLIST when finished. Each new segment is appended to it (a rewrite after every segment cost
+ * a long broadcast time and I/O growing with the square of its length); it is rewritten whole,
+ * atomically, only when its header must change: the first write, a segment longer than the target
+ * duration, a segment completing out of order, and the final VOD playlist.
  */
 export class HlsRecording {
   readonly id = newFileId();
@@ -40,6 +47,8 @@ export class HlsRecording {
   private discontinuityNext = false;
   private dirKey: Promise<string>;
   private playlistWrite: Promise<void> = Promise.resolve();
+  /** What the playlist on disk declares and lists, once written: appending is right only after it. */
+  private onDisk: { targetDurationSec: number; segments: number } | undefined;
   private readonly pendingSegments = new Set<Promise<void>>();
   private totalMs = 0;
   private wallEnd: number;
@@ -213,8 +222,11 @@ export class HlsRecording {
       await file?.close();
       if (!file || file.failure) return;
       // Segments complete in order; a slower close must not reorder the playlist.
-      this.segments.push(entry);
-      this.segments.sort((a, b) => a.uri.localeCompare(b.uri));
+      let at = this.segments.length;
+      while (at > 0 && this.segments[at - 1]!.uri.localeCompare(entry.uri) > 0) at--;
+      this.segments.splice(at, 0, entry);
+      // Listed on disk already past this point: the playlist must be rewritten, not appended to.
+      if (this.onDisk && at < this.onDisk.segments) this.onDisk = undefined;
       this.totalMs += info.durationMs;
       await this.writePlaylist(false);
     })().finally(() => this.pendingSegments.delete(done));
@@ -228,21 +240,37 @@ export class HlsRecording {
   }
 
   private writePlaylist(ended: boolean): Promise<void> {
-    const text = renderMediaPlaylist({
-      kind: ended ? 'vod' : 'event',
-      targetDurationSec: Math.ceil(this.targetDurationMs / 1000),
-      mediaSequence: 0,
-      discontinuitySequence: 0,
-      segments: this.segments,
-      ended,
-    });
     this.playlistWrite = this.playlistWrite.then(async () => {
       const key = await this.dirKey;
       const path = this.ctx.store.pathOf(`${key}/${PLAYLIST_NAME}`);
+      const disk = this.onDisk;
+      const added = this.segments.slice(disk?.segments ?? 0);
+      // What the file will list is noted before the I/O, so a segment that completes out of order
+      // meanwhile (inserted before that point) forces the next write to be a whole rewrite.
       try {
-        await writeFile(`${path}.partial`, text);
-        await rename(`${path}.partial`, path);
+        if (
+          !ended &&
+          disk &&
+          playlistTargetDuration(disk.targetDurationSec, added) === disk.targetDurationSec
+        ) {
+          this.onDisk = { targetDurationSec: disk.targetDurationSec, segments: this.segments.length };
+          if (added.length > 0) await appendFile(path, added.map(renderPlaylistSegment).join(''));
+        } else {
+          const target = playlistTargetDuration(Math.ceil(this.targetDurationMs / 1000), this.segments);
+          const text = renderMediaPlaylist({
+            kind: ended ? 'vod' : 'event',
+            targetDurationSec: target,
+            mediaSequence: 0,
+            discontinuitySequence: 0,
+            segments: this.segments,
+            ended,
+          });
+          this.onDisk = { targetDurationSec: target, segments: this.segments.length };
+          await writeFile(`${path}.partial`, text);
+          await rename(`${path}.partial`, path);
+        }
       } catch (error) {
+        this.onDisk = undefined;
         this.fail(error as Error);
       }
     });
