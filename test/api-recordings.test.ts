@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Catalog, openCatalog } from '../src/catalog/db.js';
 import type { RecordingRow } from '../src/catalog/recording-row.js';
 import { addRecording, type RecordingSpec } from './helpers/catalog-rows.js';
+import { NO_POSTGRES, skipUnable } from './helpers/needs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -79,8 +80,7 @@ describe.each(['sqlite', 'postgres'] as const)('REST recordings API on %s', (eng
     await t?.close();
   });
   beforeEach((ctx) => {
-    if (t === undefined)
-      ctx.skip('PostgreSQL server binaries not found under /usr/lib/postgresql (install `postgresql`)');
+    if (t === undefined) skipUnable(ctx, 'postgres', NO_POSTGRES);
   });
 
   const ids = (page: Page) => page.recordings.map((r) => r.id);

@@ -18,6 +18,7 @@ import { RecordingRemover } from '../src/retention/remove-recording.js';
 import { type RetentionPolicy, RetentionSweeper, retentionPolicy } from '../src/retention/sweeper.js';
 import { MediaStore } from '../src/storage/media-store.js';
 import { addRecording, type RecordingSpec } from './helpers/catalog-rows.js';
+import { NO_POSTGRES, skipUnable } from './helpers/needs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { waitFor } from './helpers/process.js';
 
@@ -50,9 +51,7 @@ describe.each(['sqlite', 'postgres'] as const)('retention sweeper on %s', (engin
 
   beforeEach(async (ctx) => {
     if (engine === 'postgres' && postgres === undefined) {
-      return ctx.skip(
-        'PostgreSQL server binaries not found under /usr/lib/postgresql (install `postgresql`)',
-      );
+      return skipUnable(ctx, 'postgres', NO_POSTGRES);
     }
     dir = await mkdtemp(join(tmpdir(), 'livetape-retention-'));
     catalog = await openCatalog({

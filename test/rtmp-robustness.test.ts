@@ -22,16 +22,21 @@ import { pushTags, readMediaTags, type Tag, type TagPush, videoFrameCount } from
 const HANDSHAKE_TIMEOUT_MS = 1000;
 const IDLE_TIMEOUT_MS = 1500;
 const MAX_MESSAGE_SIZE = 1 << 20;
-/** A close caused by what was sent, well before the handshake timeout could have done it. */
-const PROMPT_MS = 800;
-/** A close by the handshake timeout, with room for a busy machine. */
-const BY_TIMEOUT_MS = HANDSHAKE_TIMEOUT_MS + 1500;
+/** A close by the handshake timeout, with plenty of room for a loaded machine. */
+const BY_TIMEOUT_MS = HANDSHAKE_TIMEOUT_MS + 20_000;
 
-/** Keeps the server's error-level log lines: an "unexpected error" anywhere means a bug slipped through. */
+/**
+ * Keeps the server's error-level log lines (an "unexpected error" anywhere means a bug slipped through)
+ * and counts connections closed by the handshake timeout, which tells a prompt close from a timed-out one
+ * without measuring time.
+ */
 class ErrorLog {
   readonly errors: string[] = [];
+  timeouts = 0;
   write(line: string): void {
-    if ((JSON.parse(line) as { level: number }).level >= 50) this.errors.push(line);
+    const entry = JSON.parse(line) as { level: number; msg?: string };
+    if (entry.level >= 50) this.errors.push(line);
+    if (entry.msg?.includes('no publish or play within')) this.timeouts++;
   }
 }
 
@@ -70,6 +75,13 @@ function messageHeader(csid: number, length: number): Buffer {
 
 describe('RTMP robustness: bad peers lose their own connection, nothing else', () => {
   const log = new ErrorLog();
+
+  /** The server closed `conn` because of what it sent, not because the handshake timeout ran out. */
+  async function closedPromptly(conn: RawConnection): Promise<void> {
+    const timeoutsBefore = log.timeouts;
+    await closesWithin(conn, BY_TIMEOUT_MS);
+    expect(log.timeouts, 'closed by the handshake timeout instead').toBe(timeoutsBefore);
+  }
   let t: TestServer;
   let tags: Tag[];
   let steady: TagPush;
@@ -104,7 +116,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
       // Only the steady publisher stays connected, and its stream is still live with its player.
       await waitFor(
         () => (t.server.rtmpConnectionCount === 1 ? true : undefined),
-        5000,
+        30_000,
         'bad connections to close',
       );
       expect(t.server.hub.get('live', 'steady')?.viewerCount).toBe(1);
@@ -114,7 +126,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
       it('closes a connection that sends an HTTP request instead of a handshake', async () => {
         const conn = await openRaw(t.server.rtmpPort);
         conn.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
       });
 
       it('closes a connection that sends random bytes after a valid version byte', async () => {
@@ -126,7 +138,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
       it('closes a connection asking for RTMP version 6 (RTMPE)', async () => {
         const conn = await openRaw(t.server.rtmpPort);
         conn.send(Buffer.concat([Buffer.of(6), randomBytes(1536)]));
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
       });
 
       it('closes a truncated handshake followed by silence when the handshake timeout expires', async () => {
@@ -150,15 +162,14 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
 
     it('drops a publisher that dribbles a message one byte per 100 ms: bytes alone do not keep it alive', async () => {
       const conn = await afterHandshake(t, chunked(startCommands('live', 'dribbler', 'publish')));
-      await waitFor(() => t.server.hub.get('live', 'dribbler'), 5000, 'the dribbler to publish');
+      await waitFor(() => t.server.hub.get('live', 'dribbler'), 30_000, 'the dribbler to publish');
       const frame = chunked([videoMessage(0, Buffer.alloc(60_000))], 4096);
       let at = 0;
-      const started = Date.now();
       const dribble = setInterval(() => conn.send(frame.subarray(at, ++at)), 100);
       try {
-        const closedAfter = await closesWithin(conn, IDLE_TIMEOUT_MS + 2000);
+        // Dropped, not kept alive by its bytes: the bound only has to be finite, so it is generous.
+        const closedAfter = await closesWithin(conn, IDLE_TIMEOUT_MS + 20_000);
         expect(closedAfter).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 100);
-        expect(Date.now() - started).toBeLessThan(IDLE_TIMEOUT_MS + 2000);
         expect(t.server.hub.get('live', 'dribbler')).toBeUndefined();
       } finally {
         clearInterval(dribble);
@@ -172,12 +183,12 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
         ['2^31 - 1 (over the largest message)', 0x7fff_ffff],
       ])('closes at once on Set Chunk Size %s', async (_, size) => {
         const conn = await afterHandshake(t, chunked([controlMessage(msg.MSG_SET_CHUNK_SIZE, uint32(size))]));
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
       });
 
       it('closes on a chunk header announcing a message over RTMP_MAX_MESSAGE_SIZE, without its body', async () => {
         const conn = await afterHandshake(t, messageHeader(6, 0xff_ffff));
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
       });
 
       it('closes when half-built messages on many chunk streams would exceed the in-flight bound', async () => {
@@ -186,7 +197,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
           Buffer.concat([messageHeader(3 + i, MAX_MESSAGE_SIZE), randomBytes(128)]),
         );
         const conn = await afterHandshake(t, Buffer.concat(starts));
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
       });
 
       it('closes a connection that starts messages on thousands of chunk streams', async () => {
@@ -195,7 +206,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
           Buffer.concat([messageHeader(64 + i, 500), randomBytes(128)]),
         );
         const conn = await afterHandshake(t, Buffer.concat(starts));
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
       });
 
       it('closes on a command message of garbage AMF (type 20 and type 17)', async () => {
@@ -205,7 +216,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
             t,
             chunked([{ csid: 3, typeId, streamId: 0, timestamp: 0, payload }]),
           );
-          expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+          await closedPromptly(conn);
         }
       });
     });
@@ -241,7 +252,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
             ),
           ]),
         );
-        expect(await closesWithin(conn, PROMPT_MS)).toBeLessThan(PROMPT_MS);
+        await closedPromptly(conn);
         expect(t.server.hub.get('live', 'badheader')).toBeUndefined();
       });
     });
@@ -280,7 +291,7 @@ describe('RTMP robustness: bad peers lose their own connection, nothing else', (
       for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 20 }, garbage));
       await waitFor(
         () => (t.server.rtmpConnectionCount === 1 ? true : undefined),
-        5000,
+        30_000,
         'connections to close',
       );
       gc();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NO_POSTGRES, skipUnable } from '../../test/helpers/needs.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
 import { createLogger } from '../log.js';
 import { type Catalog, type CatalogOptions, openCatalog } from './db.js';
@@ -97,9 +98,7 @@ describe.each([
 
   beforeEach(async (ctx) => {
     if (fixture === undefined) {
-      return ctx.skip(
-        'PostgreSQL server binaries not found under /usr/lib/postgresql (install `postgresql`)',
-      );
+      return skipUnable(ctx, 'postgres', NO_POSTGRES);
     }
     target = await fixture.newTarget();
     catalog = await openCatalog(target);

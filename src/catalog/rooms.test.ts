@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogEngines } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
+import { NO_POSTGRES, skipUnable } from '../../test/helpers/needs.js';
 import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { type Catalog, openCatalog } from './db.js';
 import { recentFinishedQuery } from './vod-files.js';
@@ -25,7 +26,7 @@ describe.each(engines.each)('rooms and recent files on %s', (_engine, target) =>
   });
 
   it('creates, replaces, lists, looks up and deletes rooms', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    if (!catalog) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     const before = Date.now();
     const made = await catalog.rooms.put({ stream: 'b-room', title: 'Morning show', coverUrl: null });
     expect(made).toMatchObject({ stream: 'b-room', title: 'Morning show', coverUrl: null });
@@ -46,7 +47,7 @@ describe.each(engines.each)('rooms and recent files on %s', (_engine, target) =>
   });
 
   it('lists finished files of a window lasting long enough, newest first, up to a limit', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    if (!catalog) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     const add = (minute: number, extra: { durationMs?: number; status?: 'recording' } = {}) =>
       addRecording(catalog!, {
         stream: 'recent',

@@ -7,6 +7,7 @@ import type { Compilable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogEngines } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
+import { NO_POSTGRES, skipUnable } from '../../test/helpers/needs.js';
 import { sqlitePlan } from '../../test/helpers/query-plan.js';
 import { listQuery } from './broadcasts.js';
 import { type Catalog, openCatalog } from './db.js';
@@ -57,7 +58,7 @@ describe.each(engines.each)('playback queries on %s', (_engine, target) => {
   const skip = () => catalog === undefined;
 
   it('lists broadcasts newest first by their first file, filtered and paged', async (ctx) => {
-    if (skip()) return ctx.skip();
+    if (skip()) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     const all = await catalog.broadcasts.list({ limit: 10 });
     expect(all).toEqual([
       { id: 'b3', firstFileId: rows.b3![0]!.id },
@@ -75,7 +76,7 @@ describe.each(engines.each)('playback queries on %s', (_engine, target) => {
   });
 
   it('returns every file of the asked broadcasts, any status, in start-time order', async (ctx) => {
-    if (skip()) return ctx.skip();
+    if (skip()) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     const files = await catalog.broadcasts.files(['b1', 'b3']);
     expect(files.map((r) => r.id)).toEqual([...rows.b1!, ...rows.b3!].map((r) => r.id));
     expect(files.at(-1)!.status).toBe('recording');
@@ -84,14 +85,14 @@ describe.each(engines.each)('playback queries on %s', (_engine, target) => {
   });
 
   it('finds a recording by its exact storage key', async (ctx) => {
-    if (skip()) return ctx.skip();
+    if (skip()) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     const row = rows.b2![1]!;
     expect(await catalog.vodFiles.findByStorageKey(row.storageKey)).toEqual(row);
     expect(await catalog.vodFiles.findByStorageKey(`${row.storageKey}x`)).toBeUndefined();
   });
 
   it('pages a stream’s finished files with a total, in either order, inside a window', async (ctx) => {
-    if (skip()) return ctx.skip();
+    if (skip()) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     const list = (q: Partial<Parameters<Catalog['vodFiles']['fileList']>[0]>) =>
       catalog.vodFiles.fileList({ stream: 's1', order: 'asc', offset: 0, limit: 10, ...q });
     const s1 = [...rows.b1!, ...rows.b2!];
@@ -107,7 +108,7 @@ describe.each(engines.each)('playback queries on %s', (_engine, target) => {
   });
 
   it('knows whether a stream was ever pushed', async (ctx) => {
-    if (skip()) return ctx.skip();
+    if (skip()) return skipUnable(ctx, 'postgres', NO_POSTGRES);
     expect(await catalog.vodFiles.everPushed('s2')).toBe(true);
     expect(await catalog.vodFiles.everPushed('never')).toBe(false);
     await catalog.pushes.insertStarted({

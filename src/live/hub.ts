@@ -10,6 +10,9 @@ import {
 } from './live-stream.js';
 import type { StreamSink } from './sink.js';
 
+/** A live encoder sends media many times a second; this long without any, its connection is dead. */
+export const TAKEOVER_SILENCE_MS = 3000;
+
 export class StreamBusyError extends Error {
   constructor(readonly key: string) {
     super(`stream ${key} is already being published`);
@@ -35,11 +38,19 @@ export class StreamHub extends EventEmitter<HubEvents> {
   }
 
   /**
-   * Registers a publisher; a second publisher of the same stream is refused and the first keeps going.
-   * `stop` lets the server end the push (`LiveStream.kick`); `flow` lets consumers pause it.
+   * Registers a publisher; a second publisher of a stream whose publisher is sending is refused and the
+   * first keeps going. One whose publisher has sent nothing for `TAKEOVER_SILENCE_MS` is taken over:
+   * that holder is a connection left dead by a network change (no FIN arrives, so only the idle timeout,
+   * 30 s by default, would end it), and its encoder is the one reconnecting. `stop` lets the server end
+   * the push (`LiveStream.kick`); `flow` lets consumers pause it.
    */
   publish(info: PublisherInfo, stop?: StopPublisher, flow?: IngestFlow): LiveStream {
     const key = streamKey(info.app, info.stream);
+    const holder = this.streams.get(key);
+    if (holder && holder.silentForMs() >= TAKEOVER_SILENCE_MS)
+      holder.kick(
+        `taken over by a new publish after ${Math.round(holder.silentForMs() / 1000)} s without media`,
+      );
     if (this.streams.has(key)) throw new StreamBusyError(key);
     const stream = new LiveStream(info, this.gopLimits, stop, flow);
     stream.onSinkError = (sink, error) => this.emit('sinkError', stream, sink, error);

@@ -141,6 +141,7 @@ export class LiveStream {
   }
 
   push(packet: MediaPacket): void {
+    this.lastPacketAt = performance.now();
     this.stats.add(packet);
     this.cache(packet);
     // The hot path: no closure per sink and packet.
@@ -158,6 +159,13 @@ export class LiveStream {
    * Disconnects the publisher; the stream then ends like any push (reason `kicked`), its recordings
    * finalized. False when the stream has ended or its ingest cannot be stopped.
    */
+  /** Monotonic time of the last media packet (or of the publish): how long the publisher has been silent. */
+  private lastPacketAt = performance.now();
+
+  silentForMs(): number {
+    return performance.now() - this.lastPacketAt;
+  }
+
   kick(detail: string): boolean {
     if (this.ended || !this.stopPublisher) return false;
     this.stopPublisher(detail);

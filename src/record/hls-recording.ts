@@ -1,5 +1,9 @@
 import type { PlaylistSegment } from '../container/hls/playlist.js';
-import { renderMediaPlaylist } from '../container/hls/playlist.js';
+import {
+  playlistTargetDuration,
+  renderMediaPlaylist,
+  renderPlaylistSegment,
+} from '../container/hls/playlist.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile } from '../storage/append-file.js';
@@ -14,8 +18,11 @@ const RESERVE_BYTES = 64 * 1024;
 /**
  * One recorded HLS playlist: a folder with `index.m3u8` and its MPEG-TS segments. It lives for one
  * uninterrupted push, or across re-pushes within the resume window, where each new part starts after
- * an EXT-X-DISCONTINUITY. The playlist is EVENT while recording (rewritten atomically after every
- * segment) and becomes a VOD playlist with EXT-X-ENDLIST when finished.
+ * an EXT-X-DISCONTINUITY. The playlist is EVENT while recording and becomes a VOD playlist with
+ * EXT-X-ENDLIST when finished. Each new segment is appended to it (a rewrite after every segment cost
+ * a long broadcast time and I/O growing with the square of its length); it is rewritten whole,
+ * atomically, only when its header must change: the first write, a segment longer than the target
+ * duration, a segment completing out of order, and the final VOD playlist.
  */
 export class HlsRecording {
   readonly id: string;
@@ -29,6 +36,8 @@ export class HlsRecording {
   private discontinuityNext = false;
   private dirKey: Promise<string>;
   private playlistWrite: Promise<void> = Promise.resolve();
+  /** What the stored playlist declares and lists, once written: appending is right only after it. */
+  private stored: { targetDurationSec: number; segments: number } | undefined;
   private readonly pendingSegments = new Set<Promise<void>>();
   private totalMs = 0;
   private wallEnd: number;
@@ -238,8 +247,11 @@ export class HlsRecording {
       await file?.close();
       if (!file || file.failure) return;
       // Segments complete in order; a slower close must not reorder the playlist.
-      this.segments.push(entry);
-      this.segments.sort((a, b) => a.uri.localeCompare(b.uri));
+      let at = this.segments.length;
+      while (at > 0 && this.segments[at - 1]!.uri.localeCompare(entry.uri) > 0) at--;
+      this.segments.splice(at, 0, entry);
+      // Listed in storage already past this point: the playlist must be rewritten, not appended to.
+      if (this.stored && at < this.stored.segments) this.stored = undefined;
       this.totalMs += info.durationMs;
       await this.writePlaylist(false);
     })().finally(() => this.pendingSegments.delete(done));
@@ -252,19 +264,42 @@ export class HlsRecording {
     this.timelineEndMs = this.segmenter?.timelineEndMs ?? this.timelineEndMs;
   }
 
+  /**
+   * A live playlist grows by appending the new segments' lines (a whole rewrite per segment made a long
+   * broadcast's cost grow with its square); it is rewritten whole at the end, when its header changes,
+   * or when a segment completed out of order. What is stored always equals what a rewrite would give.
+   */
   private writePlaylist(ended: boolean): Promise<void> {
-    const text = renderMediaPlaylist({
-      kind: ended ? 'vod' : 'event',
-      targetDurationSec: Math.ceil(this.targetDurationMs / 1000),
-      mediaSequence: 0,
-      discontinuitySequence: 0,
-      segments: this.segments,
-      ended,
-    });
     this.playlistWrite = this.playlistWrite.then(async () => {
+      const key = playlistKey(await this.dirKey);
+      const stored = this.stored;
+      const added = this.segments.slice(stored?.segments ?? 0);
+      // What storage will list is noted before the I/O, so a segment that completes out of order
+      // meanwhile (inserted before that point) forces the next write to be a whole rewrite.
       try {
-        await this.ctx.target.put(playlistKey(await this.dirKey), text);
+        if (
+          !ended &&
+          stored &&
+          playlistTargetDuration(stored.targetDurationSec, added) === stored.targetDurationSec
+        ) {
+          this.stored = { targetDurationSec: stored.targetDurationSec, segments: this.segments.length };
+          if (added.length > 0)
+            await this.ctx.target.appendTo(key, added.map(renderPlaylistSegment).join(''));
+        } else {
+          const target = playlistTargetDuration(Math.ceil(this.targetDurationMs / 1000), this.segments);
+          this.stored = { targetDurationSec: target, segments: this.segments.length };
+          const text = renderMediaPlaylist({
+            kind: ended ? 'vod' : 'event',
+            targetDurationSec: target,
+            mediaSequence: 0,
+            discontinuitySequence: 0,
+            segments: this.segments,
+            ended,
+          });
+          await this.ctx.target.put(key, text);
+        }
       } catch (error) {
+        this.stored = undefined;
         this.fail(error as Error);
       }
     });

@@ -1,5 +1,6 @@
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   checkKey,
@@ -54,6 +55,11 @@ export class LocalTarget implements StorageTarget {
     } finally {
       await handle.close();
     }
+  }
+
+  async appendTo(key: string, data: Buffer | string): Promise<void> {
+    // O_APPEND without O_CREAT: appending to a missing object is an error, not a new one.
+    await appendFile(this.pathOf(key), data, { flag: constants.O_WRONLY | constants.O_APPEND });
   }
 
   async put(key: string, data: Buffer | string): Promise<void> {

@@ -100,6 +100,15 @@ export class MemoryTarget implements StorageTarget {
     return Buffer.from(this.bytes(key).subarray(start, end));
   }
 
+  async appendTo(key: string, data: Buffer | string): Promise<void> {
+    checkKey(key);
+    this.check('put', key);
+    const old = this.objects.get(key);
+    if (!old) throw new StorageError('ENOENT', `"${key}" does not exist`);
+    const bytes = Buffer.concat([old.data.subarray(0, old.size), Buffer.from(data)]);
+    this.objects.set(key, { data: bytes, size: bytes.length, modifiedAt: this.now() });
+  }
+
   async put(key: string, data: Buffer | string): Promise<void> {
     checkKey(key);
     this.check('put', key);

@@ -43,6 +43,12 @@ export class UploadingSpoolTarget implements StorageTarget {
     if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queue(parentKey(key), key);
   }
 
+  /** The bucket has no append: the grown object is uploaded whole, as after a `put`. */
+  async appendTo(key: string, data: Buffer | string): Promise<void> {
+    await this.spool.appendTo(key, data);
+    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queue(parentKey(key), key);
+  }
+
   read(key: string, start?: number, end?: number): Promise<Buffer> {
     return this.spool.read(key, start, end);
   }

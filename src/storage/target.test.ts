@@ -43,6 +43,17 @@ describe.each(targets)('%s', (_, make) => {
     expect(await t.stat('live/a/2026-01-01/none.flv')).toBeUndefined();
   });
 
+  it('grows a put object with appendTo, and refuses to append to a missing one', async () => {
+    const t = make();
+    await t.put('live/a/2026-01-01/a/index.m3u8', '#EXTM3U\n');
+    await t.appendTo('live/a/2026-01-01/a/index.m3u8', '#EXTINF:2,\n000000.ts\n');
+    await t.appendTo('live/a/2026-01-01/a/index.m3u8', Buffer.from('#EXTINF:2,\n000001.ts\n'));
+    expect((await t.read('live/a/2026-01-01/a/index.m3u8')).toString()).toBe(
+      '#EXTM3U\n#EXTINF:2,\n000000.ts\n#EXTINF:2,\n000001.ts\n',
+    );
+    await expect(t.appendTo('live/a/2026-01-01/none.m3u8', 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('creates exclusively: a second create of a key fails with EEXIST', async () => {
     const t = make();
     await (await t.create('x/y.mp4')).close();

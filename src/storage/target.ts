@@ -38,6 +38,11 @@ export interface StorageTarget {
   read(key: string, start?: number, end?: number): Promise<Buffer>;
   /** Writes a whole small object at once, replacing it atomically (a playlist rewritten while recording). */
   put(key: string, data: Buffer | string): Promise<void>;
+  /**
+   * Adds a few bytes at the end of an object written by `put` (a recorded playlist growing by one
+   * segment): its cost follows what is added, not the object's size. Stores that cannot append rewrite.
+   */
+  appendTo(key: string, data: Buffer | string): Promise<void>;
   /** `undefined` when `key` does not exist. */
   stat(key: string): Promise<StoredObjectInfo | undefined>;
   /** Every object under the folder `prefix` (recursively), sorted by key; `[]` when there is none. */

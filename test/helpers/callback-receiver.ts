@@ -22,6 +22,8 @@ export interface ReceivedCallback {
 export interface Answer {
   readonly status: number;
   readonly body?: string;
+  /** Extra response headers (a redirect's `location`). */
+  readonly headers?: Record<string, string>;
 }
 
 export interface CallbackReceiver {
@@ -74,7 +76,7 @@ export async function startCallbackReceiver(port = 0): Promise<CallbackReceiver>
       const callback = { ...request, answered: answer.status };
       received.push(callback);
       if (answer.status === 200) accepted.push(callback);
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body ?? '');
     });
   });

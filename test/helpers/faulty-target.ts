@@ -64,6 +64,10 @@ export class FaultyTarget implements StorageTarget {
   read(key: string, start?: number, end?: number): Promise<Buffer> {
     return this.local.read(key, start, end);
   }
+  appendTo(key: string, data: Buffer | string): Promise<void> {
+    return this.local.appendTo(key, data);
+  }
+
   put(key: string, data: Buffer | string): Promise<void> {
     return this.local.put(key, data);
   }

@@ -5,10 +5,13 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 
 /** Set by test/global-setup.ts: the folder whose `skipped` file the summary line is printed from. */
 export const SKIP_LOG_ENV = 'LIVETAPE_SKIP_LOG_DIR';
+
+export const NO_POSTGRES =
+  'PostgreSQL server binaries not found under /usr/lib/postgresql (install `postgresql`)';
 
 export function skipAllowed(id: string, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.CI !== 'true' && env.CI !== '1') return true;
@@ -39,7 +42,19 @@ export function describeIfAble(
     });
     return;
   }
+  noteSkipped(id, why);
+  describe.skip(`${name} (SKIPPED: ${problem})`, body);
+}
+
+/** The same for one test (from its context, e.g. a catalog test's PostgreSQL half): skip loudly, or fail in CI. */
+export function skipUnable(ctx: TestContext, id: string, problem: string): void {
+  if (!skipAllowed(id))
+    throw new Error(`cannot run: ${problem} (set LIVETAPE_ALLOW_SKIP=${id} to skip it in CI)`);
+  noteSkipped(id, `${ctx.task.suite?.name ?? ctx.task.name}: ${problem}`);
+  ctx.skip(problem);
+}
+
+function noteSkipped(id: string, why: string): void {
   const dir = process.env[SKIP_LOG_ENV];
   if (dir !== undefined) appendFileSync(join(dir, 'skipped'), `${id}\t${why}\n`);
-  describe.skip(`${name} (SKIPPED: ${problem})`, body);
 }

@@ -45,8 +45,24 @@ const PLAYLIST_TYPE: Record<PlaylistKind, string | undefined> = {
  * @throws RangeError for a URI that would break the line structure or a non-finite duration.
  */
 export function renderMediaPlaylist(p: MediaPlaylist): string {
-  let target = p.targetDurationSec;
-  for (const s of p.segments) {
+  const target = playlistTargetDuration(p.targetDurationSec, p.segments);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`];
+  lines.push(`#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`);
+  if (p.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`);
+  const type = PLAYLIST_TYPE[p.kind];
+  if (type) lines.push(`#EXT-X-PLAYLIST-TYPE:${type}`);
+  lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  const head = `${lines.join('\n')}\n`;
+  return head + p.segments.map(renderPlaylistSegment).join('') + (p.ended ? '#EXT-X-ENDLIST\n' : '');
+}
+
+/**
+ * The target duration a playlist of `segments` must declare: `wanted`, raised to the longest segment.
+ * @throws RangeError for a URI that would break the line structure or a non-finite duration.
+ */
+export function playlistTargetDuration(wanted: number, segments: readonly PlaylistSegment[]): number {
+  let target = wanted;
+  for (const s of segments) {
     if (!Number.isFinite(s.durationSec) || s.durationSec < 0) {
       throw new RangeError(`bad segment duration ${s.durationSec}`);
     }
@@ -55,19 +71,17 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
     }
     target = Math.max(target, Math.round(Number(s.durationSec.toFixed(3))));
   }
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`];
-  lines.push(`#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`);
-  if (p.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`);
-  const type = PLAYLIST_TYPE[p.kind];
-  if (type) lines.push(`#EXT-X-PLAYLIST-TYPE:${type}`);
-  lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
-  for (const s of p.segments) {
-    if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-    if (s.programDateTime) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime.toISOString()}`);
-    lines.push(`#EXTINF:${s.durationSec.toFixed(3)},`, s.uri);
-  }
-  if (p.ended) lines.push('#EXT-X-ENDLIST');
-  return `${lines.join('\n')}\n`;
+  return target;
+}
+
+/**
+ * One segment's lines, newline-terminated: what a writer appends to an EVENT playlist on disk
+ * (whose target duration already covers the segment) instead of rewriting the whole playlist.
+ */
+export function renderPlaylistSegment(s: PlaylistSegment): string {
+  let text = s.discontinuity ? '#EXT-X-DISCONTINUITY\n' : '';
+  if (s.programDateTime) text += `#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime.toISOString()}\n`;
+  return `${text}#EXTINF:${s.durationSec.toFixed(3)},\n${s.uri}\n`;
 }
 
 function isUriLine(uri: string): boolean {

@@ -1,0 +1,72 @@
+/**
+ * An encoder reconnecting after a network change while its old connection still holds the stream
+ * name (no FIN ever arrived, so only the idle timeout would free it). Chosen behaviour: a holder that
+ * has sent no media for TAKEOVER_SILENCE_MS (3 s) is taken over by the new publish; a holder that is
+ * sending keeps the name and the newcomer is refused (docs/decisions/0016-tests-publisher-takeover.md).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RtmpClient } from '../src/rtmp/client.js';
+import { makeTestFlv } from './helpers/flv-packets.js';
+import { countDecodedFrames, sleep, waitFor } from './helpers/process.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { pushTags, readMediaTags, type TagPush, videoFrameCount } from './helpers/tag-push.js';
+
+describe('a publisher reconnecting while its dead connection holds the stream', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // An idle timeout far beyond the test: only the takeover can free the name in time.
+    t = await startTestServer({ RTMP_IDLE_TIMEOUT: '120' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is refused while the holder sends, and takes over once the holder has been silent 3 s', async () => {
+    const tags = await readMediaTags(await makeTestFlv({ seconds: 3, gop: 1000 }));
+    const url = t.rtmpUrl('live', 'relay');
+    // The old connection: it sends a second of media, then nothing, and is never closed.
+    const dead = await RtmpClient.connect(url);
+    const deadClosed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
+    await dead.publish();
+    for (const tag of tags.filter((tag) => tag.timestamp < 1000)) {
+      if (tag.type === 9) dead.sendVideo(tag.timestamp, tag.body);
+      else dead.sendAudio(tag.timestamp, tag.body);
+    }
+    const held = await waitFor(() => t.server.hub.get('live', 'relay'), 15_000, 'the first publish');
+    await waitFor(() => (held.stats.videoFrames > 0 ? true : undefined), 15_000, 'media from it');
+
+    // While it has just sent media, the name is its own.
+    const early = await RtmpClient.connect(url);
+    await expect(early.publish()).rejects.toThrow(
+      'NetStream.Publish.BadName: Stream live/relay is already publishing',
+    );
+    early.destroy();
+
+    // The encoder keeps retrying, as encoders do; within a few seconds it gets the stream.
+    const playerJoined = waitFor(
+      () =>
+        t.server.hub.get('live', 'relay') !== held && t.server.hub.get('live', 'relay')?.viewerCount === 1
+          ? true
+          : undefined,
+      30_000,
+      'the player of the new publisher',
+    );
+    const push = (await waitFor(
+      async () => {
+        try {
+          return await pushTags(url, tags, { startAfter: playerJoined });
+        } catch {
+          await sleep(250);
+          return undefined;
+        }
+      },
+      20_000,
+      'the takeover',
+    )) as TagPush;
+    expect(held.silentForMs()).toBeGreaterThanOrEqual(3000);
+    await deadClosed; // the server closed the dead holder's connection
+    const player = countDecodedFrames(t.httpUrl('/live/live/relay.flv'));
+    expect((await push.done).sent).toBe(tags.length);
+    expect((await player).video).toBe(videoFrameCount(tags));
+  });
+});
