@@ -3,7 +3,9 @@
  * would go to a host the operator never configured) and counts as a failed attempt; a huge body is
  * read only in part, and what is kept of it is bounded.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_KEPT_RESPONSE_CHARS } from '../src/notify/http-attempt.js';
 import { ACK, type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -64,14 +66,14 @@ describe('callback receivers that answer oddly', () => {
     expect(elsewhere.received).toEqual([]);
   });
 
-  it('takes a 200 with a 5 MB body as delivered, keeping at most 1024 characters of it', async () => {
+  it('takes a 200 with a 5 MB body as delivered, keeping only the start of it', async () => {
     const huge = `{"code":0,"pad":"${'x'.repeat(5 * 1024 * 1024)}"}`;
     receiver.answer = () => ({ status: 200, body: huge });
     await push('hugebody');
     const rows = await settled('hugebody', 2);
     for (const row of rows) {
       expect(row).toMatchObject({ attempts: 1, lastStatus: 200 });
-      expect(row.lastResponse!.length).toBe(1024);
+      expect(row.lastResponse!.length).toBe(MAX_KEPT_RESPONSE_CHARS);
       expect(huge.startsWith(row.lastResponse!)).toBe(true);
     }
     expect((await fetch(t.httpUrl('/healthz'))).ok).toBe(true);

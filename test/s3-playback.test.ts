@@ -131,7 +131,8 @@ describe.each([
         expect(await bucket.head(row('flv').storageKey)).toBeUndefined();
         expect(await bucket.head(hls.storageKey)).toBeUndefined();
         expect(await bucket.head(`${folder}/000000.ts`)).toBeUndefined();
-        expect((await fetch(url(row('flv')))).status).toBe(404);
+        // With PLAY_KEY set, a missing recording is refused like a bad signature (no existence leak).
+        expect((await fetch(url(row('flv')))).status).toBe(403);
       } finally {
         bucket.close();
       }

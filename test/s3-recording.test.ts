@@ -111,7 +111,8 @@ describe('recording to S3 (s3rver)', () => {
   it('uploads HLS segments and the playlist while the push is still going', async () => {
     const push = run(
       'ffmpeg',
-      ffmpegPushArgs(t.rtmpUrl('live', 's3live', 'record=hls'), { seconds: 8, gop: 30, realtime: true }),
+      // Long enough that a loaded machine still finds two segments in the bucket while it goes on.
+      ffmpegPushArgs(t.rtmpUrl('live', 's3live', 'record=hls'), { seconds: 20, gop: 30, realtime: true }),
     );
     const live = await waitFor(
       async () => {
