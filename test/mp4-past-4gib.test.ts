@@ -1,23 +1,27 @@
 /**
- * An MP4 recording whose fragments lie past 4 GiB, on a real (sparse) file: real H.264 + AAC
- * fragments from the recorder's own fMP4 writer, one of whose mdats is declared with a 64-bit size
- * that covers a 4 GiB hole of unreferenced bytes, so every later fragment — moof, mdat and samples —
- * sits past offset 2^32. Finalizing and crash recovery must read those offsets whole.
- *
- * The finalized file holds only the samples (a few hundred KiB), so it keeps 32-bit stco offsets: a
- * fast-start file that needs co64 needs more than 4 GiB of sample data, which would mean 4 GiB of real
- * writes; co64 is proven on a sparse fast-start file in src/container/mp4/faststart.test.ts.
+ * An MP4 recording past 4 GiB, on real (sparse) files, from real H.264 + AAC fragments made by the
+ * recorder's own fMP4 writer:
+ * - one fragment's mdat is declared with a 64-bit size covering a 4 GiB hole of unreferenced bytes,
+ *   so every later fragment (moof, mdat, samples) sits past offset 2^32: finalizing and crash recovery
+ *   must read those offsets whole. The finalized file holds only the samples, so it is small (stco).
+ * - 4 GiB of zero-filled video frames (left as holes) between two real stretches: the fast-start plan
+ *   puts the later real frames past 4 GiB of the finalized file, so its chunk offsets must be co64.
+ *   finalizeMp4 itself would write those 4 GiB of zeros for real, so this case writes the plan's head
+ *   and copy ranges itself, leaving the zero frames as holes.
  */
 import { mkdtemp, open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FastStartPlan, planFastStart } from '../src/container/mp4/faststart.js';
+import { scanFragmentedMp4 } from '../src/container/mp4/fmp4-scan.js';
 import { Fmp4Writer } from '../src/container/mp4/fmp4-writer.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../src/media/packet.js';
 import { finalizeMp4 } from '../src/record/mp4-finalize.js';
 import { repairFile } from '../src/record/recover-files.js';
 import { flvToPackets, makeTestFlv } from './helpers/flv-packets.js';
 import { audioPacketHashes, topLevelBoxes, videoFrameHashes } from './helpers/media-probe.js';
+import { run } from './helpers/process.js';
 
 const FOUR_GIB = 2 ** 32;
 /** The inflated fragment's mdat ends this far past 4 GiB, where the next fragment starts. */
@@ -26,6 +30,13 @@ const PAST_BOUNDARY = 1 << 20;
 const INFLATED_FRAGMENT = 2;
 /** A sparse file of 4 GiB must occupy no more than its real bytes on disk, give or take. */
 const MAX_ALLOCATED_BYTES = 16 << 20;
+/** The source: 10 fps, a keyframe every second. */
+const FRAME_MS = 100;
+/** Zero frames go in after the real frames before this time; the rest follow them. */
+const SPLIT_MS = 2000;
+/** Zero frames of 8 MiB (an RTMP message holds at most 16 MiB): 520 of them make 4 GiB and a bit. */
+const ZERO_FRAME_BYTES = 8 << 20;
+const ZERO_FRAMES = 520;
 
 /** One moof+mdat as the writer emitted it, with the packets whose samples it carries. */
 interface Fragment {
@@ -64,14 +75,23 @@ function record(packets: readonly MediaPacket[], video: VideoConfig, audio: Audi
 /**
  * Writes the recording to `path`. Fragment `inflate` gets a 64-bit mdat whose payload is its samples
  * followed by a hole (never written, so the file stays sparse) reaching PAST_BOUNDARY beyond 4 GiB;
- * its trun data offsets move by the 8 extra header bytes. Returns each fragment's file offset.
+ * its trun data offsets move by the 8 extra header bytes. The `zeros` buffer (all zero bytes) is
+ * left as a hole wherever it appears, which reads back exactly as writing it would. Returns each
+ * fragment's file offset and where each hole of `zeros` starts.
  */
-async function writeSparse(path: string, recording: Recording, inflate?: number): Promise<number[]> {
+async function writeSparse(
+  path: string,
+  recording: Recording,
+  opts: { inflate?: number; zeros?: Buffer } = {},
+): Promise<{ starts: number[]; holes: number[] }> {
+  const { inflate, zeros } = opts;
   const file = await open(path, 'w');
   const starts: number[] = [];
+  const holes: number[] = [];
   let position = 0;
   const write = async (buffer: Buffer) => {
-    await file.write(buffer, 0, buffer.length, position);
+    if (buffer === zeros) holes.push(position);
+    else await file.write(buffer, 0, buffer.length, position);
     position += buffer.length;
   };
   try {
@@ -96,10 +116,11 @@ async function writeSparse(path: string, recording: Recording, inflate?: number)
       expect(position + payload).toBeLessThan(mdatEnd);
       position = mdatEnd; // the hole: unreferenced mdat bytes, read back as zeros
     }
+    await file.truncate(position); // in case the file ends in a hole
   } finally {
     await file.close();
   }
-  return starts;
+  return { starts, holes };
 }
 
 /** A copy of `moof` whose truns' data_offset fields (relative to the moof) are `delta` larger. */
@@ -137,17 +158,82 @@ function chunkOffsetBoxes(head: Buffer): string[] {
   return ['stco', 'co64'].filter((type) => head.indexOf(type, 0, 'latin1') >= 0);
 }
 
+/** Scans a fragmented file and plans its fast-start layout, as finalizeMp4 does. */
+async function planOf(path: string): Promise<FastStartPlan> {
+  const file = await open(path, 'r');
+  try {
+    const read = async (offset: number, length: number) => {
+      const bytes = Buffer.alloc(length);
+      const { bytesRead } = await file.read(bytes, 0, length, offset);
+      return bytes.subarray(0, bytesRead);
+    };
+    const scan = await scanFragmentedMp4(read, (await file.stat()).size);
+    expect(scan.truncatedAt).toBeUndefined();
+    return planFastStart(scan);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Writes the planned fast-start file: the head, then the copy ranges, leaving the zero frames (which
+ * start at the source offsets `holes`, ascending, each `holeLength` long) as holes, never read or written.
+ */
+async function writePlanSparsely(
+  sourcePath: string,
+  plan: FastStartPlan,
+  holes: readonly number[],
+  holeLength: number,
+  path: string,
+): Promise<void> {
+  const source = await open(sourcePath, 'r');
+  const out = await open(path, 'w');
+  try {
+    await out.write(plan.head, 0, plan.head.length, 0);
+    let position = plan.head.length;
+    const chunk = Buffer.alloc(1 << 20);
+    let h = 0;
+    for (const range of plan.copy) {
+      const end = range.offset + range.length;
+      for (let at = range.offset; at < end; ) {
+        while (h < holes.length && holes[h]! + holeLength <= at) h++;
+        const hole = holes[h];
+        const stop =
+          hole !== undefined && hole <= at
+            ? Math.min(end, hole + holeLength)
+            : Math.min(end, hole ?? end, at + chunk.length);
+        if (hole === undefined || hole > at) {
+          const { bytesRead } = await source.read(chunk, 0, stop - at, at);
+          expect(bytesRead).toBe(stop - at);
+          await out.write(chunk, 0, bytesRead, position);
+        }
+        position += stop - at;
+        at = stop;
+      }
+    }
+    await out.truncate(position);
+  } finally {
+    await Promise.all([source.close(), out.close()]);
+  }
+}
+
 describe('an MP4 recording past 4 GiB (sparse file)', () => {
   let dir: string;
   let source: string;
+  let packets: MediaPacket[];
+  let videoConfig: VideoConfig;
+  let audioConfig: AudioConfig;
   let recording: Recording;
   let plainFinal: Buffer;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'livetape-mp4big-'));
     source = await makeTestFlv({ seconds: 6, width: 160, height: 120, fps: 10, gop: 10 });
-    const { packets, videoConfig, audioConfig } = flvToPackets(await readFile(source));
-    recording = record(packets, videoConfig!, audioConfig!);
+    const media = flvToPackets(await readFile(source));
+    packets = media.packets;
+    videoConfig = media.videoConfig!;
+    audioConfig = media.audioConfig!;
+    recording = record(packets, videoConfig, audioConfig);
     expect(recording.fragments.length).toBeGreaterThan(INFLATED_FRAGMENT + 2);
     // The same fragments laid out contiguously, finalized: what the sparse file must finalize to.
     const plain = join(dir, 'plain.mp4');
@@ -162,7 +248,7 @@ describe('an MP4 recording past 4 GiB (sparse file)', () => {
 
   it('finalizes to fast start with every sample, those past 4 GiB included', async () => {
     const path = join(dir, 'big.mp4');
-    const starts = await writeSparse(path, recording, INFLATED_FRAGMENT);
+    const { starts } = await writeSparse(path, recording, { inflate: INFLATED_FRAGMENT });
     expect(starts[INFLATED_FRAGMENT + 1]).toBe(FOUR_GIB + PAST_BOUNDARY);
     expect((await stat(path)).size).toBeGreaterThan(FOUR_GIB);
     expect(await allocatedBytes(path)).toBeLessThan(MAX_ALLOCATED_BYTES);
@@ -182,7 +268,7 @@ describe('an MP4 recording past 4 GiB (sparse file)', () => {
 
   it('recovers a file torn past 4 GiB, keeping every complete fragment', async () => {
     const path = join(dir, 'torn.mp4');
-    const starts = await writeSparse(path, recording, INFLATED_FRAGMENT);
+    const { starts } = await writeSparse(path, recording, { inflate: INFLATED_FRAGMENT });
     const last = recording.fragments.length - 1;
     const lastStart = starts[last]!;
     const lastLength = recording.fragments[last]!.buffers.reduce((n, b) => n + b.length, 0);
@@ -202,5 +288,50 @@ describe('an MP4 recording past 4 GiB (sparse file)', () => {
     expect(topLevelBoxes(repaired)).toEqual(['ftyp', 'moov', 'mdat']);
     expect(await videoFrameHashes(path)).toEqual((await videoFrameHashes(source)).slice(0, keptVideo));
     expect(await audioPacketHashes(path)).toEqual((await audioPacketHashes(source)).slice(0, keptAudio));
+  });
+
+  it('writes co64 when the samples pass 4 GiB, and ffmpeg decodes the frames there', async () => {
+    const zeros = Buffer.alloc(ZERO_FRAME_BYTES);
+    const template = packets.find((p) => p.kind === 'video' && !p.keyframe)!;
+    const zeroFrames = Array.from({ length: ZERO_FRAMES }, (_, k): MediaPacket => {
+      const dts = SPLIT_MS + k * FRAME_MS;
+      return { ...template, dts, pts: dts, keyframe: false, data: zeros, tag: zeros };
+    });
+    const shift = ZERO_FRAMES * FRAME_MS;
+    const later = packets
+      .filter((p) => p.dts >= SPLIT_MS)
+      .map((p) => ({ ...p, dts: p.dts + shift, pts: p.pts + shift }));
+    const fragmented = join(dir, 'zeros.mp4');
+    const { holes } = await writeSparse(
+      fragmented,
+      record([...packets.filter((p) => p.dts < SPLIT_MS), ...zeroFrames, ...later], videoConfig, audioConfig),
+      { zeros },
+    );
+    expect((await stat(fragmented)).size).toBeGreaterThan(FOUR_GIB);
+    expect(await allocatedBytes(fragmented)).toBeLessThan(MAX_ALLOCATED_BYTES);
+
+    const plan = await planOf(fragmented);
+    const path = join(dir, 'zeros-final.mp4');
+    await writePlanSparsely(fragmented, plan, holes, zeros.length, path);
+    await rm(fragmented);
+
+    expect(await allocatedBytes(path)).toBeLessThan(MAX_ALLOCATED_BYTES);
+    const head = Buffer.alloc(plan.head.length);
+    const file = await open(path, 'r');
+    await file.read(head, 0, head.length, 0).finally(() => file.close());
+    expect(topLevelBoxes(head)).toEqual(['ftyp', 'moov', 'mdat']);
+    expect(chunkOffsetBoxes(head)).toEqual(['co64']);
+    // Seek to the first real frame after the zero frames: the demuxer finds it through co64, past 4 GiB.
+    const laterSec = (SPLIT_MS + shift) / 1000;
+    const packetsThere = await run('ffprobe', [
+      ...['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${laterSec}%+0.5`],
+      ...['-show_entries', 'packet=pos,pts_time', '-of', 'csv=p=0', path],
+    ]);
+    const first = packetsThere.stdout.trim().split('\n')[0]!.split(',');
+    expect(Number(first[0])).toBeCloseTo(laterSec, 3);
+    expect(Number(first[1])).toBeGreaterThan(FOUR_GIB);
+    expect(await videoFrameHashes(path, laterSec)).toEqual(
+      (await videoFrameHashes(source)).slice(SPLIT_MS / FRAME_MS),
+    );
   });
 });
