@@ -69,9 +69,10 @@ async function framemd5(args: string[]): Promise<string[]> {
     .map((line) => line.split(',')[5]!.trim()); // stream, dts, pts, duration, size, hash[, side data]
 }
 
-/** MD5 of every decoded video frame of a file, in presentation order. */
-export function videoFrameHashes(path: string): Promise<string[]> {
-  return framemd5(['-i', path, '-map', '0:v:0']);
+/** MD5 of every decoded video frame of a file, in presentation order; from `fromSec` on when given (a seek). */
+export function videoFrameHashes(path: string, fromSec?: number): Promise<string[]> {
+  const seek = fromSec === undefined ? [] : ['-ss', String(fromSec)];
+  return framemd5([...seek, '-i', path, '-map', '0:v:0']);
 }
 
 /**

@@ -177,6 +177,43 @@ describe('Fmp4Writer fragments', () => {
   });
 });
 
+describe('Fmp4Writer fragments of 4 GiB and more', () => {
+  it('gives the mdat a 64-bit size and points the trun past its longer header', async () => {
+    // 257 frames of 16 MiB, all views of one zero buffer: 4 GiB of payload without 4 GiB of memory.
+    const frame = Buffer.alloc(16 << 20);
+    const packets: MediaPacket[] = Array.from({ length: 257 }, (_, k) => ({
+      kind: 'video',
+      dts: k * 40,
+      pts: k * 40,
+      keyframe: k === 0,
+      data: frame,
+      tag: frame,
+      config: video,
+    }));
+    const writer = new Fmp4Writer({ video }, { fragmentDurationMs: 1e9, maxFragmentBytes: 2 ** 40 });
+    const parts = [writer.init()];
+    for (const pkt of packets) parts.push(...(writer.push(pkt) ?? []));
+    parts.push(...(writer.end() ?? []));
+    const [init, moof, mdatHeader] = parts as [Buffer, Buffer, Buffer];
+    expect(mdatHeader.readUInt32BE(0)).toBe(1); // largesize follows
+    expect(Number(mdatHeader.readBigUInt64BE(8))).toBe(16 + 257 * frame.length);
+
+    // The file as a reader sees it: the headers, then the samples (zeros) up to its end.
+    const headers = Buffer.concat([init, moof, mdatHeader]);
+    const size = headers.length + 257 * frame.length;
+    const scanned = await scanFragmentedMp4(async (offset, length) => {
+      const bytes = Buffer.alloc(length);
+      if (offset < headers.length) headers.copy(bytes, 0, offset, Math.min(headers.length, offset + length));
+      return bytes;
+    }, size);
+    expect(scanned.truncatedAt).toBeUndefined();
+    const samples = scanned.tracks[0]!.samples;
+    expect(samples.count).toBe(257);
+    expect(samples.offset[0]).toBe(headers.length);
+    expect(samples.offset[256]! + samples.size[256]!).toBe(size);
+  });
+});
+
 describe('Fmp4Writer timing', () => {
   it('rebases to the first packet, with exact video durations and composition offsets', async () => {
     const packets = stream({ seconds: 2, startMs: 5000, videoDelayMs: 67 });

@@ -48,8 +48,12 @@ export function buildFragment(sequenceNumber: number, runs: readonly TrackRun[])
     ),
   );
   const moof = box('moof', fullBox('mfhd', 0, 0, new Fields(4).u32(sequenceNumber).done()), ...trafs);
+  let payloadLength = 0;
+  for (const run of runs) for (const sample of run.samples) payloadLength += sample.data.length;
+  // A payload of 4 GiB or more gets the 16-byte (largesize) mdat header: the offsets must count it.
+  const payloadHeader = mdatHeader(payloadLength);
   // data_offset counts from the moof's first byte (default-base-is-moof) to each run's first sample.
-  let dataOffset = moof.size + 8;
+  let dataOffset = moof.size + payloadHeader.length;
   const data: Buffer[] = [];
   runs.forEach((run, i) => {
     truns[i]!.writeInt32BE(dataOffset, 4);
@@ -58,7 +62,7 @@ export function buildFragment(sequenceNumber: number, runs: readonly TrackRun[])
       dataOffset += sample.data.length;
     }
   });
-  return [serialize([moof]), mdatHeader(dataOffset - moof.size - 8), ...data];
+  return [serialize([moof]), payloadHeader, ...data];
 }
 
 function trunFlags(run: TrackRun): number {
