@@ -10,6 +10,9 @@ import type { SegmentSpill } from '../storage/segment-spill.js';
 import type { LiveStream } from './live-stream.js';
 import type { StreamSink } from './sink.js';
 
+/** Segments on their way to disk at once; past that the disk is behind and the window is cut instead. */
+const MAX_PENDING_SPILLS = 32;
+
 export interface HlsPackagerOptions {
   targetDurationMs: number;
   windowSize: number;
@@ -197,6 +200,12 @@ export class HlsPackager implements StreamSink {
     const leaving = kept[kept.length - 1 - this.options.windowSize - GRACE_SEGMENTS];
     if (!spill || !leaving?.data) return;
     const { seq, data } = leaving;
+    if (spill.pending >= MAX_PENDING_SPILLS) {
+      // The disk is not keeping up: memory must stay bounded, so the older part of the window goes.
+      this.forget(this.window.dropThrough(seq));
+      this.deps.onSpillError?.(new Error(`${MAX_PENDING_SPILLS} segment writes are still pending`));
+      return;
+    }
     spill.write(seq, data).then(
       () => {
         if (this.window.segment(seq)) this.window.release(seq);

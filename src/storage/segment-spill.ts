@@ -25,6 +25,11 @@ export class SegmentSpill {
     this.folder = join(dataDir, SPILL_FOLDER, pushId.replace(/[^A-Za-z0-9_-]/g, '_'));
   }
 
+  /** Writes not finished yet (each holds a segment in memory until it is). */
+  get pending(): number {
+    return this.writing.size;
+  }
+
   /** Writes a segment's bytes; rejects when the disk refuses (the caller drops what it cannot keep). */
   async write(seq: number, data: readonly Buffer[]): Promise<void> {
     if (this.removed) throw new Error('the spill folder was removed');
