@@ -45,9 +45,21 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
       if (elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
       if (ext === 'm3u8') {
+        // A malformed time shift is refused before a packager is made for it.
+        let shift: TimeShift | undefined;
+        try {
+          shift = parseTimeShift(queryOf(request.url), {
+            maxDelaySec: deps.dvrWindowSec,
+            minSpanSec: deps.hlsTargetDurationMs / 1000,
+            nowMs: Date.now(),
+          });
+        } catch (error) {
+          if (error instanceof TimeShiftParamError) return sendError(reply, 'bad_request', error.message);
+          throw error;
+        }
         const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
         if (!packager) return notLive(reply, appName, name);
-        return servePlaylist(deps, packager, name, request, reply);
+        return servePlaylist(deps, packager, name, shift, request, reply);
       }
       if (!stream) return notLive(reply, appName, name);
       serveFlv(deps, stream, reply, request.log);
@@ -89,20 +101,10 @@ async function servePlaylist(
   deps: LiveRouteDeps,
   packager: HlsPackager,
   name: string,
+  shift: TimeShift | undefined,
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  let shift: TimeShift | undefined;
-  try {
-    shift = parseTimeShift(queryOf(request.url), {
-      maxDelaySec: deps.dvrWindowSec,
-      minSpanSec: deps.hlsTargetDurationMs / 1000,
-      nowMs: Date.now(),
-    });
-  } catch (error) {
-    if (error instanceof TimeShiftParamError) return sendError(reply, 'bad_request', error.message);
-    throw error;
-  }
   // A first request waits for the first segment rather than handing players an empty playlist.
   const ready = await packager.ready(deps.hlsTargetDurationMs * 3);
   if (packager.unsupportedReason) {
