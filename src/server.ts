@@ -29,6 +29,7 @@ import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-
 import { LocalTarget } from './storage/local-target.js';
 import { MediaStore } from './storage/media-store.js';
 import { openObjectStorage } from './storage/object-storage.js';
+import { clearSpillRoot } from './storage/segment-spill.js';
 import type { StorageTarget } from './storage/target.js';
 import { RecordRuleBook } from './tasks/record-rules.js';
 import { banDescription, StreamBanList } from './tasks/stream-bans.js';
@@ -44,6 +45,8 @@ export interface RunningServer {
   hub: StreamHub;
   recordings: RecordingManager;
   catalog: Catalog;
+  /** Live HLS packaging (DVR windows and their stats). */
+  liveHls: LiveHlsService;
   /** Open RTMP connections, in any state (handshaking, publishing, playing). */
   readonly rtmpConnectionCount: number;
   /** The console password made on this start (the first with no ADMIN_PASSWORD), to show once. */
@@ -257,10 +260,19 @@ export async function startServer(
       maxConnectionsPerAddress: config.rtmpMaxConnectionsPerAddress,
     },
   );
+  // Spill folders a crash left behind hold nothing anyone can play any more.
+  await clearSpillRoot(config.dataDir);
   const hls = new LiveHlsService(hub, {
     targetDurationMs: config.hlsSegmentDuration * 1000,
     windowSize: config.hlsLiveWindow,
+    dvrWindowMs: config.liveDvrWindow * 1000,
+    dataDir: config.dataDir,
     idleMs: 60_000,
+    onSpillError: (stream, err) =>
+      log.warn(
+        { err, stream: stream.key },
+        'a live DVR segment could not be written to disk; the playlist now starts after it',
+      ),
   });
   const playback = playbackContext(config, {
     guard: playGuard,
@@ -282,6 +294,7 @@ export async function startServer(
   const http = await buildHttpApp({
     hls,
     hlsTargetDurationMs: config.hlsSegmentDuration * 1000,
+    dvrWindowSec: config.liveDvrWindow,
     log,
     hub,
     backpressure,
@@ -338,6 +351,7 @@ export async function startServer(
     hub,
     recordings,
     catalog,
+    liveHls: hls,
     generatedAdminPassword: consoleLogin.generatedPassword,
     snapshots: snapshots.availability,
     get pushKeys() {
@@ -351,7 +365,7 @@ export async function startServer(
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
         await cluster?.close();
-        hls.close();
+        await hls.close();
         await taskRunner.close();
         await recordings.close();
         await snapshots.close();

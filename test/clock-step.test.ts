@@ -80,7 +80,12 @@ describe('a wall-clock step', () => {
   it('does not detach a watched live-HLS packager', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const hub = new StreamHub({ enabled: false, maxBytes: 0 });
-    const service = new LiveHlsService(hub, { targetDurationMs: 2000, windowSize: 6, idleMs: 60_000 });
+    const service = new LiveHlsService(hub, {
+      targetDurationMs: 2000,
+      windowSize: 6,
+      dvrWindowMs: 0,
+      idleMs: 60_000,
+    });
     try {
       const stream = hub.publish({
         sessionId: 's',

@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
       recordWriteTimeout: 30,
       hlsSegmentDuration: 4,
       hlsLiveWindow: 6,
+      liveDvrWindow: 7200,
       hlsResumeWindow: 0,
       databaseUrl: '',
       appid: '',

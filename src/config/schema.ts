@@ -79,6 +79,7 @@ export const CONFIG_FIELDS = {
   recordWriteTimeout: field(decimal(1, 3600), 30, 'Seconds a storage write (or create, sync) may make no progress before the recording is stopped as failed (its file is repaired and cataloged); a slow disk only pauses the publisher.'),
   hlsSegmentDuration: field(integer(1, 60), 4, 'Target HLS segment length in seconds (segments are cut at keyframes).'),
   hlsLiveWindow: field(integer(2, 100), 6, 'Number of segments in the live sliding HLS playlist.'),
+  liveDvrWindow: field(integer(0, 86400), 7200, 'Seconds a live HLS playlist reaches back (or to the start of the push), so players can seek back in a live stream and return to the live edge; time-shift queries (`txTimeshift`) read the same window. Only the newest HLS_LIVE_WINDOW segments stay in memory, older ones wait on disk under `DATA_DIR/live-dvr`. `0`: the short sliding window only, packaged on the first request.'),
   hlsResumeWindow: field(integer(0, 1800), 0, 'Seconds a dropped push has to come back and continue the same HLS recording; `0` starts a new recording on every reconnect.'),
   databaseUrl: secret(databaseUrlOrEmpty(), '', "Catalog database: `''` uses the embedded SQLite file `DATA_DIR/livetape.db`; `postgres://user:pass@host/db` uses PostgreSQL (several LiveTape nodes may share it)."),
   appid: field(plainText(64), '', 'Tencent-compatible APPID: echoed as `appid` in callbacks and accepted by `/common_access`.'),

@@ -66,6 +66,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   intervalMaxSec: number;
   hls: LiveHlsService;
   hlsTargetDurationMs: number;
+  /** LIVE_DVR_WINDOW (s). */
+  dvrWindowSec: number;
   notifications: NotificationService;
   metrics: Metrics;
   remover: RecordingRemover;

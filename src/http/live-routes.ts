@@ -1,20 +1,25 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TimeShift } from '../container/hls/live-window.js';
 import type { BackpressureOptions } from '../live/backpressure.js';
 import type { HlsPackager } from '../live/hls-packager.js';
 import type { LiveHlsService } from '../live/hls-service.js';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import { TagSink } from '../live/tag-sink.js';
+import { queryOf } from '../vod/play-guard.js';
 import { sendError } from './errors.js';
 import { HttpFlvOutput } from './flv-output.js';
 import { relayFromNode } from './live-relay.js';
 import { type PlaybackTarget, playbackOf } from './playback-auth.js';
+import { parseTimeShift, TimeShiftParamError } from './time-shift-params.js';
 
 export interface LiveRouteDeps {
   hub: StreamHub;
   backpressure: BackpressureOptions;
   hls: LiveHlsService;
   hlsTargetDurationMs: number;
+  /** LIVE_DVR_WINDOW (s): how far back playlists and time shift reach; 0 turns time shift off. */
+  dvrWindowSec: number;
   /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
   liveElsewhere?: (app: string, stream: string) => string | undefined;
 }
@@ -22,7 +27,9 @@ export interface LiveRouteDeps {
 /**
  * Live playback over HTTP (CORS as CORS_ORIGINS says, through the app's CORS plugin):
  * - `GET /live/{app}/{stream}.flv` — HTTP-FLV, chunked;
- * - `GET /live/{app}/{stream}.m3u8` + `/live/{app}/{stream}/{seq}.ts` — live HLS, for phones and Safari.
+ * - `GET /live/{app}/{stream}.m3u8` + `/live/{app}/{stream}/{seq}.ts` — live HLS, for phones and Safari;
+ *   the playlist reaches back LIVE_DVR_WINDOW seconds, and takes Tencent's time-shift query
+ *   (`txTimeshift=on&tsDelay=…` or `tsStart`/`tsEnd`/`tsFormat`: see time-shift-params.ts).
  */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   app.get<{ Params: { app: string; file: string } }>(
@@ -38,9 +45,21 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
       if (elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
       if (ext === 'm3u8') {
+        // A malformed time shift is refused before a packager is made for it.
+        let shift: TimeShift | undefined;
+        try {
+          shift = parseTimeShift(queryOf(request.url), {
+            maxDelaySec: deps.dvrWindowSec,
+            minSpanSec: deps.hlsTargetDurationMs / 1000,
+            nowMs: Date.now(),
+          });
+        } catch (error) {
+          if (error instanceof TimeShiftParamError) return sendError(reply, 'bad_request', error.message);
+          throw error;
+        }
         const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
         if (!packager) return notLive(reply, appName, name);
-        return servePlaylist(deps, packager, name, playbackOf(request).signature, reply);
+        return servePlaylist(deps, packager, name, shift, request, reply);
       }
       if (!stream) return notLive(reply, appName, name);
       serveFlv(deps, stream, reply, request.log);
@@ -58,10 +77,10 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       if (match && elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
       const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
       if (!match || !packager) return notLive(reply, appName, name);
-      const data = packager.segment(Number(match[1]));
+      const data = await packager.segment(Number(match[1]));
       if (!data) return sendError(reply, 'not_found', `segment ${segment} is no longer in the live window`);
       reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60');
-      return reply.send(Buffer.concat(data));
+      return reply.send(data);
     },
   );
 }
@@ -78,12 +97,12 @@ function notLive(reply: FastifyReply, app: string, stream: string) {
   return sendError(reply, 'not_live', `${app}/${stream} is not live`);
 }
 
-/** `signature`: the player's own, carried onto the segment URIs so its segment requests pass too. */
 async function servePlaylist(
   deps: LiveRouteDeps,
   packager: HlsPackager,
   name: string,
-  signature: string,
+  shift: TimeShift | undefined,
+  request: FastifyRequest,
   reply: FastifyReply,
 ) {
   // A first request waits for the first segment rather than handing players an empty playlist.
@@ -93,11 +112,20 @@ async function servePlaylist(
   }
   if (!ready)
     return sendError(reply.header('Retry-After', '2'), 'not_ready', 'no segment yet; retry shortly');
+  // The player's own signature goes onto the segment URIs, so its segment requests pass too.
+  const signature = playbackOf(request).signature;
   const query = signature === '' ? '' : `?${signature}`;
+  const uriFor = (seq: number) => `${encodeURIComponent(name)}/${seq}.ts${query}`;
+  const playlist = shift ? packager.timeShiftPlaylist(uriFor, shift) : packager.playlist(uriFor);
+  if (playlist === undefined) {
+    return shift?.kind === 'range'
+      ? sendError(reply, 'not_found', 'nothing of this stream was live between tsStart and tsEnd')
+      : sendError(reply.header('Retry-After', '2'), 'not_ready', 'nothing old enough for tsDelay yet');
+  }
   return reply
     .header('Content-Type', 'application/vnd.apple.mpegurl')
     .header('Cache-Control', 'no-cache')
-    .send(packager.playlist((seq) => `${encodeURIComponent(name)}/${seq}.ts${query}`));
+    .send(playlist);
 }
 
 function serveFlv(

@@ -1,18 +1,51 @@
-import { LiveHlsWindow } from '../container/hls/live-window.js';
+import {
+  GRACE_SEGMENTS,
+  type KeptSegment,
+  LiveHlsWindow,
+  type TimeShift,
+} from '../container/hls/live-window.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
 import type { AudioConfig, CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
+import type { SegmentSpill } from '../storage/segment-spill.js';
 import type { LiveStream } from './live-stream.js';
 import type { StreamSink } from './sink.js';
+
+/** Segments on their way to disk at once; past that the disk is behind and the window is cut instead. */
+const MAX_PENDING_SPILLS = 32;
 
 export interface HlsPackagerOptions {
   targetDurationMs: number;
   windowSize: number;
+  /** How far back the playlist reaches (ms); 0: `windowSize` segments only. */
+  dvrWindowMs: number;
+}
+
+export interface HlsPackagerDeps {
+  /** Where segments older than the in-memory window go; without one, a DVR window stays in memory. */
+  spill?: SegmentSpill;
+  /** Wall clock (ms since the epoch), for the segments' times. */
+  now?: () => number;
+  /** A segment could not be moved to disk: the window was cut after it. */
+  onSpillError?: (error: unknown) => void;
+}
+
+/** What a packager holds, for tests and monitoring. */
+export interface HlsPackagerStats {
+  /** Segments kept (listed, and the grace ones before them). */
+  segments: number;
+  inMemorySegments: number;
+  inMemoryBytes: number;
+  onDiskSegments: number;
+  /** How long the playlist reaches back (ms). */
+  listedDurationMs: number;
 }
 
 /**
- * Live HLS for one stream: an internal sink that cuts the stream into MPEG-TS segments in memory and
- * keeps a sliding window of them. It is created on the first request (starting from the GOP cache, so
- * the first segment is ready within one target duration) and dropped when nobody has asked for a while.
+ * Live HLS for one stream: an internal sink that cuts the stream into MPEG-TS segments and keeps a
+ * window of them. Without a DVR window it is created on the first request (starting from the GOP cache,
+ * so the first segment is ready within one target duration) and dropped when nobody has asked for a
+ * while. With one, it runs from the start of the push; only the newest `windowSize` + 2 segments stay
+ * in memory, older ones are written to the push's spill folder and read back from there.
  */
 export class HlsPackager implements StreamSink {
   readonly role = 'internal';
@@ -30,11 +63,17 @@ export class HlsPackager implements StreamSink {
   lastRequest = performance.now();
   ended = false;
 
+  private readonly now: () => number;
+  /** Wall clock of the open segment's first frame. */
+  private segmentStartedAt = 0;
+
   constructor(
     readonly stream: LiveStream,
     private readonly options: HlsPackagerOptions,
+    private readonly deps: HlsPackagerDeps = {},
   ) {
-    this.window = new LiveHlsWindow({ windowSize: options.windowSize });
+    this.window = new LiveHlsWindow({ windowSize: options.windowSize, dvrWindowMs: options.dvrWindowMs });
+    this.now = deps.now ?? Date.now;
   }
 
   /** Why this stream cannot be served as HLS (AV1/VP9 have no MPEG-TS mapping), if so. */
@@ -58,8 +97,34 @@ export class HlsPackager implements StreamSink {
     return this.window.playlist(uriFor);
   }
 
-  segment(seq: number): Buffer[] | undefined {
-    return this.window.segment(seq);
+  /** A time-shifted playlist; undefined while nothing falls into it. */
+  timeShiftPlaylist(uriFor: (seq: number) => string, shift: TimeShift): string | undefined {
+    return this.window.timeShiftPlaylist(uriFor, shift, this.now());
+  }
+
+  /** A kept segment's bytes, from memory or from the spill folder. */
+  async segment(seq: number): Promise<Buffer | undefined> {
+    const kept = this.window.segment(seq);
+    if (!kept) return undefined;
+    if (kept.data) return Buffer.concat(kept.data);
+    return this.deps.spill?.read(seq);
+  }
+
+  get stats(): HlsPackagerStats {
+    const kept = this.window.kept;
+    const inMemory = kept.filter((s) => s.data !== undefined);
+    return {
+      segments: kept.length,
+      inMemorySegments: inMemory.length,
+      inMemoryBytes: inMemory.reduce((n, s) => n + s.bytes, 0),
+      onDiskSegments: kept.length - inMemory.length,
+      listedDurationMs: this.window.listedDurationMs,
+    };
+  }
+
+  /** Frees what the packager holds outside memory (its spill folder). */
+  dispose(): Promise<void> {
+    return this.deps.spill?.removeAll() ?? Promise.resolve();
   }
 
   metadata(): void {}
@@ -75,7 +140,10 @@ export class HlsPackager implements StreamSink {
     if (!this.segmenter) return;
     const out = this.segmenter.push(packet);
     if (out.cut) this.publish(out.cut);
-    if (out.start) this.nextSeq = out.start.seq + 1;
+    if (out.start) {
+      this.nextSeq = out.start.seq + 1;
+      this.segmentStartedAt = this.now();
+    }
     if (out.bytes.length > 0) this.current.push(out.bytes);
   }
 
@@ -110,16 +178,50 @@ export class HlsPackager implements StreamSink {
   }
 
   private publish(info: SegmentInfo): void {
-    this.window.add({
+    const gone = this.window.add({
       seq: info.seq,
       durationMs: info.durationMs,
       data: this.current,
       discontinuity: this.discontinuityNext,
+      startedAt: this.segmentStartedAt,
     });
     this.discontinuityNext = false;
     this.current = [];
     this.segmentCount++;
+    this.forget(gone);
+    this.spillOldest();
     this.wake();
+  }
+
+  /** The segment that just left the in-memory window goes to disk; memory is freed once it is there. */
+  private spillOldest(): void {
+    const spill = this.deps.spill;
+    const kept = this.window.kept;
+    const leaving = kept[kept.length - 1 - this.options.windowSize - GRACE_SEGMENTS];
+    if (!spill || !leaving?.data) return;
+    const { seq, data } = leaving;
+    if (spill.pending >= MAX_PENDING_SPILLS) {
+      // The disk is not keeping up: memory must stay bounded, so the older part of the window goes.
+      this.forget(this.window.dropThrough(seq));
+      this.deps.onSpillError?.(new Error(`${MAX_PENDING_SPILLS} segment writes are still pending`));
+      return;
+    }
+    spill.write(seq, data).then(
+      () => {
+        if (this.window.segment(seq)) this.window.release(seq);
+        else void spill.remove(seq).catch(() => undefined);
+      },
+      (error: unknown) => {
+        this.forget(this.window.dropThrough(seq));
+        this.deps.onSpillError?.(error);
+      },
+    );
+  }
+
+  private forget(gone: readonly KeptSegment[]): void {
+    const spill = this.deps.spill;
+    if (!spill) return;
+    for (const s of gone) if (s.data === undefined) void spill.remove(s.seq).catch(() => undefined);
   }
 
   private wake(): void {

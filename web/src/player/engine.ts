@@ -14,6 +14,16 @@ export interface EngineEvents {
 /** Stops loading and frees the engine; the `<video>` is left empty. */
 export type Detach = () => void;
 
+/** A source playing in a `<video>`. */
+export interface Attached {
+  detach: Detach;
+  /**
+   * Live HLS: where the live edge is on the video's timeline now (the engine's idea of a safe distance
+   * behind the newest segment), or null before the playlist is known. Absent: the source cannot seek.
+   */
+  liveEdge?: () => number | null;
+}
+
 /** This source cannot play in this browser; the player tries the next alternative. */
 export class UnsupportedSource extends Error {
   override name = 'UnsupportedSource';
@@ -24,26 +34,33 @@ export async function attachSource(
   source: Source,
   live: boolean,
   events: EngineEvents,
-): Promise<Detach> {
+): Promise<Attached> {
   switch (source.format) {
     case 'mp4':
     case 'aac':
-      return attachNative(video, source.url, events);
+      return { detach: attachNative(video, source.url, events) };
     case 'hls': {
       const { attachHls } = await import('./hls-engine.js');
-      const detach = attachHls(video, source.url, live, events);
-      if (detach) return detach;
+      const attached = attachHls(video, source.url, live, events);
+      if (attached) return attached;
       // Safari and iOS play HLS themselves and have no MSE-based alternative on older iPhones.
       if (video.canPlayType('application/vnd.apple.mpegurl') !== '') {
-        return attachNative(video, source.url, events);
+        const detach = attachNative(video, source.url, events);
+        return live ? { detach, liveEdge: () => nativeLiveEdge(video) } : { detach };
       }
       throw new UnsupportedSource('This browser cannot play HLS.');
     }
     case 'flv': {
       const { attachFlv } = await import('./flv-engine.js');
-      return attachFlv(video, source, live, events);
+      return { detach: attachFlv(video, source, live, events) };
     }
   }
+}
+
+/** Native HLS (Safari) seeks within `seekable`; its end is the newest segment's, so stay a little behind. */
+function nativeLiveEdge(video: HTMLVideoElement): number | null {
+  const ranges = video.seekable;
+  return ranges.length === 0 ? null : Math.max(ranges.start(0), ranges.end(ranges.length - 1) - 6);
 }
 
 function attachNative(video: HTMLVideoElement, url: string, events: EngineEvents): Detach {

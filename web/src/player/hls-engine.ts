@@ -1,6 +1,6 @@
 /** HLS through hls.js on browsers with Media Source Extensions (everything but older iPhones). */
 import Hls, { type ErrorData } from 'hls.js';
-import { type Detach, type EngineEvents, httpStatusText } from './engine.js';
+import { type Attached, type EngineEvents, httpStatusText } from './engine.js';
 
 /** Null when the browser has no MSE; the caller then tries native HLS. */
 export function attachHls(
@@ -8,9 +8,11 @@ export function attachHls(
   url: string,
   live: boolean,
   events: EngineEvents,
-): Detach | null {
+): Attached | null {
   if (!Hls.isSupported()) return null;
-  const hls = new Hls(live ? { liveDurationInfinity: true } : {});
+  // A live playlist that reaches back (LIVE_DVR_WINDOW) gets a finite duration, so the seek bar of the
+  // browser's own controls spans it and the viewer can drag back into the stream.
+  const hls = new Hls();
   let mediaRecoveryTried = false;
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
@@ -24,7 +26,8 @@ export function attachHls(
   });
   hls.loadSource(url);
   hls.attachMedia(video);
-  return () => hls.destroy();
+  const detach = () => hls.destroy();
+  return live ? { detach, liveEdge: () => hls.liveSyncPosition } : { detach };
 }
 
 function hlsErrorText(data: ErrorData): string {

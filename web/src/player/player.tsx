@@ -6,7 +6,8 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDuration } from '../lib/format.js';
 import type { Source } from '../lib/types.js';
-import { attachSource, type Detach, UnsupportedSource } from './engine.js';
+import { type Attached, attachSource, UnsupportedSource } from './engine.js';
+import { BACK_STEP_SEC, LiveControls } from './live-controls.js';
 import './player.css';
 import { ScrubPreview } from './scrub-preview.js';
 
@@ -61,12 +62,18 @@ function PlayerBody(props: PlayerProps): JSX.Element {
   const playWanted = useRef(autoPlay);
   const failures = useRef<Failure[]>([]);
   const source = alternatives.length > 0 ? alternatives[alternative] : parts[part];
+  const attachedRef = useRef<Attached | undefined>(undefined);
+  /** Seconds to go back from the live edge once the seekable (HLS) source is ready. */
+  const pendingBack = useRef<number | null>(null);
+  const [behindSec, setBehindSec] = useState(0);
+  // A live stream can be rewound through its HLS playlist (the DVR window), whatever plays first.
+  const rewindable = live ? alternatives.findIndex((s) => s.format === 'hls') : -1;
 
   useEffect(() => {
     const video = videoRef.current;
     if (!video || !source) return;
     let active = true;
-    let detach: Detach | undefined;
+    let detach: (() => void) | undefined;
     const fail = (failure: Failure) => {
       if (!active) return;
       active = false;
@@ -82,8 +89,9 @@ function PlayerBody(props: PlayerProps): JSX.Element {
     };
     attachSource(video, source, live, events).then(
       (attached) => {
-        if (!active) return attached();
-        detach = attached;
+        if (!active) return attached.detach();
+        detach = attached.detach;
+        attachedRef.current = attached;
         if (playWanted.current) startPlayback(video);
       },
       (error: unknown) =>
@@ -91,9 +99,46 @@ function PlayerBody(props: PlayerProps): JSX.Element {
     );
     return () => {
       active = false;
+      attachedRef.current = undefined;
       detach?.();
     };
   }, [source, live, alternative, alternatives.length]);
+
+  /** On every time update of a live video: how far behind the edge it plays; a pending rewind. */
+  const onTimeUpdate = () => {
+    const video = videoRef.current;
+    const edge = attachedRef.current?.liveEdge?.() ?? null;
+    if (!video || edge === null) return;
+    if (pendingBack.current !== null) {
+      const back = pendingBack.current;
+      pendingBack.current = null;
+      video.currentTime = Math.max(seekableStart(video), edge - back);
+    }
+    setBehindSec(Math.max(0, edge - video.currentTime));
+  };
+  const goBack = () => {
+    const video = videoRef.current;
+    if (!video) return;
+    playWanted.current = true;
+    if (attachedRef.current?.liveEdge) {
+      video.currentTime = Math.max(seekableStart(video), video.currentTime - BACK_STEP_SEC);
+      startPlayback(video);
+    } else {
+      // Playing HTTP-FLV (which cannot seek): switch to the stream's HLS and start that far back.
+      pendingBack.current = BACK_STEP_SEC;
+      failures.current = [];
+      setProblem(null);
+      setAlternative(rewindable);
+    }
+  };
+  const goLive = () => {
+    const video = videoRef.current;
+    const edge = attachedRef.current?.liveEdge?.() ?? null;
+    if (!video || edge === null) return;
+    video.currentTime = edge;
+    setBehindSec(0);
+    startPlayback(video);
+  };
 
   const onEnded = () => {
     if (live) setLiveEnded(true);
@@ -122,6 +167,7 @@ function PlayerBody(props: PlayerProps): JSX.Element {
             playWanted.current = true;
           }}
           onEnded={onEnded}
+          onTimeUpdate={live ? onTimeUpdate : undefined}
         />
         {message && (
           <p
@@ -132,6 +178,9 @@ function PlayerBody(props: PlayerProps): JSX.Element {
           </p>
         )}
       </div>
+      {rewindable >= 0 && !liveEnded && !problem && (
+        <LiveControls behindSec={behindSec} onBack={goBack} onLive={goLive} />
+      )}
       {props.thumbnails && !live && (
         <ScrubPreview track={props.thumbnails} video={videoRef} label={`Seek in ${title}`} />
       )}
@@ -157,6 +206,10 @@ function PlayerBody(props: PlayerProps): JSX.Element {
       )}
     </div>
   );
+}
+
+function seekableStart(video: HTMLVideoElement): number {
+  return video.seekable.length > 0 ? video.seekable.start(0) : 0;
 }
 
 function startPlayback(video: HTMLVideoElement): void {

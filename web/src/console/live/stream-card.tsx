@@ -19,6 +19,7 @@ export function StreamCard(props: { stream: LiveStreamView; onKicked: () => void
       <LivePreview
         key={s.sessionId}
         flvUrl={s.playback.flv}
+        hlsUrl={s.playback.hls}
         poster={s.snapshotUrl}
         title={`Live preview of ${name}`}
       />

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
+import { waitFor } from '../../test/helpers/process.js';
+import { parseMediaPlaylist } from '../container/hls/playlist.js';
+import { SPILL_FOLDER } from '../storage/segment-spill.js';
+import { LiveHlsService } from './hls-service.js';
+import { StreamHub } from './hub.js';
+
+/** 1 s segments, 2 listed without DVR: 4 segments in memory. */
+const OPTIONS = { targetDurationMs: 1000, windowSize: 2, dvrWindowMs: 60_000, idleMs: 60_000 };
+const IN_MEMORY = 4;
+
+describe('LiveHlsService with a DVR window', () => {
+  let dataDir: string;
+  let media: ReturnType<typeof flvToPackets>;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'livetape-hls-service-'));
+    media = flvToPackets(await readFile(await makeTestFlv({ seconds: 12, gop: 30 })));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  function publish(hub: StreamHub, sessionId: string) {
+    const stream = hub.publish({
+      sessionId,
+      app: 'live',
+      stream: 'dvr',
+      streamParam: '',
+      remoteAddress: '127.0.0.1',
+      protocol: 'rtmp',
+      startedAt: Date.now(),
+    });
+    stream.setConfig(media.videoConfig!);
+    stream.setConfig(media.audioConfig!);
+    for (const packet of media.packets) stream.push(packet);
+    return stream;
+  }
+
+  it('packages from the publish, moves older segments to disk and serves them from there', async () => {
+    const hub = new StreamHub({ enabled: true, maxBytes: 1 << 24 });
+    const service = new LiveHlsService(hub, { ...OPTIONS, dataDir });
+    try {
+      const stream = publish(hub, 'push-1');
+      const stats = await waitFor(() => {
+        const now = service.statsOf(stream)!;
+        return now.onDiskSegments >= 7 ? now : undefined;
+      });
+      expect(stats.inMemorySegments).toBeLessThanOrEqual(IN_MEMORY);
+      expect(stats.segments).toBe(stats.inMemorySegments + stats.onDiskSegments);
+      const packager = service.packagerFor(stream);
+      const listed = parseMediaPlaylist(packager.playlist((seq) => `${seq}.ts`));
+      expect(listed.mediaSequence).toBe(0);
+      expect(listed.segments.length).toBe(stats.segments);
+      const folder = join(dataDir, SPILL_FOLDER, 'push-1');
+      expect((await readdir(folder)).sort()).toContain('0.ts');
+      const first = (await packager.segment(0))!;
+      expect(first.length % 188).toBe(0);
+      expect(first[0]).toBe(0x47);
+      expect(first).toEqual(await readFile(join(folder, '0.ts')));
+
+      // The push ends: its playlist stays readable; a new push of the stream retires it and its folder.
+      hub.unpublish(stream, 'deleteStream');
+      expect(service.endedPackager('live', 'dvr')).toBe(packager);
+      expect(existsSync(folder)).toBe(true);
+      publish(hub, 'push-2');
+      await waitFor(() => (existsSync(folder) ? undefined : true));
+    } finally {
+      await service.close();
+    }
+    expect(await readdir(join(dataDir, SPILL_FOLDER))).toEqual([]);
+  });
+
+  it('cuts the window after a segment the disk refused, and says so', async () => {
+    const blocked = join(dataDir, 'not-a-folder');
+    await writeFile(blocked, '');
+    const hub = new StreamHub({ enabled: true, maxBytes: 1 << 24 });
+    const errors: unknown[] = [];
+    const service = new LiveHlsService(hub, {
+      ...OPTIONS,
+      dataDir: blocked,
+      onSpillError: (_stream, error) => errors.push(error),
+    });
+    try {
+      const stream = publish(hub, 'push-3');
+      await waitFor(() => (errors.length > 0 ? true : undefined));
+      const packager = service.packagerFor(stream);
+      await waitFor(() => (service.statsOf(stream)!.segments <= IN_MEMORY ? true : undefined));
+      const listed = parseMediaPlaylist(packager.playlist((seq) => `${seq}.ts`));
+      expect(listed.mediaSequence).toBeGreaterThan(0);
+      expect(service.statsOf(stream)!.onDiskSegments).toBe(0);
+    } finally {
+      await service.close();
+    }
+  });
+});
