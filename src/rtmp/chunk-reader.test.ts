@@ -160,13 +160,13 @@ describe('ChunkReader', () => {
     );
   });
 
-  it('delivers a message that sits in one chunk of one input as a view of that input', () => {
+  it('copies a message that sits in one chunk of one input, so the input can be reused', () => {
     const writer = new ChunkWriter();
     const sent = { csid: 6, typeId: MSG_VIDEO, streamId: 1, timestamp: 40, payload: payload(100, 1) };
     const input = Buffer.concat(writer.encode(sent));
     const { r, messages } = reader();
     r.push(input);
-    expect(messages[0]!.payload.buffer).toBe(input.buffer);
+    input.fill(0xee);
     expect(messages[0]).toEqual(sent);
   });
 

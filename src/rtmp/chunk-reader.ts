@@ -1,10 +1,12 @@
 /**
  * RTMP chunk stream demultiplexer (RTMP spec 1.0 §5.3): bytes in, whole messages out.
  *
- * Input may be split anywhere. A message carried by one chunk that sits inside one input buffer is
- * delivered as a view of that buffer (no copy); any other message is copied once into a buffer of
- * its declared length. Memory is bounded per message (maxMessageSize) and across all chunk streams
- * with a half-built message (maxInFlightBytes): both are checked on the header, before buffering.
+ * Input may be split anywhere. Every message is copied once into a buffer of its declared length, even
+ * one that sits whole inside one input: a view would keep the whole socket read alive for as long as the
+ * message lives (a GOP cache holds an audio frame ~2 s), and those reads, promoted to the old generation,
+ * were half the external memory whose growth started V8's full GCs (docs/benchmarks.md). Memory is
+ * bounded per message (maxMessageSize) and across all chunk streams with a half-built message
+ * (maxInFlightBytes): both are checked on the header, before buffering.
  */
 import { RtmpProtocolError } from './errors.js';
 import { MSG_ABORT, MSG_SET_CHUNK_SIZE, type RtmpMessage } from './messages.js';
@@ -104,8 +106,8 @@ export class ChunkReader {
   }
 
   /**
-   * Consumes `buf`. Messages are delivered synchronously; payloads may be views of `buf`, so the
-   * caller must not reuse it. Throws RtmpProtocolError on any violation, after which the reader is
+   * Consumes `buf`. Messages are delivered synchronously in buffers of their own, so the caller may
+   * reuse `buf` afterwards. Throws RtmpProtocolError on any violation, after which the reader is
    * unusable (as it is after onMessage throws).
    */
   push(buf: Buffer): void {
@@ -271,10 +273,6 @@ export class ChunkReader {
     const take = Math.min(buf.length - pos, this.chunkRemaining);
     const end = pos + take;
     this.chunkRemaining -= take;
-    if (take === s.length) {
-      this.deliver(this.currentCsid, s, buf.subarray(pos, end));
-      return end;
-    }
     if (!s.assembly) {
       if (this.inFlight + s.length > this.maxInFlightBytes) {
         throw new RtmpProtocolError(
