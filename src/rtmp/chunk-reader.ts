@@ -3,8 +3,11 @@
  *
  * Input may be split anywhere. Every message is copied once into a buffer of its declared length, even
  * one that sits whole inside one input: a view would keep the whole socket read alive for as long as the
- * message lives (a GOP cache holds an audio frame ~2 s), and those reads, promoted to the old generation,
- * were half the external memory whose growth started V8's full GCs (docs/benchmarks.md). Memory is
+ * message lives (a GOP cache holds an audio frame ~2 s). Messages up to MAX_SLAB_MESSAGE bytes are carved
+ * out of a per-connection slab, so a connection allocates one ArrayBuffer per SLAB_SIZE bytes rather than
+ * one per message (allocating them was the largest JavaScript item of the ingest profile, and each is
+ * tracked by V8's ArrayBuffer sweeper); one stream's messages die together as its GOP cache moves on, so
+ * a slab does not outlive its data by much. Memory is
  * bounded per message (maxMessageSize) and across all chunk streams with a half-built message
  * (maxInFlightBytes): both are checked on the header, before buffering.
  */
@@ -54,6 +57,10 @@ const MAX_HEADER_SIZE = 18;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 const EXTENDED_TIMESTAMP = 0xffffff;
 const EMPTY = Buffer.alloc(0);
+/** Size of the buffers a connection's messages are carved from. */
+const SLAB_SIZE = 128 * 1024;
+/** Larger messages (keyframes) get a buffer of their own: a slab is shared by many small messages. */
+const MAX_SLAB_MESSAGE = 32 * 1024;
 
 export class ChunkReader {
   private readonly maxMessageSize: number;
@@ -74,6 +81,9 @@ export class ChunkReader {
   private current: ChunkStream | undefined;
   private currentCsid = 0;
   private chunkRemaining = 0;
+  /** Where the next small message is carved from, and how much of it is taken. */
+  private slab = EMPTY;
+  private slabUsed = 0;
   /** Set once anything throws: the stream position is lost, so later input cannot be trusted. */
   private failure: unknown;
 
@@ -280,7 +290,7 @@ export class ChunkReader {
         );
       }
       this.inFlight += s.length;
-      s.assembly = Buffer.allocUnsafe(s.length);
+      s.assembly = this.allocate(s.length);
     }
     buf.copy(s.assembly, s.received, pos, end);
     s.received += take;
@@ -290,6 +300,17 @@ export class ChunkReader {
       this.deliver(this.currentCsid, s, payload);
     }
     return end;
+  }
+
+  private allocate(length: number): Buffer {
+    if (length > MAX_SLAB_MESSAGE) return Buffer.allocUnsafeSlow(length);
+    if (this.slabUsed + length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.slabUsed = 0;
+    }
+    const buf = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    this.slabUsed += (length + 7) & ~7; // keep every message 8-byte aligned, as Buffer's own pool does
+    return buf;
   }
 
   private dropPartial(s: ChunkStream): void {
