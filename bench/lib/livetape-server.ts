@@ -11,6 +11,8 @@ export interface LiveTapeStartOptions {
   nodeFlags?: string[];
   /** The checkout to run; default this one. Another (a `git archive` of a commit) compares versions. */
   root?: string;
+  /** Also write everything the server prints here (bench:gc reads its `--trace-gc` lines). */
+  logFile?: string;
 }
 
 export interface RecordingJson {
@@ -45,7 +47,11 @@ export class LiveTapeServer {
     };
     for (const [key, value] of Object.entries(options.settings ?? {})) env[`LIVETAPE_${key}`] = value;
     const args = [...(options.nodeFlags ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve'];
-    const child = ServerChild.spawn(process.execPath, args, { cwd: options.root ?? REPO_ROOT, env });
+    const child = ServerChild.spawn(process.execPath, args, {
+      cwd: options.root ?? REPO_ROOT,
+      env,
+      logFile: options.logFile,
+    });
     const server = new LiveTapeServer(child, options.dataDir, rtmpPort, httpPort);
     await waitFor(
       async () => {

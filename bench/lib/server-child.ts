@@ -1,13 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 
 /** The process a benchmark measures: its pid, its recent output for error messages, and a clean stop. */
 export class ServerChild {
   private tail = '';
   readonly exited: Promise<number | string>;
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    logFile: string | undefined,
+  ) {
+    const log = logFile === undefined ? undefined : createWriteStream(logFile);
     const keep = (d: Buffer) => {
       this.tail = (this.tail + d.toString()).slice(-8192);
+      log?.write(d);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -17,9 +23,13 @@ export class ServerChild {
   static spawn(
     command: string,
     args: string[],
-    options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string } = {},
   ): ServerChild {
-    return new ServerChild(spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const { logFile, ...spawnOptions } = options;
+    return new ServerChild(
+      spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] }),
+      logFile,
+    );
   }
 
   get pid(): number {

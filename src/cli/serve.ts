@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../log.js';
 import type { RunningServer, startServer } from '../server.js';
 import { renderBanner } from './banner.js';
 import { type CliContext, EXIT_FAILURE, EXIT_OK } from './context.js';
+import { tuneHeapGrowth } from './heap-growth.js';
 import { version } from './help.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -19,7 +20,10 @@ export interface ServeDeps {
 }
 
 export const processServeDeps: ServeDeps = {
-  loadServer: () => import('../server.js'),
+  loadServer: () => {
+    tuneHeapGrowth();
+    return import('../server.js');
+  },
   createLogger,
   signals: process,
   exit: (code) => process.exit(code),

@@ -1,10 +1,15 @@
 /**
  * RTMP chunk stream demultiplexer (RTMP spec 1.0 §5.3): bytes in, whole messages out.
  *
- * Input may be split anywhere. A message carried by one chunk that sits inside one input buffer is
- * delivered as a view of that buffer (no copy); any other message is copied once into a buffer of
- * its declared length. Memory is bounded per message (maxMessageSize) and across all chunk streams
- * with a half-built message (maxInFlightBytes): both are checked on the header, before buffering.
+ * Input may be split anywhere. Every message is copied once into a buffer of its declared length, even
+ * one that sits whole inside one input: a view would keep the whole socket read alive for as long as the
+ * message lives (a GOP cache holds an audio frame ~2 s). Messages up to MAX_SLAB_MESSAGE bytes are carved
+ * out of a per-connection slab, so a connection allocates one ArrayBuffer per SLAB_SIZE bytes rather than
+ * one per message (allocating them was the largest JavaScript item of the ingest profile, and each is
+ * tracked by V8's ArrayBuffer sweeper); one stream's messages die together as its GOP cache moves on, so
+ * a slab does not outlive its data by much. Memory is
+ * bounded per message (maxMessageSize) and across all chunk streams with a half-built message
+ * (maxInFlightBytes): both are checked on the header, before buffering.
  */
 import { RtmpProtocolError } from './errors.js';
 import { MSG_ABORT, MSG_SET_CHUNK_SIZE, type RtmpMessage } from './messages.js';
@@ -52,6 +57,10 @@ const MAX_HEADER_SIZE = 18;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 const EXTENDED_TIMESTAMP = 0xffffff;
 const EMPTY = Buffer.alloc(0);
+/** Size of the buffers a connection's messages are carved from. */
+const SLAB_SIZE = 128 * 1024;
+/** Larger messages (keyframes) get a buffer of their own: a slab is shared by many small messages. */
+const MAX_SLAB_MESSAGE = 32 * 1024;
 
 export class ChunkReader {
   private readonly maxMessageSize: number;
@@ -72,6 +81,9 @@ export class ChunkReader {
   private current: ChunkStream | undefined;
   private currentCsid = 0;
   private chunkRemaining = 0;
+  /** Where the next small message is carved from, and how much of it is taken. */
+  private slab = EMPTY;
+  private slabUsed = 0;
   /** Set once anything throws: the stream position is lost, so later input cannot be trusted. */
   private failure: unknown;
 
@@ -104,8 +116,8 @@ export class ChunkReader {
   }
 
   /**
-   * Consumes `buf`. Messages are delivered synchronously; payloads may be views of `buf`, so the
-   * caller must not reuse it. Throws RtmpProtocolError on any violation, after which the reader is
+   * Consumes `buf`. Messages are delivered synchronously in buffers of their own, so the caller may
+   * reuse `buf` afterwards. Throws RtmpProtocolError on any violation, after which the reader is
    * unusable (as it is after onMessage throws).
    */
   push(buf: Buffer): void {
@@ -271,10 +283,6 @@ export class ChunkReader {
     const take = Math.min(buf.length - pos, this.chunkRemaining);
     const end = pos + take;
     this.chunkRemaining -= take;
-    if (take === s.length) {
-      this.deliver(this.currentCsid, s, buf.subarray(pos, end));
-      return end;
-    }
     if (!s.assembly) {
       if (this.inFlight + s.length > this.maxInFlightBytes) {
         throw new RtmpProtocolError(
@@ -282,7 +290,7 @@ export class ChunkReader {
         );
       }
       this.inFlight += s.length;
-      s.assembly = Buffer.allocUnsafe(s.length);
+      s.assembly = this.allocate(s.length);
     }
     buf.copy(s.assembly, s.received, pos, end);
     s.received += take;
@@ -292,6 +300,17 @@ export class ChunkReader {
       this.deliver(this.currentCsid, s, payload);
     }
     return end;
+  }
+
+  private allocate(length: number): Buffer {
+    if (length > MAX_SLAB_MESSAGE) return Buffer.allocUnsafeSlow(length);
+    if (this.slabUsed + length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.slabUsed = 0;
+    }
+    const buf = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    this.slabUsed += (length + 7) & ~7; // keep every message 8-byte aligned, as Buffer's own pool does
+    return buf;
   }
 
   private dropPartial(s: ChunkStream): void {

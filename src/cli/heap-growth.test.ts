@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { shouldSetHeapGrowth } from './heap-growth.js';
+
+describe('shouldSetHeapGrowth', () => {
+  it('sets the factor when the operator gave none', () => {
+    expect(shouldSetHeapGrowth([], undefined)).toBe(true);
+    expect(shouldSetHeapGrowth(['--max-semi-space-size=4'], '--max-old-space-size=512')).toBe(true);
+  });
+
+  it("keeps the operator's own factor, as a node flag or in NODE_OPTIONS, in either spelling", () => {
+    expect(shouldSetHeapGrowth(['--heap-growing-percent=30'], undefined)).toBe(false);
+    expect(shouldSetHeapGrowth([], '--inspect --heap_growing_percent=30')).toBe(false);
+  });
+});
