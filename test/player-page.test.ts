@@ -118,6 +118,8 @@ describe('/play/{id}', () => {
     await withPage('desktop', async (page, errors) => {
       await page.goto(partsBroadcast.playerUrl);
       const picker = page.getByLabel(/^Part of \d+$/);
+      // The picker appears once the page has read the broadcast: wait for it before counting.
+      await picker.locator('option').nth(1).waitFor({ state: 'attached' });
       const count = await picker.locator('option').count();
       expect(count).toBeGreaterThanOrEqual(2);
       await expect(page.locator('.player-parts').textContent()).resolves.toMatch(new RegExp(`of ${count}$`));
