@@ -7,9 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
 import { LiveStream } from '../live/live-stream.js';
 import { createLogger } from '../log.js';
+import { readFlvTags } from '../media/flv-file.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../media/packet.js';
-import { readFlvTags } from '../rtmp/flv-file.js';
-import { MediaStore } from '../storage/media-store.js';
 import { MemoryTarget } from '../storage/memory-target.js';
 import type { FileClosedEvent, FileOpenedEvent } from './events.js';
 import { HlsResumeRegistry } from './hls-series.js';
@@ -49,7 +48,6 @@ function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
   });
   const recorder = new StreamRecorder(stream, plan, {
     target,
-    store: new MediaStore('/nonexistent-livetape-media'), // read only to repair after a storage failure
     backlog: new GlobalBacklog({ high: 1 << 30, low: 1 << 29 }),
     backlogMarks: marks,
     events: {

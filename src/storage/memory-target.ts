@@ -64,6 +64,25 @@ export class MemoryTarget implements StorageTarget {
     if (this.objects.has(key)) throw new StorageError('EEXIST', `"${key}" exists`);
     const object: MemoryObject = { data: Buffer.alloc(0), size: 0, modifiedAt: this.now() };
     this.objects.set(key, object);
+    return this.fileOf(key, object);
+  }
+
+  async reopen(key: string): Promise<TargetFile> {
+    checkKey(key);
+    const object = this.objects.get(key);
+    if (!object) throw new StorageError('ENOENT', `no object "${key}"`);
+    return this.fileOf(key, object);
+  }
+
+  async truncate(key: string, length: number): Promise<void> {
+    checkKey(key);
+    const object = this.objects.get(key);
+    if (!object) throw new StorageError('ENOENT', `no object "${key}"`);
+    object.size = Math.min(object.size, length);
+    object.modifiedAt = this.now();
+  }
+
+  private fileOf(key: string, object: MemoryObject): TargetFile {
     let closed = false;
     const open = () => {
       if (closed) throw new StorageError('EBADF', `"${key}" is closed`);
@@ -114,9 +133,9 @@ export class MemoryTarget implements StorageTarget {
   }
 
   async list(prefix: string): Promise<StoredObjectInfo[]> {
-    checkKey(prefix);
+    if (prefix !== '') checkKey(prefix);
     return this.keys()
-      .filter((k) => k.startsWith(`${prefix}/`))
+      .filter((k) => prefix === '' || k.startsWith(`${prefix}/`))
       .map((k) => {
         const o = this.objects.get(k)!;
         return { key: k, sizeBytes: o.size, modifiedAt: o.modifiedAt };
