@@ -17,6 +17,11 @@ export interface MemoryFault {
   kind: 'create' | 'append' | 'patch' | 'sync' | 'put';
   key?: RegExp;
   code: string;
+  /**
+   * Appends only: the first `afterBytes` bytes of the object are written, then the append that would
+   * go past them writes what fits and rejects (a disk that fills up mid-file, leaving a torn tail).
+   */
+  afterBytes?: number;
 }
 
 /**
@@ -93,8 +98,12 @@ export class MemoryTarget implements StorageTarget {
         open();
         const stalled = this.stalled;
         if (stalled) await new Promise<void>((resume) => stalled.push(resume));
-        this.check('append', key);
-        for (const b of buffers) write(object, object.size, b);
+        const fault = this.faultFor('append', key);
+        for (const b of buffers) {
+          const room = fault ? Math.max(0, (fault.afterBytes ?? 0) - object.size) : b.length;
+          write(object, object.size, b.subarray(0, room));
+          if (room < b.length) throw new StorageError(fault!.code, `append "${key}" failed (injected)`);
+        }
         object.modifiedAt = this.now();
       },
       patch: async (position, data) => {
@@ -156,8 +165,12 @@ export class MemoryTarget implements StorageTarget {
     for (const k of this.keys()) if (k === key || k.startsWith(`${key}/`)) this.objects.delete(k);
   }
 
+  private faultFor(kind: MemoryFault['kind'], key: string): MemoryFault | undefined {
+    return this.faults.find((f) => f.kind === kind && (f.key?.test(key) ?? true));
+  }
+
   private check(kind: MemoryFault['kind'], key: string): void {
-    const fault = this.faults.find((f) => f.kind === kind && (f.key?.test(key) ?? true));
+    const fault = this.faultFor(kind, key);
     if (fault) throw new StorageError(fault.code, `${kind} "${key}" failed (injected)`);
   }
 }
