@@ -35,11 +35,17 @@ export class LocalTarget implements StorageTarget {
   async create(key: string): Promise<TargetFile> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    return new LocalFile(key, await open(path, 'wx'));
+    return new LocalFile(key, await open(path, 'wx'), 0);
   }
 
   async reopen(key: string): Promise<TargetFile> {
-    return new LocalFile(key, await open(this.pathOf(key), 'r+'));
+    const handle = await open(this.pathOf(key), 'r+');
+    try {
+      return new LocalFile(key, handle, (await handle.stat()).size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   async truncate(key: string, length: number): Promise<void> {
@@ -138,6 +144,8 @@ class LocalFile implements TargetFile {
   constructor(
     readonly key: string,
     private readonly handle: FileHandle,
+    /** Where the next append goes: appends are positional, so a reopened file grows at its end. */
+    private end: number,
   ) {}
 
   async append(buffers: readonly Buffer[]): Promise<void> {
@@ -145,9 +153,10 @@ class LocalFile implements TargetFile {
     const pending = buffers.filter((b) => b.length > 0);
     let index = 0;
     while (index < pending.length) {
-      let { bytesWritten } = await this.handle.writev(pending.slice(index, index + IOV_MAX));
+      let { bytesWritten } = await this.handle.writev(pending.slice(index, index + IOV_MAX), this.end);
       // A disk that has filled up may answer with a write of nothing rather than an error.
       if (bytesWritten === 0) throw new StorageError('ENOSPC', `no space left writing "${this.key}"`);
+      this.end += bytesWritten;
       while (index < pending.length && bytesWritten >= pending[index]!.length) {
         bytesWritten -= pending[index]!.length;
         index++;
