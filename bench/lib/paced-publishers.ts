@@ -101,7 +101,7 @@ export function pacePublishers(
   const cursors = clients.map((c, i) => new StreamCursor(c, t0 + (i * options.staggerMs) / clients.length));
   return new Promise((resolve) => {
     const timer = setInterval(() => {
-      // In a burst every tag is due at once; the lag a cursor reports then means nothing.
+      // In a burst every tag is due at once.
       const now = options.burst ? Number.MAX_SAFE_INTEGER : performance.now();
       let allDone = true;
       for (const cursor of cursors) {
@@ -110,7 +110,8 @@ export function pacePublishers(
       }
       if (allDone) {
         clearInterval(timer);
-        resolve(cursors.map((c) => c.result()));
+        // A burst has no schedule to lag behind: its lag is reported as NaN, not as a huge number.
+        resolve(cursors.map((c) => (options.burst ? { ...c.result(), maxLagMs: Number.NaN } : c.result())));
       }
     }, options.tickMs ?? 10);
   });
