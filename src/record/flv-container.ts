@@ -67,8 +67,8 @@ export class FlvContainer implements ContainerWriter {
   private tag(type: 8 | 9, timestampMs: number, body: Buffer, indexed: boolean): Buffer[] {
     const tag = flvTag(type, timestampMs, body);
     // The timestamp as the header stores it (rounded, extended), which recovery reads back the same way.
-    const timeMs = readFlvTagHeader(tag[0]!, 0)!.timestamp;
-    if (indexed) this.keyframes.push({ timeMs, position: this.size });
+    if (indexed)
+      this.keyframes.push({ timeMs: readFlvTagHeader(tag[0]!, 0)!.timestamp, position: this.size });
     this.size += TAG_HEADER_BYTES + body.length + TAG_TRAILER_BYTES;
     return tag;
   }
