@@ -17,6 +17,7 @@ import {
   machineDescription,
   markdownTable,
   medianResult,
+  mib,
   resultTable,
   saveResults,
 } from './lib/report.js';
@@ -30,12 +31,18 @@ const USAGE = `tsx bench/record.ts [options]
   --repeat R       rounds; medians are reported (default 1)
   --profile        run LiveTape under node --cpu-prof and print the top self-time functions
   --server-root D  run the LiveTape server from checkout D (e.g. a \`git archive\` of a commit)
+  --burst          push as fast as the server takes it (ffmpeg without -re) instead of in real time; reports
+                   peak RSS against the global write backlog bound (RECORD_BACKLOG_TOTAL)
   --keep           keep the recordings`;
 
 const FORMATS: RecordFormat[] = ['flv', 'mp4', 'hls'];
 const INTERVAL_SEC = 60;
 const TARGET_CPU_PER_STREAM_MINUTE = 0.8;
 const TARGET_STREAMS = 100;
+/** The server's default RECORD_BACKLOG_TOTAL, in MiB. */
+const BURST_BACKLOG_TOTAL_MIB = 256;
+/** Peak RSS growth allowed in a burst, as a multiple of the backlog bound (buffers are copied, GC lags). */
+const BURST_RSS_ALLOWANCE = 2;
 
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +52,7 @@ const { values: args } = parseArgs({
     repeat: { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    burst: { type: 'boolean', default: false },
     'server-root': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -211,6 +219,7 @@ runMain(async () => {
         seconds,
         playersPerStream: 0,
         media,
+        burst: args.burst,
       });
       process.stderr.write(`validating ${artifacts.length} recordings…\n`);
       // Every push sends the same media for the same time, so each should arrive with the same frame count.
@@ -241,9 +250,15 @@ runMain(async () => {
   console.log(
     `- every file cataloged, non-empty and (sampled) decodable, no frame lost: ${clean ? 'yes' : 'NO'}`,
   );
-  console.log(
-    `- pushes kept real time: ${keptRealTime(summary) ? 'yes' : 'NO'} (worst push lag ${Math.round(summary.maxPusherLagMs)} ms, slowest /healthz ${Math.round(summary.maxProbeMs)} ms)`,
-  );
+  if (args.burst) {
+    const growth = summary.peakRssBytes - summary.baselineRssBytes;
+    console.log(
+      `- burst: peak RSS ${mib(summary.peakRssBytes)} MiB, ${mib(growth)} MiB over the idle server; the recorder may hold up to ${BURST_BACKLOG_TOTAL_MIB} MiB for storage (RECORD_BACKLOG_TOTAL): ${growth <= BURST_BACKLOG_TOTAL_MIB * 2 ** 20 * BURST_RSS_ALLOWANCE ? 'bounded' : 'NOT BOUNDED'}`,
+    );
+  } else
+    console.log(
+      `- pushes kept real time: ${keptRealTime(summary) ? 'yes' : 'NO'} (worst push lag ${Math.round(summary.maxPusherLagMs)} ms, slowest /healthz ${Math.round(summary.maxProbeMs)} ms)`,
+    );
   if (streams >= TARGET_STREAMS) {
     const met = clean && keptRealTime(summary);
     console.log(

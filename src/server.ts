@@ -18,7 +18,7 @@ import { StreamHub } from './live/hub.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { NotificationService } from './notify/service.js';
-import { RecordingManager } from './record/manager.js';
+import { RecordingManager, type RecordingSettings } from './record/manager.js';
 import { RecordPlanError } from './record/plan.js';
 import { RecordingRemover } from './retention/remove-recording.js';
 import { RetentionSettingsStore } from './retention/retention-settings.js';
@@ -67,6 +67,8 @@ const FILE_OPTIONS = {
   coalesceMs: 250,
 };
 const MIB = 1024 * 1024;
+/** The settings-table row that holds the global recording setting. */
+const RECORDING_SETTINGS_KEY = 'recording';
 /**
  * How soon a setting (keys, recording, retention) changed through another node sharing the catalog
  * applies here.
@@ -130,9 +132,11 @@ export async function startServer(
   const spool = options.storage ?? new LocalTarget(store.root);
   const recordings = await RecordingManager.start({
     hub,
-    catalog,
+    settingsStore: {
+      load: () => catalog.settings.get<Partial<RecordingSettings>>(RECORDING_SETTINGS_KEY),
+      save: (settings) => catalog.settings.set(RECORDING_SETTINGS_KEY, settings),
+    },
     target: objectStorage?.spoolTarget(spool) ?? spool,
-    store,
     log,
     defaults: {
       formats: [...config.record],
@@ -170,7 +174,8 @@ export async function startServer(
     intervalSec: recordings.recordingSettings.intervalSec,
   }));
   if (objectStorage) objectStorage.uploader.stats = metrics;
-  await recordings.recover();
+  await recordings.recover(await catalog.recordings.listOpen());
+  await recordings.sweepOrphans((keys) => catalog.recordings.storageKeysKnown(keys));
   await objectStorage?.start();
   const remover = new RecordingRemover({ catalog, store, objects: objectStorage?.objects, log, metrics });
   const snapshots = await SnapshotService.start({

@@ -19,6 +19,7 @@ import { Fmp4Writer } from '../src/container/mp4/fmp4-writer.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../src/media/packet.js';
 import { finalizeMp4 } from '../src/record/mp4-finalize.js';
 import { repairFile } from '../src/record/recover-files.js';
+import { LocalTarget } from '../src/storage/local-target.js';
 import { flvToPackets, makeTestFlv } from './helpers/flv-packets.js';
 import { audioPacketHashes, topLevelBoxes, videoFrameHashes } from './helpers/media-probe.js';
 import { run } from './helpers/process.js';
@@ -238,7 +239,7 @@ describe('an MP4 recording past 4 GiB (sparse file)', () => {
     // The same fragments laid out contiguously, finalized: what the sparse file must finalize to.
     const plain = join(dir, 'plain.mp4');
     await writeSparse(plain, recording);
-    await finalizeMp4(plain);
+    await finalizeMp4(new LocalTarget(dir), 'plain.mp4');
     plainFinal = await readFile(plain);
   });
 
@@ -253,7 +254,7 @@ describe('an MP4 recording past 4 GiB (sparse file)', () => {
     expect((await stat(path)).size).toBeGreaterThan(FOUR_GIB);
     expect(await allocatedBytes(path)).toBeLessThan(MAX_ALLOCATED_BYTES);
 
-    const result = await finalizeMp4(path);
+    const result = await finalizeMp4(new LocalTarget(dir), 'big.mp4');
 
     expect(result.fastStart).toBe(true);
     const final = await readFile(path);
@@ -275,7 +276,7 @@ describe('an MP4 recording past 4 GiB (sparse file)', () => {
     expect(lastStart).toBeGreaterThan(FOUR_GIB);
     await truncate(path, lastStart + Math.floor(lastLength / 2)); // the crash, mid-fragment
 
-    const result = await repairFile('mp4', path);
+    const result = await repairFile(new LocalTarget(dir), 'mp4', 'torn.mp4');
 
     const kept = recording.fragments.slice(0, last);
     const keptVideo = kept.reduce((n, f) => n + f.video, 0);

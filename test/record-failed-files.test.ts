@@ -1,10 +1,11 @@
 /**
  * No recording is lost silently: after a crash, a file that cannot be repaired is kept and cataloged
- * `failed` with the error (listed by `?status=failed`, left out of the finished files), and a file that
- * holds nothing is removed with its row — nothing stays open, empty or uncataloged.
+ * `failed` with the error (listed by `?status=failed`, left out of the finished files), a file that
+ * holds nothing is removed with its row, and a file whose row was never inserted is swept — nothing stays
+ * open, empty or uncataloged.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,12 @@ interface Row {
 
 const TORN = 'live/torn/2026-01-01/torn_20260101-000000.mp4';
 const EMPTY = 'live/torn/2026-01-01/torn_20260101-000100.flv';
+/** Created just before a crash, before its row was inserted: no row names it. */
+const UNCATALOGED = 'live/torn/2026-01-01/torn_20260101-000200.flv';
+const UNCATALOGED_HLS = 'live/torn/2026-01-01/torn_20260101-000200/.reserve';
+/** Just as rowless, but written a moment ago: maybe another process's file about to be cataloged. */
+const YOUNG = 'live/torn/2026-01-01/torn_20260101-000300.mp4';
+const POSTER = 'live/torn/2026-01-01/torn_20260101-000200-poster.jpg';
 
 describe('files a crash left that cannot be recovered', () => {
   let dataDir: string;
@@ -52,6 +59,13 @@ describe('files a crash left that cannot be recovered', () => {
     // An MP4 whose bytes are not MP4 at all (no complete moov, no fragment): it cannot be repaired.
     await writeFile(join(dataDir, 'media', TORN), Buffer.alloc(4096, 0xab));
     await writeFile(join(dataDir, 'media', EMPTY), Buffer.alloc(0));
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    for (const key of [UNCATALOGED, UNCATALOGED_HLS, YOUNG, POSTER]) {
+      const path = join(dataDir, 'media', key);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, Buffer.alloc(1024, 1));
+      if (key !== YOUNG) await utimes(path, anHourAgo, anHourAgo);
+    }
     t = await startTestServer({}, { dataDir });
   });
 
@@ -74,5 +88,13 @@ describe('files a crash left that cannot be recovered', () => {
     const all = await apiGet<{ recordings: Row[] }>(t, '/api/v1/recordings?status=all');
     expect(all.recordings.map((r) => r.id)).toEqual([ids.torn]);
     expect(existsSync(join(dataDir, 'media', EMPTY))).toBe(false);
+  });
+
+  it('sweeps recording files no row names once they are older than a few minutes, and nothing else', async () => {
+    const exists = (key: string) => existsSync(join(dataDir, 'media', key));
+    expect(exists(UNCATALOGED)).toBe(false);
+    expect(exists(dirname(UNCATALOGED_HLS))).toBe(false);
+    expect(exists(YOUNG)).toBe(true);
+    expect(exists(POSTER)).toBe(true);
   });
 });

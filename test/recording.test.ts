@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAmf0 } from '../src/amf/amf0.js';
-import { readFlvTags } from '../src/rtmp/flv-file.js';
+import { readFlvTags } from '../src/media/flv-file.js';
 import { makeTestFlv } from './helpers/flv-packets.js';
 import {
   audioPacketHashes,

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeAmf0 } from '../../src/amf/amf0.js';
 import type { AmfObject } from '../../src/amf/value.js';
-import { readFlvTags } from '../../src/rtmp/flv-file.js';
+import { readFlvTags } from '../../src/media/flv-file.js';
 import { run } from '../../test/helpers/process.js';
 import { CACHE_DIR } from './paths.js';
 

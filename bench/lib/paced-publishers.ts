@@ -12,6 +12,8 @@ export interface PaceOptions {
   /** Stream i starts i·staggerMs/N after the first, so keyframes do not all arrive at once. */
   staggerMs: number;
   tickMs?: number;
+  /** Send as fast as the sockets take it, ignoring timestamps (ffmpeg without -re: an upload, a reconnect burst). */
+  burst?: boolean;
 }
 
 export interface PublisherResult {
@@ -99,7 +101,8 @@ export function pacePublishers(
   const cursors = clients.map((c, i) => new StreamCursor(c, t0 + (i * options.staggerMs) / clients.length));
   return new Promise((resolve) => {
     const timer = setInterval(() => {
-      const now = performance.now();
+      // In a burst every tag is due at once.
+      const now = options.burst ? Number.MAX_SAFE_INTEGER : performance.now();
       let allDone = true;
       for (const cursor of cursors) {
         cursor.step(now, media, options.durationMs);
@@ -107,7 +110,8 @@ export function pacePublishers(
       }
       if (allDone) {
         clearInterval(timer);
-        resolve(cursors.map((c) => c.result()));
+        // A burst has no schedule to lag behind: its lag is reported as NaN, not as a huge number.
+        resolve(cursors.map((c) => (options.burst ? { ...c.result(), maxLagMs: Number.NaN } : c.result())));
       }
     }, options.tickMs ?? 10);
   });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { readFlvTags } from '../../src/rtmp/flv-file.js';
+import { readFlvTags } from '../../src/media/flv-file.js';
 import { isPictureTag } from './flv-tag-counter.js';
 
 /** Pictures in recorded FLV files, added up: what reached the recording of a stream across its splits. */

@@ -34,6 +34,8 @@ export interface RunOptions {
   seconds: number;
   playersPerStream: number;
   media: BenchMedia;
+  /** Pushers send as fast as they can instead of in real time (see PaceOptions.burst). */
+  burst?: boolean;
 }
 
 export interface ScenarioResult {
@@ -104,6 +106,7 @@ export async function runScenario<S extends BenchServer, A>(
     const sent = await pacePublishers(clients, options.media, {
       durationMs: options.seconds * 1000,
       staggerMs: options.media.gopMs,
+      burst: options.burst,
     });
     const maxProbeMs = await probe.stop();
     const failures = sent.flatMap((p, i) => (p.failure ? [`${streams[i]} push: ${p.failure}`] : []));

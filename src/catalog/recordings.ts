@@ -17,6 +17,9 @@ import {
 } from './recording-row.js';
 import type { Database, RecordingFormat, RecordingStatus } from './schema.js';
 
+/** Keys per `IN (…)` list: well under SQLite's bound on parameters. */
+const KEY_LOOKUP_BATCH = 500;
+
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 1000;
 
@@ -152,6 +155,23 @@ export class RecordingRepository {
         .orderBy('id')
         .execute();
       return rows.map(toRecordingRow);
+    });
+  }
+
+  /** Of these storage keys, the ones a row names (any status): the rest are files no row knows. */
+  storageKeysKnown(keys: readonly string[]): Promise<Set<string>> {
+    return guarded('look up storage keys', async () => {
+      const known = new Set<string>();
+      for (let i = 0; i < keys.length; i += KEY_LOOKUP_BATCH) {
+        const batch = keys.slice(i, i + KEY_LOOKUP_BATCH);
+        const rows = await this.db
+          .selectFrom('recordings')
+          .select('storage_key')
+          .where('storage_key', 'in', batch)
+          .execute();
+        for (const row of rows) known.add(row.storage_key);
+      }
+      return known;
     });
   }
 

@@ -11,7 +11,8 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import { ClipPlanError, type ClipSource, planClip } from '../container/mp4/clip-plan.js';
 import { Mp4ScanError } from '../container/mp4/errors.js';
 import { type Mp4Movie, movieTimeMs, readMovie } from '../container/mp4/movie-read.js';
-import { FASTSTART_SUFFIX, readExactly } from '../record/mp4-finalize.js';
+import { fastStartPartialKey } from '../storage/layout.js';
+import { readExactly } from '../storage/local-target.js';
 import type { MediaStore } from '../storage/media-store.js';
 
 export interface ClipRequest {
@@ -203,7 +204,7 @@ export class ClipMaker {
       );
       const path = store.pathOf(key);
       if (await store.exists(key)) continue;
-      const partial = path + FASTSTART_SUFFIX;
+      const partial = store.pathOf(fastStartPartialKey(key));
       let out: FileHandle;
       try {
         out = await open(partial, 'wx');

@@ -3,7 +3,6 @@ import type { Logger } from '../log.js';
 import type { MediaPacket } from '../media/packet.js';
 import { AppendFile, type AppendFileOptions, type PendingBytes } from '../storage/append-file.js';
 import { recordingKey } from '../storage/layout.js';
-import type { MediaStore } from '../storage/media-store.js';
 import { type StorageTarget, storageErrorCode } from '../storage/target.js';
 import type { ContainerWriter } from './container-writer.js';
 import type { RecordingEvents } from './events.js';
@@ -14,8 +13,6 @@ import { type RecoveredFile, repairFile } from './recover-files.js';
 
 export interface RecordingContext {
   target: StorageTarget;
-  /** Paths of the same files, for finalizing and repair (which still read files directly). */
-  store: MediaStore;
   /** Where this push's bytes waiting for storage are counted (its publisher waits when too many). */
   backlog: PendingBytes;
   /** Told of every file opened and closed (the cataloger writes the rows). */
@@ -166,15 +163,14 @@ export class FileRecording {
       return;
     }
     const key = await this.file.opened;
-    const path = this.ctx.store.pathOf(key);
     const failure = this.file.failure;
     let finalReason: SplitReason = failure ? storageFailureReason(failure) : reason;
     let facts: RecoveredFile;
     try {
       if (failure) {
-        facts = await repairFile(this.format, path);
+        facts = await repairFile(this.ctx.target, this.format, key);
       } else if (this.format === 'mp4') {
-        const mp4 = await finalizeMp4(path);
+        const mp4 = await finalizeMp4(this.ctx.target, key);
         if (!mp4.fastStart) finalReason = 'disk_full';
         facts = mp4;
       } else {

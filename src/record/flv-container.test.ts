@@ -1,20 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { inspectKeyframeIndex } from '../../test/helpers/flv-index.js';
 import { flvToPackets, makeTestFlv, type TestFlvOptions } from '../../test/helpers/flv-packets.js';
 import { decodeAmf0 } from '../amf/amf0.js';
+import { MemoryTarget } from '../storage/memory-target.js';
 import { FlvContainer } from './flv-container.js';
 import { recoverFlv } from './recover-files.js';
-
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'livetape-flv-container-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** Records a test FLV's packets with FlvContainer; returns the file before and after its close patches. */
 async function record(opts: TestFlvOptions, intervalMs: number) {
@@ -65,10 +56,10 @@ describe('FlvContainer keyframe index', () => {
 describe('recovering an FLV left open', () => {
   it('writes the same index as a normal close', async () => {
     const { unpatched, patched } = await record({ seconds: 4, gop: 2 }, 1000);
-    const path = join(dir, 'open.flv');
-    await writeFile(path, unpatched);
-    await recoverFlv(path);
-    const recovered = await readFile(path);
+    const target = new MemoryTarget();
+    await target.put('open.flv', unpatched);
+    await recoverFlv(target, 'open.flv');
+    const recovered = target.bytes('open.flv');
     const meta = (b: Buffer) =>
       decodeAmf0(b.subarray(24, 24 + b.readUIntBE(14, 3)))[1] as Record<string, unknown>;
     expect(meta(recovered).keyframes).toEqual(meta(patched).keyframes);
@@ -77,10 +68,10 @@ describe('recovering an FLV left open', () => {
   it('indexes only the tags that survived a torn tail', async () => {
     const { unpatched } = await record({ seconds: 4, gop: 15 }, 1000);
     const lastKeyframe = inspectKeyframeIndex(unpatched).startable.at(-1)!;
-    const path = join(dir, 'torn.flv');
-    await writeFile(path, unpatched.subarray(0, lastKeyframe + 100)); // cut inside the last keyframe
-    await recoverFlv(path);
-    const report = inspectKeyframeIndex(await readFile(path));
+    const target = new MemoryTarget();
+    await target.put('torn.flv', unpatched.subarray(0, lastKeyframe + 100)); // cut inside the last keyframe
+    await recoverFlv(target, 'torn.flv');
+    const report = inspectKeyframeIndex(target.bytes('torn.flv'));
     expect(report.problems).toEqual([]);
     expect(report.filepositions).not.toContain(lastKeyframe);
     expect(report.startable).toHaveLength(8);

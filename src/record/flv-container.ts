@@ -1,3 +1,4 @@
+import { readFlvTagHeader } from '../media/flv-file.js';
 import { flvFileHeader, flvTag, onMetaDataTag } from '../media/flv-writer.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ContainerWriter, Patch } from './container-writer.js';
@@ -65,7 +66,9 @@ export class FlvContainer implements ContainerWriter {
   /** A tag at the current end of the file; `indexed` ones (keyframes, sequence header) go in the index. */
   private tag(type: 8 | 9, timestampMs: number, body: Buffer, indexed: boolean): Buffer[] {
     const tag = flvTag(type, timestampMs, body);
-    if (indexed) this.keyframes.push({ timeMs: flvTagTimestamp(tag[0]!), position: this.size });
+    // The timestamp as the header stores it (rounded, extended), which recovery reads back the same way.
+    if (indexed)
+      this.keyframes.push({ timeMs: readFlvTagHeader(tag[0]!, 0)!.timestamp, position: this.size });
     this.size += TAG_HEADER_BYTES + body.length + TAG_TRAILER_BYTES;
     return tag;
   }
@@ -81,11 +84,6 @@ export class FlvContainer implements ContainerWriter {
       ...keyframeIndexPatches(this.metadataBody!, bodyOffset, this.keyframes),
     ];
   }
-}
-
-/** The timestamp a tag header carries (rounded and extended as the writer stored it). */
-export function flvTagTimestamp(header: Buffer): number {
-  return (header.readUIntBE(4, 3) | (header[7]! << 24)) >>> 0;
 }
 
 /** Where the `duration` and `filesize` doubles sit in an onMetaData body written at `bodyOffset`. */

@@ -135,12 +135,11 @@ export class HlsRecording {
       await this.ctx.target.remove(key);
       return;
     }
-    const playlistPath = this.ctx.store.pathOf(playlistKey(key));
     await this.ctx.target.remove(reserveKey(key));
     let facts: RecoveredFile;
     try {
       if (this.failed) {
-        facts = await recoverHls(playlistPath, this.ctx.store.pathOf(key));
+        facts = await recoverHls(this.ctx.target, key);
       } else {
         if (this.segments.length > 0) await this.writePlaylist(true);
         facts = { durationMs: Math.round(this.totalMs), sizeBytes: await this.folderSize(key) };

@@ -1,12 +1,9 @@
-import type { Catalog } from '../catalog/db.js';
-import type { RecordingRow } from '../catalog/recording-row.js';
 import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
-import { mediaKey } from '../storage/layout.js';
-import type { MediaStore } from '../storage/media-store.js';
-import type { StorageTarget } from '../storage/target.js';
+import { mediaKey, playlistKey, recordingMediaOf } from '../storage/layout.js';
+import { type StorageTarget, storageErrorCode } from '../storage/target.js';
 import type { RecordingEvents } from './events.js';
 import { type HlsResume, HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
@@ -23,13 +20,36 @@ export interface RecordingSettings {
   hlsResumeWindowSec: number;
 }
 
-const SETTINGS_KEY = 'recording';
+/** Where the global recording setting is kept (the catalog's settings table, in the server). */
+export interface RecordingSettingsStore {
+  /** The saved setting; fields saved before they existed are missing. */
+  load(): Promise<Partial<RecordingSettings> | undefined>;
+  save(settings: RecordingSettings): Promise<void>;
+}
+
+/** A file a crash left open: what recovery needs of its catalog row. */
+export interface OpenRecording {
+  readonly id: string;
+  readonly format: RecordFormat;
+  readonly storageKey: string;
+  readonly startTime: number;
+  readonly durationMs: number;
+  readonly sizeBytes: number;
+}
+
+/** Of these storage keys, the ones some catalog row names. */
+export type CatalogedKeys = (storageKeys: readonly string[]) => Promise<ReadonlySet<string>>;
+
+/**
+ * A recording-shaped file younger than this is not swept: another process sharing the media folder
+ * may have created it a moment ago and not yet inserted its row.
+ */
+const ORPHAN_MIN_AGE_MS = 10 * 60_000;
 
 export interface RecordingManagerOptions {
   hub: StreamHub;
-  catalog: Catalog;
+  settingsStore: RecordingSettingsStore;
   target: StorageTarget;
-  store: MediaStore;
   /** Bytes waiting for storage, per push and over all pushes, at which publishers are paused. */
   backlog: { stream: WaterMarks; total: WaterMarks };
   log: Logger;
@@ -46,6 +66,8 @@ export interface RecordingManagerOptions {
   ruleDefaults?: (app: string, stream: string) => RuleRecordingSettings | undefined;
   /** Told when a push's recording starts and when all its files are finalized (event 332). */
   onRecordingStatus?: (status: RecordingStatus) => void;
+  /** Wall clock, ms since the epoch (tests pass their own). */
+  now?: () => number;
 }
 
 /** A rule's recording defaults, and its template (whose storage time the files keep). */
@@ -115,7 +137,7 @@ export class RecordingManager {
 
   async updateSettings(next: RecordingSettings): Promise<RecordingSettings> {
     this.settingsWrites++;
-    await this.options.catalog.settings.set(SETTINGS_KEY, next);
+    await this.options.settingsStore.save(next);
     this.settings = { ...next, formats: [...next.formats] };
     this.log.info({ settings: next }, 'global recording setting changed; applies to the next push');
     return this.recordingSettings;
@@ -190,7 +212,6 @@ export class RecordingManager {
   private attachRecorder(stream: LiveStream, plan: RecordingPlan, hlsResume: HlsResume): StreamRecorder {
     const recorder = new StreamRecorder(stream, plan, {
       target: this.options.target,
-      store: this.options.store,
       backlog: this.backlog,
       backlogMarks: this.options.backlog.stream,
       events: this.options.events,
@@ -215,17 +236,16 @@ export class RecordingManager {
   }
 
   /**
-   * Files a crash left open (catalog rows still `recording`) are made playable, given their real
+   * Files a crash left open (`open`: catalog rows still `recording`) are made playable, given their real
    * duration and size, and cataloged with reason `recovered`; files with no media are removed; a file
-   * that cannot be repaired is kept and cataloged `failed` with the error.
+   * that cannot be repaired is kept and cataloged `failed` with the error. Rows are written through
+   * the same `events` as live recordings.
    */
-  async recover(): Promise<number> {
-    const open = await this.options.catalog.recordings.listOpen();
+  async recover(open: readonly OpenRecording[]): Promise<number> {
     let recovered = 0;
     for (const row of open) {
-      const path = this.options.store.pathOf(row.storageKey);
       try {
-        const facts = await repairFile(row.format, path);
+        const facts = await repairFile(this.options.target, row.format, mediaKey(row));
         if (facts.sizeBytes === 0 || facts.durationMs === 0) {
           await this.discard(row);
           continue;
@@ -240,8 +260,7 @@ export class RecordingManager {
         });
         recovered++;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || error instanceof EmptyRecordingError) {
+        if (storageErrorCode(error) === 'ENOENT' || error instanceof EmptyRecordingError) {
           await this.discard(row);
         } else {
           await this.keepFailed(row, error as Error);
@@ -252,8 +271,36 @@ export class RecordingManager {
     return recovered;
   }
 
+  /**
+   * Removes recording files no catalog row names: a crash between creating a file and inserting its
+   * row, or a stray fast-start rewrite. Only recording-shaped keys (layout.ts) older than a few minutes
+   * are considered, so snapshots, posters and another process's brand-new file are never touched.
+   * Run at start, after `recover`.
+   */
+  async sweepOrphans(cataloged: CatalogedKeys): Promise<number> {
+    const now = (this.options.now ?? Date.now)();
+    const media = new Map<string, string>(); // media key → the storage key its row would have
+    const young = new Set<string>();
+    for (const stored of await this.options.target.list('')) {
+      const found = recordingMediaOf(stored.key);
+      if (found === undefined) continue;
+      media.set(found.media, found.hls ? playlistKey(found.media) : found.media);
+      if (stored.modifiedAt > now - ORPHAN_MIN_AGE_MS) young.add(found.media);
+    }
+    const candidates = [...media].filter(([m]) => !young.has(m));
+    const known = await cataloged(candidates.map(([, storageKey]) => storageKey));
+    let removed = 0;
+    for (const [m, storageKey] of candidates) {
+      if (known.has(storageKey)) continue;
+      await this.options.target.remove(m);
+      this.log.warn({ key: m }, 'removed a recording file no catalog row names (left by a crash)');
+      removed++;
+    }
+    return removed;
+  }
+
   /** A file that received data but cannot be repaired is kept and cataloged `failed` with the error. */
-  private async keepFailed(row: RecordingRow, error: Error): Promise<void> {
+  private async keepFailed(row: OpenRecording, error: Error): Promise<void> {
     this.log.error(
       { err: error, id: row.id, key: row.storageKey },
       'could not recover a recording; kept as failed',
@@ -270,7 +317,7 @@ export class RecordingManager {
     });
   }
 
-  private async discard(row: RecordingRow): Promise<void> {
+  private async discard(row: OpenRecording): Promise<void> {
     const key = mediaKey(row);
     await this.options.target.remove(key);
     await this.options.events.fileClosed({ id: row.id, kept: false });
@@ -279,7 +326,7 @@ export class RecordingManager {
 }
 
 async function storedSettings(options: RecordingManagerOptions): Promise<RecordingSettings> {
-  const saved = await options.catalog.settings.get<Partial<RecordingSettings>>(SETTINGS_KEY);
+  const saved = await options.settingsStore.load();
   // Settings saved before a field existed take that field from configuration.
   return { ...options.defaults, ...saved };
 }

@@ -1,12 +1,12 @@
-import { type FileHandle, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { type PlaylistSegment, parseMediaPlaylist, renderMediaPlaylist } from '../container/hls/playlist.js';
 import { scanTsSegment } from '../container/mpegts/ts-scan.js';
 import { readAdtsHeader } from '../media/aac.js';
-import { PLAYLIST_NAME } from '../storage/layout.js';
-import { flvMetadataPatches, flvTagTimestamp } from './flv-container.js';
+import { readFlvTagHeader } from '../media/flv-file.js';
+import { fastStartPartialKey, PLAYLIST_NAME, playlistKey } from '../storage/layout.js';
+import { StorageError, type StorageTarget, storageErrorCode } from '../storage/target.js';
+import { flvMetadataPatches } from './flv-container.js';
 import { isIndexedVideoTag, type KeyframeEntry, keyframeIndexPatches } from './flv-keyframe-index.js';
-import { FASTSTART_SUFFIX, finalizeMp4, isOutOfSpace } from './mp4-finalize.js';
+import { finalizeMp4, isOutOfSpace } from './mp4-finalize.js';
 import type { RecordFormat } from './plan.js';
 
 /** What recovery learned from a file left open by a crash or cut short by a full disk. */
@@ -16,75 +16,47 @@ export interface RecoveredFile {
 }
 
 /**
- * Makes a file whose writing stopped abruptly playable again and measures it: torn tails are cut,
- * durations rebuilt from the media itself, MP4 finalized to fast start where the disk allows.
- * `path` is the playlist for HLS.
+ * Makes a recording whose writing stopped abruptly playable again and measures it: torn tails are cut,
+ * durations rebuilt from the media itself, MP4 finalized to fast start where storage allows. `key` is
+ * the file, or for HLS the recording's folder.
  */
-export async function repairFile(format: RecordFormat, path: string): Promise<RecoveredFile> {
+export async function repairFile(
+  target: StorageTarget,
+  format: RecordFormat,
+  key: string,
+): Promise<RecoveredFile> {
   switch (format) {
     case 'mp4':
-      await rm(path + FASTSTART_SUFFIX, { force: true });
-      return finalizeMp4(path);
+      await target.remove(fastStartPartialKey(key));
+      return finalizeMp4(target, key);
     case 'flv':
-      return recoverFlv(path);
+      return recoverFlv(target, key);
     case 'aac':
-      return recoverAdts(path);
+      return recoverAdts(target, key);
     case 'hls':
-      return recoverHls(path, dirname(path));
+      return recoverHls(target, key);
   }
 }
 
 const READ_CHUNK = 4 << 20;
 const FLV_HEADER_BYTES = 13;
-const TAG_HEADER_BYTES = 11;
+const FLV_SCRIPT_TAG = 18;
 
-/**
- * Reads a file front to back in large chunks and hands `parse` a window starting at `position`;
- * `parse` returns how many bytes it consumed (0 = needs more bytes, -1 = stop).
- */
-/**
- * Writes the VOD playlist atomically. On a full disk the newest segment is given up to make room:
- * a playlist that lists fewer segments beats none at all.
- */
-async function writeFinalPlaylist(
-  playlistPath: string,
-  folder: string,
-  segments: PlaylistSegment[],
-): Promise<void> {
-  for (;;) {
-    const playlist = renderMediaPlaylist({
-      kind: 'vod',
-      targetDurationSec: Math.max(1, ...segments.map((s) => Math.ceil(s.durationSec))),
-      mediaSequence: 0,
-      discontinuitySequence: 0,
-      segments,
-      ended: true,
-    });
-    try {
-      await writeFile(`${playlistPath}.partial`, playlist);
-      await rename(`${playlistPath}.partial`, playlistPath);
-      return;
-    } catch (error) {
-      await rm(`${playlistPath}.partial`, { force: true });
-      const sacrificed = segments.pop();
-      if (!isOutOfSpace(error) || !sacrificed) throw error;
-      await rm(join(folder, sacrificed.uri), { force: true });
-    }
-  }
+/** The size of `key`; `ENOENT` when it is gone. */
+async function sizeOf(target: StorageTarget, key: string): Promise<number> {
+  const info = await target.stat(key);
+  if (info === undefined) throw new StorageError('ENOENT', `no recording "${key}"`);
+  return info.sizeBytes;
 }
 
-async function truncateFile(path: string, length: number): Promise<void> {
-  const file = await open(path, 'r+');
-  try {
-    await file.truncate(length);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-}
-
+/**
+ * Reads `key` front to back in large chunks and hands `parse` a window starting at `position`;
+ * `parse` returns how many bytes it consumed (0 = needs more bytes, -1 = stop). Resolves to where the
+ * last consumed unit ends.
+ */
 async function walk(
-  file: FileHandle,
+  target: StorageTarget,
+  key: string,
   size: number,
   start: number,
   parse: (buf: Buffer, position: number) => number,
@@ -98,12 +70,11 @@ async function walk(
       position += used;
       continue;
     }
-    if (used < 0 || bufferStart + buffer.length >= size) return position;
-    const keep = buffer.subarray(position - bufferStart);
-    const more = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - (bufferStart + buffer.length)));
-    const { bytesRead } = await file.read(more, 0, more.length, bufferStart + buffer.length);
-    if (bytesRead === 0) return position;
-    buffer = Buffer.concat([keep, more.subarray(0, bytesRead)]);
+    const readTo = bufferStart + buffer.length;
+    if (used < 0 || readTo >= size) return position;
+    const more = await target.read(key, readTo, Math.min(size, readTo + READ_CHUNK));
+    if (more.length === 0) return position;
+    buffer = Buffer.concat([buffer.subarray(position - bufferStart), more]);
     bufferStart = position;
   }
 }
@@ -112,76 +83,57 @@ async function walk(
  * An FLV cut short by a crash: keep every complete tag, drop a torn last one, and write the real
  * duration, size and keyframe index into the onMetaData that LiveTape put first.
  */
-export async function recoverFlv(path: string): Promise<RecoveredFile> {
-  const file = await open(path, 'r+');
-  try {
-    const { size } = await file.stat();
-    let lastTimestamp = 0;
-    const keyframes: KeyframeEntry[] = [];
-    const end = await walk(file, size, FLV_HEADER_BYTES, (buf, position) => {
-      if (buf.length < TAG_HEADER_BYTES) return 0;
-      const bodyLength = buf.readUIntBE(1, 3);
-      const total = TAG_HEADER_BYTES + bodyLength + 4;
-      if (buf[0] !== 8 && buf[0] !== 9 && buf[0] !== 18) return -1;
-      if (buf.length < total) return 0;
-      const timestamp = flvTagTimestamp(buf);
-      lastTimestamp = Math.max(lastTimestamp, timestamp);
-      if (buf[0] === 9 && isIndexedVideoTag(buf.subarray(TAG_HEADER_BYTES, TAG_HEADER_BYTES + bodyLength)))
-        keyframes.push({ timeMs: timestamp, position });
-      return total;
-    });
-    if (end < size) await file.truncate(end);
-    const body = await readMetadataBody(file, end);
-    if (body) {
-      const bodyOffset = FLV_HEADER_BYTES + TAG_HEADER_BYTES;
+export async function recoverFlv(target: StorageTarget, key: string): Promise<RecoveredFile> {
+  const size = await sizeOf(target, key);
+  let lastTimestamp = 0;
+  const keyframes: KeyframeEntry[] = [];
+  let metadata: { body: Buffer; offset: number } | undefined;
+  const end = await walk(target, key, size, FLV_HEADER_BYTES, (buf, position) => {
+    const tag = readFlvTagHeader(buf, 0);
+    if (tag === undefined) return 0;
+    if (tag.filtered || (tag.type !== 8 && tag.type !== 9 && tag.type !== FLV_SCRIPT_TAG)) return -1;
+    if (buf.length < tag.next) return 0;
+    lastTimestamp = Math.max(lastTimestamp, tag.timestamp);
+    const body = buf.subarray(tag.bodyStart, tag.bodyEnd);
+    if (position === FLV_HEADER_BYTES && tag.type === FLV_SCRIPT_TAG)
+      metadata = { body: Buffer.from(body), offset: position + tag.bodyStart };
+    if (tag.type === 9 && isIndexedVideoTag(body)) keyframes.push({ timeMs: tag.timestamp, position });
+    return tag.next;
+  });
+  if (end < size) await target.truncate(key, end);
+  if (metadata) {
+    const { body, offset } = metadata;
+    const file = await target.reopen(key);
+    try {
       for (const patch of [
-        ...flvMetadataPatches(body, bodyOffset, { durationMs: lastTimestamp, sizeBytes: end }),
-        ...keyframeIndexPatches(body, bodyOffset, keyframes),
-      ]) {
-        await file.write(patch.data, 0, patch.data.length, patch.position);
-      }
+        ...flvMetadataPatches(body, offset, { durationMs: lastTimestamp, sizeBytes: end }),
+        ...keyframeIndexPatches(body, offset, keyframes),
+      ])
+        await file.patch(patch.position, patch.data);
+      await file.sync();
+    } finally {
+      await file.close();
     }
-    await file.datasync();
-    return { durationMs: lastTimestamp, sizeBytes: end };
-  } finally {
-    await file.close();
   }
-}
-
-/** The body of the script tag that opens the file, when it is there whole (at most 16 MiB, the tag limit). */
-async function readMetadataBody(file: FileHandle, fileSize: number): Promise<Buffer | undefined> {
-  const header = Buffer.alloc(TAG_HEADER_BYTES);
-  if (fileSize < FLV_HEADER_BYTES + TAG_HEADER_BYTES) return undefined;
-  await file.read(header, 0, TAG_HEADER_BYTES, FLV_HEADER_BYTES);
-  const bodyLength = header.readUIntBE(1, 3);
-  if (header[0] !== 18 || FLV_HEADER_BYTES + TAG_HEADER_BYTES + bodyLength > fileSize) return undefined;
-  const body = Buffer.alloc(bodyLength);
-  await file.read(body, 0, bodyLength, FLV_HEADER_BYTES + TAG_HEADER_BYTES);
-  return body;
+  return { durationMs: lastTimestamp, sizeBytes: end };
 }
 
 /** An ADTS file cut short: keep the complete frames; the duration is frames × 1024 / rate. */
-export async function recoverAdts(path: string): Promise<RecoveredFile> {
-  const file = await open(path, 'r+');
-  try {
-    const { size } = await file.stat();
-    let frames = 0;
-    let sampleRate = 0;
-    const end = await walk(file, size, 0, (buf) => {
-      if (buf.length < 7) return 0;
-      const frame = readAdtsHeader(buf);
-      if (!frame) return -1;
-      if (buf.length < frame.length) return 0;
-      sampleRate ||= frame.sampleRate;
-      frames++;
-      return frame.length;
-    });
-    if (end < size) await file.truncate(end);
-    await file.datasync();
-    return { durationMs: sampleRate ? Math.round((frames * 1024 * 1000) / sampleRate) : 0, sizeBytes: end };
-  } finally {
-    await file.close();
-  }
+export async function recoverAdts(target: StorageTarget, key: string): Promise<RecoveredFile> {
+  const size = await sizeOf(target, key);
+  let frames = 0;
+  let sampleRate = 0;
+  const end = await walk(target, key, size, 0, (buf) => {
+    if (buf.length < 7) return 0;
+    const frame = readAdtsHeader(buf);
+    if (!frame) return -1;
+    if (buf.length < frame.length) return 0;
+    sampleRate ||= frame.sampleRate;
+    frames++;
+    return frame.length;
+  });
+  if (end < size) await target.truncate(key, end);
+  return { durationMs: sampleRate ? Math.round((frames * 1024 * 1000) / sampleRate) : 0, sizeBytes: end };
 }
 
 /**
@@ -189,29 +141,67 @@ export async function recoverAdts(path: string): Promise<RecoveredFile> {
  * each). The segment that was in progress is cut after its last complete PES and appended with the
  * duration its timestamps span; anything else unlisted is removed. The playlist is then ended as VOD.
  */
-export async function recoverHls(playlistPath: string, folder: string): Promise<RecoveredFile> {
-  const text = await readFile(playlistPath, 'utf8').catch(() => undefined);
+export async function recoverHls(target: StorageTarget, folder: string): Promise<RecoveredFile> {
+  const playlist = playlistKey(folder);
+  const text = await target.read(playlist).then(
+    (bytes) => bytes.toString('utf8'),
+    (error: unknown) => {
+      if (storageErrorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    },
+  );
   const segments: PlaylistSegment[] = text ? [...parseMediaPlaylist(text).segments] : [];
   const listed = new Set(segments.map((s) => s.uri));
-  const unlisted = (await readdir(folder)).filter((n) => !listed.has(n) && n !== PLAYLIST_NAME).sort();
+  const nameOf = (key: string) => key.slice(folder.length + 1);
+  const unlisted = (await target.list(folder))
+    .map((o) => nameOf(o.key))
+    .filter((n) => !listed.has(n) && n !== PLAYLIST_NAME)
+    .sort();
   const lastListed = segments.at(-1)?.uri ?? '';
+  const inProgress = unlisted.find((n) => n.endsWith('.ts'));
   for (const name of unlisted) {
-    const path = join(folder, name);
-    const inProgress =
-      name.endsWith('.ts') && name > lastListed && name === unlisted.filter((n) => n.endsWith('.ts')).at(0);
-    if (inProgress) {
-      const scan = scanTsSegment(await readFile(path));
+    const key = `${folder}/${name}`;
+    if (name === inProgress && name > lastListed) {
+      const scan = scanTsSegment(await target.read(key));
       if (scan.durationMs > 0) {
-        await truncateFile(path, scan.completeBytes);
+        await target.truncate(key, scan.completeBytes);
         segments.push({ uri: name, durationSec: scan.durationMs / 1000 });
         continue;
       }
     }
-    await rm(path, { force: true });
+    await target.remove(key);
   }
-  await writeFinalPlaylist(playlistPath, folder, segments);
-  let sizeBytes = 0;
-  for (const name of await readdir(folder)) sizeBytes += (await stat(join(folder, name))).size;
+  await writeFinalPlaylist(target, folder, segments);
+  const sizeBytes = (await target.list(folder)).reduce((n, o) => n + o.sizeBytes, 0);
   const durationMs = Math.round(segments.reduce((n, s) => n + s.durationSec * 1000, 0));
   return { durationMs, sizeBytes: segments.length === 0 ? 0 : sizeBytes };
+}
+
+/**
+ * Writes the VOD playlist (atomically: `put`). When storage is full the newest segment is given up to
+ * make room: a playlist that lists fewer segments beats none at all.
+ */
+async function writeFinalPlaylist(
+  target: StorageTarget,
+  folder: string,
+  segments: PlaylistSegment[],
+): Promise<void> {
+  for (;;) {
+    const playlist = renderMediaPlaylist({
+      kind: 'vod',
+      targetDurationSec: Math.max(1, ...segments.map((s) => Math.ceil(s.durationSec))),
+      mediaSequence: 0,
+      discontinuitySequence: 0,
+      segments,
+      ended: true,
+    });
+    try {
+      await target.put(playlistKey(folder), playlist);
+      return;
+    } catch (error) {
+      const sacrificed = segments.pop();
+      if (!isOutOfSpace(error) || !sacrificed) throw error;
+      await target.remove(`${folder}/${sacrificed.uri}`);
+    }
+  }
 }

@@ -5,11 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
+import { classicMovieDurationMs, readMovie } from '../container/mp4/movie-read.js';
 import { LiveStream } from '../live/live-stream.js';
 import { createLogger } from '../log.js';
+import { readFlvTags } from '../media/flv-file.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../media/packet.js';
-import { readFlvTags } from '../rtmp/flv-file.js';
-import { MediaStore } from '../storage/media-store.js';
 import { MemoryTarget } from '../storage/memory-target.js';
 import type { FileClosedEvent, FileOpenedEvent } from './events.js';
 import { HlsResumeRegistry } from './hls-series.js';
@@ -19,13 +19,18 @@ import { GlobalBacklog } from './write-backlog.js';
 
 const STARTED_AT = Date.parse('2026-03-04T05:06:07Z');
 
-let media: { packets: MediaPacket[]; videoConfig?: VideoConfig; audioConfig?: AudioConfig };
+type Media = { packets: MediaPacket[]; videoConfig?: VideoConfig; audioConfig?: AudioConfig };
+let media: Media;
+/** Two seconds at another picture size: a new video configuration mid-push. */
+let resized: Media;
 beforeAll(async () => {
   media = flvToPackets(await readFile(await makeTestFlv({ seconds: 6, gop: 30 })));
+  resized = flvToPackets(await readFile(await makeTestFlv({ seconds: 2, gop: 30, width: 640, height: 360 })));
 });
 
 function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
-  const target = new MemoryTarget(() => STARTED_AT);
+  let clock = STARTED_AT;
+  const target = new MemoryTarget(() => clock);
   const opened: FileOpenedEvent[] = [];
   const closed: FileClosedEvent[] = [];
   let ids = 0;
@@ -49,7 +54,6 @@ function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
   });
   const recorder = new StreamRecorder(stream, plan, {
     target,
-    store: new MediaStore('/nonexistent-livetape-media'), // read only to repair after a storage failure
     backlog: new GlobalBacklog({ high: 1 << 30, low: 1 << 29 }),
     backlogMarks: marks,
     events: {
@@ -62,15 +66,28 @@ function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
     },
     newId: () => String(++ids).padStart(19, '0'),
     log: createLogger('silent'),
-    fileOptions: { syncIntervalMs: 1e9, coalesceBytes: 64 * 1024, coalesceMs: 1e9, stallTimeoutMs: 1e9 },
+    fileOptions: {
+      syncIntervalMs: 1000,
+      coalesceBytes: 64 * 1024,
+      coalesceMs: 1e9,
+      stallTimeoutMs: 1e9,
+      now: () => clock,
+    },
     hlsSegmentDurationMs: 2000,
     hlsResume: { registry: new HlsResumeRegistry(), windowMs: 0 },
   });
   stream.attach(recorder);
-  const push = () => {
-    if (media.videoConfig) stream.setConfig(media.videoConfig);
-    if (media.audioConfig) stream.setConfig(media.audioConfig);
-    for (const p of media.packets) stream.push(p);
+  /** Pushes `m` after everything pushed so far, as one continuing stream; the clock follows media time. */
+  let mediaEnd = 0;
+  const push = (m: Media = media) => {
+    if (m.videoConfig) stream.setConfig(m.videoConfig);
+    if (m.audioConfig) stream.setConfig(m.audioConfig);
+    const shift = mediaEnd - m.packets[0]!.dts;
+    for (const p of m.packets) {
+      clock = STARTED_AT + p.dts + shift;
+      stream.push(shift === 0 ? p : { ...p, dts: p.dts + shift, pts: p.pts + shift });
+    }
+    mediaEnd = Math.max(...m.packets.map((p) => p.dts)) + shift + 40;
   };
   return { target, opened, closed, stream, recorder, push };
 }
@@ -123,4 +140,72 @@ describe('StreamRecorder over a memory target', () => {
     await recorder.finished;
     expect(stream.isIngestPaused).toBe(false);
   });
+
+  it('starts a new file when the video configuration changes, and the new one says so', async () => {
+    const { target, opened, closed, stream, recorder, push } = setUp('record=flv');
+    push();
+    push(resized);
+    stream.end('test over');
+    await recorder.finished;
+    expect(closed.map((e) => e.kept && e.reason)).toEqual(['codec_change', 'unpublish']);
+    expect(opened.map((e) => [e.width, e.height])).toEqual([
+      [320, 240],
+      [640, 360],
+    ]);
+    const frames = target
+      .keys()
+      .map(
+        (key) => [...readFlvTags(target.bytes(key))].filter((t) => t.type === 9 && t.body[1] === 1).length,
+      );
+    expect(frames).toEqual([videoFrames(), resized.packets.filter((p) => p.kind === 'video').length]);
+  });
+
+  it('finalizes every MP4 of an interval split to fast start, with every frame and its real duration', async () => {
+    const { target, closed, stream, recorder, push } = setUp('record=mp4&record_interval=2');
+    push();
+    stream.end('test over');
+    await recorder.finished;
+    expect(closed.map((e) => e.kept && e.reason)).toEqual(['interval', 'interval', 'unpublish']);
+    let frames = 0;
+    for (const [i, key] of target.keys().entries()) {
+      const bytes = target.bytes(key);
+      const read = async (offset: number, length: number) => bytes.subarray(offset, offset + length);
+      const event = closed[i]!;
+      expect(event.kept && event.sizeBytes).toBe(bytes.length);
+      expect(event.kept && event.durationMs).toBe(await classicMovieDurationMs(read, bytes.length));
+      expect(event.kept && event.durationMs).toBeGreaterThanOrEqual(1900);
+      const movie = await readMovie(read, bytes.length);
+      frames += movie.tracks.find((t) => t.codec === 'avc1')!.samples.count;
+    }
+    expect(frames).toBe(videoFrames());
+    expect(target.keys().some((k) => k.endsWith('.faststart-partial'))).toBe(false);
+  });
+
+  it.each([
+    ['flv', /\.flv$/],
+    ['mp4', /\.mp4$/],
+  ])(
+    'repairs a %s file whose storage failed mid-file and catalogs it as storage_error',
+    async (format, key) => {
+      const { target, closed, stream, recorder, push } = setUp(`record=${format}`);
+      target.fail({ kind: 'append', key, code: 'EIO', afterBytes: 150_000 });
+      push();
+      stream.end('test over');
+      await recorder.finished;
+      expect(closed).toHaveLength(1);
+      const event = closed[0]!;
+      expect(event.kept && event.reason).toBe('storage_error');
+      const file = target.keys()[0]!;
+      const bytes = target.bytes(file);
+      expect(event.kept && event.sizeBytes).toBe(bytes.length);
+      expect(event.kept && event.durationMs).toBeGreaterThan(0);
+      expect(event.kept && event.durationMs).toBeLessThan(5000);
+      if (format === 'flv') {
+        expect(() => [...readFlvTags(bytes)]).not.toThrow();
+      } else {
+        const read = async (offset: number, length: number) => bytes.subarray(offset, offset + length);
+        expect(await classicMovieDurationMs(read, bytes.length)).toBe(event.kept && event.durationMs);
+      }
+    },
+  );
 });

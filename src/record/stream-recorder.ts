@@ -3,7 +3,6 @@ import type { StreamSink } from '../live/sink.js';
 import type { Logger } from '../log.js';
 import type { CodecConfig, MediaPacket } from '../media/packet.js';
 import type { AppendFileOptions } from '../storage/append-file.js';
-import type { MediaStore } from '../storage/media-store.js';
 import type { StorageTarget } from '../storage/target.js';
 import type { RecordingEvents } from './events.js';
 import type { RecordingContext } from './file-recording.js';
@@ -15,7 +14,6 @@ import type { GlobalBacklog, StreamBacklog, WaterMarks } from './write-backlog.j
 
 export interface RecorderDeps {
   target: StorageTarget;
-  store: MediaStore;
   /** Bytes waiting for storage over all recordings; each push's backlog is part of it. */
   backlog: GlobalBacklog;
   /** When this push's own backlog pauses its publisher and lets it go on. */
@@ -62,7 +60,6 @@ export class StreamRecorder implements StreamSink {
     });
     const ctx: RecordingContext = {
       target: deps.target,
-      store: deps.store,
       backlog: this.backlog,
       events: deps.events,
       newId: deps.newId,

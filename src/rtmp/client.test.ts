@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FlvFileTag, readFlvTags } from '../media/flv-file.js';
 import { RtmpClient } from './client.js';
-import { type FlvFileTag, readFlvTags } from './flv-file.js';
 import type { RtmpMessage } from './messages.js';
 
 const run = promisify(execFile);

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AmfObject } from '../amf/amf0.js';
+import { type FlvFileTag, readFlvTags } from '../media/flv-file.js';
 import { ChunkReader } from './chunk-reader.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { RtmpClient } from './client.js';
-import { type FlvFileTag, readFlvTags } from './flv-file.js';
 import { ServerHandshake } from './handshake.js';
 import * as msg from './messages.js';
 

@@ -111,4 +111,22 @@ describe('AppendFile', () => {
     expect(storageErrorCode(f.failure)).toBe('EIO');
     expect(target.bytes('broken').toString()).toBe('first');
   });
+
+  it('syncs when its clock has moved a sync interval on, not before', async () => {
+    let now = 0;
+    const target = new MemoryTarget();
+    // A sync is seen as the injected failure it runs into.
+    target.fail({ kind: 'sync', code: 'EIO' });
+    const f = AppendFile.create(target, 'clocked', { ...options, now: () => now });
+    f.write(Buffer.from('a'));
+    await f.flush();
+    now = options.syncIntervalMs - 1;
+    f.write(Buffer.from('b'));
+    await f.flush();
+    expect(f.failure).toBeUndefined();
+    now = options.syncIntervalMs;
+    f.write(Buffer.from('c'));
+    await f.flush();
+    expect(storageErrorCode(f.failure)).toBe('EIO');
+  });
 });

@@ -14,6 +14,8 @@ export interface AppendFileOptions {
    * `ETIMEDOUT`: storage that makes no progress at all is broken, not slow.
    */
   stallTimeoutMs: number;
+  /** The clock the sync interval is measured on, ms (tests pass their own; default `Date.now`). */
+  now?: () => number;
 }
 
 /** Told of every change in the bytes waiting for storage (positive: queued, negative: written or dropped). */
@@ -38,7 +40,7 @@ export class AppendFile {
   /** Bytes handed to storage by an append still in progress. */
   private inFlight = 0;
   private draining: Promise<void> | undefined;
-  private lastSync = Date.now();
+  private lastSync: number;
   private error: Error | undefined;
   private written = 0;
   private closed = false;
@@ -54,6 +56,7 @@ export class AppendFile {
     private readonly options: AppendFileOptions,
     private readonly pending?: PendingBytes,
   ) {
+    this.lastSync = this.now();
     this.opened = this.watch(opener(), 'create').then(
       (f) => {
         this.file = f;
@@ -165,8 +168,8 @@ export class AppendFile {
         this.inFlight = 0;
         this.written += bytes;
         this.pending?.change(-bytes);
-        if (Date.now() - this.lastSync >= this.options.syncIntervalMs) {
-          this.lastSync = Date.now();
+        if (this.now() - this.lastSync >= this.options.syncIntervalMs) {
+          this.lastSync = this.now();
           await this.watch(file.sync(), 'sync');
         }
       }
@@ -176,6 +179,10 @@ export class AppendFile {
       this.draining = undefined;
       this.schedule();
     }
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** Moves up to MAX_BATCH_BYTES (at least one buffer) from the queue to `inFlight`. */

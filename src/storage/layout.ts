@@ -41,6 +41,11 @@ export function recordingKey(name: RecordingName, attempt: number): string {
   return `${name.app}/${name.stream}/${day}/${base}${extension}`;
 }
 
+/** Where an MP4 is rewritten to fast start before being renamed over itself; recovery removes strays. */
+export function fastStartPartialKey(key: string): string {
+  return `${key}.faststart-partial`; // matched by FASTSTART_PARTIAL
+}
+
 /** The playlist of an HLS recording folder (what its catalog row's `storageKey` names). */
 export function playlistKey(folder: string): string {
   return `${folder}/${PLAYLIST_NAME}`;
@@ -72,6 +77,26 @@ export function playlistKeyOfSegment(key: string): string | undefined {
 /** What a recording occupies: its file, or for HLS the folder of its playlist and segments. */
 export function mediaKey(row: { format: string; storageKey: string }): string {
   return row.format === 'hls' ? parentKey(row.storageKey) : row.storageKey;
+}
+
+const RECORDED_FILE = /\.(flv|mp4|aac)$/;
+const FASTSTART_PARTIAL = /\.faststart-partial$/;
+
+/**
+ * The recording a stored key belongs to, when it has a recording's shape: a file
+ * `{app}/{stream}/{day}/{name}.{flv|mp4|aac}` (or its fast-start rewrite in progress, its own media), or
+ * a file of an HLS folder `{app}/{stream}/{day}/{folder}/` (playlist, segment, reserve). Undefined for
+ * anything else (snapshots, posters, thumbnails).
+ */
+export function recordingMediaOf(key: string): { media: string; hls: boolean } | undefined {
+  const parts = key.split('/');
+  if (!DAY_FOLDER.test(parts[2] ?? '')) return undefined;
+  const name = parts.at(-1)!;
+  if (parts.length === 4 && (RECORDED_FILE.test(name) || FASTSTART_PARTIAL.test(name)))
+    return { media: key, hls: false };
+  if (parts.length === 5 && (name === PLAYLIST_NAME || name === RESERVE_NAME || isSegmentName(name)))
+    return { media: parentKey(key), hls: true };
+  return undefined;
 }
 
 /** The day folder (`{app}/{stream}/{YYYY-MM-DD}`) a recording's media sits in, and its UTC date. */

@@ -36,22 +36,34 @@ export class LocalTarget implements StorageTarget {
   async create(key: string): Promise<TargetFile> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    return new LocalFile(key, await open(path, 'wx'));
+    return new LocalFile(key, await open(path, 'wx'), 0);
+  }
+
+  async reopen(key: string): Promise<TargetFile> {
+    const handle = await open(this.pathOf(key), 'r+');
+    try {
+      return new LocalFile(key, handle, (await handle.stat()).size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async truncate(key: string, length: number): Promise<void> {
+    const handle = await open(this.pathOf(key), 'r+');
+    try {
+      await handle.truncate(length);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   async read(key: string, start = 0, end?: number): Promise<Buffer> {
     const handle = await open(this.pathOf(key), 'r');
     try {
       const size = (await handle.stat()).size;
-      const stop = Math.min(end ?? size, size);
-      const out = Buffer.alloc(Math.max(0, stop - start));
-      let done = 0;
-      while (done < out.length) {
-        const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return out.subarray(0, done);
+      return await readExactly(handle, start, Math.max(0, Math.min(end ?? size, size) - start));
     } finally {
       await handle.close();
     }
@@ -66,8 +78,13 @@ export class LocalTarget implements StorageTarget {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     // Written beside and renamed over: a reader sees the old or the new object, never half of one.
-    await writeFile(`${path}.partial`, data);
-    await rename(`${path}.partial`, path);
+    try {
+      await writeFile(`${path}.partial`, data);
+      await rename(`${path}.partial`, path);
+    } catch (error) {
+      await rm(`${path}.partial`, { force: true });
+      throw error;
+    }
   }
 
   async stat(key: string): Promise<StoredObjectInfo | undefined> {
@@ -85,14 +102,14 @@ export class LocalTarget implements StorageTarget {
     const walk = async (key: string): Promise<void> => {
       let entries: import('node:fs').Dirent[];
       try {
-        entries = await readdir(this.pathOf(key), { withFileTypes: true });
+        entries = await readdir(key === '' ? this.root : this.pathOf(key), { withFileTypes: true });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') return;
         throw error;
       }
       for (const e of entries) {
-        const child = `${key}/${e.name}`;
+        const child = key === '' ? e.name : `${key}/${e.name}`;
         if (e.isDirectory()) await walk(child);
         else if (e.isFile()) {
           const s = await stat(join(this.root, child)).catch(() => undefined);
@@ -115,20 +132,37 @@ export class LocalTarget implements StorageTarget {
   }
 }
 
+/** Up to `length` bytes at `offset` of an open file; fewer only where the file ends. */
+export async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(buffer, done, length - done, offset + done);
+    if (bytesRead === 0) return buffer.subarray(0, done);
+    done += bytesRead;
+  }
+  return buffer;
+}
+
 class LocalFile implements TargetFile {
   private closed = false;
 
   constructor(
     readonly key: string,
     private readonly handle: FileHandle,
+    /** Where the next append goes: appends are positional, so a reopened file grows at its end. */
+    private end: number,
   ) {}
 
   async append(buffers: readonly Buffer[]): Promise<void> {
     // `writev` may write less than asked (and takes at most IOV_MAX buffers): loop until all is out.
-    const pending = [...buffers];
+    const pending = buffers.filter((b) => b.length > 0);
     let index = 0;
     while (index < pending.length) {
-      let { bytesWritten } = await this.handle.writev(pending.slice(index, index + IOV_MAX));
+      let { bytesWritten } = await this.handle.writev(pending.slice(index, index + IOV_MAX), this.end);
+      // A disk that has filled up may answer with a write of nothing rather than an error.
+      if (bytesWritten === 0) throw new StorageError('ENOSPC', `no space left writing "${this.key}"`);
+      this.end += bytesWritten;
       while (index < pending.length && bytesWritten >= pending[index]!.length) {
         bytesWritten -= pending[index]!.length;
         index++;

@@ -17,6 +17,11 @@ export interface MemoryFault {
   kind: 'create' | 'append' | 'patch' | 'sync' | 'put';
   key?: RegExp;
   code: string;
+  /**
+   * Appends only: the first `afterBytes` bytes of the object are written, then the append that would
+   * go past them writes what fits and rejects (a disk that fills up mid-file, leaving a torn tail).
+   */
+  afterBytes?: number;
 }
 
 /**
@@ -64,6 +69,25 @@ export class MemoryTarget implements StorageTarget {
     if (this.objects.has(key)) throw new StorageError('EEXIST', `"${key}" exists`);
     const object: MemoryObject = { data: Buffer.alloc(0), size: 0, modifiedAt: this.now() };
     this.objects.set(key, object);
+    return this.fileOf(key, object);
+  }
+
+  async reopen(key: string): Promise<TargetFile> {
+    checkKey(key);
+    const object = this.objects.get(key);
+    if (!object) throw new StorageError('ENOENT', `no object "${key}"`);
+    return this.fileOf(key, object);
+  }
+
+  async truncate(key: string, length: number): Promise<void> {
+    checkKey(key);
+    const object = this.objects.get(key);
+    if (!object) throw new StorageError('ENOENT', `no object "${key}"`);
+    object.size = Math.min(object.size, length);
+    object.modifiedAt = this.now();
+  }
+
+  private fileOf(key: string, object: MemoryObject): TargetFile {
     let closed = false;
     const open = () => {
       if (closed) throw new StorageError('EBADF', `"${key}" is closed`);
@@ -74,8 +98,12 @@ export class MemoryTarget implements StorageTarget {
         open();
         const stalled = this.stalled;
         if (stalled) await new Promise<void>((resume) => stalled.push(resume));
-        this.check('append', key);
-        for (const b of buffers) write(object, object.size, b);
+        const fault = this.faultFor('append', key);
+        for (const b of buffers) {
+          const room = fault ? Math.max(0, (fault.afterBytes ?? 0) - object.size) : b.length;
+          write(object, object.size, b.subarray(0, room));
+          if (room < b.length) throw new StorageError(fault!.code, `append "${key}" failed (injected)`);
+        }
         object.modifiedAt = this.now();
       },
       patch: async (position, data) => {
@@ -123,9 +151,9 @@ export class MemoryTarget implements StorageTarget {
   }
 
   async list(prefix: string): Promise<StoredObjectInfo[]> {
-    checkKey(prefix);
+    if (prefix !== '') checkKey(prefix);
     return this.keys()
-      .filter((k) => k.startsWith(`${prefix}/`))
+      .filter((k) => prefix === '' || k.startsWith(`${prefix}/`))
       .map((k) => {
         const o = this.objects.get(k)!;
         return { key: k, sizeBytes: o.size, modifiedAt: o.modifiedAt };
@@ -146,8 +174,12 @@ export class MemoryTarget implements StorageTarget {
     for (const k of this.keys()) if (k === key || k.startsWith(`${key}/`)) this.objects.delete(k);
   }
 
+  private faultFor(kind: MemoryFault['kind'], key: string): MemoryFault | undefined {
+    return this.faults.find((f) => f.kind === kind && (f.key?.test(key) ?? true));
+  }
+
   private check(kind: MemoryFault['kind'], key: string): void {
-    const fault = this.faults.find((f) => f.kind === kind && (f.key?.test(key) ?? true));
+    const fault = this.faultFor(kind, key);
     if (fault) throw new StorageError(fault.code, `${kind} "${key}" failed (injected)`);
   }
 }

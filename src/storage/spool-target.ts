@@ -49,6 +49,14 @@ export class UploadingSpoolTarget implements StorageTarget {
     if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queue(parentKey(key), key);
   }
 
+  reopen(key: string): Promise<TargetFile> {
+    return this.spool.reopen(key);
+  }
+
+  truncate(key: string, length: number): Promise<void> {
+    return this.spool.truncate(key, length);
+  }
+
   read(key: string, start?: number, end?: number): Promise<Buffer> {
     return this.spool.read(key, start, end);
   }

@@ -83,6 +83,22 @@ describe.each(targets)('%s', (_, make) => {
     await t.remove('never/was');
   });
 
+  it('reopens an existing file to patch and append, truncates it, and lists the whole target with ""', async () => {
+    const t = make();
+    await t.put('a/b/c.flv', 'hello, torn tail');
+    await t.put('z.txt', 'z');
+    await t.truncate('a/b/c.flv', 5);
+    const f = await t.reopen('a/b/c.flv');
+    await f.patch(0, Buffer.from('J'));
+    await f.append([Buffer.from('!')]);
+    await f.sync();
+    await f.close();
+    expect((await t.read('a/b/c.flv')).toString()).toBe('Jello!');
+    expect(await code(t.reopen('a/b/none.flv'))).toBe('ENOENT');
+    expect(await code(t.truncate('a/b/none.flv', 0))).toBe('ENOENT');
+    expect((await t.list('')).map((o) => o.key)).toEqual(['a/b/c.flv', 'z.txt']);
+  });
+
   it('refuses keys that are not plain relative names with EINVAL', async () => {
     const t = make();
     for (const key of ['', '/abs', 'a/../b', '../up', 'a//b', 'a\\b', 'a/./b', 'nul\0'])
@@ -126,7 +142,8 @@ describe('MemoryTarget faults', () => {
     t.release();
     await pending;
     expect(t.bytes('a/b.flv').toString()).toBe('x');
-    t.fail({ kind: 'append', code: 'EIO' });
-    expect(await code(f.append([Buffer.from('y')]))).toBe('EIO');
+    t.fail({ kind: 'append', code: 'ENOSPC', afterBytes: 3 });
+    expect(await code(f.append([Buffer.from('yz'), Buffer.from('w')]))).toBe('ENOSPC');
+    expect(t.bytes('a/b.flv').toString()).toBe('xyz'); // what fitted, as a disk filling up writes it
   });
 });

@@ -34,6 +34,13 @@ export interface StorageTarget {
   readonly description: string;
   /** Creates `key` (and any folders above it) exclusively: rejects with `EEXIST` if it exists. */
   create(key: string): Promise<TargetFile>;
+  /**
+   * Opens the existing `key` again to patch or append to it (a file a crash or a storage failure left
+   * behind, being repaired); rejects with `ENOENT` when it does not exist.
+   */
+  reopen(key: string): Promise<TargetFile>;
+  /** Cuts `key` to its first `length` bytes, durably (a torn tail after a crash). */
+  truncate(key: string, length: number): Promise<void>;
   /** Bytes `[start, end)` of `key` (to its end when `end` is omitted; shorter at the end of the file). */
   read(key: string, start?: number, end?: number): Promise<Buffer>;
   /** Writes a whole small object at once, replacing it atomically (a playlist rewritten while recording). */
@@ -45,7 +52,10 @@ export interface StorageTarget {
   appendTo(key: string, data: Buffer | string): Promise<void>;
   /** `undefined` when `key` does not exist. */
   stat(key: string): Promise<StoredObjectInfo | undefined>;
-  /** Every object under the folder `prefix` (recursively), sorted by key; `[]` when there is none. */
+  /**
+   * Every object under the folder `prefix` (recursively; `''` for the whole target), sorted by key;
+   * `[]` when there is none.
+   */
   list(prefix: string): Promise<StoredObjectInfo[]>;
   /** Renames `from` to `to`, replacing `to`. */
   rename(from: string, to: string): Promise<void>;

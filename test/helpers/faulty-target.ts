@@ -61,6 +61,12 @@ export class FaultyTarget implements StorageTarget {
     };
   }
 
+  reopen(key: string): Promise<TargetFile> {
+    return this.local.reopen(key);
+  }
+  truncate(key: string, length: number): Promise<void> {
+    return this.local.truncate(key, length);
+  }
   read(key: string, start?: number, end?: number): Promise<Buffer> {
     return this.local.read(key, start, end);
   }

@@ -9,9 +9,9 @@ import { mkdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { readFlvTags } from '../../src/media/flv-file.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../../src/media/packet.js';
 import { MediaPacketizer } from '../../src/media/packetizer.js';
-import { readFlvTags } from '../../src/rtmp/flv-file.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { readFlvTags } from '../../src/media/flv-file.js';
 import { RtmpClient } from '../../src/rtmp/client.js';
-import { readFlvTags } from '../../src/rtmp/flv-file.js';
 
 export interface PushOptions {
   /** Pace tags by their timestamps (like `ffmpeg -re`); default: as fast as the socket takes them. */

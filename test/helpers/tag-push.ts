@@ -4,9 +4,9 @@
  * the publisher was slowed. Unlike pushFlvFiles it can be stopped at any point and takes any tags (Enhanced RTMP too).
  */
 import { readFile } from 'node:fs/promises';
+import { type FlvFileTag, readFlvTags } from '../../src/media/flv-file.js';
 import { parseAudioTag, parseVideoTag } from '../../src/media/flv-tag.js';
 import { RtmpClient, type RtmpClientOptions } from '../../src/rtmp/client.js';
-import { type FlvFileTag, readFlvTags } from '../../src/rtmp/flv-file.js';
 
 export type Tag = FlvFileTag;
 

@@ -32,21 +32,47 @@ const HEADER_PEEK = 16;
 
 /** Reads the top-level boxes up to the moov (wherever it is) and parses its audio and video tracks. */
 export async function readMovie(read: ReadAt, fileSize: number): Promise<Mp4Movie> {
+  const moov = await readMoovBox(read, fileSize);
+  if (moov === undefined) throw new Mp4ScanError('no moov box');
+  return parseMovie(moov);
+}
+
+/**
+ * The duration in ms of a classic (fast-start or moov-at-end) MP4, from its mvhd; undefined for a
+ * fragmented one (its moov has an mvex) or a file with no complete moov.
+ */
+export async function classicMovieDurationMs(read: ReadAt, fileSize: number): Promise<number | undefined> {
+  const bytes = await readMoovBox(read, fileSize).catch(() => undefined);
+  const moov = bytes && boxAt(bytes, 0, bytes.length);
+  if (bytes === undefined || moov === undefined || findChild(bytes, moov, 'mvex') !== undefined)
+    return undefined;
+  const mvhd = findChild(bytes, moov, 'mvhd');
+  if (mvhd === undefined) return undefined;
+  const cursor = new BoxCursor(bytes, mvhd);
+  const { version } = cursor.versionAndFlags();
+  cursor.skip(version === 1 ? 16 : 8);
+  const timescale = cursor.u32();
+  const duration = cursor.uVersioned(version);
+  return timescale > 0 ? Math.round((duration * MOVIE_TIMESCALE) / timescale) : undefined;
+}
+
+/** The whole top-level moov box, wherever it sits; undefined when the file has none complete. */
+async function readMoovBox(read: ReadAt, fileSize: number): Promise<Buffer | undefined> {
   let position = 0;
   while (position < fileSize) {
     const header = await read(position, Math.min(HEADER_PEEK, fileSize - position));
     const span = boxAt(header, 0, fileSize - position);
-    if (span === undefined) break;
+    if (span === undefined) return undefined;
     if (span.type === 'moov') {
       const size = span.end;
       if (size > MAX_CLASSIC_MOOV_BYTES) throw new Mp4ScanError(`moov of ${size} bytes is too large`);
       const bytes = await read(position, size);
       if (bytes.length < size) throw new Mp4ScanError('moov could not be read');
-      return parseMovie(bytes);
+      return bytes;
     }
     position += span.end;
   }
-  throw new Mp4ScanError('no moov box');
+  return undefined;
 }
 
 /** `bytes` holds exactly one moov box. */
