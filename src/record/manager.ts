@@ -10,7 +10,13 @@ import type { StorageTarget } from '../storage/target.js';
 import type { RecordingEvents } from './events.js';
 import { type HlsResume, HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
-import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
+import {
+  planRecording,
+  RECORD_FORMATS,
+  type RecordFormat,
+  type RecordingDefaults,
+  type RecordingPlan,
+} from './plan.js';
 import { repairFile } from './recover-files.js';
 import { StreamRecorder } from './stream-recorder.js';
 import { GlobalBacklog, type WaterMarks } from './write-backlog.js';
@@ -44,7 +50,7 @@ export interface RecordingManagerOptions {
   newId(): string;
   /** The recording defaults a rule gives this stream, replacing the global setting (a push URL's win). */
   ruleDefaults?: (app: string, stream: string) => RuleRecordingSettings | undefined;
-  /** Told when a push's recording starts and when all its files are finalized (event 332). */
+  /** Told when a recording starts, cannot start, is paused, resumes, fails and ends (event 332). */
   onRecordingStatus?: (status: RecordingStatus) => void;
 }
 
@@ -53,15 +59,20 @@ export interface RuleRecordingSettings extends RecordingSettings {
   templateId: number;
 }
 
-export type RecordingStatus =
-  | { readonly event: 'started' | 'ended'; readonly stream: LiveStream; readonly plan: RecordingPlan }
-  | {
-      readonly event: 'error';
-      readonly stream: LiveStream;
-      readonly plan: RecordingPlan;
-      readonly format: RecordFormat;
-      readonly error: Error;
-    };
+/**
+ * What happened to a push's recording, for the formats named. `started`: a format's first file opened;
+ * `start_failed`: the plan was refused after publish, or storage failed before a format's first file;
+ * `paused`/`resumed`: storage held the publisher back (reported after a debounce, see StreamRecorder);
+ * `error`: storage failed later and the format stopped; `ended`: the started formats' files are all
+ * finalized and cataloged.
+ */
+export interface RecordingStatus {
+  readonly event: 'started' | 'start_failed' | 'paused' | 'resumed' | 'error' | 'ended';
+  readonly stream: LiveStream;
+  readonly formats: readonly RecordFormat[];
+  readonly taskId: string | undefined;
+  readonly error?: Error;
+}
 
 /** A recording started by `recordFromNow`. */
 export interface ExtraRecording {
@@ -152,13 +163,21 @@ export class RecordingManager {
   private onPublish(stream: LiveStream): void {
     let plan: RecordingPlan;
     const rule = this.options.ruleDefaults?.(stream.publisher.app, stream.publisher.stream);
+    const query = new URLSearchParams(stream.publisher.streamParam);
     try {
-      plan = this.plan(new URLSearchParams(stream.publisher.streamParam), rule);
+      plan = this.plan(query, rule);
     } catch (error) {
       this.log.error(
         { err: error, stream: stream.key },
         'recording plan refused after publish; not recording',
       );
+      this.options.onRecordingStatus?.({
+        event: 'start_failed',
+        stream,
+        formats: askedFormats(query, rule ?? this.settings),
+        taskId: undefined,
+        error: error as Error,
+      });
       return;
     }
     if (plan.formats.length === 0) return;
@@ -188,6 +207,11 @@ export class RecordingManager {
   }
 
   private attachRecorder(stream: LiveStream, plan: RecordingPlan, hlsResume: HlsResume): StreamRecorder {
+    const { taskId } = plan;
+    const report = (event: RecordingStatus['event'], formats: readonly RecordFormat[], error?: Error) => {
+      if (formats.length > 0) this.options.onRecordingStatus?.({ event, stream, formats, taskId, error });
+    };
+    const started: RecordFormat[] = [];
     const recorder = new StreamRecorder(stream, plan, {
       target: this.options.target,
       store: this.options.store,
@@ -199,11 +223,16 @@ export class RecordingManager {
       fileOptions: this.options.fileOptions,
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
       hlsResume,
-      onStorageFailure: (format, error) =>
-        this.options.onRecordingStatus?.({ event: 'error', stream, plan, format, error }),
+      onFormatStarted: (format) => {
+        started.push(format);
+        report('started', [format]);
+      },
+      onStorageFailure: (format, error, beforeFirstFile) =>
+        report(beforeFirstFile ? 'start_failed' : 'error', [format], error),
+      // Only the formats still recording are paused; one that has not started yet is too.
+      onPauseReport: (paused) => report(paused ? 'paused' : 'resumed', plan.formats),
     });
-    this.options.onRecordingStatus?.({ event: 'started', stream, plan });
-    void recorder.finished.then(() => this.options.onRecordingStatus?.({ event: 'ended', stream, plan }));
+    void recorder.finished.then(() => report('ended', started));
     stream.attach(recorder);
     return recorder;
   }
@@ -276,6 +305,19 @@ export class RecordingManager {
     await this.options.events.fileClosed({ id: row.id, kept: false });
     this.log.info({ id: row.id, key }, 'removed an empty recording left by a crash');
   }
+}
+
+/**
+ * The formats a refused push URL was asking for, for event 332 `record_start_failed`: the known names in
+ * `record`, else the defaults it would have had.
+ */
+function askedFormats(
+  query: URLSearchParams,
+  defaults: { formats: readonly RecordFormat[] },
+): RecordFormat[] {
+  const named = (query.get('record') ?? '').split(/[|,]/).map((f) => f.trim().toLowerCase());
+  const known = RECORD_FORMATS.filter((f) => named.includes(f));
+  return known.length > 0 ? known : [...defaults.formats];
 }
 
 async function storedSettings(options: RecordingManagerOptions): Promise<RecordingSettings> {
