@@ -57,6 +57,8 @@ export interface RecordingManagerOptions {
 /** A rule's recording defaults, and its template (whose storage time the files keep). */
 export interface RuleRecordingSettings extends RecordingSettings {
   templateId: number;
+  /** The template's file-name templates (`VodFileName`), per format. */
+  fileNameTemplates?: Partial<Record<RecordFormat, string>>;
 }
 
 /**
@@ -157,7 +159,9 @@ export class RecordingManager {
       intervalMaxSec: this.options.intervalMaxSec,
     };
     const plan = planRecording(query, defaults);
-    return rule && plan.source === 'global' ? { ...plan, source: 'rule', templateId: rule.templateId } : plan;
+    return rule && plan.source === 'global'
+      ? { ...plan, source: 'rule', templateId: rule.templateId, fileNameTemplates: rule.fileNameTemplates }
+      : plan;
   }
 
   private onPublish(stream: LiveStream): void {

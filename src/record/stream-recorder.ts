@@ -102,6 +102,8 @@ export class StreamRecorder implements StreamSink {
       taskId: plan.taskId,
       templateId: plan.templateId,
       nameStem: plan.nameStem,
+      fileNameTemplates: plan.fileNameTemplates,
+      intervalMs: plan.intervalSec * 1000,
       warnings: plan.warnings,
       notes: new Set(),
     };
