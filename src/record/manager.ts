@@ -94,8 +94,8 @@ export class RecordingManager {
   private settingsWrites = 0;
   /** By the stream each records; a recorder stays until its files are finalized. */
   private readonly active = new Map<LiveStream, StreamRecorder>();
-  /** Recordings beside the push's own (record tasks), until finalized. */
-  private readonly extra = new Set<StreamRecorder>();
+  /** Recordings beside the push's own (record tasks), until finalized, with the stream each records. */
+  private readonly extra = new Map<StreamRecorder, LiveStream>();
   private readonly hlsResume: HlsResumeRegistry;
   private readonly backlog: GlobalBacklog;
   private readonly log: Logger;
@@ -143,10 +143,14 @@ export class RecordingManager {
     return this.active.size;
   }
 
-  /** The formats this push is being recorded in; [] when it is not recorded. */
+  /** The formats this push is being recorded in, by its own recording or a record task's; [] = none. */
   formatsOf(stream: LiveStream): RecordFormat[] {
-    const recorder = this.active.get(stream);
-    return recorder ? [...recorder.plan.formats] : [];
+    const plans = [
+      this.active.get(stream),
+      ...[...this.extra].filter(([, s]) => s === stream).map(([r]) => r),
+    ];
+    const formats = new Set(plans.flatMap((recorder) => recorder?.plan.formats ?? []));
+    return RECORD_FORMATS.filter((f) => formats.has(f));
   }
 
   /** The plan a push with this query would get; throws RecordPlanError for a request we refuse. */
@@ -198,7 +202,7 @@ export class RecordingManager {
    */
   recordFromNow(stream: LiveStream, plan: RecordingPlan): ExtraRecording {
     const recorder = this.attachRecorder(stream, plan, { registry: new HlsResumeRegistry(), windowMs: 0 });
-    this.extra.add(recorder);
+    this.extra.set(recorder, stream);
     void recorder.finished.then(() => this.extra.delete(recorder));
     return {
       finished: recorder.finished,
@@ -243,7 +247,7 @@ export class RecordingManager {
 
   /** Waits for every recording to be finalized; call after the pushes have been ended. */
   async close(): Promise<void> {
-    await Promise.all([...this.active.values(), ...this.extra].map((r) => r.finished));
+    await Promise.all([...this.active.values(), ...this.extra.keys()].map((r) => r.finished));
     await this.hlsResume.finishAll();
   }
 
