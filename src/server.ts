@@ -168,6 +168,7 @@ export async function startServer(
     log,
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
+    fileNameTemplatesOf: (templateId) => rules.fileNameTemplatesOf(templateId),
   });
   const tasks = new RecordTaskService(catalog, taskRunner, () => ({
     formats: ['hls'],

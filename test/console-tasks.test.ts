@@ -49,9 +49,15 @@ describe('console: record on demand', () => {
         20_000,
         'the task to open its files',
       );
+      // The card's format badges show what the task records (the push itself asks for nothing).
+      await card
+        .getByRole('list', { name: 'Formats being recorded' })
+        .getByText('HLS', { exact: true })
+        .waitFor({ timeout: 20_000 });
       await expectControlsLabelled(page);
       await card.getByRole('button', { name: 'Stop recording live/ondemand' }).click();
       await card.getByRole('status').filter({ hasText: 'Stopped (task' }).waitFor();
+      await card.getByText('not recorded').waitFor({ timeout: 20_000 });
 
       await page.getByRole('link', { name: 'Tasks' }).click();
       await page.getByRole('heading', { name: 'Tasks' }).waitFor();

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RECORD_FORMATS, type RecordFormat } from '../record/plan.js';
+import { fileNameTemplateProblem, MAX_FILE_NAME_TEMPLATE_BYTES } from '../storage/layout.js';
 import {
   type FormatParams,
   type RecordRule,
@@ -14,6 +15,7 @@ import {
   type TemplateInput,
 } from '../tasks/record-rules.js';
 import { errorResponses } from './api-schemas.js';
+import { sendError } from './errors.js';
 import { STREAM_NAME } from './stream-name-schema.js';
 import { rejectUnknownParams } from './unknown-params.js';
 
@@ -35,6 +37,12 @@ const FORMAT_PARAMS = {
       maximum: 129_600_000,
       default: 0,
       description: 'Seconds files in this format are kept after they end (0 = forever)',
+    },
+    fileName: {
+      type: 'string',
+      maxLength: MAX_FILE_NAME_TEMPLATE_BYTES,
+      description:
+        "File-name template (Tencent's VodFileName): letters, digits, _ - . and the placeholders {StreamID}, {StartYear} {StartMonth} {StartDay} {StartHour} {StartMinute} {StartSecond} {StartMillisecond} and the same with End (UTC; End = the planned end, start + intervalSec; for HLS the start). '' = LiveTape's own naming",
     },
   },
 } as const;
@@ -121,9 +129,16 @@ function ruleView(r: RecordRule) {
 function refused(reply: FastifyReply, error: unknown) {
   if (!(error instanceof RuleBookError)) throw error;
   const notFound = error.kind === 'template_not_found' || error.kind === 'rule_not_found';
-  return reply
-    .code(notFound ? 404 : 409)
-    .send({ error: notFound ? 'not_found' : 'conflict', message: error.message });
+  return sendError(reply, notFound ? 'not_found' : 'conflict', error.message);
+}
+
+/** The first unusable file-name template of a template body, as a 400 message naming its field. */
+function fileNameProblem(formats: TemplateBody['formats']): string | undefined {
+  for (const [format, params] of Object.entries(formats ?? {})) {
+    const problem = params?.fileName ? fileNameTemplateProblem(params.fileName) : undefined;
+    if (problem !== undefined) return `formats.${format}.fileName ${problem}`;
+  }
+  return undefined;
 }
 
 export function registerRecordRuleRoutes(app: FastifyInstance, rules: RecordRuleBook): void {
@@ -165,6 +180,8 @@ export function registerRecordRuleRoutes(app: FastifyInstance, rules: RecordRule
     },
     async (request, reply) => {
       const b = request.body;
+      const badName = fileNameProblem(b.formats);
+      if (badName !== undefined) return sendError(reply, 'bad_request', badName);
       const input: TemplateInput = {
         name: b.name,
         description: b.description ?? '',
@@ -191,10 +208,7 @@ export function registerRecordRuleRoutes(app: FastifyInstance, rules: RecordRule
     },
     async (request, reply) => {
       const template = rules.template(request.params.id);
-      if (!template)
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `no record template ${request.params.id}` });
+      if (!template) return sendError(reply, 'not_found', `no record template ${request.params.id}`);
       return templateView(template);
     },
   );
@@ -213,6 +227,8 @@ export function registerRecordRuleRoutes(app: FastifyInstance, rules: RecordRule
       preValidation: rejectUnknownParams,
     },
     async (request, reply) => {
+      const badName = fileNameProblem(request.body.formats);
+      if (badName !== undefined) return sendError(reply, 'bad_request', badName);
       try {
         return templateView(await rules.updateTemplate(request.params.id, request.body));
       } catch (error) {

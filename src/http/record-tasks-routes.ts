@@ -2,12 +2,13 @@
  * `/api/v1/record-tasks`: recording on demand. A task records its stream whenever it is live inside
  * [startTime, endTime) until stopped; its files carry its id. Same rules as Tencent's CreateRecordTask.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RecordTask } from '../catalog/record-tasks.js';
-import { parseFormats, RECORD_FORMATS, RecordPlanError } from '../record/plan.js';
+import { parseFormats, RECORD_FORMATS, type RecordFormat, RecordPlanError } from '../record/plan.js';
 import { MAX_RECORDING_TASKS_PER_STREAM } from '../tasks/task-runner.js';
 import { type RecordTaskService, TaskRequestError } from '../tasks/task-service.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
+import { sendError } from './errors.js';
 import type { RecordingRouteDeps } from './recordings-routes.js';
 import { imageUrlsOf, recordingView } from './recordings-routes.js';
 import { STREAM_NAME } from './stream-name-schema.js';
@@ -114,16 +115,10 @@ export function registerRecordTaskRoutes(app: FastifyInstance, deps: RecordTaskR
     },
     async (request, reply) => {
       const body = request.body;
-      const startTime = body.startTime === undefined ? undefined : time(body.startTime, 'startTime');
-      const endTime = time(body.endTime, 'endTime');
-      let formats: ReturnType<typeof parseFormats> | undefined;
       try {
-        formats = body.formats === undefined ? undefined : parseFormats(body.formats);
-      } catch (error) {
-        if (error instanceof RecordPlanError) throw badRequest(`body parameter "formats": ${error.message}`);
-        throw error;
-      }
-      try {
+        const startTime = body.startTime === undefined ? undefined : time(body.startTime, 'startTime');
+        const endTime = time(body.endTime, 'endTime');
+        const formats = body.formats === undefined ? undefined : requestedFormats(body.formats);
         const task = await deps.tasks.create(
           { app: body.app, stream: body.stream, startTime, endTime, formats, intervalSec: body.intervalSec },
           'api',
@@ -131,7 +126,7 @@ export function registerRecordTaskRoutes(app: FastifyInstance, deps: RecordTaskR
         return reply.code(201).send(view(task));
       } catch (error) {
         if (error instanceof TaskRequestError)
-          throw badRequest(`body parameter "${error.field}" ${error.message}`);
+          return sendError(reply, 'bad_request', `body parameter "${error.field}" ${error.message}`);
         throw error;
       }
     },
@@ -260,19 +255,25 @@ export function taskView(task: RecordTask, recording: boolean, now: number) {
   };
 }
 
-function time(value: string, name: string): number {
+/** A body instant; a bad one is a TaskRequestError naming the field. */
+function time(value: string, name: TaskRequestError['field']): number {
   try {
     return parseTimeParam(value);
   } catch (error) {
-    if (error instanceof TimeParamError) throw badRequest(`body parameter "${name}": ${error.message}`);
+    if (error instanceof TimeParamError) throw new TaskRequestError(name, error.message);
     throw error;
   }
 }
 
-function badRequest(message: string): Error & { statusCode: number } {
-  return Object.assign(new Error(message), { statusCode: 400 });
+function requestedFormats(value: string): RecordFormat[] {
+  try {
+    return parseFormats(value);
+  } catch (error) {
+    if (error instanceof RecordPlanError) throw new TaskRequestError('formats', error.message);
+    throw error;
+  }
 }
 
-function notFound(reply: import('fastify').FastifyReply, id: string) {
-  return reply.code(404).send({ error: 'not_found', message: `no record task ${id}` });
+function notFound(reply: FastifyReply, id: string) {
+  return sendError(reply, 'not_found', `no record task ${id}`);
 }

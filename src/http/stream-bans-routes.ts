@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StreamHub } from '../live/hub.js';
 import { DEFAULT_BAN_MS, MAX_BAN_MS, type StreamBan, type StreamBanList } from '../tasks/stream-bans.js';
 import { errorResponses } from './api-schemas.js';
+import { sendError } from './errors.js';
 import { STREAM_NAME } from './stream-name-schema.js';
 import { parseTimeParam, TimeParamError } from './time-param.js';
 import { rejectUnknownParams } from './unknown-params.js';
@@ -75,7 +76,7 @@ export function registerStreamBanRoutes(app: FastifyInstance, deps: StreamBanRou
       },
       preValidation: rejectUnknownParams,
     },
-    async (request) => {
+    async (request, reply) => {
       const now = Date.now();
       const { app: appName = 'live', until, reason = '' } = request.body ?? {};
       let resumeAt = now + DEFAULT_BAN_MS;
@@ -83,12 +84,17 @@ export function registerStreamBanRoutes(app: FastifyInstance, deps: StreamBanRou
         try {
           resumeAt = parseTimeParam(until);
         } catch (error) {
-          if (error instanceof TimeParamError) throw badRequest(`body parameter "until" ${error.message}`);
+          if (error instanceof TimeParamError)
+            return sendError(reply, 'bad_request', `body parameter "until" ${error.message}`);
           throw error;
         }
       }
       if (resumeAt <= now || resumeAt > now + MAX_BAN_MS) {
-        throw badRequest('body parameter "until" must be in the future and at most 90 days from now');
+        return sendError(
+          reply,
+          'bad_request',
+          'body parameter "until" must be in the future and at most 90 days from now',
+        );
       }
       const { stream } = request.params;
       const ban = await deps.bans.forbid({ stream, app: appName, reason, resumeAt });
@@ -111,15 +117,9 @@ export function registerStreamBanRoutes(app: FastifyInstance, deps: StreamBanRou
     },
     async (request, reply) => {
       if (!(await deps.bans.resume(request.params.stream))) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `stream ${request.params.stream} is not banned` });
+        return sendError(reply, 'not_found', `stream ${request.params.stream} is not banned`);
       }
       return reply.code(204).send();
     },
   );
-}
-
-function badRequest(message: string): Error & { statusCode: number } {
-  return Object.assign(new Error(message), { statusCode: 400 });
 }

@@ -167,32 +167,26 @@ export class NotificationService {
   };
 
   /**
-   * For RecordingManager: event 332, one per format, when a recording starts, ends (all its files
-   * cataloged, so after their event 100) or stops on a storage failure.
+   * For RecordingManager: event 332, one per format, when a recording starts or cannot start, is paused
+   * or resumed by storage, fails, or ends (all its files cataloged, so after their event 100).
    */
   readonly onRecordingStatus = (status: RecordingStatus): void => {
     const url = urlFor(this.store.current.urls, EventType.recordingStatus);
     if (url === '') return;
-    const event: RecordEvent =
-      status.event === 'started'
-        ? 'record_start_succeeded'
-        : status.event === 'ended'
-          ? 'record_ended'
-          : 'record_error';
-    const formats = status.event === 'error' ? [status.format] : status.plan.formats;
+    const event = RECORD_EVENTS[status.event];
     const { publisher } = status.stream;
     const write = this.options.catalog.transaction(async (trx) => {
-      for (const format of formats) {
+      for (const format of status.formats) {
         const payload = recordingStatusPayload(this.origin, {
           event,
           app: publisher.app,
           stream: publisher.stream,
           sessionId: publisher.sessionId,
-          taskId: status.plan.taskId,
+          taskId: status.taskId,
           format,
           seq: newFileId(),
           eventTimeMs: Date.now(),
-          detail: status.event === 'error' ? status.error.message : undefined,
+          detail: status.error?.message,
         });
         await this.enqueue(trx, publisher, EventType.recordingStatus, url, payload);
       }
@@ -350,3 +344,12 @@ export class NotificationService {
 function plainIp(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
+
+const RECORD_EVENTS: Record<RecordingStatus['event'], RecordEvent> = {
+  started: 'record_start_succeeded',
+  start_failed: 'record_start_failed',
+  paused: 'record_paused',
+  resumed: 'record_resumed',
+  error: 'record_error',
+  ended: 'record_ended',
+};

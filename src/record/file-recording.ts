@@ -27,6 +27,10 @@ export interface RecordingContext {
   taskId: string | undefined;
   templateId: number | undefined;
   nameStem: string | undefined;
+  /** A recording template's file-name templates (`VodFileName`), per format; they replace the stem. */
+  fileNameTemplates: Partial<Record<RecordFormat, string>> | undefined;
+  /** Planned length of a file (FLV, MP4, AAC): its start + this is what `{End…}` placeholders show. */
+  intervalMs: number;
   warnings: readonly string[];
   /** Notes already logged for this push, so a repeated one is logged once. */
   notes: Set<string>;
@@ -91,7 +95,15 @@ export class FileRecording {
       async () => {
         for (let attempt = 0; ; attempt++) {
           key = recordingKey(
-            { app: p.app, stream: p.stream, stem: ctx.nameStem, startedAt: new Date(this.wallStart), format },
+            {
+              app: p.app,
+              stream: p.stream,
+              stem: ctx.nameStem,
+              startedAt: new Date(this.wallStart),
+              format,
+              fileNameTemplate: ctx.fileNameTemplates?.[format],
+              plannedEndAt: new Date(this.wallStart + ctx.intervalMs),
+            },
             attempt,
           );
           try {

@@ -201,6 +201,8 @@ export class HlsRecording {
           stem: this.ctx.nameStem,
           startedAt: new Date(this.wallStart),
           format: 'hls',
+          // One HLS recording per push: its end is not known when it is named ({End…} = its start).
+          fileNameTemplate: this.ctx.fileNameTemplates?.hls,
         },
         attempt,
       );

@@ -7,7 +7,13 @@ import { type StorageTarget, storageErrorCode } from '../storage/target.js';
 import type { RecordingEvents } from './events.js';
 import { type HlsResume, HlsResumeRegistry } from './hls-series.js';
 import { EmptyRecordingError } from './mp4-finalize.js';
-import { planRecording, type RecordFormat, type RecordingDefaults, type RecordingPlan } from './plan.js';
+import {
+  planRecording,
+  RECORD_FORMATS,
+  type RecordFormat,
+  type RecordingDefaults,
+  type RecordingPlan,
+} from './plan.js';
 import { repairFile } from './recover-files.js';
 import { StreamRecorder } from './stream-recorder.js';
 import { GlobalBacklog, type WaterMarks } from './write-backlog.js';
@@ -64,7 +70,7 @@ export interface RecordingManagerOptions {
   newId(): string;
   /** The recording defaults a rule gives this stream, replacing the global setting (a push URL's win). */
   ruleDefaults?: (app: string, stream: string) => RuleRecordingSettings | undefined;
-  /** Told when a push's recording starts and when all its files are finalized (event 332). */
+  /** Told when a recording starts, cannot start, is paused, resumes, fails and ends (event 332). */
   onRecordingStatus?: (status: RecordingStatus) => void;
   /** Wall clock, ms since the epoch (tests pass their own). */
   now?: () => number;
@@ -73,17 +79,24 @@ export interface RecordingManagerOptions {
 /** A rule's recording defaults, and its template (whose storage time the files keep). */
 export interface RuleRecordingSettings extends RecordingSettings {
   templateId: number;
+  /** The template's file-name templates (`VodFileName`), per format. */
+  fileNameTemplates?: Partial<Record<RecordFormat, string>>;
 }
 
-export type RecordingStatus =
-  | { readonly event: 'started' | 'ended'; readonly stream: LiveStream; readonly plan: RecordingPlan }
-  | {
-      readonly event: 'error';
-      readonly stream: LiveStream;
-      readonly plan: RecordingPlan;
-      readonly format: RecordFormat;
-      readonly error: Error;
-    };
+/**
+ * What happened to a push's recording, for the formats named. `started`: a format's first file opened;
+ * `start_failed`: the plan was refused after publish, or storage failed before a format's first file;
+ * `paused`/`resumed`: storage held the publisher back (reported after a debounce, see StreamRecorder);
+ * `error`: storage failed later and the format stopped; `ended`: the started formats' files are all
+ * finalized and cataloged.
+ */
+export interface RecordingStatus {
+  readonly event: 'started' | 'start_failed' | 'paused' | 'resumed' | 'error' | 'ended';
+  readonly stream: LiveStream;
+  readonly formats: readonly RecordFormat[];
+  readonly taskId: string | undefined;
+  readonly error?: Error;
+}
 
 /** A recording started by `recordFromNow`. */
 export interface ExtraRecording {
@@ -103,8 +116,8 @@ export class RecordingManager {
   private settingsWrites = 0;
   /** By the stream each records; a recorder stays until its files are finalized. */
   private readonly active = new Map<LiveStream, StreamRecorder>();
-  /** Recordings beside the push's own (record tasks), until finalized. */
-  private readonly extra = new Set<StreamRecorder>();
+  /** Recordings beside the push's own (record tasks), until finalized, with the stream each records. */
+  private readonly extra = new Map<StreamRecorder, LiveStream>();
   private readonly hlsResume: HlsResumeRegistry;
   private readonly backlog: GlobalBacklog;
   private readonly log: Logger;
@@ -152,10 +165,14 @@ export class RecordingManager {
     return this.active.size;
   }
 
-  /** The formats this push is being recorded in; [] when it is not recorded. */
+  /** The formats this push is being recorded in, by its own recording or a record task's; [] = none. */
   formatsOf(stream: LiveStream): RecordFormat[] {
-    const recorder = this.active.get(stream);
-    return recorder ? [...recorder.plan.formats] : [];
+    const plans = [
+      this.active.get(stream),
+      ...[...this.extra].filter(([, s]) => s === stream).map(([r]) => r),
+    ];
+    const formats = new Set(plans.flatMap((recorder) => recorder?.plan.formats ?? []));
+    return RECORD_FORMATS.filter((f) => formats.has(f));
   }
 
   /** The plan a push with this query would get; throws RecordPlanError for a request we refuse. */
@@ -168,19 +185,29 @@ export class RecordingManager {
       intervalMaxSec: this.options.intervalMaxSec,
     };
     const plan = planRecording(query, defaults);
-    return rule && plan.source === 'global' ? { ...plan, source: 'rule', templateId: rule.templateId } : plan;
+    return rule && plan.source === 'global'
+      ? { ...plan, source: 'rule', templateId: rule.templateId, fileNameTemplates: rule.fileNameTemplates }
+      : plan;
   }
 
   private onPublish(stream: LiveStream): void {
     let plan: RecordingPlan;
     const rule = this.options.ruleDefaults?.(stream.publisher.app, stream.publisher.stream);
+    const query = new URLSearchParams(stream.publisher.streamParam);
     try {
-      plan = this.plan(new URLSearchParams(stream.publisher.streamParam), rule);
+      plan = this.plan(query, rule);
     } catch (error) {
       this.log.error(
         { err: error, stream: stream.key },
         'recording plan refused after publish; not recording',
       );
+      this.options.onRecordingStatus?.({
+        event: 'start_failed',
+        stream,
+        formats: askedFormats(query, rule ?? this.settings),
+        taskId: undefined,
+        error: error as Error,
+      });
       return;
     }
     if (plan.formats.length === 0) return;
@@ -197,7 +224,7 @@ export class RecordingManager {
    */
   recordFromNow(stream: LiveStream, plan: RecordingPlan): ExtraRecording {
     const recorder = this.attachRecorder(stream, plan, { registry: new HlsResumeRegistry(), windowMs: 0 });
-    this.extra.add(recorder);
+    this.extra.set(recorder, stream);
     void recorder.finished.then(() => this.extra.delete(recorder));
     return {
       finished: recorder.finished,
@@ -210,6 +237,11 @@ export class RecordingManager {
   }
 
   private attachRecorder(stream: LiveStream, plan: RecordingPlan, hlsResume: HlsResume): StreamRecorder {
+    const { taskId } = plan;
+    const report = (event: RecordingStatus['event'], formats: readonly RecordFormat[], error?: Error) => {
+      if (formats.length > 0) this.options.onRecordingStatus?.({ event, stream, formats, taskId, error });
+    };
+    const started: RecordFormat[] = [];
     const recorder = new StreamRecorder(stream, plan, {
       target: this.options.target,
       backlog: this.backlog,
@@ -220,18 +252,23 @@ export class RecordingManager {
       fileOptions: this.options.fileOptions,
       hlsSegmentDurationMs: this.options.hlsSegmentDurationMs,
       hlsResume,
-      onStorageFailure: (format, error) =>
-        this.options.onRecordingStatus?.({ event: 'error', stream, plan, format, error }),
+      onFormatStarted: (format) => {
+        started.push(format);
+        report('started', [format]);
+      },
+      onStorageFailure: (format, error, beforeFirstFile) =>
+        report(beforeFirstFile ? 'start_failed' : 'error', [format], error),
+      // Only the formats still recording are paused; one that has not started yet is too.
+      onPauseReport: (paused) => report(paused ? 'paused' : 'resumed', plan.formats),
     });
-    this.options.onRecordingStatus?.({ event: 'started', stream, plan });
-    void recorder.finished.then(() => this.options.onRecordingStatus?.({ event: 'ended', stream, plan }));
+    void recorder.finished.then(() => report('ended', started));
     stream.attach(recorder);
     return recorder;
   }
 
   /** Waits for every recording to be finalized; call after the pushes have been ended. */
   async close(): Promise<void> {
-    await Promise.all([...this.active.values(), ...this.extra].map((r) => r.finished));
+    await Promise.all([...this.active.values(), ...this.extra.keys()].map((r) => r.finished));
     await this.hlsResume.finishAll();
   }
 
@@ -323,6 +360,19 @@ export class RecordingManager {
     await this.options.events.fileClosed({ id: row.id, kept: false });
     this.log.info({ id: row.id, key }, 'removed an empty recording left by a crash');
   }
+}
+
+/**
+ * The formats a refused push URL was asking for, for event 332 `record_start_failed`: the known names in
+ * `record`, else the defaults it would have had.
+ */
+function askedFormats(
+  query: URLSearchParams,
+  defaults: { formats: readonly RecordFormat[] },
+): RecordFormat[] {
+  const named = (query.get('record') ?? '').split(/[|,]/).map((f) => f.trim().toLowerCase());
+  const known = RECORD_FORMATS.filter((f) => named.includes(f));
+  return known.length > 0 ? known : [...defaults.formats];
 }
 
 async function storedSettings(options: RecordingManagerOptions): Promise<RecordingSettings> {

@@ -30,6 +30,8 @@ export interface RecordingPlan {
   taskId?: string;
   /** The recording template (of a rule or a task) the files are made under. */
   templateId?: number;
+  /** That template's file-name templates (`VodFileName`), per format: they name the files. */
+  fileNameTemplates?: Partial<Record<RecordFormat, string>>;
   /** Parameters that were corrected rather than refused; reported with every file. */
   warnings: string[];
 }

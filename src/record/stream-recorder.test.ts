@@ -3,7 +3,7 @@
  * file events, and storage backpressure, without a socket, a disk or a sleep.
  */
 import { readFile } from 'node:fs/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
 import { classicMovieDurationMs, readMovie } from '../container/mp4/movie-read.js';
 import { LiveStream } from '../live/live-stream.js';
@@ -14,7 +14,7 @@ import { MemoryTarget } from '../storage/memory-target.js';
 import type { FileClosedEvent, FileOpenedEvent } from './events.js';
 import { HlsResumeRegistry } from './hls-series.js';
 import { planRecording } from './plan.js';
-import { StreamRecorder } from './stream-recorder.js';
+import { PAUSE_REPORT_AFTER_MS, type RecorderDeps, StreamRecorder } from './stream-recorder.js';
 import { GlobalBacklog } from './write-backlog.js';
 
 const STARTED_AT = Date.parse('2026-03-04T05:06:07Z');
@@ -28,9 +28,16 @@ beforeAll(async () => {
   resized = flvToPackets(await readFile(await makeTestFlv({ seconds: 2, gop: 30, width: 640, height: 360 })));
 });
 
-function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
+type StatusHooks = Pick<RecorderDeps, 'onFormatStarted' | 'onStorageFailure' | 'onPauseReport'>;
+
+function setUp(
+  query: string,
+  marks = { high: 1 << 30, low: 1 << 29 },
+  hooks: StatusHooks = {},
+  given?: MemoryTarget,
+) {
   let clock = STARTED_AT;
-  const target = new MemoryTarget(() => clock);
+  const target = given ?? new MemoryTarget(() => clock);
   const opened: FileOpenedEvent[] = [];
   const closed: FileClosedEvent[] = [];
   let ids = 0;
@@ -75,6 +82,7 @@ function setUp(query: string, marks = { high: 1 << 30, low: 1 << 29 }) {
     },
     hlsSegmentDurationMs: 2000,
     hlsResume: { registry: new HlsResumeRegistry(), windowMs: 0 },
+    ...hooks,
   });
   stream.attach(recorder);
   /** Pushes `m` after everything pushed so far, as one continuing stream; the clock follows media time. */
@@ -208,4 +216,81 @@ describe('StreamRecorder over a memory target', () => {
       }
     },
   );
+});
+
+describe('StreamRecorder status reports (event 332)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function statusLog() {
+    const log: string[] = [];
+    const hooks: StatusHooks = {
+      onFormatStarted: (format) => log.push(`started ${format}`),
+      onStorageFailure: (format, _error, beforeFirstFile) =>
+        log.push(`${beforeFirstFile ? 'start_failed' : 'error'} ${format}`),
+      onPauseReport: (paused) => log.push(paused ? 'paused' : 'resumed'),
+    };
+    return { log, hooks };
+  }
+
+  it('a format whose first file cannot be created has failed to start; the others start', async () => {
+    const target = new MemoryTarget(() => STARTED_AT);
+    target.fail({ kind: 'create', key: /\.flv$/, code: 'EIO' });
+    const { log, hooks } = statusLog();
+    const { stream, recorder, push } = setUp('record=flv|mp4', undefined, hooks, target);
+    push();
+    stream.end('test over');
+    await recorder.finished;
+    expect(log.sort()).toEqual(['start_failed flv', 'started mp4']);
+  });
+
+  it('a storage failure after the first file opened is an error, not a failed start', async () => {
+    const target = new MemoryTarget(() => STARTED_AT);
+    target.fail({ kind: 'append', key: /\.flv$/, code: 'EIO' });
+    const { log, hooks } = statusLog();
+    const { stream, recorder, push } = setUp('record=flv', undefined, hooks, target);
+    push();
+    stream.end('test over');
+    await recorder.finished;
+    expect(log).toEqual(['started flv', 'error flv']);
+  });
+
+  it(`reports a pause only after ${PAUSE_REPORT_AFTER_MS} ms, and then its end`, async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { log, hooks } = statusLog();
+    const { target, stream, recorder, push } = setUp('record=flv', { high: 100_000, low: 10_000 }, hooks);
+    target.stall();
+    push();
+    await Promise.resolve();
+    expect(stream.isIngestPaused).toBe(true);
+    // Lets the file open (setImmediate is not faked); vi.waitUntil would advance the faked clock.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(['started flv']);
+    vi.advanceTimersByTime(PAUSE_REPORT_AFTER_MS - 1);
+    expect(log).not.toContain('paused');
+    vi.advanceTimersByTime(1);
+    expect(log).toContain('paused');
+    target.release();
+    stream.end('test over');
+    await recorder.finished;
+    expect(log).toEqual(['started flv', 'paused', 'resumed']);
+  });
+
+  it('a pause shorter than the debounce is not reported at all', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { log, hooks } = statusLog();
+    const { target, stream, recorder, push } = setUp('record=flv', { high: 100_000, low: 10_000 }, hooks);
+    target.stall();
+    push();
+    await Promise.resolve();
+    expect(stream.isIngestPaused).toBe(true);
+    vi.advanceTimersByTime(PAUSE_REPORT_AFTER_MS / 2);
+    target.release();
+    while (stream.isIngestPaused) await new Promise((resolve) => setImmediate(resolve));
+    vi.advanceTimersByTime(PAUSE_REPORT_AFTER_MS * 2);
+    stream.end('test over');
+    await recorder.finished;
+    expect(log).toEqual(['started flv']);
+  });
 });

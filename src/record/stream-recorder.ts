@@ -25,9 +25,22 @@ export interface RecorderDeps {
   fileOptions: AppendFileOptions;
   hlsSegmentDurationMs: number;
   hlsResume: HlsResume;
-  /** The first storage failure of this recording (it stops; live goes on). */
-  onStorageFailure?(format: RecordFormat, error: Error): void;
+  /**
+   * The first storage failure of this recording (it stops; live goes on). `beforeFirstFile`: the format
+   * had not opened a file yet, so its recording never started.
+   */
+  onStorageFailure?(format: RecordFormat, error: Error, beforeFirstFile: boolean): void;
+  /** A format's first file is open (or an HLS recording resumed): its recording has started. */
+  onFormatStarted?(format: RecordFormat): void;
+  /** Storage held the publisher back for `PAUSE_REPORT_AFTER_MS` (true), and let it go on again (false). */
+  onPauseReport?(paused: boolean): void;
 }
+
+/**
+ * A publisher held back by storage for less than this is not reported: backpressure that clears within
+ * a moment is normal under a burst, and a receiver would get a paused/resumed pair for every blip.
+ */
+export const PAUSE_REPORT_AFTER_MS = 2000;
 
 /**
  * Records one push in every format its plan asks for. It is a sink of the live stream like a player,
@@ -44,6 +57,10 @@ export class StreamRecorder implements StreamSink {
   });
   private storageFailureLogged = false;
   private readonly backlog: StreamBacklog;
+  /** Formats that have opened a file: a storage failure after that is an error, before it a failed start. */
+  private readonly startedFormats = new Set<RecordFormat>();
+  private pauseTimer: NodeJS.Timeout | undefined;
+  private pauseReported = false;
 
   constructor(
     stream: LiveStream,
@@ -57,11 +74,23 @@ export class StreamRecorder implements StreamSink {
     this.backlog = deps.backlog.stream(deps.backlogMarks, (paused) => {
       if (paused) stream.holdIngest(this);
       else stream.releaseIngest(this);
+      this.reportPause(paused, deps);
     });
+    const formatStarted = (format: RecordFormat): void => {
+      if (this.startedFormats.has(format)) return;
+      this.startedFormats.add(format);
+      deps.onFormatStarted?.(format);
+    };
     const ctx: RecordingContext = {
       target: deps.target,
       backlog: this.backlog,
-      events: deps.events,
+      events: {
+        fileOpened: (event) => {
+          formatStarted(event.format);
+          return deps.events.fileOpened(event);
+        },
+        fileClosed: (event) => deps.events.fileClosed(event),
+      },
       newId: deps.newId,
       log,
       fileOptions: deps.fileOptions,
@@ -70,6 +99,8 @@ export class StreamRecorder implements StreamSink {
       taskId: plan.taskId,
       templateId: plan.templateId,
       nameStem: plan.nameStem,
+      fileNameTemplates: plan.fileNameTemplates,
+      intervalMs: plan.intervalSec * 1000,
       warnings: plan.warnings,
       notes: new Set(),
     };
@@ -79,7 +110,7 @@ export class StreamRecorder implements StreamSink {
       onStorageFailure: (format, error) => {
         if (this.storageFailureLogged) return;
         this.storageFailureLogged = true;
-        deps.onStorageFailure?.(format, error);
+        deps.onStorageFailure?.(format, error, !this.startedFormats.has(format));
         log.error(
           { err: error, format },
           `recording stopped: storage failed (${error.message}); live playback continues`,
@@ -91,6 +122,7 @@ export class StreamRecorder implements StreamSink {
         ? new HlsSeries(ctx, stream.key, deps.hlsSegmentDurationMs, deps.hlsResume, options, resumed)
         : new FileSeries(format, ctx, options),
     );
+    if (resumed) formatStarted('hls');
     if (plan.warnings.length > 0) log.warn({ warnings: plan.warnings }, 'recording parameters corrected');
     log.info(
       { formats: plan.formats, intervalSec: plan.intervalSec, tracks: plan.tracks },
@@ -115,5 +147,25 @@ export class StreamRecorder implements StreamSink {
       this.backlog.close();
       this.resolveFinished();
     });
+  }
+
+  /**
+   * Reports a pause only once it has lasted PAUSE_REPORT_AFTER_MS, and its end only when the pause was
+   * reported: at most one paused/resumed pair per pause, none for a blip.
+   */
+  private reportPause(paused: boolean, deps: RecorderDeps): void {
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
+    if (paused) {
+      this.pauseTimer = setTimeout(() => {
+        this.pauseTimer = undefined;
+        this.pauseReported = true;
+        deps.onPauseReport?.(true);
+      }, PAUSE_REPORT_AFTER_MS);
+      this.pauseTimer.unref();
+    } else if (this.pauseReported) {
+      this.pauseReported = false;
+      deps.onPauseReport?.(false);
+    }
   }
 }

@@ -1,6 +1,9 @@
+import { truncateToUtf8Bytes } from './name-bytes.js';
+
 /**
  * The one place that knows how recordings are named in storage. A recording file is
- * `{app}/{stream}/{YYYY-MM-DD}/{stem}_{YYYYMMDD}-{HHMMSS}[-n].{ext}`; an HLS recording is a folder of
+ * `{app}/{stream}/{YYYY-MM-DD}/{stem}_{YYYYMMDD}-{HHMMSS}[-n].{ext}`, or with a template's file-name
+ * template (`VodFileName`) `{app}/{stream}/{YYYY-MM-DD}/{expanded template}[-n].{ext}`; an HLS recording is a folder of
  * that name (no extension) holding `index.m3u8` and its segments `000000.ts`, `000001.ts`… Keys are
  * relative and `/`-separated; a StorageTarget maps them onto a folder or a bucket.
  */
@@ -16,7 +19,33 @@ export interface RecordingName {
   /** Wall-clock start of the recording. */
   startedAt: Date;
   format: RecordedFormat;
+  /** A recording template's file-name template (`VodFileName`), checked by `fileNameTemplateProblem`. */
+  fileNameTemplate?: string;
+  /** Where the file is planned to end (its start + the file interval): what `{End…}` placeholders show. */
+  plannedEndAt?: Date;
 }
+
+/**
+ * File-name template placeholders, as the reference's `VodFileName` documents them: the stream and the
+ * parts of the file's start and end instants (UTC here, like every name LiveTape makes).
+ */
+const TIME_PARTS = {
+  Year: (t: Date) => String(t.getUTCFullYear()),
+  Month: (t: Date) => pad(t.getUTCMonth() + 1),
+  Day: (t: Date) => pad(t.getUTCDate()),
+  Hour: (t: Date) => pad(t.getUTCHours()),
+  Minute: (t: Date) => pad(t.getUTCMinutes()),
+  Second: (t: Date) => pad(t.getUTCSeconds()),
+  Millisecond: (t: Date) => String(t.getUTCMilliseconds()).padStart(3, '0'),
+} as const;
+const PLACEHOLDERS = new Set([
+  'StreamID',
+  ...Object.keys(TIME_PARTS).flatMap((part) => [`Start${part}`, `End${part}`]),
+]);
+/** Letters, digits, `_`, `-`, `.` and `{Placeholder}`s; the expanded stem is cut to this many bytes. */
+const TEMPLATE_CHARS = /^[\p{L}\p{M}\p{N}_.{}-]+$/u;
+const MAX_STEM_BYTES = 200;
+export const MAX_FILE_NAME_TEMPLATE_BYTES = 200;
 
 export const PLAYLIST_NAME = 'index.m3u8';
 /**
@@ -36,7 +65,10 @@ export function recordingKey(name: RecordingName, attempt: number): string {
   const t = name.startedAt;
   const day = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
   const time = `${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}`;
-  const base = `${name.stem ?? name.stream}_${day.replaceAll('-', '')}-${time}${attempt > 0 ? `-${attempt}` : ''}`;
+  const stem = name.fileNameTemplate
+    ? expandFileNameTemplate(name.fileNameTemplate, name)
+    : `${name.stem ?? name.stream}_${day.replaceAll('-', '')}-${time}`;
+  const base = `${stem}${attempt > 0 ? `-${attempt}` : ''}`;
   const extension = name.format === 'hls' ? '' : `.${name.format}`;
   return `${name.app}/${name.stream}/${day}/${base}${extension}`;
 }
@@ -44,6 +76,42 @@ export function recordingKey(name: RecordingName, attempt: number): string {
 /** Where an MP4 is rewritten to fast start before being renamed over itself; recovery removes strays. */
 export function fastStartPartialKey(key: string): string {
   return `${key}.faststart-partial`; // matched by FASTSTART_PARTIAL
+}
+
+/**
+ * Why a file-name template cannot be used (undefined when it can): it must be made of letters, digits,
+ * `_`, `-`, `.` and known `{Placeholder}`s, not start with `.` nor hold `..`, and fit
+ * MAX_FILE_NAME_TEMPLATE_BYTES.
+ */
+export function fileNameTemplateProblem(template: string): string | undefined {
+  if (Buffer.byteLength(template, 'utf8') > MAX_FILE_NAME_TEMPLATE_BYTES)
+    return `is longer than ${MAX_FILE_NAME_TEMPLATE_BYTES} bytes`;
+  if (!TEMPLATE_CHARS.test(template)) return 'may hold letters, digits, _, -, . and {placeholders} only';
+  if (template.startsWith('.') || template.includes('..')) return 'may not start with . nor hold ..';
+  const rest = template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
+    PLACEHOLDERS.has(name) ? '' : whole,
+  );
+  const unknown = /\{[^}]*\}?|\}/.exec(rest);
+  if (unknown) return `has an unknown placeholder or a stray brace: ${unknown[0].slice(0, 32)}`;
+  return undefined;
+}
+
+/**
+ * The stem a file-name template gives one file: placeholders replaced, cut to MAX_STEM_BYTES of UTF-8
+ * between whole characters so that `-n` and the extension still fit a 255-byte file name.
+ */
+function expandFileNameTemplate(template: string, name: RecordingName): string {
+  const end = name.plannedEndAt ?? name.startedAt;
+  const expanded = template.replace(
+    /\{(Start|End)?([A-Za-z]+)\}/g,
+    (whole, edge: string | undefined, part: string) => {
+      if (edge === undefined) return part === 'StreamID' ? name.stream : whole;
+      const format = TIME_PARTS[part as keyof typeof TIME_PARTS];
+      return format ? format(edge === 'Start' ? name.startedAt : end) : whole;
+    },
+  );
+  // A stream name is already a safe path part; the cut keeps the stem non-empty.
+  return truncateToUtf8Bytes(expanded, MAX_STEM_BYTES) || name.stream;
 }
 
 /** The playlist of an HLS recording folder (what its catalog row's `storageKey` names). */

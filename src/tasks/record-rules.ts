@@ -15,6 +15,11 @@ export interface FormatParams {
   readonly intervalSec: number;
   /** Seconds files are kept after they end (0 = forever): per-template retention. */
   readonly storageTimeSec: number;
+  /**
+   * File-name template (`VodFileName`): `{StreamID}`, `{StartYear}`…`{EndMillisecond}`, see
+   * storage/layout.ts. Absent or '' = LiveTape's own naming.
+   */
+  readonly fileName?: string;
 }
 
 export interface RecordTemplate {
@@ -53,6 +58,7 @@ export interface RuleDefaults {
   readonly intervalSec: number;
   readonly hlsResumeWindowSec: number;
   readonly templateId: number;
+  readonly fileNameTemplates: Partial<Record<RecordFormat, string>>;
 }
 
 export class RuleBookError extends Error {
@@ -100,6 +106,17 @@ export class RecordRuleBook {
 
   template(id: number): RecordTemplate | undefined {
     return this.stored.templates.find((t) => t.id === id);
+  }
+
+  /** A template's file-name templates of the formats that have one; {} for an unknown template. */
+  fileNameTemplatesOf(templateId: number): Partial<Record<RecordFormat, string>> {
+    const template = this.template(templateId);
+    const named: Partial<Record<RecordFormat, string>> = {};
+    for (const format of RECORD_FORMATS) {
+      const fileName = template?.formats[format]?.fileName;
+      if (fileName) named[format] = fileName;
+    }
+    return named;
   }
 
   /** The formats a template records; undefined for an unknown template. */
@@ -183,6 +200,7 @@ export class RecordRuleBook {
       intervalSec: intervals.length > 0 ? Math.min(...intervals) : 1800,
       hlsResumeWindowSec: template.hlsContinueSec,
       templateId: template.id,
+      fileNameTemplates: this.fileNameTemplatesOf(template.id),
     };
   }
 

@@ -10,7 +10,7 @@ import type { StreamHub } from '../live/hub.js';
 import type { LiveStream } from '../live/live-stream.js';
 import type { Logger } from '../log.js';
 import type { ExtraRecording, RecordingManager } from '../record/manager.js';
-import type { RecordingPlan } from '../record/plan.js';
+import type { RecordFormat, RecordingPlan } from '../record/plan.js';
 
 /** Overlapping tasks of one stream that record; more are accepted but wait (as the reference does). */
 export const MAX_RECORDING_TASKS_PER_STREAM = 3;
@@ -23,6 +23,8 @@ export interface TaskRunnerOptions {
   /** Clamps a task's file length, as record_interval is clamped. */
   readonly intervalMinSec: number;
   readonly intervalMaxSec: number;
+  /** The file-name templates (`VodFileName`) of a recording template, per format. */
+  readonly fileNameTemplatesOf?: (templateId: number) => Partial<Record<RecordFormat, string>>;
   /** How often the catalog is re-read while a stream is live here. */
   readonly pollMs?: number;
 }
@@ -155,6 +157,8 @@ export class RecordTaskRunner {
       source: 'task',
       taskId: task.id,
       templateId: task.templateId ?? undefined,
+      fileNameTemplates:
+        task.templateId === null ? undefined : this.options.fileNameTemplatesOf?.(task.templateId),
       warnings: [],
     };
   }

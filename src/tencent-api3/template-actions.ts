@@ -4,6 +4,7 @@
  * parameters are accepted and answered disabled.
  */
 import type { RecordFormat } from '../record/plan.js';
+import { fileNameTemplateProblem, MAX_FILE_NAME_TEMPLATE_BYTES } from '../storage/layout.js';
 import {
   type FormatParams,
   type RecordRuleBook,
@@ -35,11 +36,17 @@ const TEMPLATE_NAME = /^[\p{L}\p{N}_-]{1,255}$/u;
 function readFormat(params: Params, field: string): FormatParams | undefined {
   const p = params.optionalObject(field);
   if (!p) return undefined;
+  const fileName = p.optionalString('VodFileName', MAX_FILE_NAME_TEMPLATE_BYTES * 4) ?? '';
+  const problem = fileName === '' ? undefined : fileNameTemplateProblem(fileName);
+  if (problem !== undefined) {
+    throw new Api3Error('InvalidParameter.InvalidVodFileName', `${field}.VodFileName ${problem}.`);
+  }
   return {
     enabled: (p.optionalInt('Enable', { min: 0, max: 1 }) ?? 0) === 1,
     // The union of the CN and intl ranges (spec §6).
     intervalSec: p.optionalInt('RecordInterval', { min: 30, max: 43200 }) ?? DEFAULT_INTERVAL_SEC,
     storageTimeSec: p.optionalInt('StorageTime', { min: 0, max: 129_600_000 }) ?? 0,
+    fileName,
   };
 }
 
@@ -71,7 +78,7 @@ function recordParam(params: FormatParams | undefined) {
     RecordInterval: params?.intervalSec ?? DEFAULT_INTERVAL_SEC,
     StorageTime: params?.storageTimeSec ?? 0,
     VodSubAppId: 0,
-    VodFileName: '',
+    VodFileName: params?.fileName ?? '',
   };
 }
 

@@ -113,6 +113,7 @@ const COMMON: Record<string, WireType> = {
 export const CALLBACK_FIELDS: Record<number, Record<string, WireType>> = {
   1: COMMON,
   0: { ...COMMON, errcode: 'int', errmsg: 'string', push_duration: 'string', reason: 'string' },
+  // A record task's file differs: see expectedFields.
   100: {
     ...COMMON,
     video_id: 'string',
@@ -175,7 +176,7 @@ export const CALLBACK_FIELDS: Record<number, Record<string, WireType>> = {
  */
 export function callbackProblems(callback: ReceivedCallback, key: string, nowMs = Date.now()): string[] {
   const { body } = callback;
-  const fields = CALLBACK_FIELDS[body.event_type as number];
+  const fields = expectedFields(body);
   if (fields === undefined) return [`unknown event_type ${String(body.event_type)}`];
   const problems: string[] = [];
   for (const [field, type] of Object.entries(fields)) {
@@ -183,6 +184,8 @@ export function callbackProblems(callback: ReceivedCallback, key: string, nowMs 
     const ok = type === 'int' ? Number.isInteger(value) : typeof value === 'string';
     if (!ok) problems.push(`${field} should be ${type}, is ${JSON.stringify(value)}`);
   }
+  if (body.event_type === 100 && 'task_id' in body && 'stream_param' in body)
+    problems.push('stream_param should be absent from a record task file');
   const t = body.t as number;
   // The reference's receiver logic: sign = md5(key + t), reject once now > t.
   if (body.sign !== createHash('md5').update(`${key}${t}`).digest('hex')) problems.push('sign mismatch');
@@ -193,4 +196,15 @@ export function callbackProblems(callback: ReceivedCallback, key: string, nowMs 
   if (callback.headers['content-type'] !== 'application/json')
     problems.push('Content-Type is not application/json');
   return problems;
+}
+
+/**
+ * The fields one callback must have. Event 100 of a record task's file (spec tencent-cloud-api3.md §4.1)
+ * carries `task_id` and no `stream_param`; every other file the reverse.
+ */
+export function expectedFields(body: Record<string, unknown>): Record<string, WireType> | undefined {
+  const fields = CALLBACK_FIELDS[body.event_type as number];
+  if (body.event_type !== 100 || !('task_id' in body) || fields === undefined) return fields;
+  const { stream_param: _, ...rest } = fields;
+  return { ...rest, task_id: 'string' };
 }

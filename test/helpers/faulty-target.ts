@@ -4,13 +4,14 @@ import { StorageError, type StorageTarget, type TargetFile } from '../../src/sto
 /**
  * The local media folder with a disk that a test can slow down or break: while `stalled`, appends
  * wait (as on a disk that stopped answering); `failAppends` makes appends to matching keys fail with a
- * code once they have taken `afterBytes`. Everything else is the real LocalTarget.
+ * code once they have taken `afterBytes`; `failCreates` refuses new files. Everything else is the real LocalTarget.
  */
 export class FaultyTarget implements StorageTarget {
   private readonly local: LocalTarget;
   private stalledUntil: Promise<void> | undefined;
   private release: (() => void) | undefined;
   private failure: { key: RegExp; code: string; afterBytes: number } | undefined;
+  private createFailure: { key: RegExp; code: string } | undefined;
   private readonly appended = new Map<string, number>();
   /** Appends that waited on a stall. */
   stalledAppends = 0;
@@ -39,7 +40,14 @@ export class FaultyTarget implements StorageTarget {
     this.failure = { key, code, afterBytes };
   }
 
+  /** Creating a file whose key matches fails with `code`, as on a read-only or full disk. */
+  failCreates(key: RegExp, code: string): void {
+    this.createFailure = { key, code };
+  }
+
   async create(key: string): Promise<TargetFile> {
+    const refused = this.createFailure;
+    if (refused?.key.test(key)) throw new StorageError(refused.code, `create ${key} failed (test disk)`);
     const file = await this.local.create(key);
     return {
       key,
