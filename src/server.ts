@@ -27,6 +27,7 @@ import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
 import { LocalTarget } from './storage/local-target.js';
+import { mediaFilesOf } from './storage/media-files.js';
 import { MediaStore } from './storage/media-store.js';
 import { openObjectStorage } from './storage/object-storage.js';
 import type { StorageTarget } from './storage/target.js';
@@ -170,10 +171,12 @@ export async function startServer(
   await recordings.recover();
   await objectStorage?.start();
   const remover = new RecordingRemover({ catalog, store, objects: objectStorage?.objects, log, metrics });
+  const files = mediaFilesOf(store, objectStorage?.objects);
   const snapshots = await SnapshotService.start({
     hub,
     catalog,
     store,
+    files,
     log,
     intervalSec: config.snapshotInterval,
     width: config.snapshotWidth,
@@ -181,7 +184,7 @@ export async function startServer(
     onTaken: notifications.onSnapshotTaken,
     retentionDays: () => retentionSettings.current.days,
   });
-  const clips = new ClipMaker({ catalog, store, onFinishing: notifications.onRecordingFinishing });
+  const clips = new ClipMaker({ catalog, store, files, onFinishing: notifications.onRecordingFinishing });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
