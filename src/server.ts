@@ -12,6 +12,7 @@ import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
 import { startConsoleLogin } from './http/console-session.js';
+import { LiveRelay } from './http/live-relay.js';
 import { currentRequestAddress } from './http/request-address.js';
 import { LiveHlsService } from './live/hls-service.js';
 import { StreamHub } from './live/hub.js';
@@ -282,6 +283,7 @@ export async function startServer(
     return config.publicUrl === '' ? currentRequestAddress() : undefined;
   }
   const consoleLogin = await startConsoleLogin(config, catalog.settings, log);
+  const relay = cluster ? new LiveRelay(backpressure) : undefined;
   const http = await buildHttpApp({
     hls,
     hlsTargetDurationMs: config.hlsSegmentDuration * 1000,
@@ -315,6 +317,7 @@ export async function startServer(
     consoleSessions: consoleLogin.sessions,
     storageStatus: objectStorage?.status,
     liveElsewhere: cluster ? (app, stream) => cluster.heldElsewhere(app, stream)?.nodeUrl : undefined,
+    relay,
   });
 
   rtmpPort = await rtmp.listen(config.rtmpPort, config.host);
@@ -354,6 +357,7 @@ export async function startServer(
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
         await cluster?.close();
+        relay?.close();
         hls.close();
         await taskRunner.close();
         await recordings.close();
