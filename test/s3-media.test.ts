@@ -2,7 +2,8 @@
  * Media made outside the recorder with STORAGE=s3, on two nodes sharing one PostgreSQL and one bucket
  * (s3rver): a live snapshot is in the bucket before its callback 200 and its pic_full_url answers with
  * the JPEG; a recording's poster is in the bucket; a clip asked of node B (its source only in the
- * bucket) is uploaded, announced, and plays from node A.
+ * bucket) is uploaded, announced, and plays from node A; deleting a recording removes its objects,
+ * poster and sprite included.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -126,5 +127,15 @@ describe.skipIf(postgres === undefined)('snapshots, posters and clips with STORA
     expect(await readdir(join(dirs.b, 'media', '.downloads'))).toEqual([]); // the source's download is gone
     const played = await countDecodedFrames(nodes.a.httpUrl(`/vod/${clip.storageKey}`));
     expect(played.video, played.stderr).toBeGreaterThanOrEqual(100);
+
+    // Deleting the source on B removes its object, its poster and its sprite from the bucket.
+    const posterKey = decodeURIComponent(new URL(recording.posterUrl!).pathname.slice('/snapshots/'.length));
+    expect(await objects.head(posterKey)).toBeDefined();
+    const deleted = await fetch(nodes.b.httpUrl(`/api/v1/recordings/${recording.id}`), { method: 'DELETE' });
+    expect(deleted.status).toBeLessThan(300);
+    expect(await objects.head(recording.storageKey)).toBeUndefined();
+    expect(await objects.head(posterKey)).toBeUndefined();
+    expect(await objects.head(posterKey.replace(/-poster\.jpg$/, '-thumbs.jpg'))).toBeUndefined();
+    expect((await fetch(nodes.a.httpUrl(new URL(recording.posterUrl!).pathname))).status).toBe(404);
   }, 180_000);
 });
