@@ -255,6 +255,10 @@ function clientConfig(config: S3StoreConfig): S3ClientConfig {
         : { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
     // Outages are retried by the upload outbox with its own backoff; the SDK only smooths blips.
     maxAttempts: 2,
+    // Uploads are verified against the file's own MD5 (ETag); the SDK's extra CRC32 of every body and
+    // every download is CPU spent twice (bench:record --storage s3).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   };
 }
 
