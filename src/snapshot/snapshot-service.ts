@@ -1,7 +1,7 @@
 /**
  * Live snapshots: every SNAPSHOT_INTERVAL seconds of media, the next keyframe of each stream becomes a
- * JPEG (FrameDecoder, one ffmpeg per stream), stored (the media folder, or the bucket with STORAGE=s3), cataloged with its callback
- * 200 in one transaction, and pruned by RETENTION_DAYS. On the publisher's path only the keyframe is
+ * JPEG (FrameDecoder, one ffmpeg per stream), stored (the media folder, or the bucket with STORAGE=s3),
+ * then cataloged with its callback 200 in one transaction, and pruned by RETENTION_DAYS. On the publisher's path only the keyframe is
  * handed over (a reference, no copy); decoding happens in ffmpeg, and a stream whose decoder is behind
  * skips keyframes instead of queueing them.
  */
