@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openCatalog } from '../src/catalog/db.js';
 import { ClipMaker } from '../src/clip/clip-maker.js';
+import { mediaFilesOf } from '../src/storage/media-files.js';
 import { MediaStore } from '../src/storage/media-store.js';
 import { run } from '../test/helpers/process.js';
 import { positiveInt, runMain, withWorkDir } from './lib/cli.js';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
       durationMs,
       reason: 'unpublish',
     });
-    const maker = new ClipMaker({ catalog, store });
+    const maker = new ClipMaker({ catalog, store, files: mediaFilesOf(store, undefined) });
     const times: number[] = [];
     let clipBytes = 0;
     let lastClip = '';

@@ -1,12 +1,17 @@
 /**
  * `npm run bench:record`: N real-time 720p30 pushes recorded to FLV, MP4 and HLS at once, split every
  * 60 s; then every file is checked in the catalog and on disk, and a sample is decoded by ffmpeg.
+ * With `--storage s3` the same run is made twice, local-only then with STORAGE=s3 into an s3rver
+ * (uploads, verified, before the callback), and the spool size, upload lag and file-close → callback
+ * latency are reported beside the CPU of each.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RecordFormat } from '../src/config/schema.js';
+import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { run } from '../test/helpers/process.js';
+import { startS3rver } from '../test/helpers/s3rver.js';
 import { type BenchMedia, loadBenchMedia } from './lib/bench-media.js';
 import { positiveInt, printProfiles, runDir, runMain, withWorkDir } from './lib/cli.js';
 import type { RecordingJson } from './lib/livetape-server.js';
@@ -23,6 +28,7 @@ import {
 } from './lib/report.js';
 import { isLossless, keptRealTime, runScenario, type ScenarioResult, streamName } from './lib/scenario.js';
 import { expectedFilesPerStream, liveTapeRecording } from './lib/scenarios.js';
+import { type UploadFigures, UploadSampler } from './lib/upload-sampler.js';
 
 const USAGE = `tsx bench/record.ts [options]
   --streams N      concurrent pushes, each recorded to flv|mp4|hls (default 20)
@@ -31,6 +37,7 @@ const USAGE = `tsx bench/record.ts [options]
   --repeat R       rounds; medians are reported (default 1)
   --profile        run LiveTape under node --cpu-prof and print the top self-time functions
   --server-root D  run the LiveTape server from checkout D (e.g. a \`git archive\` of a commit)
+  --storage S      local (default), or s3: a local-only round, then a round uploading to s3rver
   --burst          push as fast as the server takes it (ffmpeg without -re) instead of in real time; reports
                    peak RSS against the global write backlog bound (RECORD_BACKLOG_TOTAL)
   --keep           keep the recordings`;
@@ -39,6 +46,8 @@ const FORMATS: RecordFormat[] = ['flv', 'mp4', 'hls'];
 const INTERVAL_SEC = 60;
 const TARGET_CPU_PER_STREAM_MINUTE = 0.8;
 const TARGET_STREAMS = 100;
+/** Issue 12: uploading to the bucket adds at most this share of CPU. */
+const TARGET_UPLOAD_CPU_SHARE = 0.25;
 /** The server's default RECORD_BACKLOG_TOTAL, in MiB. */
 const BURST_BACKLOG_TOTAL_MIB = 256;
 /** Peak RSS growth allowed in a burst, as a multiple of the backlog bound (buffers are copied, GC lags). */
@@ -52,8 +61,9 @@ const { values: args } = parseArgs({
     repeat: { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
-    burst: { type: 'boolean', default: false },
     'server-root': { type: 'string' },
+    storage: { type: 'string', default: 'local' },
+    burst: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -114,9 +124,31 @@ function sampledStreams(streams: number, sample: number): Set<string> {
   );
 }
 
+/** Where a round's files are: their size (0 when missing), and what ffmpeg reads them from. */
+interface StoredFiles {
+  sizeOf(key: string): Promise<number>;
+  /** Undefined for files that are not decoded in this round. */
+  inputOf(key: string): Promise<string | undefined>;
+}
+
+function localFiles(mediaRoot: string): StoredFiles {
+  return {
+    sizeOf: (key) => fileSize(join(mediaRoot, key)),
+    inputOf: async (key) => join(mediaRoot, key),
+  };
+}
+
+/** The bucket: a presigned URL for FLV and MP4; HLS is not decoded (its segment URIs would be unsigned). */
+function bucketFiles(objects: S3ObjectStore): StoredFiles {
+  return {
+    sizeOf: async (key) => (await objects.head(key))?.size ?? 0,
+    inputOf: (key) => (key.endsWith('.m3u8') ? Promise.resolve(undefined) : objects.presignGet(key, 3600)),
+  };
+}
+
 async function validate(
   rows: RecordingJson[],
-  mediaRoot: string,
+  files: StoredFiles,
   opts: { streams: number; seconds: number; sample: number; media: BenchMedia; framesPerStream: number },
 ): Promise<FormatCheck[]> {
   const sampled = sampledStreams(opts.streams, opts.sample);
@@ -134,19 +166,23 @@ async function validate(
       packetMismatches: [],
     };
     for (const row of mine) {
-      if (row.sizeBytes <= 0 || (await fileSize(join(mediaRoot, row.storageKey))) <= 0)
-        check.empty.push(row.storageKey);
+      if (row.sizeBytes <= 0 || (await files.sizeOf(row.storageKey)) <= 0) check.empty.push(row.storageKey);
     }
     for (const stream of sampled) {
       let packets = 0;
+      let decoded = true;
       for (const row of mine.filter((r) => r.stream === stream)) {
-        const path = join(mediaRoot, row.storageKey);
+        const path = await files.inputOf(row.storageKey);
+        if (path === undefined) {
+          decoded = false;
+          continue;
+        }
         const errors = await decodeErrors(path);
         check.decoded++;
         if (errors) check.decodeErrors.push(`${row.storageKey}: ${errors.slice(0, 200)}`);
         packets += await videoPackets(path);
       }
-      if (packets !== opts.framesPerStream)
+      if (decoded && packets !== opts.framesPerStream)
         check.packetMismatches.push(`${stream}: ${packets} of ${opts.framesPerStream}`);
     }
     checks.push(check);
@@ -188,83 +224,159 @@ const allValid = (checks: FormatCheck[]) =>
       c.packetMismatches.length === 0,
   );
 
+type StorageKind = 'local' | 's3';
+
+interface Round {
+  storage: StorageKind;
+  result: ScenarioResult;
+  checks: FormatCheck[];
+  uploads: UploadFigures;
+}
+
 runMain(async () => {
   if (args.help) return console.log(USAGE);
   const streams = positiveInt('streams', args.streams, 20);
   const seconds = positiveInt('seconds', args.seconds, 90);
   const sample = positiveInt('sample', args.sample, 3);
   const repeat = positiveInt('repeat', args.repeat, 1);
+  if (args.storage !== 'local' && args.storage !== 's3') throw new Error('--storage is local or s3');
+  const storages: StorageKind[] = args.storage === 's3' ? ['local', 's3'] : ['local'];
   const media = await loadBenchMedia();
   const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `record-${Date.now()}`) : undefined;
-  const scenario = liveTapeRecording({
-    formats: FORMATS,
-    intervalSec: INTERVAL_SEC,
-    media,
-    seconds,
-    profileDir,
-    settings: { RECORD_INTERVAL_MIN: '1' },
-    root: args['server-root'],
-  });
   console.log(`# bench:record — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
-  const results: ScenarioResult[] = [];
-  const validations: FormatCheck[][] = [];
-  await withWorkDir(args.keep, async (workDir) => {
-    for (let round = 1; round <= repeat; round++) {
-      process.stderr.write(
-        `round ${round}/${repeat}: ${scenario.label}, ${streams} streams × ${seconds} s…\n`,
-      );
-      const dir = await runDir(workDir);
-      const { result, artifacts } = await runScenario(scenario, dir, {
-        streams,
-        seconds,
-        playersPerStream: 0,
-        media,
-        burst: args.burst,
-      });
-      process.stderr.write(`validating ${artifacts.length} recordings…\n`);
-      // Every push sends the same media for the same time, so each should arrive with the same frame count.
-      const framesPerStream = result.videoFramesSent / streams;
-      const checks = await validate(artifacts, join(dir, 'data', 'media'), {
-        streams,
-        seconds,
-        sample,
-        media,
-        framesPerStream,
-      });
-      results.push(result);
-      validations.push(checks);
-      console.log(`## Round ${round}\n\n${resultTable([result])}\n`);
-      for (const line of failureLines([result])) console.log(`FAILURES ${line}`);
-      printChecks(checks);
-      console.log();
-    }
+  const rounds: Round[] = [];
+  const s3 = args.storage === 's3' ? await startS3rver() : undefined;
+  const objects = s3 ? new S3ObjectStore(s3.config) : undefined;
+  try {
+    await withWorkDir(args.keep, async (workDir) => {
+      for (let round = 1; round <= repeat; round++) {
+        for (const storage of storages) {
+          const sampler = await UploadSampler.start();
+          const base = liveTapeRecording({
+            label: `LiveTape ingest + record flv+mp4+hls, STORAGE=${storage}`,
+            formats: FORMATS,
+            intervalSec: INTERVAL_SEC,
+            media,
+            seconds,
+            profileDir,
+            settings: {
+              RECORD_INTERVAL_MIN: '1',
+              SNAPSHOT_INTERVAL: '0',
+              ...sampler.settings,
+              ...(storage === 's3' ? s3!.settings : {}),
+            },
+            root: args['server-root'],
+          });
+          const scenario = {
+            ...base,
+            // The spool copies are gone once uploaded: frames are counted by the sampled validation instead.
+            recordedFrames: storage === 's3' ? undefined : base.recordedFrames,
+            async start(dir: string) {
+              const server = await base.start(dir);
+              sampler.watch(server, storage === 's3');
+              return server;
+            },
+          };
+          process.stderr.write(
+            `round ${round}/${repeat}: ${scenario.label}, ${streams} streams × ${seconds} s…\n`,
+          );
+          const dir = await runDir(workDir);
+          const { result, artifacts } = await runScenario(scenario, dir, {
+            streams,
+            seconds,
+            playersPerStream: 0,
+            media,
+            burst: args.burst,
+          });
+          const uploads = await sampler.stop(INTERVAL_SEC - 1);
+          process.stderr.write(`validating ${artifacts.length} recordings…\n`);
+          // Every push sends the same media for the same time, so each should arrive with the same frame count.
+          const framesPerStream = result.videoFramesSent / streams;
+          const files = storage === 's3' ? bucketFiles(objects!) : localFiles(join(dir, 'data', 'media'));
+          const checks = await validate(artifacts, files, {
+            streams,
+            seconds,
+            sample,
+            media,
+            framesPerStream,
+          });
+          rounds.push({ storage, result, checks, uploads });
+          console.log(`## Round ${round}, STORAGE=${storage}\n\n${resultTable([result])}\n`);
+          for (const line of failureLines([result])) console.log(`FAILURES ${line}`);
+          printChecks(checks);
+          console.log();
+        }
+      }
+    });
+  } finally {
+    objects?.close();
+    await s3?.close();
+  }
+  const summaries = storages.map((storage) => {
+    const mine = rounds.filter((r) => r.storage === storage);
+    const results = mine.map((r) => r.result);
+    return { storage, mine, summary: repeat > 1 ? medianResult(results) : results[0]! };
   });
-  const summary = repeat > 1 ? medianResult(results) : results[0]!;
-  if (repeat > 1) console.log(`## Median of ${repeat} rounds\n\n${resultTable([summary])}\n`);
-  const valid = validations.every(allValid);
-  const clean = valid && isLossless(summary);
+  if (repeat > 1)
+    console.log(`## Median of ${repeat} rounds\n\n${resultTable(summaries.map((s) => s.summary))}\n`);
+  console.log(
+    markdownTable(
+      [
+        'storage',
+        'CPU-s per stream-minute',
+        'largest spool',
+        'largest upload backlog (jobs)',
+        'longest upload wait',
+        `file close → callback 100, ${INTERVAL_SEC} s files: p50 / p99 / max (n)`,
+      ],
+      summaries.flatMap(({ storage, mine, summary }) =>
+        mine.map((r) => [
+          storage,
+          fixed(summary.cpuPerStreamMinute, 3),
+          `${fixed(r.uploads.maxSpoolBytes / 2 ** 20, 0)} MiB`,
+          r.uploads.maxPendingUploads,
+          `${r.uploads.maxUploadLagSec} s`,
+          `${fixed(r.uploads.callbackLatencyMs.p50, 0)} / ${fixed(r.uploads.callbackLatencyMs.p99, 0)} / ${fixed(r.uploads.callbackLatencyMs.max, 0)} ms (${r.uploads.callbackLatencyMs.count})`,
+        ]),
+      ),
+    ),
+  );
+  console.log();
+  const local = summaries[0]!.summary;
+  const valid = rounds.every((r) => allValid(r.checks));
+  const clean = valid && summaries.every((s) => isLossless(s.summary));
   console.log('## Targets\n');
   console.log(
-    `- flv+mp4+hls ≤ ${TARGET_CPU_PER_STREAM_MINUTE} CPU-s per stream-minute: ${summary.cpuPerStreamMinute <= TARGET_CPU_PER_STREAM_MINUTE ? 'MET' : 'MISSED'} (${fixed(summary.cpuPerStreamMinute, 3)})`,
+    `- flv+mp4+hls ≤ ${TARGET_CPU_PER_STREAM_MINUTE} CPU-s per stream-minute: ${local.cpuPerStreamMinute <= TARGET_CPU_PER_STREAM_MINUTE ? 'MET' : 'MISSED'} (${fixed(local.cpuPerStreamMinute, 3)})`,
   );
+  const withUploads = summaries.find((s) => s.storage === 's3')?.summary;
+  if (withUploads) {
+    const added = withUploads.cpuPerStreamMinute / local.cpuPerStreamMinute - 1;
+    console.log(
+      `- uploads add ≤ ${TARGET_UPLOAD_CPU_SHARE * 100} % CPU: ${added <= TARGET_UPLOAD_CPU_SHARE ? 'MET' : 'MISSED'} (${fixed(added * 100, 1)} %)`,
+    );
+  }
   console.log(
     `- every file cataloged, non-empty and (sampled) decodable, no frame lost: ${clean ? 'yes' : 'NO'}`,
   );
-  if (args.burst) {
-    const growth = summary.peakRssBytes - summary.baselineRssBytes;
-    console.log(
-      `- burst: peak RSS ${mib(summary.peakRssBytes)} MiB, ${mib(growth)} MiB over the idle server; the recorder may hold up to ${BURST_BACKLOG_TOTAL_MIB} MiB for storage (RECORD_BACKLOG_TOTAL): ${growth <= BURST_BACKLOG_TOTAL_MIB * 2 ** 20 * BURST_RSS_ALLOWANCE ? 'bounded' : 'NOT BOUNDED'}`,
-    );
-  } else
-    console.log(
-      `- pushes kept real time: ${keptRealTime(summary) ? 'yes' : 'NO'} (worst push lag ${Math.round(summary.maxPusherLagMs)} ms, slowest /healthz ${Math.round(summary.maxProbeMs)} ms)`,
-    );
+  for (const { storage, summary } of summaries) {
+    if (args.burst) {
+      const growth = summary.peakRssBytes - summary.baselineRssBytes;
+      const bounded = growth <= BURST_BACKLOG_TOTAL_MIB * 2 ** 20 * BURST_RSS_ALLOWANCE;
+      console.log(
+        `- burst (${storage}): peak RSS ${mib(summary.peakRssBytes)} MiB, ${mib(growth)} MiB over the idle server; the recorder may hold up to ${BURST_BACKLOG_TOTAL_MIB} MiB for storage (RECORD_BACKLOG_TOTAL): ${bounded ? 'bounded' : 'NOT BOUNDED'}`,
+      );
+    } else
+      console.log(
+        `- pushes kept real time (${storage}): ${keptRealTime(summary) ? 'yes' : 'NO'} (worst push lag ${Math.round(summary.maxPusherLagMs)} ms, slowest /healthz ${Math.round(summary.maxProbeMs)} ms)`,
+      );
+  }
   if (streams >= TARGET_STREAMS) {
-    const met = clean && keptRealTime(summary);
+    const met = clean && keptRealTime(local);
     console.log(
       `- ≥ ${TARGET_STREAMS} streams with all of the above: ${met ? 'MET' : 'MISSED'} (${streams} streams)`,
     );
   }
   if (profileDir) await printProfiles(profileDir);
-  console.log(`\nraw figures: ${await saveResults('record', { results, validations })}`);
+  console.log(`\nraw figures: ${await saveResults('record', { rounds })}`);
 });

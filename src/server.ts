@@ -12,6 +12,7 @@ import { publicBaseUrl, publicHost } from './config/public-url.js';
 import type { Config } from './config/schema.js';
 import { buildHttpApp } from './http/app.js';
 import { startConsoleLogin } from './http/console-session.js';
+import { LiveRelay } from './http/live-relay.js';
 import { currentRequestAddress } from './http/request-address.js';
 import { LiveHlsService } from './live/hls-service.js';
 import { StreamHub } from './live/hub.js';
@@ -27,6 +28,7 @@ import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
 import { LocalTarget } from './storage/local-target.js';
+import { mediaFilesOf } from './storage/media-files.js';
 import { MediaStore } from './storage/media-store.js';
 import { openObjectStorage } from './storage/object-storage.js';
 import { clearSpillRoot } from './storage/segment-spill.js';
@@ -179,10 +181,12 @@ export async function startServer(
   await recordings.sweepOrphans((keys) => catalog.recordings.storageKeysKnown(keys));
   await objectStorage?.start();
   const remover = new RecordingRemover({ catalog, store, objects: objectStorage?.objects, log, metrics });
+  const files = mediaFilesOf(store, objectStorage?.objects);
   const snapshots = await SnapshotService.start({
     hub,
     catalog,
     store,
+    files,
     log,
     intervalSec: config.snapshotInterval,
     width: config.snapshotWidth,
@@ -190,7 +194,7 @@ export async function startServer(
     onTaken: notifications.onSnapshotTaken,
     retentionDays: () => retentionSettings.current.days,
   });
-  const clips = new ClipMaker({ catalog, store, onFinishing: notifications.onRecordingFinishing });
+  const clips = new ClipMaker({ catalog, store, files, onFinishing: notifications.onRecordingFinishing });
   const retentionSettings = await RetentionSettingsStore.load(catalog.settings, {
     days: config.retentionDays,
     maxGb: config.retentionMaxGb,
@@ -297,6 +301,7 @@ export async function startServer(
     return config.publicUrl === '' ? currentRequestAddress() : undefined;
   }
   const consoleLogin = await startConsoleLogin(config, catalog.settings, log);
+  const relay = cluster ? new LiveRelay(backpressure) : undefined;
   const http = await buildHttpApp({
     hls,
     hlsTargetDurationMs: config.hlsSegmentDuration * 1000,
@@ -331,6 +336,7 @@ export async function startServer(
     consoleSessions: consoleLogin.sessions,
     storageStatus: objectStorage?.status,
     liveElsewhere: cluster ? (app, stream) => cluster.heldElsewhere(app, stream)?.nodeUrl : undefined,
+    relay,
   });
 
   rtmpPort = await rtmp.listen(config.rtmpPort, config.host);
@@ -371,6 +377,7 @@ export async function startServer(
         log.info({ reason }, 'shutting down: ending pushes and finalizing recordings');
         await rtmp.close('shutdown');
         await cluster?.close();
+        relay?.close();
         await hls.close();
         await taskRunner.close();
         await recordings.close();

@@ -13,6 +13,7 @@ import { Mp4ScanError } from '../container/mp4/errors.js';
 import { type Mp4Movie, movieTimeMs, readMovie } from '../container/mp4/movie-read.js';
 import { fastStartPartialKey } from '../storage/layout.js';
 import { readExactly } from '../storage/local-target.js';
+import type { LocalCopy, MediaFiles } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
 
 export interface ClipRequest {
@@ -39,7 +40,10 @@ export class ClipError extends Error {
 
 export interface ClipMakerDeps {
   readonly catalog: Catalog;
+  /** Where the clip is written: the media folder (with STORAGE=s3 the spool, uploaded when cataloged). */
   readonly store: MediaStore;
+  /** Where the source files are read: the media folder, or a download from the bucket with STORAGE=s3. */
+  readonly files: MediaFiles;
   /** Runs in the transaction that catalogs the clip (the notifier writes callback 100 there). */
   readonly onFinishing?: FinishExtra;
 }
@@ -50,6 +54,7 @@ const COPY_CHUNK = 1 << 20;
 
 interface SourceFile {
   readonly row: RecordingRow;
+  readonly copy: LocalCopy;
   readonly path: string;
   readonly size: number;
   readonly movie: Mp4Movie;
@@ -74,6 +79,19 @@ export class ClipMaker {
     const { rows, sourceId } = await this.sourceRows(request);
     const first = rows[0]!;
     const files = await this.filesFor(rows, request);
+    try {
+      return await this.cut(request, first, sourceId, files);
+    } finally {
+      await Promise.all(files.map((file) => file.copy.release()));
+    }
+  }
+
+  private async cut(
+    request: ClipRequest,
+    first: RecordingRow,
+    sourceId: string,
+    files: readonly SourceFile[],
+  ): Promise<RecordingRow> {
     const sources = placeOnSourceTimeline(files);
     const totalMs = Math.max(...files.map((f, i) => sources[i]!.originMs + f.row.durationMs));
     if (request.startMs >= totalMs) {
@@ -156,29 +174,37 @@ export class ClipMaker {
         from + row.durationMs >= request.startMs - OVERLAP_MARGIN_MS
       );
     });
-    return Promise.all(picked.map((row) => this.readFile(row)));
+    const read = await Promise.allSettled(picked.map((row) => this.readFile(row)));
+    const files = read.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = read.find((result) => result.status === 'rejected');
+    if (failed === undefined) return files;
+    await Promise.all(files.map((file) => file.copy.release()));
+    throw failed.reason;
   }
 
   private async readFile(row: RecordingRow): Promise<SourceFile> {
-    const path = this.deps.store.pathOf(row.storageKey);
-    const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT')
-        throw new ClipError('conflict', `the file of recording ${row.id} is missing`);
-      throw error;
-    });
+    const copy = await this.deps.files.localCopy(row.storageKey);
+    if (copy === undefined) throw new ClipError('conflict', `the file of recording ${row.id} is missing`);
+    const { path } = copy;
     try {
-      const { size } = await file.stat();
-      const movie = await readMovie((offset, length) => readExactly(file, offset, length), size).catch(
-        (error) => {
-          if (error instanceof Mp4ScanError) {
-            throw new ClipError('conflict', `recording ${row.id} is not a finished MP4: ${error.message}`);
-          }
-          throw error;
-        },
-      );
-      return { row, path, size, movie };
-    } finally {
-      await file.close();
+      const file = await open(path, 'r');
+      try {
+        const { size } = await file.stat();
+        const movie = await readMovie((offset, length) => readExactly(file, offset, length), size).catch(
+          (error) => {
+            if (error instanceof Mp4ScanError) {
+              throw new ClipError('conflict', `recording ${row.id} is not a finished MP4: ${error.message}`);
+            }
+            throw error;
+          },
+        );
+        return { row, copy, path, size, movie };
+      } finally {
+        await file.close();
+      }
+    } catch (error) {
+      await copy.release();
+      throw error;
     }
   }
 

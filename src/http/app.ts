@@ -32,6 +32,7 @@ import { registerClipRoutes } from './clips-routes.js';
 import { type ConsoleApiDeps, registerConsoleApi } from './console-api.js';
 import type { ConsoleSessions } from './console-session.js';
 import { codeOfStatus, sendError } from './errors.js';
+import type { LiveRelay } from './live-relay.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
@@ -87,6 +88,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   consoleSessions: ConsoleSessions;
   /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
   liveElsewhere?: (app: string, stream: string) => string | undefined;
+  /** Clusters: this node's shared pulls of streams live on other nodes. */
+  relay?: LiveRelay;
   /** With STORAGE=s3: the bucket and its upload outbox, for /healthz and /api/v1/storage. */
   storageStatus?: () => Promise<StorageStatus>;
 }

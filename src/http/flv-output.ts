@@ -1,8 +1,26 @@
 import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { TagOutput, TagType } from '../live/tag-sink.js';
 
 /** How long the end of the stream may take to reach the player before its connection is cut. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+
+/** Takes the response over from Fastify and sends the HTTP-FLV status and headers. */
+export function openFlvResponse(reply: FastifyReply): ServerResponse {
+  // Headers set by hooks (CORS) are only sent by Fastify's own reply, which a hijacked one bypasses.
+  const hookHeaders = reply.getHeaders();
+  reply.hijack();
+  const res = reply.raw;
+  for (const [name, value] of Object.entries(hookHeaders))
+    if (value !== undefined) res.setHeader(name, value);
+  res.writeHead(200, {
+    'Content-Type': 'video/x-flv',
+    'Cache-Control': 'no-cache, no-store',
+    Connection: 'keep-alive',
+  });
+  res.socket?.setNoDelay(true);
+  return res;
+}
 
 /**
  * FLV over a chunked HTTP response. Each tag goes out as two writes: the previous tag's size glued to

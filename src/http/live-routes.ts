@@ -8,8 +8,8 @@ import type { LiveStream } from '../live/live-stream.js';
 import { TagSink } from '../live/tag-sink.js';
 import { queryOf } from '../vod/play-guard.js';
 import { sendError } from './errors.js';
-import { HttpFlvOutput } from './flv-output.js';
-import { relayFromNode } from './live-relay.js';
+import { HttpFlvOutput, openFlvResponse } from './flv-output.js';
+import { type LiveRelay, relayFromNode } from './live-relay.js';
 import { type PlaybackTarget, playbackOf } from './playback-auth.js';
 import { parseTimeShift, TimeShiftParamError } from './time-shift-params.js';
 
@@ -22,6 +22,8 @@ export interface LiveRouteDeps {
   dvrWindowSec: number;
   /** Clusters: the NODE_URL of the node a stream not live here is live on, if any. */
   liveElsewhere?: (app: string, stream: string) => string | undefined;
+  /** Clusters: this node's shared pulls of streams live on other nodes. */
+  relay?: LiveRelay;
 }
 
 /**
@@ -43,7 +45,10 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       }
       const stream = deps.hub.get(appName, name);
       const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
-      if (elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
+      if (elsewhere !== undefined) {
+        if (ext === 'flv' && deps.relay) return deps.relay.playFlv(elsewhere, appName, name, request, reply);
+        return relayFromNode(elsewhere, request, reply);
+      }
       if (ext === 'm3u8') {
         // A malformed time shift is refused before a packager is made for it.
         let shift: TimeShift | undefined;
@@ -134,18 +139,7 @@ function serveFlv(
   reply: FastifyReply,
   log: FastifyReply['log'],
 ): void {
-  // Headers set by hooks (CORS) are only sent by Fastify's own reply, which a hijacked one bypasses.
-  const hookHeaders = reply.getHeaders();
-  reply.hijack();
-  const res = reply.raw;
-  for (const [name, value] of Object.entries(hookHeaders))
-    if (value !== undefined) res.setHeader(name, value);
-  res.writeHead(200, {
-    'Content-Type': 'video/x-flv',
-    'Cache-Control': 'no-cache, no-store',
-    Connection: 'keep-alive',
-  });
-  res.socket?.setNoDelay(true);
+  const res = openFlvResponse(reply);
   const where = log.child({ app: stream.publisher.app, stream: stream.publisher.stream });
   const output = new HttpFlvOutput(res, (reason, dropped) => {
     stream.detach(sink);

@@ -1,18 +1,26 @@
 /**
- * `GET|HEAD /snapshots/{storageKey}`: live snapshots (JPEGs), signed like recordings. Only what the
- * snapshot catalog names is reachable; a snapshot never changes, so it may be cached for a day.
+ * `GET|HEAD /snapshots/{storageKey}`: live snapshots, posters and thumbnail sprites (JPEGs), signed like
+ * recordings. Only what the snapshot catalog names is reachable; a snapshot never changes, so it may be
+ * cached for a day. With STORAGE=s3 it is served from the bucket like `/vod/` (302 or VOD_PROXY).
  */
-import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Jpeg, JpegSplitter } from '../snapshot/jpeg-splitter.js';
 import { spriteKeyOf } from '../snapshot/poster-maker.js';
 import { thumbnailLayout, thumbnailTrack } from '../snapshot/thumbnail-track.js';
+import type { ServedType } from '../vod/media-types.js';
 import { queryOf, signatureQuery } from '../vod/play-guard.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { parseVodPath } from '../vod/vod-path.js';
+import { serveFromBucket } from './vod-bucket.js';
 import { snapshotPath } from './vod-url.js';
 
 const PREFIX = '/snapshots/';
+/** A snapshot never changes; it is served privately like the local answer below. */
+const JPEG: ServedType = {
+  contentType: 'image/jpeg',
+  cacheControl: 'private, max-age=86400, immutable',
+  playlist: false,
+};
 
 export function registerSnapshotRoutes(app: FastifyInstance, ctx: PlaybackContext): void {
   registerThumbnailTrack(app, ctx);
@@ -31,15 +39,12 @@ export function registerSnapshotRoutes(app: FastifyInstance, ctx: PlaybackContex
       if (row === undefined) return notFound(reply);
       const verdict = ctx.guard.check(row.stream, queryOf(request.url));
       if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(ctx.store.pathOf(parsed.key));
-      } catch {
-        return notFound(reply); // pruned since the lookup
-      }
+      if (ctx.objects) return serveFromBucket(ctx.objects, ctx.vodProxy, request, reply, parsed.key, JPEG);
+      const bytes = await ctx.files.read(parsed.key);
+      if (bytes === undefined) return notFound(reply); // pruned since the lookup
       return reply
-        .header('Content-Type', 'image/jpeg')
-        .header('Cache-Control', 'private, max-age=86400, immutable')
+        .header('Content-Type', JPEG.contentType)
+        .header('Cache-Control', JPEG.cacheControl)
         .send(bytes);
     },
   });
@@ -58,9 +63,10 @@ function registerThumbnailTrack(app: FastifyInstance, ctx: PlaybackContext): voi
     const verdict = ctx.guard.check(row.stream, query);
     if (!verdict.ok) return reply.code(403).send({ error: 'forbidden', message: verdict.message });
     const spriteKey = spriteKeyOf(row.storageKey);
+    const bytes = await ctx.files.read(spriteKey);
     let sprite: Jpeg | undefined;
     try {
-      [sprite] = new JpegSplitter().push(await readFile(ctx.store.pathOf(spriteKey)));
+      [sprite] = bytes === undefined ? [] : new JpegSplitter().push(bytes);
     } catch {
       sprite = undefined;
     }

@@ -1,14 +1,17 @@
 /**
  * Deleting a finished recording: its file (an HLS recording's whole folder) first, then its row. In
  * that order a crash in between leaves a row whose file is gone, which the next delete finishes (removal
- * of a missing file succeeds); the other order would leave a file nothing knows about.
+ * of a missing file succeeds); the other order would leave a file nothing knows about. Its poster and
+ * thumbnail sprite go last (a crash before leaves them to snapshot retention).
  */
 import { rmdir } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Logger } from '../log.js';
 import type { DeletionCause, Metrics } from '../metrics.js';
+import { posterKeyOf, spriteKeyOf } from '../snapshot/poster-maker.js';
 import { dayFolderOf, mediaKey } from '../storage/layout.js';
+import { type MediaFiles, mediaFilesOf } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { S3ObjectStore } from '../storage/s3-object-store.js';
 
@@ -31,7 +34,11 @@ export interface RemoverDeps {
 const DAY_MS = 86_400_000;
 
 export class RecordingRemover {
-  constructor(private readonly deps: RemoverDeps) {}
+  private readonly files: MediaFiles;
+
+  constructor(private readonly deps: RemoverDeps) {
+    this.files = mediaFilesOf(deps.store, deps.objects);
+  }
 
   /**
    * Removes a finished (`done` or `failed`) recording's media and row; throws StillRecordingError for an open one (its
@@ -48,9 +55,21 @@ export class RecordingRemover {
       throw error;
     }
     await this.deps.catalog.recordings.delete(row.id);
+    await this.removePictures(row);
     await this.pruneDayFolder(key);
     this.deps.metrics?.recordingDeleted(row, cause);
     this.deps.log.debug({ id: row.id, key, sizeBytes: row.sizeBytes, cause }, 'recording deleted');
+  }
+
+  /** The recording's poster and thumbnail sprite (snapshot rows), from the bucket too with STORAGE=s3. */
+  private async removePictures(row: RecordingRow): Promise<void> {
+    const { catalog } = this.deps;
+    for (const key of [posterKeyOf(row.storageKey), spriteKeyOf(row.storageKey)]) {
+      const picture = await catalog.snapshots.byStorageKey(key);
+      if (picture === undefined) continue;
+      await this.files.remove(key);
+      await catalog.snapshots.delete(picture.id);
+    }
   }
 
   /**

@@ -6,19 +6,19 @@
  * once both exist. One ffmpeg at a time, at the lowest CPU priority: this must never compete with live work.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { Logger } from '../log.js';
-import type { MediaStore } from '../storage/media-store.js';
+import type { MediaFiles } from '../storage/media-files.js';
 import { type Jpeg, JpegSplitter } from './jpeg-splitter.js';
 import { THUMBNAIL_WIDTH, thumbnailLayout } from './thumbnail-track.js';
 
 export interface PosterOptions {
   readonly catalog: Catalog;
-  readonly store: MediaStore;
+  /** Where recordings are read and posters stored: the media folder, or the bucket with STORAGE=s3. */
+  readonly files: MediaFiles;
   readonly log: Logger;
   readonly width: number;
   readonly height: number;
@@ -58,8 +58,8 @@ export class PosterMaker {
 
   /** Writes and catalogs one JPEG of a recording; returns its key. */
   private async save(row: RecordingRow, key: string, jpeg: Jpeg): Promise<string> {
-    const { catalog, store } = this.options;
-    await writeFile(store.pathOf(key), jpeg.bytes);
+    const { catalog, files } = this.options;
+    await files.write(key, jpeg.bytes, 'image/jpeg');
     await catalog.snapshots.insert({
       id: newFileId(),
       app: row.app,
@@ -76,9 +76,10 @@ export class PosterMaker {
   }
 
   private async make(row: RecordingRow): Promise<void> {
-    const { catalog, store, log } = this.options;
+    const { catalog, files, log } = this.options;
     try {
-      const path = store.pathOf(row.storageKey);
+      // With STORAGE=s3 the spool copy may already be gone: ffmpeg reads the bucket's.
+      const path = await files.inputOf(row.storageKey);
       const { width, height } = this.options;
       const scale =
         width === 0 && height === 0

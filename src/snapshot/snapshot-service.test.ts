@@ -7,6 +7,7 @@ import { openCatalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import { StreamHub } from '../live/hub.js';
 import { createLogger } from '../log.js';
+import { mediaFilesOf } from '../storage/media-files.js';
 import { MediaStore } from '../storage/media-store.js';
 import { SnapshotService, snapshotAvailability } from './snapshot-service.js';
 
@@ -53,6 +54,7 @@ describe('SnapshotService', () => {
       hub: new StreamHub({ enabled: false, maxBytes: 0 }),
       catalog,
       store,
+      files: mediaFilesOf(store, undefined),
       log: createLogger('silent'),
       intervalSec: 0,
       width: 0,

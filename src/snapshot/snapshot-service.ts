@@ -1,12 +1,11 @@
 /**
  * Live snapshots: every SNAPSHOT_INTERVAL seconds of media, the next keyframe of each stream becomes a
- * JPEG (FrameDecoder, one ffmpeg per stream), stored in the media folder, cataloged with its callback
- * 200 in one transaction, and pruned by RETENTION_DAYS. On the publisher's path only the keyframe is
+ * JPEG (FrameDecoder, one ffmpeg per stream), stored (the media folder, or the bucket with STORAGE=s3),
+ * then cataloged with its callback 200 in one transaction, and pruned by RETENTION_DAYS. On the publisher's path only the keyframe is
  * handed over (a reference, no copy); decoding happens in ffmpeg, and a stream whose decoder is behind
  * skips keyframes instead of queueing them.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { SnapshotExtra, SnapshotRow } from '../catalog/snapshots.js';
@@ -15,6 +14,7 @@ import type { LiveStream } from '../live/live-stream.js';
 import type { StreamSink } from '../live/sink.js';
 import type { Logger } from '../log.js';
 import type { CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
+import type { MediaFiles } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { Jpeg } from './jpeg-splitter.js';
@@ -27,7 +27,10 @@ export type SnapshotAvailability =
 export interface SnapshotOptions {
   readonly hub: StreamHub;
   readonly catalog: Catalog;
+  /** Names new files (layout.ts). */
   readonly store: MediaStore;
+  /** Where the JPEGs are stored and read: the media folder, or the bucket with STORAGE=s3. */
+  readonly files: MediaFiles;
   readonly log: Logger;
   /** SNAPSHOT_INTERVAL; 0 is off. */
   readonly intervalSec: number;
@@ -116,13 +119,13 @@ export class SnapshotService {
   async prune(now = Date.now()): Promise<number> {
     const days = this.options.retentionDays();
     if (days <= 0) return 0;
-    const { catalog, store } = this.options;
+    const { catalog, files } = this.options;
     let removed = 0;
     try {
       for (;;) {
         const rows = await catalog.snapshots.takenBefore(now - days * DAY_MS, PRUNE_BATCH);
         for (const row of rows) {
-          await store.remove(row.storageKey);
+          await files.remove(row.storageKey);
           await catalog.snapshots.delete(row.id);
         }
         removed += rows.length;
@@ -158,7 +161,7 @@ export class SnapshotService {
   }
 
   private async save(stream: LiveStream, jpeg: Jpeg, takenAt: number): Promise<void> {
-    const { store, catalog, onTaken } = this.options;
+    const { store, files, catalog, onTaken } = this.options;
     const p = stream.publisher;
     try {
       let key = '';
@@ -173,12 +176,9 @@ export class SnapshotService {
           },
           attempt,
         );
-        try {
-          await writeFile(store.pathOf(key), jpeg.bytes, { flag: 'wx' });
-          break;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
-        }
+        // Stored (in the bucket with STORAGE=s3) before it is cataloged and its callback written.
+        if (await files.create(key, jpeg.bytes, 'image/jpeg')) break;
+        if (attempt > 100) throw new Error(`no free snapshot name at ${key}`);
       }
       const row: SnapshotRow = {
         id: newFileId(),

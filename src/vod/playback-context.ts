@@ -20,6 +20,7 @@ import {
   vodUrl,
 } from '../http/vod-url.js';
 import type { StreamHub } from '../live/hub.js';
+import { type MediaFiles, mediaFilesOf } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { S3ObjectStore } from '../storage/s3-object-store.js';
 import type { PlayGuard } from './play-guard.js';
@@ -33,6 +34,8 @@ export interface PlaybackContext {
   readonly objects: S3ObjectStore | undefined;
   /** With STORAGE=s3: stream objects through LiveTape (VOD_PROXY) instead of redirecting to the bucket. */
   readonly vodProxy: boolean;
+  /** Snapshots, posters and thumbnail sprites, from the bucket or the media folder. */
+  readonly files: MediaFiles;
   /** A recorded HLS playlist as it is now, from the bucket or the media folder. */
   readPlaylist(key: string): Promise<MediaPlaylist | undefined>;
   readonly hub: StreamHub;
@@ -88,6 +91,7 @@ export function playbackContext(
     store: parts.store,
     objects: parts.objects,
     vodProxy: config.vodProxy ?? false,
+    files: mediaFilesOf(parts.store, parts.objects),
     readPlaylist: (key) =>
       parts.objects ? readBucketPlaylist(parts.objects, key) : readRecordedPlaylist(parts.store, key),
     hub: parts.hub,

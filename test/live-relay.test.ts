@@ -1,0 +1,99 @@
+/**
+ * The shared relay pull: three HTTP-FLV players of a stream pushed to node A, all asking node B, are
+ * served by ONE upstream connection from B to A (A counts one viewer), and every one decodes frames; the
+ * pull ends when B's last player leaves, and B's players end when the push to A ends.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChildServer, freePort, startChildServer } from './helpers/child-server.js';
+import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+
+const postgres: TestPostgres | undefined = await startPostgres();
+
+describe.skipIf(postgres === undefined)('one shared pull per remote stream', () => {
+  const nodes: Record<'a' | 'b', ChildServer> = {} as never;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    const databaseUrl = await postgres!.newDatabase();
+    for (const name of ['a', 'b'] as const) {
+      const dataDir = await mkdtemp(join(tmpdir(), `livetape-relay-${name}-`));
+      dirs.push(dataDir);
+      const ports = { rtmp: await freePort(), http: await freePort() };
+      nodes[name] = await startChildServer(dataDir, ports, {
+        DATABASE_URL: databaseUrl,
+        NODE_NAME: `relay-${name}`,
+        NODE_URL: `http://127.0.0.1:${ports.http}`,
+        SNAPSHOT_INTERVAL: '0',
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const node of Object.values(nodes)) {
+      if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGTERM');
+      await node.exited;
+    }
+    await postgres?.stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Viewers of live/r1 on A: B's upstream pulls count as one each. */
+  const viewersOnA = async () => {
+    const { streams } = (await (await fetch(nodes.a.httpUrl('/api/v1/streams'))).json()) as {
+      streams: { stream: string; viewers: number }[];
+    };
+    return streams.find((s) => s.stream === 'r1')?.viewers;
+  };
+  const decodedFrames = (seconds: number | undefined) =>
+    run(
+      'ffprobe',
+      [
+        ...['-v', 'error', '-count_frames', '-select_streams', 'v'],
+        ...(seconds === undefined ? [] : ['-read_intervals', `%+${seconds}`]),
+        ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0'],
+        nodes.b.httpUrl('/live/live/r1.flv'),
+      ],
+      { timeoutMs: 90_000 },
+    );
+
+  it('serves three players on B from one connection to A, and tears it down', async () => {
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(nodes.a.rtmpUrl('live', 'r1'), { seconds: 25, gop: 30, realtime: true }),
+      { timeoutMs: 120_000 },
+    );
+    await waitFor(
+      async () => ((await fetch(nodes.b.httpUrl('/live/live/r1.m3u8'))).status === 200 ? true : undefined),
+      30_000,
+      'B to know the stream is live on A',
+    );
+    expect(await viewersOnA()).toBe(0);
+
+    let maxViewers = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        maxViewers = Math.max(maxViewers, (await viewersOnA()) ?? 0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const players = await Promise.all([decodedFrames(4), decodedFrames(4), decodedFrames(4)]);
+    watching = false;
+    await watcher;
+    for (const player of players) expect(Number(player.stdout.trim()), player.stderr).toBeGreaterThan(30);
+    expect(maxViewers).toBe(1);
+    // The last player left: the pull is gone.
+    await waitFor(async () => ((await viewersOnA()) === 0 ? true : undefined), 20_000, 'the pull to end');
+
+    // A player to the end: when the push to A ends, B's player ends too.
+    const toTheEnd = decodedFrames(undefined);
+    await waitFor(async () => ((await viewersOnA()) === 1 ? true : undefined), 20_000, 'a new pull');
+    expect((await push).code).toBe(0);
+    const last = await toTheEnd;
+    expect(last.code, last.stderr).toBe(0);
+    expect(Number(last.stdout.trim())).toBeGreaterThan(30);
+  }, 150_000);
+});
