@@ -2,7 +2,7 @@
  * An encoder reconnecting after a network change while its old connection still holds the stream
  * name (no FIN ever arrived, so only the idle timeout would free it). Chosen behaviour: a holder that
  * has sent no media for TAKEOVER_SILENCE_MS (3 s) is taken over by the new publish; a holder that is
- * sending keeps the name and the newcomer is refused (docs/decisions/0016-tests-publisher-takeover.md).
+ * sending keeps the name and the newcomer is refused (docs/decisions/0013-publisher-takeover.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtmpClient } from '../src/rtmp/client.js';

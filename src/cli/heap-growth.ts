@@ -8,7 +8,7 @@
  * a full mark-compact of the whole heap every ~2 s (`--trace-gc --trace-incremental-marking`:
  * "Start (task)/(allocation limit) … 40MB / 49MB", "[HeapController] factor 1.1 … mutator=0"). That was most
  * of the ingest CPU. A fixed factor of 2 lets the heap grow to twice its live size before the next full GC.
- * See docs/benchmarks.md and docs/decisions/0013-perf2-full-gcs.md.
+ * See docs/benchmarks.md and docs/decisions/0014-full-gcs.md.
  */
 import { setFlagsFromString } from 'node:v8';
 

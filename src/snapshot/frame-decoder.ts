@@ -2,7 +2,7 @@
  * One long-lived `ffmpeg` per stream that turns keyframes into JPEGs: it reads an FLV of the stream's
  * video sequence header and then only the keyframes we choose, and writes one JPEG per keyframe. A
  * decoder kept running costs a few ms of CPU per picture against ~80 ms for an ffmpeg started per
- * picture (docs/decisions/0007-replay-snapshots.md), and it runs in its own process, off the event loop.
+ * picture (docs/decisions/0011-snapshots.md), and it runs in its own process, off the event loop.
  *
  * ffmpeg holds back what it has read until more arrives (its demuxer and the H.264 output delay), so
  * each keyframe is followed by copies of itself that push it through, and a `select` filter keeps every
