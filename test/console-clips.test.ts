@@ -3,7 +3,7 @@
  * Cutting a clip in the console in real Chromium: in a recording's inline player, seek, "Mark in",
  * seek, "Mark out & export" (two clicks), and the clip's link appears; the link opens the /play page,
  * which plays the clip at the marked length. The /play page offers the same controls to a logged-in
- * browser only.
+ * browser only. With SNAPSHOT_INTERVAL left at 0, the console says snapshots are off and why.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,11 @@ describe('console: mark in, mark out, share the clip', () => {
     const source = listed.recordings.find((r) => r.format === 'mp4')!;
     const { page, errors, close } = await openLoggedIn(browser, t, '/console/recordings');
     try {
+      // Posters and scrub thumbnails come from snapshots: the console says they are off, and why.
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Snapshots are off: SNAPSHOT_INTERVAL is 0.' })
+        .waitFor();
       const row = page.locator(`tbody[data-id="${source.id}"]`);
       await row.getByRole('button', { name: /^Play / }).click();
       const selector = `tbody[data-id="${source.id}"] video`;
@@ -102,6 +107,19 @@ describe('console: mark in, mark out, share the clip', () => {
       await waitForPlayback(page, 'video', 1, 20_000);
       // Logged in, the /play page offers the same two buttons.
       await page.getByRole('button', { name: /^Mark clip start/ }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('says on Live now that snapshots are off, and why', async () => {
+    const { page, errors, close } = await openLoggedIn(browser, t, '/console/live');
+    try {
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Snapshots are off: SNAPSHOT_INTERVAL is 0.' })
+        .waitFor();
       expect(errors).toEqual([]);
     } finally {
       await close();
