@@ -1,6 +1,7 @@
 /**
  * Clips cut by `POST /api/v1/clips` from a real push of one FLV file (H.264 with B-frames + AAC,
- * 30 fps, a keyframe a second): recorded once as one MP4 and once as a broadcast of 3 s MP4 files.
+ * 30 fps, a keyframe a second): recorded once as one MP4 (and FLV, and HLS), once as a broadcast of
+ * 3 s MP4 files and once as a broadcast of 3 s FLV files.
  * The oracle is the source itself: the frame ffmpeg decodes 165th (5.5 s × 30 fps) from the FLV.
  */
 import { join } from 'node:path';
@@ -67,6 +68,7 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
   let sourceFlv: string;
   let single: RecordingJson;
   let parts: RecordingJson[];
+  let flvParts: RecordingJson[];
 
   beforeAll(async () => {
     receiver = await startCallbackReceiver();
@@ -80,23 +82,26 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
       launchBrowser(),
       makeTestFlv({ seconds: 16, fps: FPS, gop: FPS, bframes: true }),
     ]);
-    await pushFlvFiles(t.rtmpUrl('live', 'whole', 'record=mp4|flv'), [sourceFlv]);
+    await pushFlvFiles(t.rtmpUrl('live', 'whole', 'record=mp4|flv|hls'), [sourceFlv]);
     await pushFlvFiles(t.rtmpUrl('live', 'parts', 'record=mp4&record_interval=3'), [sourceFlv]);
+    await pushFlvFiles(t.rtmpUrl('live', 'flvparts', 'record=flv&record_interval=3'), [sourceFlv]);
     await waitFor(() => (t.server.recordings.activeCount === 0 ? true : undefined), 30_000, 'recordings');
-    const list = async (stream: string) =>
-      (
-        (await (await fetch(t.httpUrl(`/api/v1/recordings?stream=${stream}&sort=asc`))).json()) as {
-          recordings: RecordingJson[];
-        }
-      ).recordings;
-    single = (await list('whole')).find((r) => r.format === 'mp4')!;
-    parts = await list('parts');
+    single = (await recordingsOf('whole')).find((r) => r.format === 'mp4')!;
+    parts = await recordingsOf('parts');
+    flvParts = await recordingsOf('flvparts');
   });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
     await receiver?.close();
   });
+
+  const recordingsOf = async (stream: string) =>
+    (
+      (await (await fetch(t.httpUrl(`/api/v1/recordings?stream=${stream}&sort=asc`))).json()) as {
+        recordings: RecordingJson[];
+      }
+    ).recordings;
 
   const postClip = (body: Record<string, unknown>) =>
     fetch(t.httpUrl('/api/v1/clips'), {
@@ -143,6 +148,17 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     await checkClip({ broadcastId: mp4s[0]!.broadcastId });
   });
 
+  it('cuts 5.5–12.5 s out of one FLV recording, remuxed into the same MP4', async () => {
+    const flv = (await recordingsOf('whole')).find((r) => r.format === 'flv')!;
+    await checkClip({ recordingId: flv.id });
+  });
+
+  it('cuts 5.5–12.5 s across the split FLV files of a broadcast', async () => {
+    expect(flvParts.length).toBeGreaterThanOrEqual(5);
+    expect(flvParts.every((r) => r.format === 'flv')).toBe(true);
+    await checkClip({ broadcastId: flvParts[0]!.broadcastId });
+  });
+
   it('plays and seeks in headless Chromium', async () => {
     const clip = (await (
       await postClip({ recordingId: single.id, start: 2, end: 9 })
@@ -179,7 +195,7 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     }
   });
 
-  it('refuses bad requests naming the parameter, unknown sources with 404, non-MP4 sources with 409', async () => {
+  it('refuses bad requests naming the parameter, unknown sources with 404, HLS sources with 409', async () => {
     const bad = async (body: Record<string, unknown>, status: number, pattern: RegExp) => {
       const res = await postClip(body);
       expect(res.status, JSON.stringify(body)).toBe(status);
@@ -197,11 +213,7 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     await bad({ recordingId: single.id, start: 100, end: 200 }, 400, /"start" is past/);
     await bad({ recordingId: '1234567890123456789', start: 1, end: 2 }, 404, /does not exist/);
     await bad({ broadcastId: 'nope', start: 1, end: 2 }, 404, /does not exist/);
-    const flv = (
-      (await (await fetch(t.httpUrl('/api/v1/recordings?stream=whole&format=flv'))).json()) as {
-        recordings: RecordingJson[];
-      }
-    ).recordings[0]!;
-    await bad({ recordingId: flv.id, start: 1, end: 2 }, 409, /MP4/);
+    const hls = (await recordingsOf('whole')).find((r) => r.format === 'hls')!;
+    await bad({ recordingId: hls.id, start: 1, end: 2 }, 409, /MP4 and FLV recordings; recording \d+ is hls/);
   });
 });

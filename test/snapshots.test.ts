@@ -150,6 +150,16 @@ describe('live snapshots every SNAPSHOT_INTERVAL seconds', () => {
       poster: string | null;
     };
     expect(play.poster).toMatch(/-poster\.jpg\?txSecret=/);
+    // A broadcast's cover is its first file's poster, in the list and in the single answer.
+    const { broadcasts } = (await (await fetch(t.httpUrl('/api/v1/broadcasts?stream=snap1'))).json()) as {
+      broadcasts: { id: string; posterUrl: string | null; files: { posterUrl: string | null }[] }[];
+    };
+    expect(broadcasts[0]!.posterUrl).toBe(broadcasts[0]!.files[0]!.posterUrl);
+    const one = (await (await fetch(t.httpUrl(`/api/v1/broadcasts/${broadcasts[0]!.id}`))).json()) as {
+      posterUrl: string | null;
+    };
+    expect(one.posterUrl).toMatch(/-poster\.jpg\?txSecret=/);
+    expect((await fetch(one.posterUrl!)).headers.get('content-type')).toBe('image/jpeg');
 
     // The player page: its seek bar shows the frame under the pointer, cut out of the sprite.
     const browser = await launchBrowser();

@@ -13,6 +13,7 @@ import { callbackPatch, draftOf } from '../web/src/console/settings/callback-pat
 import {
   formatBitrate,
   formatBytes,
+  formatClock,
   formatDateTime,
   formatDuration,
   formatResolution,
@@ -28,6 +29,12 @@ describe('format', () => {
     expect(formatDuration(3_725_400)).toBe('1:02:05');
     expect(formatDuration(Number.NaN)).toBe('0:00');
     expect(formatDuration(-5000)).toBe('0:00');
+  });
+
+  it('writes clip marks to a tenth of a second', () => {
+    expect(formatClock(5_500)).toBe('0:05.5');
+    expect(formatClock(3_725_049)).toBe('1:02:05.0');
+    expect(formatClock(Number.NaN)).toBe('0:00.0');
   });
 
   it('durations read back as the whole seconds they were given', () => {

@@ -1,6 +1,6 @@
 /**
- * Cuts a clip out of an MP4 recording or out of a broadcast's MP4 files: reads their sample tables,
- * plans the clip (src/container/mp4/clip-plan.ts), copies the samples into a new fast-start MP4 in
+ * Cuts a clip out of an MP4 or FLV recording or out of a broadcast's MP4 (else FLV) files: reads their
+ * sample tables (an FLV's through src/clip/flv-movie.ts), plans the clip (src/container/mp4/clip-plan.ts), copies the samples into a new fast-start MP4 in
  * the media folder and catalogs it like any recorded file (reason `clip`, callback 100).
  */
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { fastStartPartialKey } from '../storage/layout.js';
 import { readExactly } from '../storage/local-target.js';
 import type { LocalCopy, MediaFiles } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
+import { FlvMovieError, readFlvMovie } from './flv-movie.js';
 
 export interface ClipRequest {
   /** Exactly one of the two. */
@@ -51,6 +52,8 @@ export interface ClipMakerDeps {
 /** Files whose cataloged span misses the range by less than this are read too (catalog times are approximate). */
 const OVERLAP_MARGIN_MS = 2000;
 const COPY_CHUNK = 1 << 20;
+/** What clips are cut from, in the order a broadcast's files are preferred. */
+const CUT_FORMATS: readonly string[] = ['mp4', 'flv'];
 
 interface SourceFile {
   readonly row: RecordingRow;
@@ -145,10 +148,10 @@ export class ClipMaker {
         throw new ClipError('not_found', `recording ${request.recordingId} does not exist`);
       if (row.status !== 'done')
         throw new ClipError('conflict', `recording ${row.id} is still being written`);
-      if (row.format !== 'mp4') {
+      if (!CUT_FORMATS.includes(row.format)) {
         throw new ClipError(
           'conflict',
-          `clips are cut from MP4 recordings; recording ${row.id} is ${row.format}`,
+          `clips are cut from MP4 and FLV recordings; recording ${row.id} is ${row.format}`,
         );
       }
       return { rows: [row], sourceId: row.id };
@@ -156,11 +159,16 @@ export class ClipMaker {
     const broadcastId = request.broadcastId!;
     const all = await catalog.broadcasts.files([broadcastId]);
     if (all.length === 0) throw new ClipError('not_found', `broadcast ${broadcastId} does not exist`);
-    const rows = all.filter((row) => row.format === 'mp4' && row.status === 'done' && row.reason !== 'clip');
-    if (rows.length === 0) {
-      throw new ClipError('conflict', `broadcast ${broadcastId} has no finished MP4 file to cut a clip from`);
+    const finished = all.filter((row) => row.status === 'done' && row.reason !== 'clip');
+    // One format's files make the timeline; MP4 first, as its sample tables are read without a scan.
+    for (const format of CUT_FORMATS) {
+      const rows = finished.filter((row) => row.format === format);
+      if (rows.length > 0) return { rows, sourceId: broadcastId };
     }
-    return { rows, sourceId: broadcastId };
+    throw new ClipError(
+      'conflict',
+      `broadcast ${broadcastId} has no finished MP4 or FLV file to cut a clip from`,
+    );
   }
 
   /** The first file (it sets the timeline's zero) and the files whose cataloged span meets the range. */
@@ -190,10 +198,12 @@ export class ClipMaker {
       const file = await open(path, 'r');
       try {
         const { size } = await file.stat();
-        const movie = await readMovie((offset, length) => readExactly(file, offset, length), size).catch(
+        const read = (offset: number, length: number) => readExactly(file, offset, length);
+        const movie = await (row.format === 'flv' ? readFlvMovie(read, size) : readMovie(read, size)).catch(
           (error) => {
-            if (error instanceof Mp4ScanError) {
-              throw new ClipError('conflict', `recording ${row.id} is not a finished MP4: ${error.message}`);
+            if (error instanceof Mp4ScanError || error instanceof FlvMovieError) {
+              const what = row.format === 'flv' ? 'a usable FLV' : 'a finished MP4';
+              throw new ClipError('conflict', `recording ${row.id} is not ${what}: ${error.message}`);
             }
             throw error;
           },

@@ -47,6 +47,7 @@ const BROADCAST = {
     'playOrder',
     'replayUrl',
     'playerUrl',
+    'posterUrl',
   ],
   properties: {
     id: { type: 'string', description: 'The broadcast id: the first push session of the broadcast' },
@@ -71,6 +72,11 @@ const BROADCAST = {
       description: 'One HLS playlist of the whole broadcast; null when it was not recorded as HLS',
     },
     playerUrl: { type: 'string', description: 'The `/play/{id}` page that plays the whole broadcast' },
+    posterUrl: {
+      type: ['string', 'null'],
+      description:
+        "The broadcast's cover: the poster (first keyframe, JPEG) of its first file that has one; null while none has",
+    },
   },
 } as const;
 

@@ -28,6 +28,30 @@ describe('FrameDecoder (a real ffmpeg kept running)', () => {
     expect(new Set(jpegs.map((j) => j.bytes.toString('base64'))).size).toBe(jpegs.length);
   });
 
+  it.each([
+    ['with B-frames', true],
+    ['without B-frames (Baseline)', false],
+  ])('gives each picture out without waiting for the next keyframe (%s)', async (_name, bframes) => {
+    const flv = await makeTestFlv({ seconds: 4, width: 320, height: 240, bframes });
+    const keyframes = flvToPackets(await readFile(flv)).packets.filter(
+      (p) => p.kind === 'video' && p.keyframe,
+    );
+    const decoder = new FrameDecoder({ command: 'ffmpeg', width: 160, height: 0 });
+    try {
+      // One keyframe per interval: its picture must come while nothing else goes in.
+      for (const keyframe of keyframes.slice(0, 3)) {
+        const picture = decoder.decode(keyframe.config as VideoConfig, keyframe);
+        const late = new Promise<never>((_, reject) => {
+          setTimeout(() => reject(new Error('no picture before the next keyframe')), 20_000).unref();
+        });
+        const jpeg = await Promise.race([picture, late]);
+        expect(jpeg.width).toBe(160);
+      }
+    } finally {
+      decoder.close();
+    }
+  });
+
   it('rejects when ffmpeg cannot be started', async () => {
     const flv = await makeTestFlv({ seconds: 1, width: 320, height: 240 });
     const keyframe = flvToPackets(await readFile(flv)).packets.find((p) => p.kind === 'video')!;

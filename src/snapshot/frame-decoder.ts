@@ -4,11 +4,12 @@
  * decoder kept running costs a few ms of CPU per picture against ~80 ms for an ffmpeg started per
  * picture (docs/decisions/0011-snapshots.md), and it runs in its own process, off the event loop.
  *
- * ffmpeg holds back what it has read until more arrives (its demuxer and the H.264 output delay), so
- * each keyframe is followed by copies of itself that push it through, and a `select` filter keeps every
- * (copies + 1)-th frame, so only the keyframes are scaled and encoded. Even so a picture may come out
- * only when the next keyframe goes in; pictures are matched to keyframes by their order, and closing
- * the decoder ends its input, which flushes the last ones out.
+ * ffmpeg holds back what it has read until more arrives (one frame in its pipeline, plus the H.264
+ * reorder delay of streams with B-frames), so each keyframe is followed by copies of itself that push
+ * it through, and a `select` filter keeps every (copies + 1)-th frame, so only the keyframes are scaled
+ * and encoded. Decoding the copies is most of a picture's cost, so there are as few as the stream needs
+ * (docs/decisions/0019-snapshot-cpu.md). Pictures are matched to keyframes by their order, and
+ * closing the decoder ends its input, which flushes the last ones out.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { flvFileHeader, flvTag } from '../media/flv-writer.js';
@@ -25,8 +26,13 @@ export interface FrameDecoderOptions {
 
 /** JPEG quality scale of ffmpeg's mjpeg encoder: 2 is best, 31 worst. */
 const JPEG_QUALITY = '3';
-/** Frames ffmpeg holds back (measured: 4 to 5 with FLV input and B-frame streams), plus a margin. */
-const PUSH_THROUGH_COPIES = 6;
+/**
+ * Frames ffmpeg holds back, plus one as a margin (measured with ffmpeg 5.1, one decoder and one encoder
+ * thread: 1 for a stream without B-frames, 3 for x264 with B-frames, whose SPS asks a reorder of 2).
+ */
+const PUSH_THROUGH_COPIES = { withoutReorder: 2, withReorder: 4 } as const;
+/** H.264 profile_idc of Baseline, which has no B-frames, so no reorder delay. */
+const AVC_BASELINE = 66;
 /** Timestamp step between the frames we send (the decoder needs them to rise; their size does not matter). */
 const FRAME_SPACING_MS = 40;
 /** Pictures waiting at most; a keyframe beyond that is skipped (the decoder is behind). */
@@ -45,6 +51,8 @@ export class FrameDecoder {
   private waiters: Waiter[] = [];
   /** Frames sent to the current process. */
   private sent = 0;
+  /** Copies that follow each keyframe into the current process. */
+  private copies = 0;
 
   constructor(private readonly options: FrameDecoderOptions) {}
 
@@ -60,7 +68,7 @@ export class FrameDecoder {
     const child = this.child!;
     return new Promise<Jpeg>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      for (let copy = 0; copy <= PUSH_THROUGH_COPIES; copy++) {
+      for (let copy = 0; copy <= this.copies; copy++) {
         for (const part of flvTag(9, this.sent++ * FRAME_SPACING_MS, keyframe.tag)) child.stdin.write(part);
       }
     });
@@ -88,7 +96,10 @@ export class FrameDecoder {
     this.close();
     this.config = config;
     this.sent = 0;
-    const child = spawn(this.options.command, decoderArgs(this.options), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.copies = pushThroughCopies(config);
+    const child = spawn(this.options.command, decoderArgs(this.options, this.copies), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -128,18 +139,29 @@ export class FrameDecoder {
   }
 }
 
+/** How many copies push a keyframe of a stream with `config` out of ffmpeg. */
+export function pushThroughCopies(config: VideoConfig): number {
+  const reorders = !(config.codec === 'avc' && config.profile === AVC_BASELINE);
+  return reorders ? PUSH_THROUGH_COPIES.withReorder : PUSH_THROUGH_COPIES.withoutReorder;
+}
+
 /**
- * One thread, no probing delay, low-delay decoding, every (copies + 1)-th frame kept, each JPEG
- * flushed as soon as it is encoded.
+ * One decoding and one encoding thread (a frame-threaded encoder holds a picture back per thread), no
+ * probing delay, low-delay decoding, every (copies + 1)-th frame kept, each JPEG flushed as soon as it
+ * is encoded.
  */
-export function decoderArgs({ width, height }: Pick<FrameDecoderOptions, 'width' | 'height'>): string[] {
-  const pictures = `select=not(mod(n\\,${PUSH_THROUGH_COPIES + 1}))`;
+export function decoderArgs(
+  { width, height }: Pick<FrameDecoderOptions, 'width' | 'height'>,
+  copies: number,
+): string[] {
+  const pictures = `select=not(mod(n\\,${copies + 1}))`;
   const scale =
     width === 0 && height === 0 ? [] : [`scale=${width === 0 ? -2 : width}:${height === 0 ? -2 : height}`];
   return [
     ...['-hide_banner', '-v', 'error', '-threads', '1', '-flags', 'low_delay'],
     ...['-probesize', '32', '-analyzeduration', '0', '-fflags', 'nobuffer', '-f', 'flv', '-i', 'pipe:0'],
     ...['-an', '-vf', [pictures, ...scale].join(','), '-fps_mode', 'passthrough'],
-    ...['-c:v', 'mjpeg', '-q:v', JPEG_QUALITY, '-flush_packets', '1', '-f', 'image2pipe', 'pipe:1'],
+    ...['-threads', '1', '-c:v', 'mjpeg', '-q:v', JPEG_QUALITY],
+    ...['-flush_packets', '1', '-f', 'image2pipe', 'pipe:1'],
   ];
 }

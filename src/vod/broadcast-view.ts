@@ -38,6 +38,8 @@ export interface BroadcastView {
   replayUrl: string | null;
   /** The `/play/{broadcastId}` page, which plays the whole broadcast. */
   playerUrl: string;
+  /** The poster of its first file that has one (its opening picture); null while none has. */
+  posterUrl: string | null;
 }
 
 /** True while any file of the broadcast is open: its replay is still growing. */
@@ -65,6 +67,7 @@ export function broadcastView(rows: readonly RecordingRow[], urls: BroadcastUrls
   // HLS still being recorded plays as an EVENT playlist, so a replay URL is offered before it is done.
   const hasHls = rows.some((row) => row.format === 'hls');
   const ends = rows.map((row) => row.endTime ?? 0);
+  const done = rows.filter((row) => row.status === 'done');
   return {
     id: first.broadcastId,
     app: first.app,
@@ -73,10 +76,11 @@ export function broadcastView(rows: readonly RecordingRow[], urls: BroadcastUrls
     endTime: recording ? null : new Date(Math.max(...ends)).toISOString(),
     durationMs: replay.rows.reduce((sum, row) => sum + row.durationMs, 0),
     recording,
-    files: rows.filter((row) => row.status === 'done').map((row) => fileView(row, urls)),
+    files: done.map((row) => fileView(row, urls)),
     playOrder: replay.rows.map((row) => row.id),
     replayUrl: hasHls ? urls.replay() : null,
     playerUrl: urls.player({ id: first.broadcastId, stream: first.stream }),
+    posterUrl: firstPoster(done, (row) => urls.images(row).posterUrl),
   };
 }
 
@@ -85,6 +89,18 @@ export function fileView(
   urls: Pick<BroadcastUrls, 'file' | 'player' | 'images'>,
 ): FileView {
   return recordingView(row, urls.file(row), urls.player(row), urls.images(row));
+}
+
+/** The poster of the first of `rows` that has one. */
+export function firstPoster(
+  rows: readonly RecordingRow[],
+  poster: (row: RecordingRow) => string | null,
+): string | null {
+  for (const row of rows) {
+    const url = poster(row);
+    if (url !== null) return url;
+  }
+  return null;
 }
 
 /** Rows of many broadcasts, grouped by broadcast id; order within each group is kept. */

@@ -7,7 +7,7 @@ import type { Room } from '../catalog/rooms.js';
 import type { RecordingFormat } from '../catalog/schema.js';
 import type { LivePlaybackUrls } from '../http/vod-url.js';
 import type { LiveStream } from '../live/live-stream.js';
-import { replayFiles } from './broadcast-view.js';
+import { firstPoster, replayFiles } from './broadcast-view.js';
 
 export interface Source {
   format: RecordingFormat;
@@ -160,16 +160,4 @@ export function broadcastPlayInfo(
 
 function fileSource(row: RecordingRow, url: string): Source {
   return { format: row.format, url, durationMs: row.durationMs };
-}
-
-/** The poster of the first of `rows` that has one. */
-function firstPoster(
-  rows: readonly RecordingRow[],
-  poster: (row: RecordingRow) => string | null,
-): string | null {
-  for (const row of rows) {
-    const url = poster(row);
-    if (url !== null) return url;
-  }
-  return null;
 }

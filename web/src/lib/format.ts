@@ -12,6 +12,12 @@ export function formatDuration(ms: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
 
+/** A point in a video to a tenth of a second, for marks: `0:05.5`, `1:02:05.0`. */
+export function formatClock(ms: number): string {
+  const tenths = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 100) % 10 : 0;
+  return `${formatDuration(ms)}.${tenths}`;
+}
+
 const SIZE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
 /** Decimal units, as disks and download dialogs count: `812 B`, `1.4 MB`, `23 GB`. */

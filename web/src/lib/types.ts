@@ -168,6 +168,8 @@ export interface Broadcast {
   playOrder: string[];
   replayUrl: string | null;
   playerUrl: string;
+  /** Its first file's poster, or null while none has one. */
+  posterUrl: string | null;
 }
 
 export interface BroadcastPage {

@@ -4,6 +4,7 @@ import { CopyField } from '../console/ui/copy-button.js';
 import { ApiError, apiGet, errorText } from '../lib/api.js';
 import { formatDateTime, formatDuration } from '../lib/format.js';
 import type { PlayInfo } from '../lib/types.js';
+import type { ClipSource } from '../player/clip-bar.js';
 import { Player } from '../player/player.js';
 import { iframeSnippet, type PlayLocation, readPlayLocation } from './play-location.js';
 
@@ -46,6 +47,7 @@ export function PlayPage() {
 }
 
 function PlayView({ info, where }: { info: PlayInfo; where: PlayLocation }) {
+  const canClip = useConsoleSession(!where.embedded);
   const details = (
     <p class="play-details">
       {info.title !== info.stream && <span>{info.stream}</span>}
@@ -72,6 +74,7 @@ function PlayView({ info, where }: { info: PlayInfo; where: PlayLocation }) {
         sequence={info.sequence}
         poster={info.poster}
         thumbnails={info.thumbnails}
+        clip={canClip ? clipSourceOf(info) : undefined}
       />
       {!where.embedded && (
         <section class="play-share" aria-labelledby="play-share-heading">
@@ -87,6 +90,26 @@ function PlayView({ info, where }: { info: PlayInfo; where: PlayLocation }) {
       )}
     </>
   );
+}
+
+/**
+ * Whether this browser is logged into the console: only then does the page offer to cut clips (the
+ * clip API needs the session; a viewer of a shared link just watches). Never asked when embedded.
+ */
+function useConsoleSession(ask: boolean): boolean {
+  const [authenticated, setAuthenticated] = useState(false);
+  useEffect(() => {
+    if (!ask) return;
+    apiGet<{ authenticated: boolean }>('/api/v1/session').then(
+      (session) => setAuthenticated(session.authenticated),
+      () => setAuthenticated(false),
+    );
+  }, [ask]);
+  return authenticated;
+}
+
+function clipSourceOf(info: PlayInfo): ClipSource {
+  return info.kind === 'recording' ? { recordingId: info.id } : { broadcastId: info.id };
 }
 
 function failureText(status: number, serverMessage?: string): string {

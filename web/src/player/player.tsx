@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDuration } from '../lib/format.js';
 import type { Source } from '../lib/types.js';
+import { ClipBar, type ClipSource } from './clip-bar.js';
 import { type Attached, attachSource, UnsupportedSource } from './engine.js';
 import { BACK_STEP_SEC, LiveControls } from './live-controls.js';
 import './player.css';
@@ -26,6 +27,8 @@ export interface PlayerProps {
   poster?: string | null;
   /** A WebVTT thumbnail track: the seek bar under the video shows the frame under the pointer. */
   thumbnails?: string | null;
+  /** Offer "Mark in / Mark out & export" cutting a clip out of this source (not for live streams). */
+  clip?: ClipSource;
 }
 
 export function Player(props: PlayerProps): JSX.Element {
@@ -184,6 +187,9 @@ function PlayerBody(props: PlayerProps): JSX.Element {
       {props.thumbnails && !live && (
         <ScrubPreview track={props.thumbnails} video={videoRef} label={`Seek in ${title}`} />
       )}
+      {props.clip && !live && (
+        <ClipBar source={props.clip} video={videoRef} offsetMs={partsBefore(parts, part)} title={title} />
+      )}
       {parts.length > 1 && (
         <div class="player-parts">
           <label>
@@ -210,6 +216,11 @@ function PlayerBody(props: PlayerProps): JSX.Element {
 
 function seekableStart(video: HTMLVideoElement): number {
   return video.seekable.length > 0 ? video.seekable.start(0) : 0;
+}
+
+/** Where part `index` starts on the source's timeline: the lengths of the parts before it. */
+function partsBefore(parts: readonly Source[], index: number): number {
+  return parts.slice(0, index).reduce((sum, p) => sum + (p.durationMs ?? 0), 0);
 }
 
 function startPlayback(video: HTMLVideoElement): void {

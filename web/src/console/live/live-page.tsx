@@ -2,6 +2,7 @@ import { apiGet } from '../../lib/api.js';
 import type { StreamList } from '../../lib/types.js';
 import { BASE } from '../paths.js';
 import { PageHeader } from '../ui/page-header.js';
+import { SnapshotStatus } from '../ui/snapshot-status.js';
 import { useResource } from '../ui/use-resource.js';
 import { StreamCard } from './stream-card.js';
 
@@ -16,6 +17,7 @@ export function LivePage() {
       <PageHeader title="Live now">
         Streams being pushed to this server, refreshed every 2 seconds.
       </PageHeader>
+      <SnapshotStatus />
       {streams.error && (
         <p role="alert" class="error-text">
           Could not refresh the list: {streams.error}

@@ -38,6 +38,7 @@ function BroadcastCard({ broadcast: b }: { broadcast: Broadcast }) {
   const formats = [...new Set(b.files.map((f) => f.format.toUpperCase()))];
   return (
     <li class="card broadcast" aria-label={`${name}, ${formatDateTime(b.startTime)}`}>
+      {b.posterUrl && <img class="broadcast-poster" src={b.posterUrl} alt="" loading="lazy" />}
       <div class="broadcast-head">
         <h2 class="stream-name">{name}</h2>
         <span class="muted">

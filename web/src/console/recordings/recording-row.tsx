@@ -28,6 +28,9 @@ const REASONS: Record<string, string> = {
   clip: 'clip',
 };
 
+/** Formats `POST /api/v1/clips` cuts from (its answer says why for the others). */
+const CLIPPABLE_FORMATS: ReadonlySet<string> = new Set(['mp4', 'flv']);
+
 /**
  * One file as a `<tbody>`: its row, and below it the inline player when opened. Each cell carries its
  * column name so the phone layout can show it as a label.
@@ -111,6 +114,7 @@ export function RecordingRow(props: { recording: Recording; onDeleted: () => voi
               class="inline-player"
               poster={r.posterUrl}
               thumbnails={r.thumbnailsUrl}
+              clip={CLIPPABLE_FORMATS.has(r.format) ? { recordingId: r.id } : undefined}
             />
           )}
         </td>

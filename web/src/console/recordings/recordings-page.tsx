@@ -1,6 +1,7 @@
 import { BASE } from '../paths.js';
 import { useLocation } from '../router.js';
 import { PageHeader } from '../ui/page-header.js';
+import { SnapshotStatus } from '../ui/snapshot-status.js';
 import { BroadcastList } from './broadcast-list.js';
 import { FilterForm } from './filter-form.js';
 import { filterSearch, filtersFrom } from './filters.js';
@@ -25,6 +26,7 @@ export function RecordingsPage() {
         one push.
       </PageHeader>
       <StorageStatus />
+      <SnapshotStatus />
       <nav class="view-switch" aria-label="Recordings view">
         {VIEWS.map((v) => (
           <a
