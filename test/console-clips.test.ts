@@ -78,9 +78,9 @@ describe('console: mark in, mark out, share the clip', () => {
       await waitForPlayback(page, selector, 0.5, 20_000);
 
       await seekTo(page, selector, 2);
-      await row.getByRole('button', { name: /^Mark clip start/ }).click();
+      await row.getByRole('button', { name: /^Mark in/ }).click();
       await seekTo(page, selector, 6.5);
-      await row.getByRole('button', { name: /^Mark clip end/ }).click();
+      await row.getByRole('button', { name: /^Mark out/ }).click();
       const link = row.getByRole('textbox', { name: 'Clip link' });
       await link.waitFor({ timeout: 30_000 });
       await expectControlsLabelled(page);
@@ -106,7 +106,7 @@ describe('console: mark in, mark out, share the clip', () => {
       });
       await waitForPlayback(page, 'video', 1, 20_000);
       // Logged in, the /play page offers the same two buttons.
-      await page.getByRole('button', { name: /^Mark clip start/ }).waitFor();
+      await page.getByRole('button', { name: /^Mark in/ }).waitFor();
       expect(errors).toEqual([]);
     } finally {
       await close();
@@ -137,7 +137,7 @@ describe('console: mark in, mark out, share the clip', () => {
       await page.goto(listed.recordings[0]!.playerUrl);
       await page.locator('video').waitFor();
       await page.waitForLoadState('networkidle');
-      expect(await page.getByRole('button', { name: /^Mark clip/ }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: /^Mark (in|out)/ }).count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -54,18 +54,12 @@ export function ClipBar({ source, video, offsetMs, title }: ClipBarProps) {
   };
 
   return (
-    <div class="clip-bar">
+    <div class="clip-bar" role="group" aria-label={`Cut a clip of ${title}`}>
       <div class="clip-bar-controls">
-        <button type="button" class="button" onClick={markIn} aria-label={`Mark clip start in ${title}`}>
+        <button type="button" class="button" onClick={markIn}>
           Mark in{inMs !== null && ` · ${formatClock(inMs)}`}
         </button>
-        <button
-          type="button"
-          class="button"
-          onClick={markOut}
-          disabled={result.state === 'exporting'}
-          aria-label={`Mark clip end in ${title} and export`}
-        >
+        <button type="button" class="button" onClick={markOut} disabled={result.state === 'exporting'}>
           Mark out &amp; export{outMs !== null && ` · ${formatClock(outMs)}`}
         </button>
         <span role="status" class="clip-bar-status">
