@@ -24,11 +24,9 @@ export interface ClipBarProps {
   video: RefObject<HTMLVideoElement | null>;
   /** Where the video's time 0 lies on the source's timeline, in ms. */
   offsetMs: number;
-  /** The video's name, for the controls' accessible names. */
-  title: string;
 }
 
-export function ClipBar({ source, video, offsetMs, title }: ClipBarProps) {
+export function ClipBar({ source, video, offsetMs }: ClipBarProps) {
   const [inMs, setInMs] = useState<number | null>(null);
   const [outMs, setOutMs] = useState<number | null>(null);
   const [result, setResult] = useState<Export>({ state: 'idle' });
@@ -54,7 +52,7 @@ export function ClipBar({ source, video, offsetMs, title }: ClipBarProps) {
   };
 
   return (
-    <div class="clip-bar" role="group" aria-label={`Cut a clip of ${title}`}>
+    <div class="clip-bar">
       <div class="clip-bar-controls">
         <button type="button" class="button" onClick={markIn}>
           Mark in{inMs !== null && ` · ${formatClock(inMs)}`}

@@ -188,7 +188,7 @@ function PlayerBody(props: PlayerProps): JSX.Element {
         <ScrubPreview track={props.thumbnails} video={videoRef} label={`Seek in ${title}`} />
       )}
       {props.clip && !live && (
-        <ClipBar source={props.clip} video={videoRef} offsetMs={partsBefore(parts, part)} title={title} />
+        <ClipBar source={props.clip} video={videoRef} offsetMs={partsBefore(parts, part)} />
       )}
       {parts.length > 1 && (
         <div class="player-parts">
