@@ -2,6 +2,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { aacConfig, avcConfig } from '../../../test/helpers/media-configs.js';
 import { run } from '../../../test/helpers/process.js';
 import type { AudioConfig, VideoConfig } from '../../media/packet.js';
 import { BoxCursor, type BoxSpan, boxAt, childBoxes, requireChild } from './box-reader.js';
@@ -10,29 +11,9 @@ import { buildSampleEntry } from './sample-entry.js';
 import { SampleIndex } from './sample-index.js';
 import type { ScannedMp4, ScannedTrack } from './scanned-mp4.js';
 
-const aac: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.of(0x12, 0x10), // AAC LC, 44.1 kHz, stereo
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 44100,
-  channels: 2,
-  objectType: 2,
-};
+const aac = aacConfig();
 
-const avc: VideoConfig = {
-  kind: 'video',
-  codec: 'avc',
-  record: Buffer.of(1, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0),
-  tag: Buffer.alloc(0),
-  codecString: 'avc1.42c01e',
-  width: 320,
-  height: 240,
-  profile: 66,
-  level: 30,
-  frameRate: 30,
-};
+const avc = avcConfig();
 
 interface SyntheticSample {
   offset: number;
