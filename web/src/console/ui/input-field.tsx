@@ -14,6 +14,8 @@ export interface InputFieldProps {
   step?: string;
   required?: boolean;
   autocomplete?: 'off';
+  placeholder?: string;
+  inputMode?: 'numeric';
 }
 
 /** A labelled input in the console forms' `.field` box. */
