@@ -9,8 +9,8 @@ import {
   callbackProblems,
   startCallbackReceiver,
 } from './helpers/callback-receiver.js';
-import { restartableServer } from './helpers/child-server.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { restartableServer } from './helpers/restartable-server.js';
 
 const KEY = 'crash-key';
 

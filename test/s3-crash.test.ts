@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
-import { restartableServer } from './helpers/child-server.js';
 import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { restartableServer } from './helpers/restartable-server.js';
 import { startS3rver, type TestS3 } from './helpers/s3rver.js';
 
 describe('uploads across kill -9', () => {
