@@ -2,6 +2,9 @@
  * Test fixture: the track configurations unit tests of the containers feed their muxers and planners,
  * as the ingest would describe a 320x240 H.264 Baseline stream with stereo AAC LC.
  */
+import { buildSampleEntry } from '../../src/container/mp4/sample-entry.js';
+import type { SampleIndex } from '../../src/container/mp4/sample-index.js';
+import type { ScannedTrack } from '../../src/container/mp4/scanned-mp4.js';
 import type { AudioConfig, VideoConfig } from '../../src/media/packet.js';
 
 /** H.264 Baseline level 3.0, 320x240 at 30 fps; the record carries no parameter sets unless given one. */
@@ -33,5 +36,24 @@ export function aacConfig(overrides: Partial<AudioConfig> = {}): AudioConfig {
     channels: 2,
     objectType: 2,
     ...overrides,
+  };
+}
+
+/** The track an MP4 scan would give for `config` holding `samples`: video at 90 kHz, audio at its rate. */
+export function scannedTrack(
+  config: AudioConfig | VideoConfig,
+  trackId: number,
+  samples: SampleIndex,
+): ScannedTrack {
+  return {
+    trackId,
+    kind: config.kind,
+    timescale: config.kind === 'video' ? 90000 : config.sampleRate,
+    width: config.kind === 'video' ? config.width : 0,
+    height: config.kind === 'video' ? config.height : 0,
+    channels: config.kind === 'audio' ? config.channels : 0,
+    codec: config.kind === 'video' ? 'avc1' : 'mp4a',
+    sampleEntry: buildSampleEntry(config),
+    samples,
   };
 }

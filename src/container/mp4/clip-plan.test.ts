@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aacConfig, avcConfig } from '../../../test/helpers/media-configs.js';
-import type { AudioConfig, VideoConfig } from '../../media/packet.js';
+import { aacConfig, avcConfig, scannedTrack } from '../../../test/helpers/media-configs.js';
 import { boxAt } from './box-reader.js';
 import { ClipPlanError, planClip } from './clip-plan.js';
 import { Mp4ScanError } from './errors.js';
@@ -34,22 +33,7 @@ function recordedTracks(seconds: number): ScannedTrack[] {
       offset += 50;
     }
   }
-  const header = (
-    config: VideoConfig | AudioConfig,
-    trackId: number,
-    samples: SampleIndex,
-  ): ScannedTrack => ({
-    trackId,
-    kind: config.kind,
-    timescale: config.kind === 'video' ? 90000 : config.sampleRate,
-    width: config.kind === 'video' ? config.width : 0,
-    height: config.kind === 'video' ? config.height : 0,
-    channels: config.kind === 'audio' ? config.channels : 0,
-    codec: config.kind === 'video' ? 'avc1' : 'mp4a',
-    sampleEntry: buildSampleEntry(config),
-    samples,
-  });
-  return [header(avc, 1, video), header(aac, 2, audio)];
+  return [scannedTrack(avc, 1, video), scannedTrack(aac, 2, audio)];
 }
 
 /** The moov of the fast-start file the recorder would make of `tracks`. */

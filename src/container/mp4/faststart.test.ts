@@ -2,12 +2,11 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aacConfig, avcConfig } from '../../../test/helpers/media-configs.js';
+import { aacConfig, avcConfig, scannedTrack } from '../../../test/helpers/media-configs.js';
 import { run } from '../../../test/helpers/process.js';
 import type { AudioConfig, VideoConfig } from '../../media/packet.js';
 import { BoxCursor, type BoxSpan, boxAt, childBoxes, requireChild } from './box-reader.js';
 import { planFastStart } from './faststart.js';
-import { buildSampleEntry } from './sample-entry.js';
 import { SampleIndex } from './sample-index.js';
 import type { ScannedMp4, ScannedTrack } from './scanned-mp4.js';
 
@@ -33,18 +32,7 @@ function track(
   index.baseDecodeTime = baseDecodeTime;
   for (const s of samples)
     index.append(s.offset, s.size, s.duration, s.compositionOffset ?? 0, s.sync ?? true);
-  const scanned: ScannedTrack = {
-    trackId,
-    kind: config.kind,
-    timescale: config.kind === 'video' ? 90000 : config.sampleRate,
-    width: config.kind === 'video' ? config.width : 0,
-    height: config.kind === 'video' ? config.height : 0,
-    channels: config.kind === 'audio' ? config.channels : 0,
-    codec: config.kind === 'video' ? 'avc1' : 'mp4a',
-    sampleEntry: buildSampleEntry(config),
-    samples: index,
-  };
-  return scanned;
+  return scannedTrack(config, trackId, index);
 }
 
 function scanOf(...tracks: ScannedTrack[]): ScannedMp4 {
