@@ -1,6 +1,7 @@
 /**
  * Test fixture: the track configurations unit tests of the containers feed their muxers and planners,
- * as the ingest would describe a 320x240 H.264 Baseline stream with stereo AAC LC.
+ * as the ingest would describe a 320x240 H.264 Baseline stream with stereo AAC LC, and the scanned MP4
+ * tracks the planners read.
  */
 import { buildSampleEntry } from '../../src/container/mp4/sample-entry.js';
 import type { SampleIndex } from '../../src/container/mp4/sample-index.js';
