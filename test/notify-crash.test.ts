@@ -2,9 +2,6 @@
  * Callbacks survive `kill -9`: events committed but not yet delivered go out after the restart, and a
  * push the crash cut short is reported as ended (errcode 22) together with its recovered file.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACK,
@@ -12,8 +9,8 @@ import {
   callbackProblems,
   startCallbackReceiver,
 } from './helpers/callback-receiver.js';
-import { type ChildServer, freePort, startChildServer } from './helpers/child-server.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { restartableServer } from './helpers/restartable-server.js';
 
 const KEY = 'crash-key';
 
@@ -26,48 +23,32 @@ interface NotificationJson {
 
 describe('callbacks across kill -9', () => {
   let receiver: CallbackReceiver;
-  let dataDir: string;
-  let ports: { rtmp: number; http: number };
-  let server: ChildServer | undefined;
-  const start = () =>
-    startChildServer(dataDir, ports, {
-      CALLBACK_URL: receiver.url,
-      CALLBACK_KEY: KEY,
-      APPID: '1400000001',
-      CALLBACK_RETRY_INTERVAL: '0.2',
-      CALLBACK_RETRY_COUNT: '1000',
-      RECORD_INTERVAL_MIN: '1',
-    });
-  const kill = async () => {
-    server!.child.kill('SIGKILL');
-    expect(await server!.exited).toBe('SIGKILL');
-    server = undefined;
-  };
   const list = async (query = '') => {
-    const res = await fetch(server!.httpUrl(`/api/v1/notifications?${query}`));
+    const res = await fetch(server.running.httpUrl(`/api/v1/notifications?${query}`));
     return ((await res.json()) as { notifications: NotificationJson[] }).notifications;
   };
 
   beforeAll(async () => {
     receiver = await startCallbackReceiver();
-    dataDir = await mkdtemp(join(tmpdir(), 'livetape-notify-crash-'));
-    ports = { rtmp: await freePort(), http: await freePort() };
   });
   afterAll(async () => {
-    if (server) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
     await receiver?.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
+  const server = restartableServer('livetape-notify-crash-', () => ({
+    CALLBACK_URL: receiver.url,
+    CALLBACK_KEY: KEY,
+    APPID: '1400000001',
+    CALLBACK_RETRY_INTERVAL: '0.2',
+    CALLBACK_RETRY_COUNT: '1000',
+    RECORD_INTERVAL_MIN: '1',
+  }));
 
   it('delivers after the restart what was committed before the kill', async () => {
     receiver.answer = () => ({ status: 503, body: 'not yet' });
-    server = await start();
+    const first = await server.start();
     const push = await run(
       'ffmpeg',
-      ffmpegPushArgs(server.rtmpUrl('live', 'k1', 'record=flv'), { seconds: 2, gop: 30, realtime: false }),
+      ffmpegPushArgs(first.rtmpUrl('live', 'k1', 'record=flv'), { seconds: 2, gop: 30, realtime: false }),
     );
     expect(push.stderr).toBe('');
     const committed = await waitFor(async () => {
@@ -77,10 +58,10 @@ describe('callbacks across kill -9', () => {
     });
     expect(receiver.accepted).toHaveLength(0);
     const attemptsBefore = new Map(committed.map((r) => [r.id, r.attempts]));
-    await kill();
+    await server.kill();
 
     receiver.answer = () => ACK;
-    server = await start();
+    await server.start();
     const accepted = await receiver.waitForAccepted(3);
     expect(accepted.map((c) => c.eventId).sort()).toEqual([...attemptsBefore.keys()].sort());
     expect(accepted[0]!.body.event_type).toBe(1);
@@ -95,15 +76,19 @@ describe('callbacks across kill -9', () => {
     const before = receiver.accepted.length;
     const push = run(
       'ffmpeg',
-      ffmpegPushArgs(server!.rtmpUrl('live', 'k2', 'record=flv'), { seconds: 30, gop: 30, realtime: true }),
+      ffmpegPushArgs(server.running.rtmpUrl('live', 'k2', 'record=flv'), {
+        seconds: 30,
+        gop: 30,
+        realtime: true,
+      }),
     );
     // Recording is under way once the push start is delivered and the file has data.
     await receiver.waitForAccepted(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    await kill();
+    await server.kill();
     await push;
 
-    server = await start();
+    await server.start();
     const [ended, recovered] = await waitFor(() => {
       const after = receiver.accepted.slice(before + 1);
       const end = after.find((c) => c.body.event_type === 0);

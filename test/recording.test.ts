@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAmf0 } from '../src/amf/amf0.js';
 import { readFlvTags } from '../src/media/flv-file.js';
+import { pushFast } from './helpers/fast-push.js';
 import { makeTestFlv } from './helpers/flv-packets.js';
 import {
   audioPacketHashes,
@@ -12,7 +13,7 @@ import {
   topLevelBoxes,
   videoFrameHashes,
 } from './helpers/media-probe.js';
-import { run, waitFor } from './helpers/process.js';
+import { waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 interface RecordingJson {
@@ -47,17 +48,7 @@ describe('recording FLV, MP4 and HLS from the push URL', () => {
     // A source file (H.264 with B-frames, a keyframe a second, AAC) whose every frame the files are
     // compared with, pushed by ffmpeg as is and faster than real time: splitting follows media time.
     source = await makeTestFlv({ seconds: PUSH_SECONDS, gop: FPS, bframes: true });
-    const push = await run('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      source,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      t.rtmpUrl('live', 'rec1', 'record=flv|mp4|hls&record_interval=3'),
-    ]);
+    const push = await pushFast(t, source, 'rec1', 'record=flv|mp4|hls&record_interval=3');
     expect(push.stderr).toBe('');
     files = await waitFor(
       async () => {

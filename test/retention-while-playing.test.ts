@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushFast } from './helpers/fast-push.js';
 import { noisyFlv } from './helpers/media-cache.js';
-import { run, waitFor } from './helpers/process.js';
+import { waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 describe('a recording removed while it is being played', () => {
@@ -24,18 +25,7 @@ describe('a recording removed while it is being played', () => {
   it('plays to the end for the player already downloading it, and is gone for everyone else', async () => {
     // About 8 MB: far more than socket buffers hold, so the download is mid-body when removed.
     const source = await noisyFlv(8, 8);
-    const pushed = await run('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      source,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      t.rtmpUrl('live', 'doomed', 'record=flv'),
-    ]);
-    expect(pushed.code).toBe(0);
+    await pushFast(t, source, 'doomed', 'record=flv');
     const row = await waitFor(
       async () => {
         const res = await fetch(t.httpUrl('/api/v1/recordings?stream=doomed'));

@@ -2,25 +2,18 @@
  * Uploads survive `kill -9`: a file closed while the object store is down waits in the outbox; after
  * LiveTape is killed and restarted (and the store is back), it is uploaded and its callback delivered.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../src/storage/s3-object-store.js';
 import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
-import { type ChildServer, freePort, startChildServer } from './helpers/child-server.js';
 import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { restartableServer } from './helpers/restartable-server.js';
 import { startS3rver, type TestS3 } from './helpers/s3rver.js';
 
 describe('uploads across kill -9', () => {
   let s3: TestS3;
   let receiver: CallbackReceiver;
-  let dataDir: string;
-  let ports: { rtmp: number; http: number };
-  let server: ChildServer | undefined;
-  const start = () => startChildServer(dataDir, ports, { ...s3.settings, CALLBACK_URL: receiver.url });
   const metric = async (name: string) => {
-    const text = await (await fetch(server!.httpUrl('/metrics'))).text();
+    const text = await (await fetch(server.running.httpUrl('/metrics'))).text();
     const line = text.split('\n').find((l) => l.startsWith(name));
     return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
   };
@@ -28,25 +21,22 @@ describe('uploads across kill -9', () => {
   beforeAll(async () => {
     s3 = await startS3rver();
     receiver = await startCallbackReceiver();
-    dataDir = await mkdtemp(join(tmpdir(), 'livetape-s3-crash-'));
-    ports = { rtmp: await freePort(), http: await freePort() };
   });
   afterAll(async () => {
-    if (server) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
     await receiver?.close();
     await s3?.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
+  const server = restartableServer('livetape-s3-crash-', () => ({
+    ...s3.settings,
+    CALLBACK_URL: receiver.url,
+  }));
 
   it('uploads after the restart what was waiting when the process was killed', async () => {
     await s3.stop();
-    server = await start();
+    const first = await server.start();
     const push = await run(
       'ffmpeg',
-      ffmpegPushArgs(server.rtmpUrl('live', 'k9', 'record=flv'), { seconds: 3, gop: 30, realtime: false }),
+      ffmpegPushArgs(first.rtmpUrl('live', 'k9', 'record=flv'), { seconds: 3, gop: 30, realtime: false }),
     );
     expect(push.stderr).toBe('');
     await waitFor(
@@ -58,19 +48,17 @@ describe('uploads across kill -9', () => {
       60_000,
       'a failing upload',
     );
-    server.child.kill('SIGKILL');
-    expect(await server.exited).toBe('SIGKILL');
-    server = undefined;
+    await server.kill();
     expect(receiver.accepted.filter((c) => c.body.event_type === 100)).toHaveLength(0);
 
     await s3.start();
-    server = await start();
+    const second = await server.start();
     const [callback] = await waitFor(() => {
       const files = receiver.accepted.filter((c) => c.body.event_type === 100);
       return files.length > 0 ? files : undefined;
     }, 90_000);
     expect(callback!.body).toMatchObject({ stream_id: 'k9', file_format: 'flv' });
-    const list = (await (await fetch(server.httpUrl('/api/v1/recordings?stream=k9'))).json()) as {
+    const list = (await (await fetch(second.httpUrl('/api/v1/recordings?stream=k9'))).json()) as {
       recordings: Array<{ storageKey: string; sizeBytes: number }>;
     };
     expect(list.recordings).toHaveLength(1);
@@ -89,7 +77,7 @@ describe('uploads across kill -9', () => {
     const before = receiver.accepted.length;
     const push = run(
       'ffmpeg',
-      ffmpegPushArgs(server!.rtmpUrl('live', 'k9cut', 'record=flv'), {
+      ffmpegPushArgs(server.running.rtmpUrl('live', 'k9cut', 'record=flv'), {
         seconds: 30,
         gop: 30,
         realtime: true,
@@ -99,12 +87,10 @@ describe('uploads across kill -9', () => {
     // Recording is under way once the push start is delivered; give the file a few seconds of media.
     await waitFor(() => receiver.accepted.slice(before).find((c) => c.body.event_type === 1), 30_000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    server!.child.kill('SIGKILL');
-    await server!.exited;
-    server = undefined;
+    await server.kill();
     await push;
 
-    server = await start();
+    const restarted = await server.start();
     const recovered = await waitFor(
       () =>
         receiver.accepted
@@ -114,7 +100,7 @@ describe('uploads across kill -9', () => {
       'the recovered file callback',
     );
     expect(recovered.body).toMatchObject({ file_format: 'flv', reason: 'recovered' });
-    const list = (await (await fetch(server.httpUrl('/api/v1/recordings?stream=k9cut'))).json()) as {
+    const list = (await (await fetch(restarted.httpUrl('/api/v1/recordings?stream=k9cut'))).json()) as {
       recordings: Array<{ storageKey: string; sizeBytes: number }>;
     };
     const bucket = new S3ObjectStore(s3.config);

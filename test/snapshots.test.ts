@@ -15,6 +15,7 @@ import {
 } from './helpers/callback-receiver.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { parseVtt } from './helpers/webvtt.js';
 
 const KEY = 'snapshot-callback-key';
 const PLAY_KEY = 'snapshot-play-key';
@@ -233,21 +234,3 @@ describe('without ffmpeg on the PATH', () => {
     );
   });
 });
-
-/** Cue times (ms) and payloads of a WebVTT text. */
-function parseVtt(text: string): { from: number; to: number; payload: string }[] {
-  expect(text.startsWith('WEBVTT\n')).toBe(true);
-  const time = (t: string) => {
-    const [h, m, sec] = t.split(':');
-    return (Number(h) * 3600 + Number(m) * 60 + Number(sec)) * 1000;
-  };
-  return text
-    .split('\n\n')
-    .slice(1)
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const [timing, payload] = block.split('\n');
-      const [from, to] = timing!.split(' --> ');
-      return { from: time(from!), to: time(to!), payload: payload! };
-    });
-}

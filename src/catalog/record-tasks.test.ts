@@ -1,7 +1,6 @@
 /** Record tasks against real databases (SQLite and a throw-away PostgreSQL cluster). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogEngines } from '../../test/helpers/catalog-engines.js';
-import { type Catalog, openCatalog } from './db.js';
+import { describe, expect, it } from 'vitest';
+import { catalogEngines, catalogFor } from '../../test/helpers/catalog-engines.js';
 import type { NewRecordTask } from './record-tasks.js';
 
 const T0 = 1_750_000_000_000;
@@ -22,17 +21,10 @@ const task = (id: string, startTime: number, endTime: number, stream = 's1'): Ne
 });
 
 describe.each(engines.each)('record tasks on %s', (_engine, target) => {
-  let catalog: Catalog | undefined;
-  beforeAll(async () => {
-    const options = await target();
-    if (options) catalog = await openCatalog(options);
-  });
-  afterAll(async () => {
-    await catalog?.close();
-  });
+  const catalogOf = catalogFor(target);
 
   it('stores tasks, finds those in force, stops and deletes them', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
+    const catalog = catalogOf(ctx);
     const repo = catalog.recordTasks;
     const made = await repo.insert(task('1000000000000000001', T0, T0 + HOUR), T0);
     expect(made).toMatchObject({ formats: ['flv', 'hls'], stoppedAt: null, createdAt: T0 });

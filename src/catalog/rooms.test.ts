@@ -2,12 +2,11 @@
  * Rooms and the watch page's recent-replays query against real databases (SQLite and a throw-away
  * PostgreSQL cluster); on SQLite, that the recent query walks the start-time index from its newest end.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogEngines } from '../../test/helpers/catalog-engines.js';
+import { describe, expect, it } from 'vitest';
+import { catalogEngines, catalogFor } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
-import { NO_POSTGRES, skipUnable } from '../../test/helpers/needs.js';
 import { sqlitePlan } from '../../test/helpers/query-plan.js';
-import { type Catalog, openCatalog } from './db.js';
+import { openCatalog } from './db.js';
 import { recentFinishedQuery } from './vod-files.js';
 
 const T0 = 1_750_000_000_000;
@@ -16,17 +15,10 @@ const MINUTE = 60_000;
 const engines = catalogEngines('livetape-rooms-');
 
 describe.each(engines.each)('rooms and recent files on %s', (_engine, target) => {
-  let catalog: Catalog | undefined;
-  beforeAll(async () => {
-    const options = await target();
-    if (options) catalog = await openCatalog(options);
-  });
-  afterAll(async () => {
-    await catalog?.close();
-  });
+  const catalogOf = catalogFor(target);
 
   it('creates, replaces, lists, looks up and deletes rooms', async (ctx) => {
-    if (!catalog) return skipUnable(ctx, 'postgres', NO_POSTGRES);
+    const catalog = catalogOf(ctx);
     const before = Date.now();
     const made = await catalog.rooms.put({ stream: 'b-room', title: 'Morning show', coverUrl: null });
     expect(made).toMatchObject({ stream: 'b-room', title: 'Morning show', coverUrl: null });
@@ -47,9 +39,9 @@ describe.each(engines.each)('rooms and recent files on %s', (_engine, target) =>
   });
 
   it('lists finished files of a window lasting long enough, newest first, up to a limit', async (ctx) => {
-    if (!catalog) return skipUnable(ctx, 'postgres', NO_POSTGRES);
+    const catalog = catalogOf(ctx);
     const add = (minute: number, extra: { durationMs?: number; status?: 'recording' } = {}) =>
-      addRecording(catalog!, {
+      addRecording(catalog, {
         stream: 'recent',
         startTime: T0 + minute * MINUTE,
         durationMs: extra.durationMs ?? MINUTE,
@@ -61,7 +53,7 @@ describe.each(engines.each)('rooms and recent files on %s', (_engine, target) =>
     await add(5, { status: 'recording' }); // still being written
     const newest = [...inWindow].reverse().map((row) => row.id);
     const recent = (limit: number) =>
-      catalog!.vodFiles.recentFinished({ since: T0, minDurationMs: MINUTE, limit });
+      catalog.vodFiles.recentFinished({ since: T0, minDurationMs: MINUTE, limit });
     expect((await recent(10)).map((row) => row.id)).toEqual(newest);
     expect((await recent(2)).map((row) => row.id)).toEqual(newest.slice(0, 2));
   });

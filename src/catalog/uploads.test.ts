@@ -2,28 +2,19 @@
  * The upload outbox, the hold that keeps a closed file `recording` until it is stored, and the cluster's
  * live-stream registry, against real databases (SQLite and a throw-away PostgreSQL cluster).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogEngines } from '../../test/helpers/catalog-engines.js';
+import { describe, expect, it } from 'vitest';
+import { catalogEngines, catalogFor } from '../../test/helpers/catalog-engines.js';
 import { addRecording } from '../../test/helpers/catalog-rows.js';
-import { type Catalog, openCatalog } from './db.js';
 import type { LiveStreamEntry } from './live-streams.js';
 
 const LEASE_MS = 10_000;
 const engines = catalogEngines('livetape-uploads-');
 
 describe.each(engines.each)('upload outbox and live registry on %s', (_engine, target) => {
-  let catalog: Catalog | undefined;
-  beforeAll(async () => {
-    const options = await target();
-    if (options) catalog = await openCatalog(options);
-  });
-  afterAll(async () => {
-    await catalog?.close();
-  });
+  const catalogOf = catalogFor(target);
 
   it('claims the oldest job of each group only, with a lease, and retries later', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
-    const c = catalog;
+    const c = catalogOf(ctx);
     const first = await c.uploads.enqueue({ groupKey: 'g1', kind: 'object', storageKey: 'a/1.ts' });
     await c.uploads.enqueue({ groupKey: 'g1', kind: 'object', storageKey: 'a/index.m3u8' });
     const other = await c.uploads.enqueue({ groupKey: 'g2', kind: 'object', storageKey: 'b/1.ts' });
@@ -61,8 +52,7 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
   });
 
   it('never hands one job to two concurrent claimers', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
-    const c = catalog;
+    const c = catalogOf(ctx);
     for (let i = 0; i < 20; i++)
       await c.uploads.enqueue({ groupKey: `c${i}`, kind: 'object', storageKey: `c/${i}.ts` });
     const now = Date.now() + 1000;
@@ -82,8 +72,7 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
   });
 
   it('keeps a closed file recording until it is stored, then makes it done with its extra work', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
-    const c = catalog;
+    const c = catalogOf(ctx);
     const finished: string[] = [];
     c.events.on('recordingFinished', (row) => finished.push(row.id));
     c.recordings.holdUntilStored = async (trx, row, announce) => {
@@ -126,8 +115,7 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
   });
 
   it('gives a stream to one node until its claim expires', async (ctx) => {
-    if (!catalog) return ctx.skip('PostgreSQL server binaries not found');
-    const c = catalog;
+    const c = catalogOf(ctx);
     const now = Date.now();
     const entry = (node: string, sessionId: string, expiresAt: number): LiveStreamEntry => ({
       streamKey: 'live/x',

@@ -1,24 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseVtt } from '../../test/helpers/webvtt.js';
 import { MAX_THUMBNAILS, thumbnailLayout, thumbnailTrack } from './thumbnail-track.js';
-
-/** A small WebVTT reader: cue times in ms and their payload lines. */
-function parseVtt(text: string): { from: number; to: number; payload: string }[] {
-  expect(text.startsWith('WEBVTT\n')).toBe(true);
-  const time = (t: string) => {
-    const [h, m, s] = t.split(':');
-    return (Number(h) * 3600 + Number(m) * 60 + Number(s)) * 1000;
-  };
-  return text
-    .split('\n\n')
-    .slice(1)
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const [timing, payload] = block.split('\n');
-      const [from, to] = timing!.split(' --> ');
-      return { from: time(from!), to: time(to!), payload: payload! };
-    });
-}
 
 describe('thumbnail layout and WebVTT track', () => {
   it('covers any duration with at most 200 cues, back to back, each inside the sprite', () => {

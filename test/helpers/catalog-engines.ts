@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
-import type { CatalogOptions } from '../../src/catalog/db.js';
+import { afterAll, beforeAll, type TestContext } from 'vitest';
+import { type Catalog, type CatalogOptions, openCatalog } from '../../src/catalog/db.js';
+import { NO_POSTGRES, skipUnable } from './needs.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 
 /** Makes the options of a fresh, empty catalog; undefined when that engine is not installed here. */
@@ -13,6 +14,23 @@ export interface CatalogEngines {
   readonly each: Array<[string, CatalogTarget]>;
   /** A fresh SQLite catalog's options, for SQLite-only checks such as query plans. */
   sqlite(): Promise<CatalogOptions>;
+}
+
+/**
+ * Opens one catalog on `target` for the enclosing `describe` (call it in the `describe.each` body:
+ * it registers the hooks that open and close it). The returned function gives each test that catalog,
+ * or skips the test (as CI allows) when the engine is not installed here.
+ */
+export function catalogFor(target: CatalogTarget): (ctx: TestContext) => Catalog {
+  let catalog: Catalog | undefined;
+  beforeAll(async () => {
+    const options = await target();
+    if (options) catalog = await openCatalog(options);
+  });
+  afterAll(async () => {
+    await catalog?.close();
+  });
+  return (ctx) => catalog ?? skipUnable(ctx, 'postgres', NO_POSTGRES);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { cachedFfmpegOutput } from './media-cache.js';
-import { run } from './process.js';
+import { type RunResult, run } from './process.js';
 import type { TestServer } from './server.js';
 
 /** H.264 720p30 + AAC, 30 s, a keyframe every 2 s (as an encoder sends it): 900 video frames. */
@@ -36,11 +36,20 @@ export async function videoPackets(path: string): Promise<number> {
   return Number(r.stdout.trim().split('\n')[0]);
 }
 
-/** ffmpeg pushing a file without -re (as fast as the connection takes it); resolves when it exits. */
-export async function pushFast(t: TestServer, source: string, stream: string, query: string): Promise<void> {
+/**
+ * ffmpeg pushing a file without -re (as fast as the connection takes it); resolves when it exited
+ * successfully, with its output for callers that check more.
+ */
+export async function pushFast(
+  t: TestServer,
+  source: string,
+  stream: string,
+  query: string,
+): Promise<RunResult> {
   const url = t.rtmpUrl('live', stream, query);
   const r = await run('ffmpeg', ['-v', 'error', '-i', source, '-c', 'copy', '-f', 'flv', url], {
     timeoutMs: 120_000,
   });
   expect(r.code, `ffmpeg push of ${stream}: ${r.stderr}`).toBe(0);
+  return r;
 }

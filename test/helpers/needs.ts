@@ -47,11 +47,11 @@ export function describeIfAble(
 }
 
 /** The same for one test (from its context, e.g. a catalog test's PostgreSQL half): skip loudly, or fail in CI. */
-export function skipUnable(ctx: TestContext, id: string, problem: string): void {
+export function skipUnable(ctx: TestContext, id: string, problem: string): never {
   if (!skipAllowed(id))
     throw new Error(`cannot run: ${problem} (set LIVETAPE_ALLOW_SKIP=${id} to skip it in CI)`);
   noteSkipped(id, `${ctx.task.suite?.name ?? ctx.task.name}: ${problem}`);
-  ctx.skip(problem);
+  return ctx.skip(problem);
 }
 
 function noteSkipped(id: string, why: string): void {

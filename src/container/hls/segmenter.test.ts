@@ -1,37 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AudioConfig, MediaPacket, VideoConfig } from '../../media/packet.js';
+import { aacConfig, avcConfig } from '../../../test/helpers/media-configs.js';
+import type { MediaPacket } from '../../media/packet.js';
 import { HlsSegmenter, type SegmenterOutput, type SegmentInfo } from './segmenter.js';
 
 const SPS = Buffer.from([0x67, 0x42, 0xc0, 0x1e]);
 const PPS = Buffer.from([0x68, 0xce, 0x3c, 0x80]);
-const VIDEO: VideoConfig = {
-  kind: 'video',
-  codec: 'avc',
+const VIDEO = avcConfig({
   record: Buffer.concat([
     Buffer.from([1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4]),
     SPS,
     Buffer.from([1, 0, 4]),
     PPS,
   ]),
-  tag: Buffer.alloc(0),
-  codecString: 'avc1.42c01e',
-  width: 320,
-  height: 240,
-  profile: 66,
-  level: 30,
-  frameRate: 30,
-};
-const AUDIO: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.from([0x12, 0x10]),
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 48000,
-  channels: 2,
-  objectType: 2,
-};
+});
+const AUDIO = aacConfig({ sampleRate: 48000 });
 const AAC_FRAME_MS = 1024 / 48;
 const FRAME = Buffer.from([0, 0, 0, 3, 0x65, 0x88, 0x84]);
 

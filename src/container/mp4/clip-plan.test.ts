@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AudioConfig, VideoConfig } from '../../media/packet.js';
+import { aacConfig, avcConfig, scannedTrack } from '../../../test/helpers/media-configs.js';
 import { boxAt } from './box-reader.js';
 import { ClipPlanError, planClip } from './clip-plan.js';
 import { Mp4ScanError } from './errors.js';
@@ -10,28 +10,8 @@ import { buildSampleEntry } from './sample-entry.js';
 import { SampleIndex } from './sample-index.js';
 import type { ScannedTrack } from './scanned-mp4.js';
 
-const avc: VideoConfig = {
-  kind: 'video',
-  codec: 'avc',
-  record: Buffer.of(1, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0),
-  tag: Buffer.alloc(0),
-  codecString: 'avc1.42c01e',
-  width: 320,
-  height: 240,
-  profile: 66,
-  level: 30,
-  frameRate: 30,
-};
-const aac: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.of(0x12, 0x10),
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 48000,
-  channels: 2,
-  objectType: 2,
-};
+const avc = avcConfig();
+const aac = aacConfig({ sampleRate: 48000 });
 
 const FRAME = 3000; // 90 kHz, 30 fps
 const GOP = 30;
@@ -53,22 +33,7 @@ function recordedTracks(seconds: number): ScannedTrack[] {
       offset += 50;
     }
   }
-  const header = (
-    config: VideoConfig | AudioConfig,
-    trackId: number,
-    samples: SampleIndex,
-  ): ScannedTrack => ({
-    trackId,
-    kind: config.kind,
-    timescale: config.kind === 'video' ? 90000 : config.sampleRate,
-    width: config.kind === 'video' ? config.width : 0,
-    height: config.kind === 'video' ? config.height : 0,
-    channels: config.kind === 'audio' ? config.channels : 0,
-    codec: config.kind === 'video' ? 'avc1' : 'mp4a',
-    sampleEntry: buildSampleEntry(config),
-    samples,
-  });
-  return [header(avc, 1, video), header(aac, 2, audio)];
+  return [scannedTrack(avc, 1, video), scannedTrack(aac, 2, audio)];
 }
 
 /** The moov of the fast-start file the recorder would make of `tracks`. */

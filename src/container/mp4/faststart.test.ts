@@ -2,37 +2,17 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { aacConfig, avcConfig, scannedTrack } from '../../../test/helpers/media-configs.js';
 import { run } from '../../../test/helpers/process.js';
 import type { AudioConfig, VideoConfig } from '../../media/packet.js';
 import { BoxCursor, type BoxSpan, boxAt, childBoxes, requireChild } from './box-reader.js';
 import { planFastStart } from './faststart.js';
-import { buildSampleEntry } from './sample-entry.js';
 import { SampleIndex } from './sample-index.js';
 import type { ScannedMp4, ScannedTrack } from './scanned-mp4.js';
 
-const aac: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.of(0x12, 0x10), // AAC LC, 44.1 kHz, stereo
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 44100,
-  channels: 2,
-  objectType: 2,
-};
+const aac = aacConfig();
 
-const avc: VideoConfig = {
-  kind: 'video',
-  codec: 'avc',
-  record: Buffer.of(1, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0),
-  tag: Buffer.alloc(0),
-  codecString: 'avc1.42c01e',
-  width: 320,
-  height: 240,
-  profile: 66,
-  level: 30,
-  frameRate: 30,
-};
+const avc = avcConfig();
 
 interface SyntheticSample {
   offset: number;
@@ -52,18 +32,7 @@ function track(
   index.baseDecodeTime = baseDecodeTime;
   for (const s of samples)
     index.append(s.offset, s.size, s.duration, s.compositionOffset ?? 0, s.sync ?? true);
-  const scanned: ScannedTrack = {
-    trackId,
-    kind: config.kind,
-    timescale: config.kind === 'video' ? 90000 : config.sampleRate,
-    width: config.kind === 'video' ? config.width : 0,
-    height: config.kind === 'video' ? config.height : 0,
-    channels: config.kind === 'audio' ? config.channels : 0,
-    codec: config.kind === 'video' ? 'avc1' : 'mp4a',
-    sampleEntry: buildSampleEntry(config),
-    samples: index,
-  };
-  return scanned;
+  return scannedTrack(config, trackId, index);
 }
 
 function scanOf(...tracks: ScannedTrack[]): ScannedMp4 {

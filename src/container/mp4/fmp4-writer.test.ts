@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { aacConfig } from '../../../test/helpers/media-configs.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../../media/packet.js';
 import { Mp4WriteError } from './errors.js';
 import { scanFragmentedMp4 } from './fmp4-scan.js';
@@ -17,16 +18,7 @@ const video: VideoConfig = {
   frameRate: 30,
 };
 
-const audio: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.of(0x12, 0x10),
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 44100,
-  channels: 2,
-  objectType: 2,
-};
+const audio = aacConfig();
 
 interface StreamShape {
   seconds: number;

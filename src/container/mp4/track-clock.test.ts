@@ -1,31 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { aacConfig, avcConfig } from '../../../test/helpers/media-configs.js';
 import type { AudioConfig, VideoConfig } from '../../media/packet.js';
 import { clockFor } from './track-clock.js';
 
-const aac: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.of(0x12, 0x10),
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 44100,
-  channels: 2,
-  objectType: 2,
-};
+const aac = aacConfig();
 
-const avc: VideoConfig = {
-  kind: 'video',
-  codec: 'avc',
-  record: Buffer.of(1),
-  tag: Buffer.alloc(0),
-  codecString: 'avc1.42c01e',
-  width: 320,
-  height: 240,
-  profile: 66,
-  level: 30,
-  frameRate: 25,
-};
+const avc = avcConfig({ record: Buffer.of(1), frameRate: 25 });
 
 /** Decode times the clock gives a run of packets stamped with these ms times. */
 function decodeTimes(config: AudioConfig | VideoConfig, msTimes: readonly number[]): number[] {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { aacConfig, avcConfig } from '../../../test/helpers/media-configs.js';
 import type { AudioConfig, MediaPacket, VideoConfig } from '../../media/packet.js';
 import { crc32Mpeg2 } from './crc32.js';
 import { TsMuxError, TsMuxer, UnsupportedCodecError } from './ts-muxer.js';
@@ -142,21 +143,9 @@ const AVCC = Buffer.concat([
   PPS,
 ]);
 
-function avcConfig(record = AVCC): VideoConfig {
-  const common = { record, tag: Buffer.alloc(0), width: 320, height: 240, profile: 66, level: 30 };
-  return { kind: 'video', codec: 'avc', codecString: 'avc1.42c01e', frameRate: 30, ...common };
-}
+const AVC = avcConfig({ record: AVCC });
 
-const AAC: AudioConfig = {
-  kind: 'audio',
-  codec: 'aac',
-  record: Buffer.from([0x12, 0x10]),
-  tag: Buffer.alloc(0),
-  codecString: 'mp4a.40.2',
-  sampleRate: 44100,
-  channels: 2,
-  objectType: 2,
-};
+const AAC = aacConfig();
 
 function lengthPrefixed(...nals: Buffer[]): Buffer {
   return Buffer.concat(nals.flatMap((n) => [u32(n.length), n]));
@@ -229,7 +218,7 @@ describe('TsPacketStream', () => {
 
 describe('TsMuxer tables', () => {
   it('declares video and audio with the PCR on video', () => {
-    const mux = new TsMuxer({ video: avcConfig(), audio: AAC });
+    const mux = new TsMuxer({ video: AVC, audio: AAC });
     expect(pmtStreams(mux.tables())).toEqual({
       pcrPid: 0x100,
       streams: [
@@ -262,7 +251,7 @@ describe('TsMuxer tables', () => {
 
   it('rejects codecs TS cannot carry, naming them', () => {
     for (const codec of ['av1', 'vp9'] as const) {
-      const err = catchError(() => new TsMuxer({ video: { ...avcConfig(), codec } }));
+      const err = catchError(() => new TsMuxer({ video: { ...AVC, codec } }));
       expect(err).toBeInstanceOf(UnsupportedCodecError);
       expect((err as UnsupportedCodecError).codec).toBe(codec);
     }
@@ -274,7 +263,7 @@ describe('TsMuxer tables', () => {
 
 describe('TsMuxer video', () => {
   it('converts to Annex B behind an AUD and adds SPS/PPS before keyframes only', () => {
-    const mux = new TsMuxer({ video: avcConfig() });
+    const mux = new TsMuxer({ video: AVC });
     const key = readPes(mux.push(video(0, 66, true, lengthPrefixed(IDR))));
     const inter = readPes(mux.push(video(33, 33, false, lengthPrefixed(SLICE))));
     expect(key[0]!.es.equals(annexB(AUD, SPS, PPS, IDR))).toBe(true);
@@ -285,7 +274,7 @@ describe('TsMuxer video', () => {
   });
 
   it('keeps a frame own AUD and parameter sets instead of doubling them', () => {
-    const mux = new TsMuxer({ video: avcConfig() });
+    const mux = new TsMuxer({ video: AVC });
     const inline = lengthPrefixed(AUD, SPS, PPS, IDR);
     expect(readPes(mux.push(video(0, 0, true, inline)))[0]!.es.equals(annexB(AUD, SPS, PPS, IDR))).toBe(true);
   });
@@ -298,10 +287,10 @@ describe('TsMuxer video', () => {
       sps2,
       AVCC.subarray(6 + 2 + SPS.length),
     ]);
-    const mux = new TsMuxer({ video: avcConfig() });
-    const [pes] = readPes(mux.push(video(0, 0, true, lengthPrefixed(IDR), avcConfig(record2))));
+    const mux = new TsMuxer({ video: AVC });
+    const [pes] = readPes(mux.push(video(0, 0, true, lengthPrefixed(IDR), avcConfig({ record: record2 }))));
     expect(pes!.es.equals(annexB(AUD, sps2, PPS, IDR))).toBe(true);
-    const hevc = { ...avcConfig(), codec: 'hevc' as const };
+    const hevc = { ...AVC, codec: 'hevc' as const };
     expect(catchError(() => mux.push(video(33, 33, true, lengthPrefixed(IDR), hevc)))).toBeInstanceOf(
       TsMuxError,
     );
@@ -310,12 +299,12 @@ describe('TsMuxer video', () => {
   it('carries a 720p-sized keyframe across hundreds of packets intact', () => {
     const big = Buffer.alloc(150_000, 0x5a);
     big[0] = 0x65;
-    const [pes] = readPes(new TsMuxer({ video: avcConfig() }).push(video(0, 0, true, lengthPrefixed(big))));
+    const [pes] = readPes(new TsMuxer({ video: AVC }).push(video(0, 0, true, lengthPrefixed(big))));
     expect(pes!.es.equals(annexB(AUD, SPS, PPS, big))).toBe(true);
   });
 
   it('prepends PAT/PMT in the same buffer when asked', () => {
-    const out = new TsMuxer({ video: avcConfig() }).push(video(0, 0, true, lengthPrefixed(IDR)), true);
+    const out = new TsMuxer({ video: AVC }).push(video(0, 0, true, lengthPrefixed(IDR)), true);
     expect(
       readPackets(out)
         .map((p) => p.pid)
@@ -337,7 +326,7 @@ describe('TsMuxer audio', () => {
   });
 
   it('keeps the PCR within 100 ms when video goes quiet', () => {
-    const mux = new TsMuxer({ video: avcConfig(), audio: AAC });
+    const mux = new TsMuxer({ video: AVC, audio: AAC });
     mux.push(video(0, 0, true, lengthPrefixed(IDR)));
     const pcrTimes: number[] = [];
     for (let t = 0; t < 1000; t += 23) {
@@ -376,7 +365,7 @@ describe('TsMuxer on arbitrary input', () => {
     });
     fc.assert(
       fc.property(fc.array(packet, { maxLength: 20 }), (packets) => {
-        const mux = new TsMuxer({ video: avcConfig(), audio: AAC });
+        const mux = new TsMuxer({ video: AVC, audio: AAC });
         const outputs: Buffer[] = [];
         for (const p of packets) {
           const pkt =

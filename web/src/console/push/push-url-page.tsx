@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { apiSend } from '../../lib/api.js';
 import type { MediaFormat, PushUrl, PushUrlRequest } from '../../lib/types.js';
 import { StatusText, useFormAction } from '../ui/form-status.js';
+import { InputField } from '../ui/input-field.js';
 import { PageHeader } from '../ui/page-header.js';
 import { PushUrlResult } from './push-url-result.js';
 
@@ -48,26 +49,16 @@ export function PushUrlPage() {
       </PageHeader>
       <form class="card push-form" onSubmit={generate} aria-label="Push URL" noValidate>
         <div class="field-row">
-          <div class="field">
-            <label for="push-app">App</label>
-            <input
-              id="push-app"
-              value={app}
-              onInput={(e) => setApp(e.currentTarget.value)}
-              autocomplete="off"
-            />
-          </div>
-          <div class="field">
-            <label for="push-stream">Stream name</label>
-            <input
-              id="push-stream"
-              value={stream}
-              onInput={(e) => setStream(e.currentTarget.value)}
-              required
-              autocomplete="off"
-              placeholder="e.g. studio1"
-            />
-          </div>
+          <InputField id="push-app" label="App" value={app} onValue={setApp} autocomplete="off" />
+          <InputField
+            id="push-stream"
+            label="Stream name"
+            value={stream}
+            onValue={setStream}
+            required
+            autocomplete="off"
+            placeholder="e.g. studio1"
+          />
           <div class="field">
             <label for="push-expiry">Valid for</label>
             <select
@@ -100,18 +91,16 @@ export function PushUrlPage() {
             ))}
           </div>
         </fieldset>
-        <div class="field">
-          <label for="push-interval">File length (seconds, optional)</label>
-          <input
-            id="push-interval"
-            type="number"
-            inputMode="numeric"
-            min={60}
-            value={intervalSec}
-            onInput={(e) => setIntervalSec(e.currentTarget.value)}
-            placeholder="server default"
-          />
-        </div>
+        <InputField
+          id="push-interval"
+          label="File length (seconds, optional)"
+          value={intervalSec}
+          onValue={setIntervalSec}
+          type="number"
+          inputMode="numeric"
+          min={60}
+          placeholder="server default"
+        />
         <div class="form-actions">
           <button type="submit" class="button primary" disabled={status.kind === 'working'}>
             Generate

@@ -4,6 +4,7 @@ import { formatDateTime } from '../../lib/format.js';
 import type { StreamBanView } from '../api-types.js';
 import { ConfirmButton } from '../ui/confirm-button.js';
 import { StatusText, useFormAction } from '../ui/form-status.js';
+import { InputField } from '../ui/input-field.js';
 import { Loaded } from '../ui/loaded.js';
 import { SettingsCard } from '../ui/settings-card.js';
 import { useResource } from '../ui/use-resource.js';
@@ -63,35 +64,23 @@ function BanForm(props: { onBanned: () => void }) {
   return (
     <form class="settings-form" onSubmit={submit} aria-label="Ban a stream" noValidate>
       <div class="field-row">
-        <div class="field">
-          <label for="ban-stream">Stream name</label>
-          <input
-            id="ban-stream"
-            value={stream}
-            onInput={(e) => setStream(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
-        <div class="field">
-          <label for="ban-days">For (days, at most 90)</label>
-          <input
-            id="ban-days"
-            type="number"
-            min={1}
-            max={90}
-            value={days}
-            onInput={(e) => setDays(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="ban-reason">Reason</label>
-          <input
-            id="ban-reason"
-            value={reason}
-            onInput={(e) => setReason(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
+        <InputField
+          id="ban-stream"
+          label="Stream name"
+          value={stream}
+          onValue={setStream}
+          autocomplete="off"
+        />
+        <InputField
+          id="ban-days"
+          label="For (days, at most 90)"
+          value={days}
+          onValue={setDays}
+          type="number"
+          min={1}
+          max={90}
+        />
+        <InputField id="ban-reason" label="Reason" value={reason} onValue={setReason} autocomplete="off" />
       </div>
       <div class="form-actions">
         <button type="submit" class="button danger" disabled={status.kind === 'working'}>

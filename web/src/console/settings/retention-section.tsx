@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../../lib/api.js';
 import type { RetentionSettings } from '../../lib/types.js';
 import { useFormAction } from '../ui/form-status.js';
+import { InputField } from '../ui/input-field.js';
 import { Loaded } from '../ui/loaded.js';
 import { SaveForm, SettingsCard } from '../ui/settings-card.js';
 import { useResource } from '../ui/use-resource.js';
@@ -39,27 +40,23 @@ function RetentionForm(props: { initial: RetentionSettings }) {
   return (
     <SaveForm status={status} onSave={save} label="Retention settings">
       <div class="field-row">
-        <div class="field">
-          <label for="retention-days">Keep recordings for (days)</label>
-          <input
-            id="retention-days"
-            type="number"
-            min={0}
-            value={days}
-            onInput={(e) => setDays(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="retention-gb">Use at most (GB)</label>
-          <input
-            id="retention-gb"
-            type="number"
-            min={0}
-            step="any"
-            value={maxGb}
-            onInput={(e) => setMaxGb(e.currentTarget.value)}
-          />
-        </div>
+        <InputField
+          id="retention-days"
+          label="Keep recordings for (days)"
+          value={days}
+          onValue={setDays}
+          type="number"
+          min={0}
+        />
+        <InputField
+          id="retention-gb"
+          label="Use at most (GB)"
+          value={maxGb}
+          onValue={setMaxGb}
+          type="number"
+          min={0}
+          step="any"
+        />
       </div>
     </SaveForm>
   );

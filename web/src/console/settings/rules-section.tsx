@@ -3,6 +3,7 @@ import { apiGet, apiSend } from '../../lib/api.js';
 import type { RecordRuleView, RecordTemplateView } from '../api-types.js';
 import { ConfirmButton } from '../ui/confirm-button.js';
 import { StatusText, useFormAction } from '../ui/form-status.js';
+import { InputField } from '../ui/input-field.js';
 import { Loaded } from '../ui/loaded.js';
 import { SettingsCard } from '../ui/settings-card.js';
 import { useResource } from '../ui/use-resource.js';
@@ -109,25 +110,21 @@ function TemplateForm(props: { onCreated: () => void }) {
   return (
     <form class="settings-form" onSubmit={submit} aria-label="New recording template" noValidate>
       <div class="field-row">
-        <div class="field">
-          <label for="template-name">Template name</label>
-          <input
-            id="template-name"
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
-        <div class="field">
-          <label for="template-interval">File length (seconds)</label>
-          <input
-            id="template-interval"
-            type="number"
-            min={30}
-            value={intervalSec}
-            onInput={(e) => setIntervalSec(e.currentTarget.value)}
-          />
-        </div>
+        <InputField
+          id="template-name"
+          label="Template name"
+          value={name}
+          onValue={setName}
+          autocomplete="off"
+        />
+        <InputField
+          id="template-interval"
+          label="File length (seconds)"
+          value={intervalSec}
+          onValue={setIntervalSec}
+          type="number"
+          min={30}
+        />
       </div>
       <fieldset>
         <legend>Formats</legend>
@@ -180,24 +177,20 @@ function RuleForm(props: { templates: RecordTemplateView[]; onCreated: () => voi
   return (
     <form class="settings-form" onSubmit={submit} aria-label="New recording rule" noValidate>
       <div class="field-row">
-        <div class="field">
-          <label for="rule-app">App (empty: every app)</label>
-          <input
-            id="rule-app"
-            value={app}
-            onInput={(e) => setApp(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
-        <div class="field">
-          <label for="rule-stream">Stream name (empty: every stream)</label>
-          <input
-            id="rule-stream"
-            value={stream}
-            onInput={(e) => setStream(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
+        <InputField
+          id="rule-app"
+          label="App (empty: every app)"
+          value={app}
+          onValue={setApp}
+          autocomplete="off"
+        />
+        <InputField
+          id="rule-stream"
+          label="Stream name (empty: every stream)"
+          value={stream}
+          onValue={setStream}
+          autocomplete="off"
+        />
         <div class="field">
           <label for="rule-template">Template</label>
           <select

@@ -4,6 +4,7 @@ import { formatDateTime, formatDuration } from '../../lib/format.js';
 import type { RecordTaskDetail, RecordTaskView } from '../api-types.js';
 import { ConfirmButton } from '../ui/confirm-button.js';
 import { StatusText, useFormAction } from '../ui/form-status.js';
+import { InputField } from '../ui/input-field.js';
 import { Loaded } from '../ui/loaded.js';
 import { PageHeader } from '../ui/page-header.js';
 import { useResource } from '../ui/use-resource.js';
@@ -159,25 +160,15 @@ function ScheduleForm(props: { onCreated: () => void }) {
   return (
     <form class="card" onSubmit={submit} aria-label="Schedule a recording" noValidate>
       <div class="field-row">
-        <div class="field">
-          <label for="task-app">App</label>
-          <input
-            id="task-app"
-            value={app}
-            onInput={(e) => setApp(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
-        <div class="field">
-          <label for="task-stream">Stream name</label>
-          <input
-            id="task-stream"
-            value={stream}
-            required
-            onInput={(e) => setStream(e.currentTarget.value)}
-            autocomplete="off"
-          />
-        </div>
+        <InputField id="task-app" label="App" value={app} onValue={setApp} autocomplete="off" />
+        <InputField
+          id="task-stream"
+          label="Stream name"
+          value={stream}
+          onValue={setStream}
+          required
+          autocomplete="off"
+        />
         <div class="field">
           <label for="task-formats">Formats</label>
           <select id="task-formats" value={formats} onChange={(e) => setFormats(e.currentTarget.value)}>
@@ -190,24 +181,8 @@ function ScheduleForm(props: { onCreated: () => void }) {
         </div>
       </div>
       <div class="field-row">
-        <div class="field">
-          <label for="task-start">From</label>
-          <input
-            id="task-start"
-            type="datetime-local"
-            value={start}
-            onInput={(e) => setStart(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="task-end">Until</label>
-          <input
-            id="task-end"
-            type="datetime-local"
-            value={end}
-            onInput={(e) => setEnd(e.currentTarget.value)}
-          />
-        </div>
+        <InputField id="task-start" label="From" value={start} onValue={setStart} type="datetime-local" />
+        <InputField id="task-end" label="Until" value={end} onValue={setEnd} type="datetime-local" />
       </div>
       <div class="form-actions">
         <button type="submit" class="button primary" disabled={status.kind === 'working'}>
