@@ -26,6 +26,7 @@ import { RetentionSettingsStore } from './retention/retention-settings.js';
 import { RetentionSweeper } from './retention/sweeper.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
+import { SnapshotRuleBook } from './snapshot/snapshot-rules.js';
 import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
 import { LocalTarget } from './storage/local-target.js';
 import { mediaFilesOf } from './storage/media-files.js';
@@ -107,6 +108,7 @@ export async function startServer(
   );
   const bans = await StreamBanList.load(catalog.settings);
   const rules = await RecordRuleBook.load(catalog.settings);
+  const snapshotRules = await SnapshotRuleBook.load(catalog.snapshotRules);
   const keys = await KeyRing.load(catalog.settings, { push: config.pushKey, play: config.playKey });
   if (keys.keys('push').length === 0) {
     log.warn(
@@ -191,6 +193,7 @@ export async function startServer(
     intervalSec: config.snapshotInterval,
     width: config.snapshotWidth,
     height: config.snapshotHeight,
+    ruleSettings: (app, stream) => snapshotRules.settingsFor(app, stream),
     onTaken: notifications.onSnapshotTaken,
     retentionDays: () => retentionSettings.current.days,
   });
@@ -314,6 +317,7 @@ export async function startServer(
     tasks,
     bans,
     rules,
+    snapshotRules,
     api3: {
       secrets: config.tencentApiSecrets,
       domain: { configured: config.pushDomain, shown: config.pushDomain || publicHost(config) },
@@ -348,7 +352,13 @@ export async function startServer(
   templateRetention.start();
   const sharedSettings = setInterval(async () => {
     try {
-      await Promise.all([keys.refresh(), recordings.refreshSettings(), bans.refresh(), rules.refresh()]);
+      await Promise.all([
+        keys.refresh(),
+        recordings.refreshSettings(),
+        bans.refresh(),
+        rules.refresh(),
+        snapshotRules.refresh(),
+      ]);
       if (await retentionSettings.refresh()) retention.setPolicy(retentionSettings.policy);
     } catch (err) {
       log.warn({ err }, 'could not re-read the settings from the catalog; the last ones stay in force');

@@ -18,6 +18,7 @@ import { RecordingRepository } from './recordings.js';
 import { RoomsRepository } from './rooms.js';
 import type { Database } from './schema.js';
 import { SettingsRepository } from './settings.js';
+import { SnapshotRuleRepository } from './snapshot-rules.js';
 import { SnapshotRepository } from './snapshots.js';
 import { UploadRepository } from './uploads.js';
 import { VodFileRepository } from './vod-files.js';
@@ -46,6 +47,7 @@ export class Catalog {
   readonly rooms: RoomsRepository;
   readonly recordTasks: RecordTaskRepository;
   readonly snapshots: SnapshotRepository;
+  readonly snapshotRules: SnapshotRuleRepository;
   readonly uploads: UploadRepository;
   readonly liveStreams: LiveStreamRepository;
 
@@ -63,6 +65,7 @@ export class Catalog {
     this.rooms = new RoomsRepository(db);
     this.recordTasks = new RecordTaskRepository(db);
     this.snapshots = new SnapshotRepository(db);
+    this.snapshotRules = new SnapshotRuleRepository(db);
     this.uploads = new UploadRepository(db, engine);
     this.liveStreams = new LiveStreamRepository(db);
   }

@@ -309,6 +309,43 @@ const liveStreams: Migration = {
   },
 };
 
+/**
+ * Snapshot templates and the rules binding streams to them (Tencent's Create/Describe/Delete
+ * LiveSnapshotTemplate and …Rule, issue 15). Template ids are small integers as the reference's; a rule
+ * is identified by its exact (domain, app, stream), one per target.
+ */
+const snapshotRules: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('snapshot_templates')
+      .addColumn('id', 'integer', (col) => col.primaryKey())
+      .addColumn('name', 'text', (col) => col.notNull())
+      .addColumn('description', 'text', (col) => col.notNull())
+      .addColumn('interval_sec', 'integer', (col) => col.notNull())
+      .addColumn('width', 'integer', (col) => col.notNull())
+      .addColumn('height', 'integer', (col) => col.notNull())
+      .addColumn('porn_flag', 'integer', (col) => col.notNull())
+      .addColumn('cos_app_id', 'bigint', (col) => col.notNull())
+      .addColumn('cos_bucket', 'text', (col) => col.notNull())
+      .addColumn('cos_region', 'text', (col) => col.notNull())
+      .addColumn('cos_prefix', 'text', (col) => col.notNull())
+      .addColumn('cos_file_name', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('updated_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema
+      .createTable('snapshot_rules')
+      .addColumn('domain', 'text', (col) => col.notNull())
+      .addColumn('app', 'text', (col) => col.notNull())
+      .addColumn('stream', 'text', (col) => col.notNull())
+      .addColumn('template_id', 'integer', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('updated_at', 'bigint', (col) => col.notNull())
+      .addPrimaryKeyConstraint('snapshot_rules_pk', ['domain', 'app', 'stream'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -323,6 +360,7 @@ const migrations: Record<string, Migration> = {
   '0011_tasks_recording_template': recordingTemplate,
   '0012_s3_uploads': uploads,
   '0013_s3_live_streams': liveStreams,
+  '0014_snap_snapshot_rules': snapshotRules,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -197,6 +197,35 @@ export interface LiveStreamsTable {
   expires_at: number;
 }
 
+/** A snapshot template (API 3.0 CreateLiveSnapshotTemplate); the COS fields are kept and answered only. */
+export interface SnapshotTemplatesTable {
+  id: number;
+  name: string;
+  description: string;
+  interval_sec: number;
+  /** 0 = the source's; one side 0 keeps the aspect ratio. */
+  width: number;
+  height: number;
+  porn_flag: number;
+  cos_app_id: number;
+  cos_bucket: string;
+  cos_region: string;
+  cos_prefix: string;
+  cos_file_name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Binds the pushes of a domain/app/stream ('' = any app or stream) to a snapshot template. */
+export interface SnapshotRulesTable {
+  domain: string;
+  app: string;
+  stream: string;
+  template_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   settings: SettingsTable;
@@ -205,6 +234,8 @@ export interface Database {
   rooms: RoomsTable;
   record_tasks: RecordTasksTable;
   snapshots: SnapshotsTable;
+  snapshot_templates: SnapshotTemplatesTable;
+  snapshot_rules: SnapshotRulesTable;
   uploads: UploadsTable;
   live_streams: LiveStreamsTable;
 }

@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import type { NotificationService } from '../notify/service.js';
 import type { RecordingManager } from '../record/manager.js';
 import type { RecordingRemover } from '../retention/remove-recording.js';
+import type { SnapshotRuleBook } from '../snapshot/snapshot-rules.js';
 import type { SnapshotAvailability } from '../snapshot/snapshot-service.js';
 import type { StorageStatus } from '../storage/object-storage.js';
 import type { RecordRuleBook } from '../tasks/record-rules.js';
@@ -59,6 +60,8 @@ export interface HttpAppDeps extends ConsoleApiDeps {
   tasks: RecordTaskService;
   /** Recording templates and rules. */
   rules: RecordRuleBook;
+  /** Snapshot templates and rules. */
+  snapshotRules: SnapshotRuleBook;
   /** ForbidLiveStream: banned stream names. */
   bans: StreamBanList;
   /** Tencent Cloud API 3.0: TENCENT_API_SECRETS (the endpoint is off when empty) and the push domain. */
@@ -177,6 +180,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       hub: deps.hub,
       bans: deps.bans,
       rules: deps.rules,
+      snapshotRules: deps.snapshotRules,
       domain: deps.api3.domain,
     }),
     log: deps.log,

@@ -1,9 +1,12 @@
 /**
  * Live snapshots: every SNAPSHOT_INTERVAL seconds of media, the next keyframe of each stream becomes a
  * JPEG (FrameDecoder, one ffmpeg per stream), stored (the media folder, or the bucket with STORAGE=s3),
- * then cataloged with its callback 200 in one transaction, and pruned by RETENTION_DAYS. On the publisher's path only the keyframe is
- * handed over (a reference, no copy); decoding happens in ffmpeg, and a stream whose decoder is behind
- * skips keyframes instead of queueing them.
+ * then cataloged with its callback 200 in one transaction, and pruned by RETENTION_DAYS. A stream a
+ * snapshot rule names is taken at its template's interval and size instead (even with SNAPSHOT_INTERVAL
+ * 0); the rule is looked up at each keyframe, so a rule created or deleted while a stream is live applies
+ * from its next keyframe on. On the publisher's path only the keyframe is handed over (a reference, no
+ * copy); decoding happens in ffmpeg, and a stream whose decoder is behind skips keyframes instead of
+ * queueing them.
  */
 import { spawn } from 'node:child_process';
 import type { Catalog } from '../catalog/db.js';
@@ -19,6 +22,7 @@ import type { MediaStore } from '../storage/media-store.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { Jpeg } from './jpeg-splitter.js';
 import { PosterMaker } from './poster-maker.js';
+import type { SnapshotSettings } from './snapshot-rules.js';
 
 export type SnapshotAvailability =
   | { readonly enabled: true }
@@ -32,10 +36,12 @@ export interface SnapshotOptions {
   /** Where the JPEGs are stored and read: the media folder, or the bucket with STORAGE=s3. */
   readonly files: MediaFiles;
   readonly log: Logger;
-  /** SNAPSHOT_INTERVAL; 0 is off. */
+  /** SNAPSHOT_INTERVAL; 0 is off for streams no rule names. */
   readonly intervalSec: number;
   readonly width: number;
   readonly height: number;
+  /** The settings of the snapshot rule naming a stream, if one does; else the global ones apply. */
+  readonly ruleSettings?: (app: string, stream: string) => SnapshotSettings | undefined;
   /** The ffmpeg command; default `ffmpeg` from the PATH. */
   readonly command?: string;
   /** Runs in the transaction that catalogs a snapshot (the notifier writes callback 200 there). */
@@ -48,9 +54,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const PRUNE_BATCH = 500;
 const DAY_MS = 86_400_000;
 
-/** Whether snapshots can be taken: on, and `ffmpeg -version` runs. */
-export function snapshotAvailability(intervalSec: number, command = 'ffmpeg'): Promise<SnapshotAvailability> {
-  if (intervalSec === 0) return Promise.resolve({ enabled: false, reason: 'SNAPSHOT_INTERVAL is 0' });
+/** Whether snapshots can be taken at all: `ffmpeg -version` runs. */
+function decoderAvailability(command = 'ffmpeg'): Promise<SnapshotAvailability> {
   return new Promise((resolve) => {
     const child = spawn(command, ['-version'], { stdio: 'ignore' });
     child.on('error', (error: NodeJS.ErrnoException) =>
@@ -72,6 +77,18 @@ export function snapshotAvailability(intervalSec: number, command = 'ffmpeg'): P
   });
 }
 
+/** Whether global snapshots are taken: SNAPSHOT_INTERVAL is on and the decoder can run. */
+export async function snapshotAvailability(
+  intervalSec: number,
+  command = 'ffmpeg',
+): Promise<SnapshotAvailability> {
+  return globalAvailability(intervalSec, await decoderAvailability(command));
+}
+
+function globalAvailability(intervalSec: number, decoder: SnapshotAvailability): SnapshotAvailability {
+  return intervalSec === 0 ? { enabled: false, reason: 'SNAPSHOT_INTERVAL is 0' } : decoder;
+}
+
 export class SnapshotService {
   private readonly log: Logger;
   private readonly active = new Set<StreamSnapshotter>();
@@ -82,24 +99,31 @@ export class SnapshotService {
   /** Posters need ffmpeg too; they are made while snapshots are on. */
   private readonly posters: PosterMaker | undefined;
 
+  /** Whether the global snapshots (SNAPSHOT_INTERVAL) are taken, and if not why. */
+  readonly availability: SnapshotAvailability;
+
   private constructor(
     private readonly options: SnapshotOptions,
-    readonly availability: SnapshotAvailability,
+    decoder: SnapshotAvailability,
   ) {
     this.log = options.log.child({ component: 'snapshot' });
-    if (!availability.enabled) {
-      if (options.intervalSec > 0) this.log.warn({ reason: availability.reason }, 'snapshots are off');
+    this.availability = globalAvailability(options.intervalSec, decoder);
+    if (!decoder.enabled) {
+      if (options.intervalSec > 0) this.log.warn({ reason: decoder.reason }, 'snapshots are off');
       return;
     }
+    // With the decoder there, every push is watched: a snapshot rule may name it now or later.
     options.hub.on('publish', (stream) => this.onPublish(stream));
-    this.posters = new PosterMaker(options);
-    options.catalog.events.on('recordingFinished', (row) => this.posters?.add(row));
+    if (this.availability.enabled) {
+      this.posters = new PosterMaker(options);
+      options.catalog.events.on('recordingFinished', (row) => this.posters?.add(row));
+    }
     this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.pruner.unref();
   }
 
   static async start(options: SnapshotOptions): Promise<SnapshotService> {
-    return new SnapshotService(options, await snapshotAvailability(options.intervalSec, options.command));
+    return new SnapshotService(options, await decoderAvailability(options.command));
   }
 
   /** The newest snapshot of a stream pushed to this node, while it is live. */
@@ -139,13 +163,17 @@ export class SnapshotService {
 
   private onPublish(stream: LiveStream): void {
     const { options } = this;
-    const decoder = new FrameDecoder({
-      command: options.command ?? 'ffmpeg',
+    const global: SnapshotSettings = {
+      intervalSec: options.intervalSec,
       width: options.width,
       height: options.height,
-    });
-    const snapshotter = new StreamSnapshotter(stream, decoder, options.intervalSec * 1000, (jpeg, takenAt) =>
-      this.track(this.save(stream, jpeg, takenAt)),
+    };
+    const { app, stream: name } = stream.publisher;
+    const snapshotter = new StreamSnapshotter(
+      stream,
+      options.command ?? 'ffmpeg',
+      () => options.ruleSettings?.(app, name) ?? global,
+      (jpeg, takenAt) => this.track(this.save(stream, jpeg, takenAt)),
     );
     snapshotter.onEnd = () => {
       this.active.delete(snapshotter);
@@ -200,18 +228,23 @@ export class SnapshotService {
   }
 }
 
-/** The sink on one stream: picks a keyframe per interval of media time and hands it to the decoder. */
+/**
+ * The sink on one stream: picks a keyframe per interval of media time, as the settings in force at that
+ * keyframe say, and hands it to the decoder (started at the first picture, restarted when the size changes).
+ */
 class StreamSnapshotter implements StreamSink {
   readonly role = 'internal';
   onEnd: (() => void) | undefined;
   private video: VideoConfig | undefined;
-  private nextDueDts = Number.NEGATIVE_INFINITY;
+  private lastTakenDts = Number.NEGATIVE_INFINITY;
+  private decoder: FrameDecoder | undefined;
+  private decoderSize = '';
   private ended = false;
 
   constructor(
     private readonly stream: LiveStream,
-    private readonly decoder: FrameDecoder,
-    private readonly intervalMs: number,
+    private readonly command: string,
+    private readonly settings: () => SnapshotSettings,
     private readonly taken: (jpeg: Jpeg, takenAt: number) => void,
   ) {}
 
@@ -222,21 +255,36 @@ class StreamSnapshotter implements StreamSink {
   }
 
   packet(packet: MediaPacket): void {
-    if (packet.kind !== 'video' || !packet.keyframe || packet.dts < this.nextDueDts) return;
+    if (packet.kind !== 'video' || !packet.keyframe) return;
+    const { intervalSec, width, height } = this.settings();
+    if (intervalSec === 0 || packet.dts < this.lastTakenDts + intervalSec * 1000) return;
     const config = packet.config?.kind === 'video' ? packet.config : this.video;
-    if (config === undefined || this.decoder.busy) return;
-    this.nextDueDts = packet.dts + this.intervalMs;
+    if (config === undefined) return;
+    const decoder = this.decoderOf(width, height);
+    if (decoder.busy) return;
+    this.lastTakenDts = packet.dts;
     const takenAt = this.stream.publisher.startedAt + packet.dts;
-    this.decoder.decode(config, packet).then(
+    decoder.decode(config, packet).then(
       (jpeg) => this.taken(jpeg, takenAt),
       () => undefined, // a lost picture: the next interval takes another
     );
   }
 
+  /** The decoder making pictures of this size; one of another size is closed (its last pictures still come). */
+  private decoderOf(width: number, height: number): FrameDecoder {
+    const size = `${width}x${height}`;
+    if (this.decoder === undefined || this.decoderSize !== size) {
+      this.decoder?.close();
+      this.decoder = new FrameDecoder({ command: this.command, width, height });
+      this.decoderSize = size;
+    }
+    return this.decoder;
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.decoder.close();
+    this.decoder?.close();
     this.stream.detach(this);
     this.onEnd?.();
   }

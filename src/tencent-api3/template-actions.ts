@@ -31,7 +31,8 @@ const PARAM_FIELDS: ReadonlyArray<readonly [string, RecordFormat | undefined]> =
   ['Mp3Param', undefined],
 ];
 const DEFAULT_INTERVAL_SEC = 1800;
-const TEMPLATE_NAME = /^[\p{L}\p{N}_-]{1,255}$/u;
+/** Letters (CJK too), digits, `_` and `-`, as the reference allows in template names. */
+export const TEMPLATE_NAME = /^[\p{L}\p{N}_-]{1,255}$/u;
 
 function readFormat(params: Params, field: string): FormatParams | undefined {
   const p = params.optionalObject(field);
@@ -100,7 +101,8 @@ export function templateInfo(t: RecordTemplate) {
   };
 }
 
-function mapRuleBookError(error: unknown): never {
+/** A rule-book refusal as the reference's error code (spec §2.4). */
+export function mapRuleBookError(error: unknown): never {
   if (!(error instanceof RuleBookError)) throw error;
   const code = {
     template_not_found: 'InvalidParameter.ConfNotFound',
