@@ -104,7 +104,7 @@ export const CONFIG_FIELDS = {
   nodeName: field(plainText(128), '', "This node's name or IP as reported in callbacks (`node`); `''` uses the host name."),
   retentionDays: field(decimal(0, 36500), 0, 'Delete recordings older than this many days; `0` keeps them forever.'),
   retentionMaxGb: field(decimal(0, 1_000_000), 0, 'Delete the oldest recordings while the total exceeds this many GB; `0` means no size limit.'),
-  snapshotInterval: field(offOrInteger(2, 300), 0, 'Seconds between JPEG snapshots of each live stream (callback 200, live covers); `0` takes none. Needs `ffmpeg` on the PATH.'),
+  snapshotInterval: field(offOrInteger(2, 300), 0, 'Seconds between JPEG snapshots of each live stream (callback 200, live covers); `0` takes none. A snapshot rule (API 3.0) overrides it for the streams it names. Needs `ffmpeg` on the PATH.'),
   snapshotWidth: field(integer(0, 3000), 0, 'Snapshot width in pixels; `0` keeps the source width (or the aspect ratio when SNAPSHOT_HEIGHT is set).'),
   snapshotHeight: field(integer(0, 2000), 0, 'Snapshot height in pixels; `0` keeps the source height (or the aspect ratio when SNAPSHOT_WIDTH is set).'),
   watchPage: field(boolean(), true, "Serve /watch and /api/watch publicly: lists live rooms and the last 7 days' replays with playable (signed) URLs to anyone. `false` hides them (404)."),
