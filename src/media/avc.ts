@@ -54,6 +54,16 @@ export function parseAvcDecoderConfig(record: Buffer, tag: Buffer): VideoConfig 
 export function parseAvcSps(nal: Buffer): AvcSps {
   if (nal.length < 4 || (nal[0]! & 0x1f) !== 7) throw new MediaParseError('not an H.264 SPS');
   const bits = new BitReader(unescapeRbsp(nal), 1);
+  const { maxNumRefFrames: _refs, ...sps } = readAvcSpsUpToVui(bits);
+  const frameRate = bits.readFlag() ? readVuiFrameRate(bits) : undefined;
+  return { ...sps, frameRate };
+}
+
+/**
+ * Reads an SPS's RBSP from profile_idc up to, not including, vui_parameters_present_flag (H.264
+ * 7.3.2.1.1), where it leaves `bits`.
+ */
+export function readAvcSpsUpToVui(bits: BitReader): Omit<AvcSps, 'frameRate'> & { maxNumRefFrames: number } {
   const profileIdc = bits.readBits(8);
   const constraintFlags = bits.readBits(8);
   const levelIdc = bits.readBits(8);
@@ -71,7 +81,7 @@ export function parseAvcSps(nal: Buffer): AvcSps {
   }
   bits.readUe(); // log2_max_frame_num_minus4
   skipPictureOrderCount(bits);
-  bits.readUe(); // max_num_ref_frames
+  const maxNumRefFrames = bits.readUe();
   bits.skipBits(1); // gaps_in_frame_num_value_allowed_flag
   const widthInMbs = bits.readUe() + 1;
   const heightInMapUnits = bits.readUe() + 1;
@@ -93,8 +103,7 @@ export function parseAvcSps(nal: Buffer): AvcSps {
     height -= cropUnitY * (top + bottom);
   }
   if (width <= 0 || height <= 0) throw new MediaParseError('SPS crops the picture to nothing');
-  const frameRate = bits.readFlag() ? readVuiFrameRate(bits) : undefined;
-  return { profileIdc, constraintFlags, levelIdc, width, height, frameRate };
+  return { profileIdc, constraintFlags, levelIdc, width, height, maxNumRefFrames };
 }
 
 function skipScalingMatrix(bits: BitReader, listCount: number): void {

@@ -5,15 +5,18 @@
  * picture (docs/decisions/0011-snapshots.md), and it runs in its own process, off the event loop.
  *
  * ffmpeg holds back what it has read until more arrives (one frame in its pipeline, plus the H.264
- * reorder delay of streams with B-frames), so each keyframe is followed by copies of itself that push
- * it through, and a `select` filter keeps every (copies + 1)-th frame, so only the keyframes are scaled
- * and encoded. Decoding the copies is most of a picture's cost, so there are as few as the stream needs
- * (docs/decisions/0019-snapshot-cpu.md). Pictures are matched to keyframes by their order, and
+ * reorder delay that streams with B-frames declare), so each keyframe is followed by copies of itself
+ * that push it through, and a `select` filter keeps every (copies + 1)-th frame, so only the keyframes
+ * are scaled and encoded. Decoding the copies is most of a picture's cost, so there are as few as the
+ * stream needs (docs/decisions/0019-snapshot-cpu.md): an H.264 stream's SPS is rewritten to declare no
+ * reordering — true of a stream of keyframes only — so a B-frame stream needs as few as a Baseline one
+ * (docs/decisions/0020-snap-sps-rewrite.md). Pictures are matched to keyframes by their order, and
  * closing the decoder ends its input, which flushes the last ones out.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { flvFileHeader, flvTag } from '../media/flv-writer.js';
 import type { MediaPacket, VideoConfig } from '../media/packet.js';
+import { avcFrameWithoutReorder, avcTagWithoutReorder } from './avc-no-reorder.js';
 import { type Jpeg, JpegSplitter } from './jpeg-splitter.js';
 
 export interface FrameDecoderOptions {
@@ -22,15 +25,19 @@ export interface FrameDecoderOptions {
   /** Output size; 0 keeps the source's, one side 0 keeps the aspect ratio. */
   readonly width: number;
   readonly height: number;
+  /** Rewrite an H.264 SPS to declare no reordering (default true; false only to measure without). */
+  readonly declareNoReorder?: boolean;
 }
 
 /** JPEG quality scale of ffmpeg's mjpeg encoder: 2 is best, 31 worst. */
 const JPEG_QUALITY = '3';
 /**
- * Frames ffmpeg holds back, plus one as a margin (measured with ffmpeg 5.1, one decoder and one encoder
- * thread: 1 for a stream without B-frames, 3 for x264 with B-frames, whose SPS asks a reorder of 2).
+ * Frames ffmpeg holds back (measured with ffmpeg 5.1, one decoder and one encoder thread): 1 for a stream
+ * that declares no reordering — exactly, no margin: each copy is most of a picture's cost, and a decoder
+ * that holds more is flushed and replaced by the snapshotter; 3 for x264 with B-frames, whose SPS asks a
+ * reorder of 2, plus one as a margin — only for SPSs that cannot be rewritten, and for other codecs.
  */
-const PUSH_THROUGH_COPIES = { withoutReorder: 2, withReorder: 4 } as const;
+const PUSH_THROUGH_COPIES = { withoutReorder: 1, withReorder: 4 } as const;
 /** H.264 profile_idc of Baseline, which has no B-frames, so no reorder delay. */
 const AVC_BASELINE = 66;
 /** Timestamp step between the frames we send (the decoder needs them to rise; their size does not matter). */
@@ -53,6 +60,8 @@ export class FrameDecoder {
   private sent = 0;
   /** Copies that follow each keyframe into the current process. */
   private copies = 0;
+  /** The H.264 sequence header rewritten to declare no reordering, when it could be. */
+  private noReorderTag: Buffer | undefined;
 
   constructor(private readonly options: FrameDecoderOptions) {}
 
@@ -66,10 +75,11 @@ export class FrameDecoder {
     if (this.busy) return Promise.reject(new Error('the decoder is behind'));
     if (this.config !== config) this.restart(config);
     const child = this.child!;
+    const frame = this.noReorderTag ? avcFrameWithoutReorder(keyframe.tag, config.record) : keyframe.tag;
     return new Promise<Jpeg>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       for (let copy = 0; copy <= this.copies; copy++) {
-        for (const part of flvTag(9, this.sent++ * FRAME_SPACING_MS, keyframe.tag)) child.stdin.write(part);
+        for (const part of flvTag(9, this.sent++ * FRAME_SPACING_MS, frame)) child.stdin.write(part);
       }
     });
   }
@@ -96,7 +106,9 @@ export class FrameDecoder {
     this.close();
     this.config = config;
     this.sent = 0;
-    this.copies = pushThroughCopies(config);
+    const rewrite = config.codec === 'avc' && this.options.declareNoReorder !== false;
+    this.noReorderTag = rewrite ? avcTagWithoutReorder(config.tag) : undefined;
+    this.copies = pushThroughCopies(config, this.noReorderTag !== undefined);
     const child = spawn(this.options.command, decoderArgs(this.options, this.copies), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -112,7 +124,7 @@ export class FrameDecoder {
     );
     this.drainInto(child, this.waiters);
     child.stdin.write(flvFileHeader({ audio: false, video: true }));
-    for (const part of flvTag(9, 0, config.tag)) child.stdin.write(part);
+    for (const part of flvTag(9, 0, this.noReorderTag ?? config.tag)) child.stdin.write(part);
   }
 
   /** Hands each picture `child` writes to the oldest of `waiters` (the list is read when a picture comes). */
@@ -139,9 +151,12 @@ export class FrameDecoder {
   }
 }
 
-/** How many copies push a keyframe of a stream with `config` out of ffmpeg. */
-export function pushThroughCopies(config: VideoConfig): number {
-  const reorders = !(config.codec === 'avc' && config.profile === AVC_BASELINE);
+/**
+ * How many copies push a keyframe of a stream with `config` out of ffmpeg; `noReorder`: its SPS was
+ * rewritten to declare no reordering.
+ */
+export function pushThroughCopies(config: VideoConfig, noReorder: boolean): number {
+  const reorders = !(config.codec === 'avc' && (noReorder || config.profile === AVC_BASELINE));
   return reorders ? PUSH_THROUGH_COPIES.withReorder : PUSH_THROUGH_COPIES.withoutReorder;
 }
 

@@ -261,7 +261,14 @@ class StreamSnapshotter implements StreamSink {
     const config = packet.config?.kind === 'video' ? packet.config : this.video;
     if (config === undefined) return;
     const decoder = this.decoderOf(width, height);
-    if (decoder.busy) return;
+    if (decoder.busy) {
+      // A picture is overdue by a whole interval (one takes milliseconds): this ffmpeg holds back more
+      // frames than the copies push through. Ending its input flushes them out; the next keyframe due
+      // starts a new decoder.
+      decoder.close();
+      this.decoder = undefined;
+      return;
+    }
     this.lastTakenDts = packet.dts;
     const takenAt = this.stream.publisher.startedAt + packet.dts;
     decoder.decode(config, packet).then(
