@@ -8,7 +8,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { live } from 'tencentcloud-sdk-nodejs/tencentcloud/services/live/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CallbackReceiver,
@@ -18,26 +17,17 @@ import {
 import { probe } from './helpers/media-probe.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { type LiveClient, liveClient, sdkError } from './helpers/tencent-sdk.js';
 
 const SECRET_ID = 'AKIDsnapshotrules';
 const SECRET_KEY = 'snapshot-rules-secret-key';
 const CALLBACK_KEY = 'snapshot-rules-callback-key';
 const DOMAIN = 'push.example.com';
 const COS = { CosAppId: 1250000000, CosBucket: 'shots', CosRegion: 'ap-guangzhou' };
-type Client = InstanceType<typeof live.v20180801.Client>;
-
-async function sdkError(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('snapshot templates and rules (API 3.0, official SDK)', () => {
   let t: TestServer;
-  let client: Client;
+  let client: LiveClient;
   let receiver: CallbackReceiver;
 
   beforeAll(async () => {
@@ -52,13 +42,7 @@ describe('snapshot templates and rules (API 3.0, official SDK)', () => {
       SNAPSHOT_WIDTH: '160',
       SNAPSHOT_HEIGHT: '0',
     });
-    client = new live.v20180801.Client({
-      credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },
-      region: 'ap-guangzhou',
-      profile: {
-        httpProfile: { endpoint: `127.0.0.1:${t.server.httpPort}`, protocol: 'http://', reqTimeout: 30 },
-      },
-    });
+    client = liveClient(t.server.httpPort, { secretId: SECRET_ID, secretKey: SECRET_KEY });
   });
   afterAll(async () => {
     await t?.close();

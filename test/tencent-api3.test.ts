@@ -4,48 +4,26 @@
  * backend switches on. The endpoint `127.0.0.1:port` makes the SDK sign with service `127` (spec §1.4).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { live } from 'tencentcloud-sdk-nodejs/tencentcloud/services/live/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiCall } from './helpers/api.js';
 import { type CallbackReceiver, startCallbackReceiver } from './helpers/callback-receiver.js';
 import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { type LiveClient, liveClient, sdkError } from './helpers/tencent-sdk.js';
 
 const SECRET_ID = 'AKIDlivetapetest';
 const SECRET_KEY = 'livetape-test-secret-key';
-type Client = InstanceType<typeof live.v20180801.Client>;
 
-function clientFor(t: TestServer, options: { key?: string; method?: 'GET' | 'POST' } = {}): Client {
-  return new live.v20180801.Client({
-    credential: { secretId: SECRET_ID, secretKey: options.key ?? SECRET_KEY },
-    region: 'ap-guangzhou',
-    profile: {
-      httpProfile: {
-        endpoint: `127.0.0.1:${t.server.httpPort}`,
-        protocol: 'http://',
-        reqMethod: options.method ?? 'POST',
-        reqTimeout: 30,
-      },
-    },
-  });
-}
-
-async function sdkError(
-  call: Promise<unknown>,
-): Promise<{ code: string; message: string; requestId: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { code: string; message: string; requestId: string };
-  }
-  throw new Error('the call succeeded');
+function clientFor(t: TestServer, options: { key?: string; method?: 'GET' | 'POST' } = {}): LiveClient {
+  const credential = { secretId: SECRET_ID, secretKey: options.key ?? SECRET_KEY };
+  return liveClient(t.server.httpPort, credential, options.method);
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('Tencent Cloud API 3.0 with the official SDK', () => {
   let t: TestServer;
-  let client: Client;
+  let client: LiveClient;
   let ffmpeg: ChildProcess;
   let exited: Promise<unknown>;
   let receiver: CallbackReceiver;
