@@ -3,7 +3,7 @@
  * trip, bad parameters are refused with the code and name the backend reads, and they take effect — a
  * real ffmpeg push a rule names gets callbacks 200 at its template's cadence and size (ffprobe reads the
  * JPEG), a push no rule names keeps the global SNAPSHOT_* settings until a rule created while it is live
- * takes it over at its next keyframe.
+ * takes it over at its next keyframe; with SNAPSHOT_INTERVAL=0 only the streams a rule names are taken.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -208,4 +208,55 @@ describe('snapshot templates and rules (API 3.0, official SDK)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 150_000);
+});
+
+describe('snapshot rules with SNAPSHOT_INTERVAL=0', () => {
+  let t: TestServer;
+  let receiver: CallbackReceiver;
+
+  beforeAll(async () => {
+    receiver = await startCallbackReceiver();
+    t = await startTestServer({
+      CALLBACK_URL: receiver.url,
+      APPID: '1252033264',
+      TENCENT_API_SECRETS: `${SECRET_ID}:${SECRET_KEY}`,
+      SNAPSHOT_INTERVAL: '0',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('snapshots only the streams a rule names', async () => {
+    const client = liveClient(t.server.httpPort, { secretId: SECRET_ID, secretKey: SECRET_KEY });
+    const { TemplateId } = await client.CreateLiveSnapshotTemplate({
+      TemplateName: 'chosen',
+      SnapshotInterval: 2,
+      ...COS,
+    });
+    await client.CreateLiveSnapshotRule({
+      DomainName: DOMAIN,
+      TemplateId: TemplateId!,
+      StreamName: 'chosen',
+    });
+    const pushes = ['chosen', 'other'].map((stream) =>
+      run('ffmpeg', ffmpegPushArgs(t.rtmpUrl('live', stream), { seconds: 8, size: '320x240', gop: 30 }), {
+        timeoutMs: 120_000,
+      }),
+    );
+    for (const result of await Promise.all(pushes)) expect(result.stderr).toBe('');
+    const snapshotsOf = (stream: string) =>
+      receiver.accepted.filter((c) => c.body.event_type === 200 && c.body.stream_id === stream);
+    const shots = await waitFor(
+      () => (snapshotsOf('chosen').length >= 3 ? snapshotsOf('chosen') : undefined),
+      30_000,
+      'three snapshots of the stream the rule names',
+    );
+    expect(shots[0]!.body).toMatchObject({ width: 320, height: 240 });
+    // Global snapshots stay off, and say so.
+    const health = (await (await fetch(t.httpUrl('/healthz'))).json()) as { snapshots: unknown };
+    expect(health.snapshots).toEqual({ enabled: false, reason: 'SNAPSHOT_INTERVAL is 0' });
+    expect(snapshotsOf('other')).toEqual([]);
+  }, 120_000);
 });
