@@ -360,7 +360,7 @@ const migrations: Record<string, Migration> = {
   '0011_tasks_recording_template': recordingTemplate,
   '0012_s3_uploads': uploads,
   '0013_s3_live_streams': liveStreams,
-  '0014_snap_snapshot_rules': snapshotRules,
+  '0014_snapshot_rules': snapshotRules,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,7 +3,7 @@
  * max_num_reorder_frames = 0). The snapshot decoder is fed keyframes only — each an IDR picture that
  * needs no reordering — but a stream with B-frames declares a reorder depth of 2 or more, and ffmpeg
  * then holds that many pictures back before it outputs one. Rewritten, it outputs each keyframe as a
- * Baseline stream's, and the decoder needs as few push-through copies (docs/decisions/0020-snap-sps-rewrite.md).
+ * Baseline stream's, and the decoder needs as few push-through copies (docs/decisions/0020-sps-rewrite-for-snapshots.md).
  * Pure: bytes in, bytes out; undefined for anything it cannot rewrite with confidence.
  */
 

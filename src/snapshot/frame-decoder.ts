@@ -10,7 +10,7 @@
  * are scaled and encoded. Decoding the copies is most of a picture's cost, so there are as few as the
  * stream needs (docs/decisions/0019-snapshot-cpu.md): an H.264 stream's SPS is rewritten to declare no
  * reordering — true of a stream of keyframes only — so a B-frame stream needs as few as a Baseline one
- * (docs/decisions/0020-snap-sps-rewrite.md). Pictures are matched to keyframes by their order, and
+ * (docs/decisions/0020-sps-rewrite-for-snapshots.md). Pictures are matched to keyframes by their order, and
  * closing the decoder ends its input, which flushes the last ones out.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';

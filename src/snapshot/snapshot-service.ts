@@ -6,7 +6,7 @@
  * 0); the rule is looked up at each keyframe, so a rule created or deleted while a stream is live applies
  * from its next keyframe on. On the publisher's path only the keyframe is handed over (a reference, no
  * copy); decoding happens in ffmpeg, and a stream whose decoder is behind skips keyframes instead of
- * queueing them (and replaces a decoder a whole interval behind, docs/decisions/0020-snap-sps-rewrite.md).
+ * queueing them (and replaces a decoder a whole interval behind, docs/decisions/0020-sps-rewrite-for-snapshots.md).
  */
 import { spawn } from 'node:child_process';
 import type { Catalog } from '../catalog/db.js';
