@@ -5,13 +5,16 @@
  * (uploads, verified, before the callback), and the spool size, upload lag and file-close → callback
  * latency are reported beside the CPU of each.
  */
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { RecordFormat } from '../src/config/schema.js';
-import { S3ObjectStore } from '../src/storage/s3-object-store.js';
+import { S3ObjectStore, s3ClientConfig } from '../src/storage/s3-object-store.js';
 import { run } from '../test/helpers/process.js';
-import { startS3rver } from '../test/helpers/s3rver.js';
+import { startS3rver, type TestS3 } from '../test/helpers/s3rver.js';
 import { type BenchMedia, loadBenchMedia } from './lib/bench-media.js';
 import { positiveInt, printProfiles, runDir, runMain, withWorkDir } from './lib/cli.js';
 import type { RecordingJson } from './lib/livetape-server.js';
@@ -38,6 +41,8 @@ const USAGE = `tsx bench/record.ts [options]
   --profile        run LiveTape under node --cpu-prof and print the top self-time functions
   --server-root D  run the LiveTape server from checkout D (e.g. a \`git archive\` of a commit)
   --storage S      local (default), or s3: a local-only round, then a round uploading to s3rver
+  --s3-tls         with --storage s3: s3rver serves https (a self-signed certificate the servers trust), as a
+                   production store would: request bodies then go as UNSIGNED-PAYLOAD, without a SHA-256
   --s3-baseline-root D  with --storage s3: one more STORAGE=s3 round, run from checkout D before the
                    round of this checkout, so the upload path's CPU is compared before/after in one run
   --burst          push as fast as the server takes it (ffmpeg without -re) instead of in real time; reports
@@ -65,6 +70,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     'server-root': { type: 'string' },
     's3-baseline-root': { type: 'string' },
+    's3-tls': { type: 'boolean', default: false },
     storage: { type: 'string', default: 'local' },
     burst: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -139,6 +145,15 @@ function localFiles(mediaRoot: string): StoredFiles {
     sizeOf: (key) => fileSize(join(mediaRoot, key)),
     inputOf: async (key) => join(mediaRoot, key),
   };
+}
+
+function bucketClient(s3: TestS3): S3ObjectStore {
+  if (!s3.caFile) return new S3ObjectStore(s3.config);
+  const httpsAgent = new Agent({ ca: readFileSync(s3.caFile) });
+  return new S3ObjectStore(
+    s3.config,
+    new S3Client({ ...s3ClientConfig(s3.config), requestHandler: { httpsAgent } }),
+  );
 }
 
 /** The bucket: a presigned URL for FLV and MP4; HLS is not decoded (its segment URIs would be unsigned). */
@@ -263,8 +278,10 @@ runMain(async () => {
   const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `record-${Date.now()}`) : undefined;
   console.log(`# bench:record — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
   const rounds: Round[] = [];
-  const s3 = args.storage === 's3' ? await startS3rver() : undefined;
-  const objects = s3 ? new S3ObjectStore(s3.config) : undefined;
+  const s3 = args.storage === 's3' ? await startS3rver({ tls: args['s3-tls'] }) : undefined;
+  // The servers this run starts inherit it (Node reads it at start); this process trusts it per client.
+  if (s3?.caFile) process.env.NODE_EXTRA_CA_CERTS = s3.caFile;
+  const objects = s3 ? bucketClient(s3) : undefined;
   try {
     await withWorkDir(args.keep, async (workDir) => {
       for (let round = 1; round <= repeat; round++) {

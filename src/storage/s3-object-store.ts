@@ -69,10 +69,15 @@ export class S3UploadVerifyError extends Error {
 export class S3ObjectStore {
   readonly bucket: string;
   private readonly prefix: string;
+  /**
+   * The ETag form this store gives multipart uploads, once seen: `parts` (S3's MD5 of the part MD5s,
+   * AWS, MinIO, Ceph…) saves hashing each large file a second time for the whole-file form.
+   */
+  private multipartEtags: 'parts' | 'unknown' = 'unknown';
 
   constructor(
     config: S3StoreConfig,
-    readonly client: S3Client = new S3Client(clientConfig(config)),
+    readonly client: S3Client = new S3Client(s3ClientConfig(config)),
   ) {
     this.bucket = config.bucket;
     this.prefix = config.prefix;
@@ -134,8 +139,9 @@ export class S3ObjectStore {
     const count = Math.ceil(size / PART_BYTES);
     const digests: Buffer[] = new Array(count);
     const etags: string[] = new Array(count);
-    // Some stores (s3rver) answer the whole file's MD5 instead: reads are chained so it sees them in order.
-    const whole = createHash('md5');
+    // Some stores (s3rver) answer the whole file's MD5 instead; until this store has shown S3's form,
+    // that is computed too (reads are chained so it sees the parts in order).
+    const whole = this.multipartEtags === 'parts' ? undefined : createHash('md5');
     let reading: Promise<unknown> = Promise.resolve();
     let next = 0;
     const sendParts = async () => {
@@ -147,7 +153,7 @@ export class S3ObjectStore {
             index * PART_BYTES,
             Math.min(PART_BYTES, size - index * PART_BYTES),
           );
-          whole.update(data);
+          whole?.update(data);
           return data;
         });
         reading = read;
@@ -185,11 +191,14 @@ export class S3ObjectStore {
       );
       const multipart = `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${count}`;
       const etag = unquote(out.ETag);
-      if (etag !== multipart && etag !== whole.digest('hex'))
+      if (etag === multipart) this.multipartEtags = 'parts';
+      else if (whole === undefined || etag !== whole.digest('hex')) {
+        this.multipartEtags = 'unknown'; // the retry checks both forms again
         throw new S3UploadVerifyError(
           key,
           `ETag ${out.ETag} matches neither the parts (${multipart}) nor the file`,
         );
+      }
       return etag;
     } catch (error) {
       await this.client
@@ -338,7 +347,8 @@ export class S3ObjectStore {
   }
 }
 
-function clientConfig(config: S3StoreConfig): S3ClientConfig {
+/** The SDK client settings of a store (exported for clients that add to them, e.g. a test CA). */
+export function s3ClientConfig(config: S3StoreConfig): S3ClientConfig {
   return {
     region: config.region,
     endpoint: config.endpoint === '' ? undefined : config.endpoint,
