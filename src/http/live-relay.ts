@@ -112,7 +112,6 @@ export class LiveRelay {
         if (this.pulls.get(key) === created) this.pulls.delete(key);
         if (ended) this.hls.service.streamEnded(ended.stream);
       });
-      created.opened.catch(() => undefined);
       pull = created;
       this.pulls.set(key, pull);
     }
