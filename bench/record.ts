@@ -5,13 +5,16 @@
  * (uploads, verified, before the callback), and the spool size, upload lag and file-close → callback
  * latency are reported beside the CPU of each.
  */
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { RecordFormat } from '../src/config/schema.js';
-import { S3ObjectStore } from '../src/storage/s3-object-store.js';
+import { S3ObjectStore, s3ClientConfig } from '../src/storage/s3-object-store.js';
 import { run } from '../test/helpers/process.js';
-import { startS3rver } from '../test/helpers/s3rver.js';
+import { startS3rver, type TestS3 } from '../test/helpers/s3rver.js';
 import { type BenchMedia, loadBenchMedia } from './lib/bench-media.js';
 import { positiveInt, printProfiles, runDir, runMain, withWorkDir } from './lib/cli.js';
 import type { RecordingJson } from './lib/livetape-server.js';
@@ -38,6 +41,10 @@ const USAGE = `tsx bench/record.ts [options]
   --profile        run LiveTape under node --cpu-prof and print the top self-time functions
   --server-root D  run the LiveTape server from checkout D (e.g. a \`git archive\` of a commit)
   --storage S      local (default), or s3: a local-only round, then a round uploading to s3rver
+  --s3-tls         with --storage s3: s3rver serves https (a self-signed certificate the servers trust), as a
+                   production store would: request bodies then go as UNSIGNED-PAYLOAD, without a SHA-256
+  --s3-baseline-root D  with --storage s3: one more STORAGE=s3 round, run from checkout D before the
+                   round of this checkout, so the upload path's CPU is compared before/after in one run
   --burst          push as fast as the server takes it (ffmpeg without -re) instead of in real time; reports
                    peak RSS against the global write backlog bound (RECORD_BACKLOG_TOTAL)
   --keep           keep the recordings`;
@@ -62,6 +69,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'server-root': { type: 'string' },
+    's3-baseline-root': { type: 'string' },
+    's3-tls': { type: 'boolean', default: false },
     storage: { type: 'string', default: 'local' },
     burst: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -136,6 +145,15 @@ function localFiles(mediaRoot: string): StoredFiles {
     sizeOf: (key) => fileSize(join(mediaRoot, key)),
     inputOf: async (key) => join(mediaRoot, key),
   };
+}
+
+function bucketClient(s3: TestS3): S3ObjectStore {
+  if (!s3.caFile) return new S3ObjectStore(s3.config);
+  const httpsAgent = new Agent({ ca: readFileSync(s3.caFile) });
+  return new S3ObjectStore(
+    s3.config,
+    new S3Client({ ...s3ClientConfig(s3.config), requestHandler: { httpsAgent } }),
+  );
 }
 
 /** The bucket: a presigned URL for FLV and MP4; HLS is not decoded (its segment URIs would be unsigned). */
@@ -226,8 +244,17 @@ const allValid = (checks: FormatCheck[]) =>
 
 type StorageKind = 'local' | 's3';
 
+/** One kind of round: a storage, from this checkout (or --server-root) or from the s3 baseline. */
+interface RoundKind {
+  storage: StorageKind;
+  /** The table's name for it. */
+  name: string;
+  root: string | undefined;
+}
+
 interface Round {
   storage: StorageKind;
+  name: string;
   result: ScenarioResult;
   checks: FormatCheck[];
   uploads: UploadFigures;
@@ -240,20 +267,28 @@ runMain(async () => {
   const sample = positiveInt('sample', args.sample, 3);
   const repeat = positiveInt('repeat', args.repeat, 1);
   if (args.storage !== 'local' && args.storage !== 's3') throw new Error('--storage is local or s3');
-  const storages: StorageKind[] = args.storage === 's3' ? ['local', 's3'] : ['local'];
+  if (args['s3-baseline-root'] && args.storage !== 's3')
+    throw new Error('--s3-baseline-root needs --storage s3');
+  const root = args['server-root'];
+  const kinds: RoundKind[] = [{ storage: 'local', name: 'local', root }];
+  if (args['s3-baseline-root'])
+    kinds.push({ storage: 's3', name: 's3 (baseline)', root: args['s3-baseline-root'] });
+  if (args.storage === 's3') kinds.push({ storage: 's3', name: 's3', root });
   const media = await loadBenchMedia();
   const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `record-${Date.now()}`) : undefined;
   console.log(`# bench:record — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
   const rounds: Round[] = [];
-  const s3 = args.storage === 's3' ? await startS3rver() : undefined;
-  const objects = s3 ? new S3ObjectStore(s3.config) : undefined;
+  const s3 = args.storage === 's3' ? await startS3rver({ tls: args['s3-tls'] }) : undefined;
+  // The servers this run starts inherit it (Node reads it at start); this process trusts it per client.
+  if (s3?.caFile) process.env.NODE_EXTRA_CA_CERTS = s3.caFile;
+  const objects = s3 ? bucketClient(s3) : undefined;
   try {
     await withWorkDir(args.keep, async (workDir) => {
       for (let round = 1; round <= repeat; round++) {
-        for (const storage of storages) {
+        for (const { storage, name, root } of kinds) {
           const sampler = await UploadSampler.start();
           const base = liveTapeRecording({
-            label: `LiveTape ingest + record flv+mp4+hls, STORAGE=${storage}`,
+            label: `LiveTape ingest + record flv+mp4+hls, STORAGE=${name}`,
             formats: FORMATS,
             intervalSec: INTERVAL_SEC,
             media,
@@ -265,7 +300,7 @@ runMain(async () => {
               ...sampler.settings,
               ...(storage === 's3' ? s3!.settings : {}),
             },
-            root: args['server-root'],
+            root,
           });
           const scenario = {
             ...base,
@@ -300,8 +335,8 @@ runMain(async () => {
             media,
             framesPerStream,
           });
-          rounds.push({ storage, result, checks, uploads });
-          console.log(`## Round ${round}, STORAGE=${storage}\n\n${resultTable([result])}\n`);
+          rounds.push({ storage, name, result, checks, uploads });
+          console.log(`## Round ${round}, STORAGE=${name}\n\n${resultTable([result])}\n`);
           for (const line of failureLines([result])) console.log(`FAILURES ${line}`);
           printChecks(checks);
           console.log();
@@ -312,10 +347,10 @@ runMain(async () => {
     objects?.close();
     await s3?.close();
   }
-  const summaries = storages.map((storage) => {
-    const mine = rounds.filter((r) => r.storage === storage);
+  const summaries = kinds.map(({ storage, name }) => {
+    const mine = rounds.filter((r) => r.name === name);
     const results = mine.map((r) => r.result);
-    return { storage, mine, summary: repeat > 1 ? medianResult(results) : results[0]! };
+    return { storage, name, mine, summary: repeat > 1 ? medianResult(results) : results[0]! };
   });
   if (repeat > 1)
     console.log(`## Median of ${repeat} rounds\n\n${resultTable(summaries.map((s) => s.summary))}\n`);
@@ -329,9 +364,9 @@ runMain(async () => {
         'longest upload wait',
         `file close → callback 100, ${INTERVAL_SEC} s files: p50 / p99 / max (n)`,
       ],
-      summaries.flatMap(({ storage, mine, summary }) =>
+      summaries.flatMap(({ name, mine, summary }) =>
         mine.map((r) => [
-          storage,
+          name,
           fixed(summary.cpuPerStreamMinute, 3),
           `${fixed(r.uploads.maxSpoolBytes / 2 ** 20, 0)} MiB`,
           r.uploads.maxPendingUploads,
@@ -349,17 +384,16 @@ runMain(async () => {
   console.log(
     `- flv+mp4+hls ≤ ${TARGET_CPU_PER_STREAM_MINUTE} CPU-s per stream-minute: ${local.cpuPerStreamMinute <= TARGET_CPU_PER_STREAM_MINUTE ? 'MET' : 'MISSED'} (${fixed(local.cpuPerStreamMinute, 3)})`,
   );
-  const withUploads = summaries.find((s) => s.storage === 's3')?.summary;
-  if (withUploads) {
-    const added = withUploads.cpuPerStreamMinute / local.cpuPerStreamMinute - 1;
+  for (const { name, summary } of summaries.filter((s) => s.storage === 's3')) {
+    const added = summary.cpuPerStreamMinute / local.cpuPerStreamMinute - 1;
     console.log(
-      `- uploads add ≤ ${TARGET_UPLOAD_CPU_SHARE * 100} % CPU: ${added <= TARGET_UPLOAD_CPU_SHARE ? 'MET' : 'MISSED'} (${fixed(added * 100, 1)} %)`,
+      `- uploads add ≤ ${TARGET_UPLOAD_CPU_SHARE * 100} % CPU (${name}): ${added <= TARGET_UPLOAD_CPU_SHARE ? 'MET' : 'MISSED'} (${fixed(added * 100, 1)} %)`,
     );
   }
   console.log(
     `- every file cataloged, non-empty and (sampled) decodable, no frame lost: ${clean ? 'yes' : 'NO'}`,
   );
-  for (const { storage, summary } of summaries) {
+  for (const { name: storage, summary } of summaries) {
     if (args.burst) {
       const growth = summary.peakRssBytes - summary.baselineRssBytes;
       const bounded = growth <= BURST_BACKLOG_TOTAL_MIB * 2 ** 20 * BURST_RSS_ALLOWANCE;

@@ -63,6 +63,8 @@ export interface RunningServer {
 
 /** A GOP past this size (a stream with no keyframes for a long time) is not cached. */
 const GOP_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+/** A live-HLS packager (and a relayed stream's pull kept for it) nobody asked for within this long goes. */
+const LIVE_HLS_IDLE_MS = 60_000;
 /** Per recording file: how writes are gathered and how often data is forced to the disk. */
 const FILE_OPTIONS = {
   syncIntervalMs: 1000,
@@ -280,7 +282,7 @@ export async function startServer(
     windowSize: config.hlsLiveWindow,
     dvrWindowMs: config.liveDvrWindow * 1000,
     dataDir: config.dataDir,
-    idleMs: 60_000,
+    idleMs: LIVE_HLS_IDLE_MS,
     onSpillError: (stream, err) =>
       log.warn(
         { err, stream: stream.key },
@@ -304,7 +306,13 @@ export async function startServer(
     return config.publicUrl === '' ? currentRequestAddress() : undefined;
   }
   const consoleLogin = await startConsoleLogin(config, catalog.settings, log);
-  const relay = cluster ? new LiveRelay(backpressure) : undefined;
+  const relay = cluster
+    ? new LiveRelay(backpressure, {
+        service: hls,
+        idleMs: LIVE_HLS_IDLE_MS,
+        gopLimits: { enabled: config.gopCache, maxBytes: GOP_CACHE_MAX_BYTES },
+      })
+    : undefined;
   const http = await buildHttpApp({
     hls,
     hlsTargetDurationMs: config.hlsSegmentDuration * 1000,

@@ -1,7 +1,8 @@
 /**
  * The shared relay pull: three HTTP-FLV players of a stream pushed to node A, all asking node B, are
  * served by ONE upstream connection from B to A (A counts one viewer), and every one decodes frames; the
- * pull ends when B's last player leaves, and B's players end when the push to A ends.
+ * pull ends when B's last player leaves, and B's players end when the push to A ends. Live HLS players
+ * on B are served from B's own packaging of that same pull: still one viewer on A.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,21 +41,43 @@ describe.skipIf(postgres === undefined)('one shared pull per remote stream', () 
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Viewers of live/r1 on A: B's upstream pulls count as one each. */
-  const viewersOnA = async () => {
+  /** Viewers of live/{stream} on A: B's upstream pulls count as one each. */
+  const viewersOnA = async (stream = 'r1') => {
     const { streams } = (await (await fetch(nodes.a.httpUrl('/api/v1/streams'))).json()) as {
       streams: { stream: string; viewers: number }[];
     };
-    return streams.find((s) => s.stream === 'r1')?.viewers;
+    return streams.find((s) => s.stream === stream)?.viewers;
   };
-  const decodedFrames = (seconds: number | undefined) =>
+  /** B answers HTTP-FLV for the stream (it knows it is live on A); the probe leaves at once. */
+  const bKnowsLive = async (stream: string) => {
+    const abort = new AbortController();
+    const res = await fetch(nodes.b.httpUrl(`/live/live/${stream}.flv`), { signal: abort.signal });
+    abort.abort();
+    return res.status === 200 ? true : undefined;
+  };
+  /** The most viewers A counts for `stream` while `during` runs. */
+  const maxViewersOnADuring = async <T>(stream: string, during: Promise<T>) => {
+    let maxViewers = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        maxViewers = Math.max(maxViewers, (await viewersOnA(stream)) ?? 0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const result = await during;
+    watching = false;
+    await watcher;
+    return { result, maxViewers };
+  };
+  const decodedFrames = (seconds: number | undefined, url = nodes.b.httpUrl('/live/live/r1.flv')) =>
     run(
       'ffprobe',
       [
         ...['-v', 'error', '-count_frames', '-select_streams', 'v'],
         ...(seconds === undefined ? [] : ['-read_intervals', `%+${seconds}`]),
         ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0'],
-        nodes.b.httpUrl('/live/live/r1.flv'),
+        url,
       ],
       { timeoutMs: 90_000 },
     );
@@ -65,24 +88,13 @@ describe.skipIf(postgres === undefined)('one shared pull per remote stream', () 
       ffmpegPushArgs(nodes.a.rtmpUrl('live', 'r1'), { seconds: 25, gop: 30, realtime: true }),
       { timeoutMs: 120_000 },
     );
-    await waitFor(
-      async () => ((await fetch(nodes.b.httpUrl('/live/live/r1.m3u8'))).status === 200 ? true : undefined),
-      30_000,
-      'B to know the stream is live on A',
-    );
-    expect(await viewersOnA()).toBe(0);
+    await waitFor(() => bKnowsLive('r1'), 30_000, 'B to know the stream is live on A');
+    await waitFor(async () => ((await viewersOnA()) === 0 ? true : undefined), 20_000, 'the probe to leave');
 
-    let maxViewers = 0;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        maxViewers = Math.max(maxViewers, (await viewersOnA()) ?? 0);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-    const players = await Promise.all([decodedFrames(4), decodedFrames(4), decodedFrames(4)]);
-    watching = false;
-    await watcher;
+    const { result: players, maxViewers } = await maxViewersOnADuring(
+      'r1',
+      Promise.all([decodedFrames(4), decodedFrames(4), decodedFrames(4)]),
+    );
     for (const player of players) expect(Number(player.stdout.trim()), player.stderr).toBeGreaterThan(30);
     expect(maxViewers).toBe(1);
     // The last player left: the pull is gone.
@@ -96,4 +108,30 @@ describe.skipIf(postgres === undefined)('one shared pull per remote stream', () 
     expect(last.code, last.stderr).toBe(0);
     expect(Number(last.stdout.trim())).toBeGreaterThan(30);
   }, 150_000);
+
+  it("serves live HLS players on B from B's packaging of the one shared pull", async () => {
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(nodes.a.rtmpUrl('live', 'r2'), { seconds: 20, gop: 30, realtime: true }),
+      { timeoutMs: 120_000 },
+    );
+    await waitFor(() => bKnowsLive('r2'), 30_000, 'B to know the stream is live on A');
+    const hls = nodes.b.httpUrl('/live/live/r2.m3u8');
+    const { result: players, maxViewers } = await maxViewersOnADuring(
+      'r2',
+      Promise.all([decodedFrames(3, hls), decodedFrames(3, hls)]),
+    );
+    // ffprobe lists an HLS input's video stream twice (its program's and its own): the first count.
+    for (const player of players)
+      expect(Number(player.stdout.trim().split('\n')[0]), player.stderr).toBeGreaterThan(30);
+    // HLS players only, yet A counts one viewer: B's pull (relayed playlists would count none).
+    expect(maxViewers).toBe(1);
+    // When the push to A ends, B's playlist of it ends too.
+    expect((await push).code).toBe(0);
+    await waitFor(
+      async () => ((await (await fetch(hls)).text()).includes('#EXT-X-ENDLIST') ? true : undefined),
+      30_000,
+      "B's playlist to end",
+    );
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Media made outside the recorder with STORAGE=s3, on two nodes sharing one PostgreSQL and one bucket
  * (s3rver): a live snapshot is in the bucket before its callback 200 and its pic_full_url answers with
- * the JPEG; a recording's poster is in the bucket; a clip asked of node B (its source only in the
+ * the JPEG; the posters of an MP4 and of an HLS recording are in the bucket; a clip asked of node B (its source only in the
  * bucket) is uploaded, announced, and plays from node A; deleting a recording removes its objects,
  * poster and sprite included.
  */
@@ -22,6 +22,7 @@ const postgres: TestPostgres | undefined = await startPostgres();
 
 interface RecordingJson {
   id: string;
+  format: string;
   storageKey: string;
   status: string;
   posterUrl: string | null;
@@ -68,7 +69,11 @@ describe.skipIf(postgres === undefined)('snapshots, posters and clips with STORA
   it('stores snapshots and posters in the bucket, and a clip made on B plays from A', async () => {
     const push = await run(
       'ffmpeg',
-      ffmpegPushArgs(nodes.a.rtmpUrl('live', 'm1', 'record=mp4'), { seconds: 8, gop: 30, realtime: true }),
+      ffmpegPushArgs(nodes.a.rtmpUrl('live', 'm1', 'record=mp4|hls'), {
+        seconds: 8,
+        gop: 30,
+        realtime: true,
+      }),
       { timeoutMs: 60_000 },
     );
     expect(push.stderr).toBe('');
@@ -95,15 +100,23 @@ describe.skipIf(postgres === undefined)('snapshots, posters and clips with STORA
       async () => {
         const res = await fetch(nodes.b.httpUrl('/api/v1/recordings?stream=m1'));
         const { recordings } = (await res.json()) as { recordings: RecordingJson[] };
-        const row = recordings.find((r) => r.status === 'done' && r.posterUrl !== null);
-        return row;
+        const done = recordings.filter((r) => r.status === 'done' && r.posterUrl !== null);
+        const mp4 = done.find((r) => r.format === 'mp4');
+        const hls = done.find((r) => r.format === 'hls');
+        return mp4 && hls ? mp4 : undefined;
       },
       60_000,
-      'the recording with its poster',
+      'the MP4 and HLS recordings with their posters',
     );
-    const poster = await fetch(nodes.b.httpUrl(new URL(recording.posterUrl!).pathname));
-    expect(poster.status).toBe(200);
-    expect(new JpegSplitter().push(Buffer.from(await poster.arrayBuffer()))).toHaveLength(1);
+    const { recordings: both } = (await (
+      await fetch(nodes.b.httpUrl('/api/v1/recordings?stream=m1'))
+    ).json()) as { recordings: RecordingJson[] };
+    // The HLS recording's poster is made from the bucket's playlist and segments (presigned each).
+    for (const { posterUrl } of both) {
+      const poster = await fetch(nodes.b.httpUrl(new URL(posterUrl!).pathname));
+      expect(poster.status).toBe(200);
+      expect(new JpegSplitter().push(Buffer.from(await poster.arrayBuffer()))).toHaveLength(1);
+    }
 
     // A clip asked of B, whose spool never held the source: cut from a download, uploaded, announced.
     const res = await fetch(nodes.b.httpUrl('/api/v1/clips'), {

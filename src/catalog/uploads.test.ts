@@ -51,6 +51,24 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
     await c.uploads.complete(released[0]!);
   });
 
+  it('hands out whole recordings before live segments queued earlier', async (ctx) => {
+    const c = catalogOf(ctx);
+    for (let i = 0; i < 3; i++)
+      await c.uploads.enqueue({ groupKey: `live${i}`, kind: 'object', storageKey: `l/${i}.ts` });
+    const recording = await c.uploads.enqueue({ groupKey: 'rec', kind: 'recording', storageKey: 'r.flv' });
+    const now = Date.now() + 1000;
+    const [first] = await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'n:1:a', limit: 1 });
+    expect(first?.id).toBe(recording);
+    const rest = await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'n:1:a', limit: 10 });
+    // (The catalog is shared with the tests before: their jobs may be claimed too.)
+    expect(rest.map((job) => job.storageKey).filter((key) => key.startsWith('l/'))).toEqual([
+      'l/0.ts',
+      'l/1.ts',
+      'l/2.ts',
+    ]);
+    for (const job of [first!, ...rest]) await c.uploads.complete(job);
+  });
+
   it('never hands one job to two concurrent claimers', async (ctx) => {
     const c = catalogOf(ctx);
     for (let i = 0; i < 20; i++)

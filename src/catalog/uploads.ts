@@ -212,7 +212,11 @@ function heldBy(claim: UploadRow) {
     ]);
 }
 
-/** The due-work SELECT: due, unclaimed (or lease run out), and the oldest job of its group. */
+/**
+ * The due-work SELECT: due, unclaimed (or lease run out), and the oldest job of its group. Whole
+ * recordings come first: their `done` and callback wait on them, while a live segment's bucket copy
+ * only serves playback from the bucket, which LiveTape itself does not need while the stream is live.
+ */
 export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number) {
   return db
     .selectFrom('uploads as u')
@@ -230,6 +234,7 @@ export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number
         ),
       ),
     )
+    .orderBy(sql`case when u.kind = 'recording' then 0 else 1 end`)
     .orderBy('u.id')
     .limit(limit);
 }

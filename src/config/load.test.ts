@@ -99,6 +99,7 @@ describe('loadConfig defaults', () => {
       s3Prefix: '',
       s3PublicUrl: '',
       s3KeepLocal: false,
+      s3UploadConcurrency: 8,
       nodeUrl: '',
       vodProxy: false,
     });

@@ -122,6 +122,7 @@ export const CONFIG_FIELDS = {
   s3Prefix: field(plainText(256), '', "Prefix of every object key (e.g. `livetape/`), so several deployments can share a bucket; `''` for none."),
   s3PublicUrl: field(baseUrlOrEmpty(), '', "Base URL of the bucket as viewers reach it (a CDN, or the bucket's own public URL): file URLs in APIs and callbacks then point there, unsigned, and `PLAY_KEY` no longer guards them (the CDN or bucket policy does). `''`: LiveTape's own `/vod/` URLs, which redirect to short-lived presigned URLs."),
   s3KeepLocal: field(boolean(), false, 'Keep the spool copy of each file after a verified upload (it is removed by default).'),
+  s3UploadConcurrency: field(integer(1, 256), 8, 'Upload jobs (files, HLS segments, playlists) one node runs at once; a file larger than 8 MiB sends 2 of its parts at a time. Jobs of one recording or live HLS folder still run one after another.'),
   nodeUrl: field(baseUrlOrEmpty(), '', "With PostgreSQL (several nodes): the HTTP address the other nodes reach this one at, to pull its live streams (e.g. `http://10.0.0.5:8080`). `''`: `http://<NODE_NAME or host name>:<HTTP_PORT>`."),
   vodProxy: field(boolean(), false, 'With STORAGE=s3: `/vod/` streams objects from the bucket itself (Range, ETag) instead of redirecting (302) to a short-lived presigned URL.'),
 } as const;

@@ -5,8 +5,10 @@
  *   node checks the play signature too); every later player of the stream on this node joins it, getting
  *   the newest metadata, codec configs and current GOP first (RelayJoinCache), then the live tags. The
  *   pull ends when its last player leaves or the upstream stream ends (its players then end too).
- * - Live HLS: each playlist and segment request is relayed as it comes (`relayFromNode`): they are
- *   short, cacheable GETs, not a connection held per player.
+ * - Live HLS: cut on this node from the same shared pull. The first HLS request makes the pull's tags
+ *   a RelayedStream (a LiveStream outside the hub) and this node's HLS service packages it like a local
+ *   stream, so N HLS players here cost the other node one pull too. The pull then also lasts while its
+ *   HLS packager is asked for (until it has been idle for the HLS idle time).
  * Every player's own signature is checked on this node before any of this (playback-auth.ts).
  */
 import type { ServerResponse } from 'node:http';
@@ -15,30 +17,14 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { type FlvStreamHeader, FlvTagSplitter } from '../cluster/flv-tag-splitter.js';
 import { RelayJoinCache } from '../cluster/relay-join-cache.js';
+import { RelayedStream } from '../cluster/relayed-stream.js';
 import type { BackpressureOptions } from '../live/backpressure.js';
+import type { HlsPackager } from '../live/hls-packager.js';
+import type { LiveHlsService } from '../live/hls-service.js';
+import { type GopCacheLimits, streamKey } from '../live/live-stream.js';
 import { sendError } from './errors.js';
 import { HttpFlvOutput, openFlvResponse } from './flv-output.js';
-
-const RELAYED_HEADERS = ['content-type', 'cache-control', 'content-length'];
-
-export async function relayFromNode(nodeUrl: string, request: FastifyRequest, reply: FastifyReply) {
-  const abort = new AbortController();
-  reply.raw.on('close', () => abort.abort());
-  let upstream: Response;
-  try {
-    upstream = await fetch(`${nodeUrl}${request.url}`, { signal: abort.signal });
-  } catch (err) {
-    request.log.warn({ err, nodeUrl }, 'live relay: the node holding the stream did not answer');
-    return badGateway(reply);
-  }
-  reply.code(upstream.status);
-  for (const name of RELAYED_HEADERS) {
-    const value = upstream.headers.get(name);
-    if (value !== null) reply.header(name, value);
-  }
-  if (upstream.body === null) return reply.send();
-  return reply.send(Readable.fromWeb(upstream.body as WebReadableStream));
-}
+import { playbackOf } from './playback-auth.js';
 
 function badGateway(reply: FastifyReply) {
   return reply
@@ -46,11 +32,25 @@ function badGateway(reply: FastifyReply) {
     .send({ error: 'bad_gateway', message: 'the node holding this stream did not answer' });
 }
 
+export interface RelayHlsOptions {
+  readonly service: LiveHlsService;
+  /** A relayed stream's packager not asked for within this long (and no HTTP-FLV player) ends its pull. */
+  readonly idleMs: number;
+  readonly gopLimits: GopCacheLimits;
+}
+
 /** This node's shared HTTP-FLV pulls of streams live elsewhere, by `app/stream`. */
 export class LiveRelay {
   private readonly pulls = new Map<string, RelayPull>();
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly backpressure: BackpressureOptions) {}
+  constructor(
+    private readonly backpressure: BackpressureOptions,
+    private readonly hls: RelayHlsOptions,
+  ) {
+    this.sweeper = setInterval(() => this.endIdlePulls(), Math.max(1000, hls.idleMs / 4));
+    this.sweeper.unref();
+  }
 
   /** Streams pulled from other nodes now (one upstream connection each). */
   get pullCount(): number {
@@ -58,38 +58,100 @@ export class LiveRelay {
   }
 
   async playFlv(nodeUrl: string, app: string, stream: string, request: FastifyRequest, reply: FastifyReply) {
-    const key = `${app}/${stream}`;
+    const query = request.url.indexOf('?');
+    const pull = this.pullOf(
+      nodeUrl,
+      app,
+      stream,
+      query < 0 ? '' : request.url.slice(query + 1),
+      request.log,
+    );
+    if (!(await this.isOpen(pull, reply))) return;
+    pull.join(openFlvResponse(reply));
+  }
+
+  /**
+   * The live-HLS packager of a stream live on `nodeUrl`, cut from this node's shared pull of it; undefined
+   * when an error was answered instead (the other node's refusal, or 502).
+   */
+  async hlsPackager(
+    nodeUrl: string,
+    app: string,
+    stream: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<HlsPackager | undefined> {
+    // Only the signature goes upstream: the HLS query's time-shift parameters are this node's business.
+    const pull = this.pullOf(nodeUrl, app, stream, playbackOf(request).signature, request.log);
+    if (!(await this.isOpen(pull, reply))) return undefined;
+    return this.hls.service.packagerFor(pull.relayed(this.hls.gopLimits).stream);
+  }
+
+  /** The packager of a relayed stream whose pull is running here (for its segment requests). */
+  relayedPackager(app: string, stream: string): HlsPackager | undefined {
+    const pull = this.pulls.get(streamKey(app, stream));
+    if (pull?.relayedStream === undefined) return undefined;
+    return this.hls.service.packagerFor(pull.relayed(this.hls.gopLimits).stream);
+  }
+
+  private pullOf(
+    nodeUrl: string,
+    app: string,
+    stream: string,
+    query: string,
+    log: FastifyBaseLogger,
+  ): RelayPull {
+    const key = streamKey(app, stream);
     let pull = this.pulls.get(key);
-    if (pull === undefined || pull.nodeUrl !== nodeUrl) {
+    if (pull === undefined || pull.nodeUrl !== nodeUrl || pull.ended) {
       pull?.end();
-      const query = request.url.indexOf('?');
       const url = `${nodeUrl}/live/${encodeURIComponent(app)}/${encodeURIComponent(stream)}.flv${
-        query < 0 ? '' : request.url.slice(query)
+        query === '' ? '' : `?${query}`
       }`;
-      const created = new RelayPull(nodeUrl, url, this.backpressure, request.log, () => {
+      const created = new RelayPull(app, stream, nodeUrl, url, this.backpressure, log, (ended) => {
         if (this.pulls.get(key) === created) this.pulls.delete(key);
+        if (ended) this.hls.service.streamEnded(ended.stream);
       });
       pull = created;
       this.pulls.set(key, pull);
     }
+    return pull;
+  }
+
+  /** Whether the pull is open and live; answers the error otherwise. */
+  private async isOpen(pull: RelayPull, reply: FastifyReply): Promise<boolean> {
     const opened = await pull.opened;
     if (!opened.ok) {
-      if (opened.status === undefined) return badGateway(reply);
-      return reply.code(opened.status).type('application/json').send(opened.body);
+      if (opened.status === undefined) badGateway(reply);
+      else reply.code(opened.status).type('application/json').send(opened.body);
+      return false;
     }
-    if (pull.ended) return sendError(reply, 'not_live', `${key} is not live`);
-    pull.join(openFlvResponse(reply));
+    if (pull.ended) {
+      sendError(reply, 'not_live', `${streamKey(pull.app, pull.stream)} is not live`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Pulls kept only for live HLS that nobody has asked for within the idle time. */
+  private endIdlePulls(): void {
+    const now = performance.now();
+    for (const pull of [...this.pulls.values()]) {
+      if (pull.playerCount > 0 || pull.relayedStream === undefined) continue;
+      if (now - pull.lastHlsRequest > this.hls.idleMs) pull.end();
+    }
   }
 
   /** Ends every pull (and so every relayed player). */
   close(): void {
+    clearInterval(this.sweeper);
     for (const pull of [...this.pulls.values()]) pull.end();
   }
 }
 
 type Opened = { ok: true } | { ok: false; status?: number; body?: string };
 
-/** One upstream HTTP-FLV request and the local players it feeds. */
+/** One upstream HTTP-FLV request and the local players it feeds (HTTP-FLV players, and live HLS). */
 class RelayPull {
   readonly opened: Promise<Opened>;
   ended = false;
@@ -97,18 +159,38 @@ class RelayPull {
   private readonly splitter = new FlvTagSplitter();
   private cache: RelayJoinCache | undefined;
   private readonly players = new Set<HttpFlvOutput>();
+  /** The stream rebuilt from the tags, once live HLS was asked for. */
+  relayedStream: RelayedStream | undefined;
+  /** Monotonic time of the last live-HLS request served from this pull. */
+  lastHlsRequest = 0;
   /** Bytes received and since when: the stream's bitrate, which sizes each player's queue bound. */
   private receivedBytes = 0;
   private readonly startedAt = Date.now();
 
   constructor(
+    readonly app: string,
+    readonly stream: string,
     readonly nodeUrl: string,
     url: string,
     private readonly backpressure: BackpressureOptions,
     private readonly log: FastifyBaseLogger,
-    private readonly onEnd: () => void,
+    private readonly onEnd: (relayed: RelayedStream | undefined) => void,
   ) {
     this.opened = this.open(url);
+  }
+
+  get playerCount(): number {
+    return this.players.size;
+  }
+
+  /** The stream for live HLS, made on first use from the newest metadata, configs and GOP. */
+  relayed(gopLimits: GopCacheLimits): RelayedStream {
+    this.lastHlsRequest = performance.now();
+    if (this.relayedStream === undefined) {
+      this.relayedStream = new RelayedStream(this.app, this.stream, this.nodeUrl, gopLimits);
+      for (const tag of this.cache?.joinTags() ?? []) this.relayedStream.add(tag);
+    }
+    return this.relayedStream;
   }
 
   join(res: ServerResponse): void {
@@ -116,7 +198,8 @@ class RelayPull {
       this.players.delete(output);
       if (dropped)
         this.log.warn({ nodeUrl: this.nodeUrl }, `relayed HTTP-FLV player disconnected: ${reason}`);
-      if (this.players.size === 0) this.end();
+      // A pull that also feeds live HLS stays until that is idle (LiveRelay's sweep).
+      if (this.players.size === 0 && this.relayedStream === undefined) this.end();
     });
     res.on('close', () => output.close('player left', false));
     this.players.add(output);
@@ -131,7 +214,8 @@ class RelayPull {
     this.ended = true;
     this.abort.abort();
     for (const player of [...this.players]) player.close('the stream ended', false);
-    this.onEnd();
+    this.relayedStream?.end();
+    this.onEnd(this.relayedStream);
   }
 
   private async open(url: string): Promise<Opened> {
@@ -174,6 +258,7 @@ class RelayPull {
     const bound = this.queueBound();
     for (const tag of tags) {
       this.cache!.add(tag);
+      this.relayedStream?.add(tag);
       for (const player of this.players) {
         player.writeTag(tag.type, tag.timestamp, tag.body);
         // A player this far behind would only fall further: it goes, the others never wait for it.

@@ -9,7 +9,7 @@ import { TagSink } from '../live/tag-sink.js';
 import { queryOf } from '../vod/play-guard.js';
 import { sendError } from './errors.js';
 import { HttpFlvOutput, openFlvResponse } from './flv-output.js';
-import { type LiveRelay, relayFromNode } from './live-relay.js';
+import type { LiveRelay } from './live-relay.js';
 import { type PlaybackTarget, playbackOf } from './playback-auth.js';
 import { parseTimeShift, TimeShiftParamError } from './time-shift-params.js';
 
@@ -45,10 +45,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       }
       const stream = deps.hub.get(appName, name);
       const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
-      if (elsewhere !== undefined) {
-        if (ext === 'flv' && deps.relay) return deps.relay.playFlv(elsewhere, appName, name, request, reply);
-        return relayFromNode(elsewhere, request, reply);
-      }
+      if (elsewhere !== undefined && deps.relay && ext === 'flv')
+        return deps.relay.playFlv(elsewhere, appName, name, request, reply);
       if (ext === 'm3u8') {
         // A malformed time shift is refused before a packager is made for it.
         let shift: TimeShift | undefined;
@@ -62,7 +60,13 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
           if (error instanceof TimeShiftParamError) return sendError(reply, 'bad_request', error.message);
           throw error;
         }
-        const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
+        let packager: HlsPackager | undefined;
+        if (stream) packager = deps.hls.packagerFor(stream);
+        else if (elsewhere !== undefined && deps.relay) {
+          // Cut here from this node's one shared pull of the stream (live-relay.ts).
+          packager = await deps.relay.hlsPackager(elsewhere, appName, name, request, reply);
+          if (!packager) return reply;
+        } else packager = deps.hls.endedPackager(appName, name);
         if (!packager) return notLive(reply, appName, name);
         return servePlaylist(deps, packager, name, shift, request, reply);
       }
@@ -78,9 +82,9 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const { app: appName, stream: name, segment } = request.params;
       const match = /^(\d{1,12})\.ts$/.exec(segment);
       const stream = deps.hub.get(appName, name);
-      const elsewhere = stream ? undefined : deps.liveElsewhere?.(appName, name);
-      if (match && elsewhere !== undefined) return relayFromNode(elsewhere, request, reply);
-      const packager = stream ? deps.hls.packagerFor(stream) : deps.hls.endedPackager(appName, name);
+      const packager = stream
+        ? deps.hls.packagerFor(stream)
+        : (deps.relay?.relayedPackager(appName, name) ?? deps.hls.endedPackager(appName, name));
       if (!match || !packager) return notLive(reply, appName, name);
       const data = await packager.segment(Number(match[1]));
       if (!data) return sendError(reply, 'not_found', `segment ${segment} is no longer in the live window`);

@@ -30,15 +30,7 @@ export class LiveHlsService {
     hub: StreamHub,
     private readonly options: LiveHlsServiceOptions,
   ) {
-    hub.on('unpublish', (stream) => {
-      const packager = this.packagers.get(stream);
-      if (!packager) return;
-      this.packagers.delete(stream);
-      // The packager is a sink of the stream, so it has seen end() and closed its playlist.
-      packager.lastRequest = performance.now();
-      this.retire(this.ended.get(stream.key));
-      this.ended.set(stream.key, packager);
-    });
+    hub.on('unpublish', (stream) => this.streamEnded(stream));
     hub.on('publish', (stream) => {
       this.retire(this.ended.get(stream.key));
       this.ended.delete(stream.key);
@@ -58,6 +50,20 @@ export class LiveHlsService {
     const packager = this.ended.get(streamKey(app, stream));
     if (packager) packager.lastRequest = performance.now();
     return packager;
+  }
+
+  /**
+   * A packaged stream ended (unpublished, or a stream relayed from another node whose pull ended): its
+   * packager stays readable by name for `idleMs` after the last request.
+   */
+  streamEnded(stream: LiveStream): void {
+    const packager = this.packagers.get(stream);
+    if (!packager) return;
+    this.packagers.delete(stream);
+    // The packager is a sink of the stream, so it has seen end() and closed its playlist.
+    packager.lastRequest = performance.now();
+    this.retire(this.ended.get(stream.key));
+    this.ended.set(stream.key, packager);
   }
 
   /** The stream's packager, created and attached on first use. */

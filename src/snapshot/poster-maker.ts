@@ -77,9 +77,12 @@ export class PosterMaker {
 
   private async make(row: RecordingRow): Promise<void> {
     const { catalog, files, log } = this.options;
+    // With STORAGE=s3 the spool copy may already be gone: ffmpeg reads the bucket's.
+    const input = await files.ffmpegInput(row.storageKey).catch((err: unknown) => {
+      log.warn({ err, id: row.id }, 'could not read a recording for its poster');
+    });
+    if (input === undefined) return;
     try {
-      // With STORAGE=s3 the spool copy may already be gone: ffmpeg reads the bucket's.
-      const path = await files.inputOf(row.storageKey);
       const { width, height } = this.options;
       const scale =
         width === 0 && height === 0
@@ -88,7 +91,7 @@ export class PosterMaker {
       const poster = await this.save(
         row,
         posterKeyOf(row.storageKey),
-        await ffmpegJpeg(this.options, path, scale),
+        await ffmpegJpeg(this.options, input.args, scale),
       );
       const layout = thumbnailLayout(row.durationMs);
       const tiles = [
@@ -96,16 +99,22 @@ export class PosterMaker {
         `scale=${THUMBNAIL_WIDTH}:-2`,
         `tile=${layout.columns}x${layout.rows}`,
       ];
-      await this.save(row, spriteKeyOf(row.storageKey), await ffmpegJpeg(this.options, path, tiles));
+      await this.save(row, spriteKeyOf(row.storageKey), await ffmpegJpeg(this.options, input.args, tiles));
       await catalog.recordings.setPoster(row.id, poster);
     } catch (err) {
       log.warn({ err, id: row.id }, 'could not make the poster of a recording');
+    } finally {
+      await input.release();
     }
   }
 }
 
 /** The first picture out of `filters` applied to the file's video, as a JPEG. */
-function ffmpegJpeg(options: PosterOptions, path: string, filters: readonly string[]): Promise<Jpeg> {
+function ffmpegJpeg(
+  options: PosterOptions,
+  input: readonly string[],
+  filters: readonly string[],
+): Promise<Jpeg> {
   const args = [
     ...[
       '-hide_banner',
@@ -114,8 +123,7 @@ function ffmpegJpeg(options: PosterOptions, path: string, filters: readonly stri
       'error',
       '-threads',
       '1',
-      '-i',
-      path,
+      ...input,
       '-map',
       '0:v:0',
       '-frames:v',

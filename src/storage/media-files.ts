@@ -7,8 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { parseMediaPlaylist, renderMediaPlaylist } from '../container/hls/playlist.js';
 import type { MediaStore } from './media-store.js';
 import type { S3ObjectStore } from './s3-object-store.js';
+
+/** What ffmpeg reads a finished file from: its input options (`-i` and the source), until `release()`. */
+export interface FfmpegInput {
+  readonly args: readonly string[];
+  release(): Promise<void>;
+}
 
 /** A finished file readable at `path` until `release()`. */
 export interface LocalCopy {
@@ -28,8 +35,8 @@ export interface MediaFiles {
   read(key: string): Promise<Buffer | undefined>;
   /** A missing file is no error. */
   remove(key: string): Promise<void>;
-  /** What ffmpeg's `-i` reads the file from: a path, or a short-lived presigned URL. */
-  inputOf(key: string): Promise<string>;
+  /** How ffmpeg reads the file: a path, a short-lived presigned URL, or for HLS a signed playlist. */
+  ffmpegInput(key: string): Promise<FfmpegInput>;
   /** The file on the local disk for random access (a download with STORAGE=s3); undefined when there is none. */
   localCopy(key: string): Promise<LocalCopy | undefined>;
 }
@@ -68,8 +75,8 @@ class LocalMediaFiles implements MediaFiles {
     return this.store.remove(key);
   }
 
-  async inputOf(key: string): Promise<string> {
-    return this.store.pathOf(key);
+  async ffmpegInput(key: string): Promise<FfmpegInput> {
+    return { args: ['-i', this.store.pathOf(key)], release: async () => undefined };
   }
 
   async localCopy(key: string): Promise<LocalCopy | undefined> {
@@ -112,14 +119,40 @@ class BucketMediaFiles implements MediaFiles {
     await this.store.remove(key);
   }
 
-  inputOf(key: string): Promise<string> {
-    return this.objects.presignGet(key, INPUT_URL_TTL_SEC);
+  async ffmpegInput(key: string): Promise<FfmpegInput> {
+    if (key.endsWith('.m3u8')) return this.signedPlaylist(key);
+    return {
+      args: ['-i', await this.objects.presignGet(key, INPUT_URL_TTL_SEC)],
+      release: async () => undefined,
+    };
+  }
+
+  /**
+   * An HLS recording: its playlist names segments relatively, and a relative URI resolved against a
+   * presigned playlist URL loses the signature (a private bucket refuses it). So ffmpeg gets a local
+   * copy of the playlist whose every segment is its own presigned URL, and may follow it to http(s).
+   */
+  private async signedPlaylist(key: string): Promise<FfmpegInput> {
+    const text = await this.read(key);
+    if (text === undefined) throw new Error(`no playlist "${key}" in the bucket`);
+    const playlist = parseMediaPlaylist(text.toString('utf8'));
+    const folder = key.slice(0, key.lastIndexOf('/') + 1);
+    const segments = await Promise.all(
+      playlist.segments.map(async (segment) => ({
+        ...segment,
+        uri: await this.objects.presignGet(folder + segment.uri, INPUT_URL_TTL_SEC),
+      })),
+    );
+    const path = await this.downloadPath(key);
+    await writeFile(path, renderMediaPlaylist({ ...playlist, segments }));
+    return {
+      args: ['-protocol_whitelist', 'file,http,https,tcp,tls,crypto', '-i', path],
+      release: () => rm(path, { force: true }),
+    };
   }
 
   async localCopy(key: string): Promise<LocalCopy | undefined> {
-    const folder = join(this.store.root, DOWNLOADS);
-    await mkdir(folder, { recursive: true });
-    const path = join(folder, `${randomUUID()}-${basename(key)}`);
+    const path = await this.downloadPath(key);
     const release = () => rm(path, { force: true });
     try {
       if (!(await this.objects.download(key, path))) return undefined;
@@ -128,5 +161,12 @@ class BucketMediaFiles implements MediaFiles {
       throw error;
     }
     return { path, release };
+  }
+
+  /** A fresh file name under the downloads folder. */
+  private async downloadPath(key: string): Promise<string> {
+    const folder = join(this.store.root, DOWNLOADS);
+    await mkdir(folder, { recursive: true });
+    return join(folder, `${randomUUID()}-${basename(key)}`);
   }
 }

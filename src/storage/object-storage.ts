@@ -67,6 +67,7 @@ export function openObjectStorage(deps: ObjectStorageDeps): ObjectStorage | unde
     objects,
     spool: deps.spool,
     keepLocal: config.s3KeepLocal,
+    concurrency: config.s3UploadConcurrency,
     onFinishing: deps.onFinishing,
     claimer: deps.claimer,
     log,

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
 import { PART_BYTES, S3ObjectStore } from './s3-object-store.js';
@@ -80,6 +81,35 @@ describe('S3ObjectStore on s3rver', () => {
     await store.delete('live/h/seg.m3u8');
     expect(await store.head('live/h/seg.m3u8')).toBeUndefined();
     expect(await store.get('live/h/seg.m3u8')).toBeUndefined();
+  });
+
+  it('sends bodies unsigned (Content-MD5 only) to an https endpoint, signed with SHA-256 over http', async () => {
+    const payloadHashes = async (endpoint: string) => {
+      const client = new S3Client({
+        region: s3.config.region,
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3.config.accessKeyId, secretAccessKey: s3.config.secretAccessKey },
+      });
+      const seen: string[] = [];
+      client.middlewareStack.add(
+        (next) => (args) => {
+          const headers = (args.request as { headers: Record<string, string> }).headers;
+          seen.push(headers['x-amz-content-sha256'] ?? '');
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low' },
+      );
+      // The store decides from its configured endpoint; this client really talks to s3rver over http.
+      const tls = new S3ObjectStore({ ...s3.config, endpoint }, client);
+      await tls.putFile('live/u/x.flv', await file('u.flv', randomBytes(2000)), 'video/x-flv');
+      tls.close();
+      return seen;
+    };
+    expect(await payloadHashes('https://s3.example.com')).toEqual(['UNSIGNED-PAYLOAD']);
+    const signed = await payloadHashes(s3.endpoint);
+    expect(signed).toHaveLength(1);
+    expect(signed[0]).toMatch(/^[0-9a-f]{64}$/);
   });
 
   // s3rver accepts any signature, so wrong keys cannot be tested here; a wrong bucket can.

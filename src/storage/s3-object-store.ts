@@ -5,11 +5,14 @@
  * the store adds S3_PREFIX in one place, `objectKey`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -18,8 +21,8 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 export interface S3StoreConfig {
@@ -66,13 +69,19 @@ export class S3UploadVerifyError extends Error {
 export class S3ObjectStore {
   readonly bucket: string;
   private readonly prefix: string;
+  /**
+   * The ETag form this store gives multipart uploads, once seen: `parts` (S3's MD5 of the part MD5s,
+   * AWS, MinIO, Ceph…) saves hashing each large file a second time for the whole-file form.
+   */
+  private multipartEtags: 'parts' | 'unknown' = 'unknown';
 
   constructor(
     config: S3StoreConfig,
-    readonly client: S3Client = new S3Client(clientConfig(config)),
+    readonly client: S3Client = new S3Client(s3ClientConfig(config)),
   ) {
     this.bucket = config.bucket;
     this.prefix = config.prefix;
+    if (config.endpoint === '' || config.endpoint.startsWith('https:')) sendUnsignedPayloads(this.client);
   }
 
   /** The object key of a storage key. */
@@ -81,35 +90,122 @@ export class S3ObjectStore {
   }
 
   /**
-   * Uploads a local file (multipart above PART_BYTES), then checks the object's size and ETag against
-   * the file's own MD5 (whole-file for one PUT, or S3's MD5-of-part-MD5s for multipart), so a file is
-   * only reported stored when the bucket holds exactly its bytes. Throws otherwise.
+   * Uploads a local file, reading it once: each read (the whole file, or one PART_BYTES part of a
+   * multipart upload) is hashed with MD5 and sent with that Content-MD5, so the store itself refuses
+   * bytes that differ, and the ETag it answers is checked against the same digest (whole-file MD5 for
+   * one PUT, S3's MD5-of-part-MD5s for multipart). A file is only reported stored when the bucket holds
+   * exactly its bytes; no HEAD is needed for that. Throws otherwise (a failed multipart is aborted).
    */
   async putFile(key: string, path: string, contentType: string): Promise<StoredObject> {
-    const { size } = await stat(path);
-    const upload = new Upload({
-      client: this.client,
-      params: {
+    const file = await open(path, 'r');
+    try {
+      const { size } = await file.stat();
+      const etag =
+        size <= PART_BYTES
+          ? await this.putWhole(key, await readPart(file, 0, size), contentType)
+          : await this.putParts(key, file, size, contentType);
+      return { size, etag, lastModified: undefined, contentType };
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** One PutObject of bytes already in memory; resolves to the verified ETag. */
+  private async putWhole(key: string, data: Buffer, contentType: string): Promise<string> {
+    const md5 = createHash('md5').update(data).digest();
+    const out = await this.client.send(
+      new PutObjectCommand({
         Bucket: this.bucket,
         Key: this.objectKey(key),
-        Body: createReadStream(path),
+        Body: data,
         ContentType: contentType,
-        ContentLength: size,
-      },
-      partSize: PART_BYTES,
-      queueSize: PART_CONCURRENCY,
-      leavePartsOnError: false,
-    });
-    const [, digests] = await Promise.all([upload.done(), fileDigests(path)]);
-    const stored = await this.head(key);
-    if (stored === undefined) throw new S3UploadVerifyError(key, 'the object is missing after the upload');
-    if (stored.size !== size) throw new S3UploadVerifyError(key, `size ${stored.size}, file has ${size}`);
-    if (stored.etag !== digests.whole && stored.etag !== digests.multipart)
-      throw new S3UploadVerifyError(
-        key,
-        `ETag ${stored.etag} matches neither ${digests.whole} nor ${digests.multipart}`,
+        ContentLength: data.length,
+        ContentMD5: md5.toString('base64'),
+      }),
+    );
+    const hex = md5.toString('hex');
+    if (unquote(out.ETag) !== hex) throw new S3UploadVerifyError(key, `ETag ${out.ETag}, bytes have ${hex}`);
+    return hex;
+  }
+
+  /** A multipart upload, PART_CONCURRENCY parts in flight, each read once; resolves to the verified ETag. */
+  private async putParts(key: string, file: FileHandle, size: number, contentType: string): Promise<string> {
+    const Key = this.objectKey(key);
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType: contentType }),
+    );
+    const UploadId = created.UploadId;
+    if (!UploadId) throw new S3UploadVerifyError(key, 'the store gave no multipart upload id');
+    const count = Math.ceil(size / PART_BYTES);
+    const digests: Buffer[] = new Array(count);
+    const etags: string[] = new Array(count);
+    // Some stores (s3rver) answer the whole file's MD5 instead; until this store has shown S3's form,
+    // that is computed too (reads are chained so it sees the parts in order).
+    const whole = this.multipartEtags === 'parts' ? undefined : createHash('md5');
+    let reading: Promise<unknown> = Promise.resolve();
+    let next = 0;
+    const sendParts = async () => {
+      while (next < count) {
+        const index = next++;
+        const read = reading.then(async () => {
+          const data = await readPart(
+            file,
+            index * PART_BYTES,
+            Math.min(PART_BYTES, size - index * PART_BYTES),
+          );
+          whole?.update(data);
+          return data;
+        });
+        reading = read;
+        const data = await read;
+        const md5 = createHash('md5').update(data).digest();
+        const out = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId,
+            PartNumber: index + 1,
+            Body: data,
+            ContentLength: data.length,
+            ContentMD5: md5.toString('base64'),
+          }),
+        );
+        if (unquote(out.ETag) !== md5.toString('hex'))
+          throw new S3UploadVerifyError(
+            key,
+            `part ${index + 1} ETag ${out.ETag}, bytes have ${md5.toString('hex')}`,
+          );
+        digests[index] = md5;
+        etags[index] = out.ETag ?? '';
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, count) }, sendParts));
+      const out = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
       );
-    return stored;
+      const multipart = `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${count}`;
+      const etag = unquote(out.ETag);
+      if (etag === multipart) this.multipartEtags = 'parts';
+      else if (whole === undefined || etag !== whole.digest('hex')) {
+        this.multipartEtags = 'unknown'; // the retry checks both forms again
+        throw new S3UploadVerifyError(
+          key,
+          `ETag ${out.ETag} matches neither the parts (${multipart}) nor the file`,
+        );
+      }
+      return etag;
+    } catch (error) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }))
+        .catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -194,7 +290,7 @@ export class S3ObjectStore {
 
   /** Deletes one object, or with `folder` every object under `key/`; a missing object is no error. */
   async delete(key: string, options: { folder?: boolean } = {}): Promise<number> {
-    const keys = options.folder ? await this.list(`${key}/`) : [this.objectKey(key)];
+    const keys = options.folder ? [...(await this.list(`${key}/`)).keys()] : [this.objectKey(key)];
     let deleted = 0;
     // DeleteObjects takes at most 1000 keys per call.
     for (let i = 0; i < keys.length; i += 1000) {
@@ -215,6 +311,14 @@ export class S3ObjectStore {
     return deleted;
   }
 
+  /** The sizes of the objects in a folder, by storage key: one LIST call per 1000 instead of a HEAD each. */
+  async sizesIn(folder: string): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    for (const [objectKey, size] of await this.list(`${folder}/`))
+      sizes.set(objectKey.slice(this.prefix.length), size);
+    return sizes;
+  }
+
   /** Resolves when the bucket exists and these credentials reach it. */
   async checkBucket(): Promise<void> {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
@@ -224,9 +328,9 @@ export class S3ObjectStore {
     this.client.destroy();
   }
 
-  /** Object keys under a storage-key prefix. */
-  private async list(keyPrefix: string): Promise<string[]> {
-    const keys: string[] = [];
+  /** Object keys under a storage-key prefix, with their sizes. */
+  private async list(keyPrefix: string): Promise<Map<string, number>> {
+    const objects = new Map<string, number>();
     let token: string | undefined;
     do {
       const out = await this.client.send(
@@ -236,14 +340,15 @@ export class S3ObjectStore {
           ContinuationToken: token,
         }),
       );
-      for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+      for (const object of out.Contents ?? []) if (object.Key) objects.set(object.Key, object.Size ?? 0);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys;
+    return objects;
   }
 }
 
-function clientConfig(config: S3StoreConfig): S3ClientConfig {
+/** The SDK client settings of a store (exported for clients that add to them, e.g. a test CA). */
+export function s3ClientConfig(config: S3StoreConfig): S3ClientConfig {
   return {
     region: config.region,
     endpoint: config.endpoint === '' ? undefined : config.endpoint,
@@ -262,30 +367,35 @@ function clientConfig(config: S3StoreConfig): S3ClientConfig {
   };
 }
 
-/** MD5 of the whole file, and the ETag S3 gives a multipart upload of it in PART_BYTES parts. */
-async function fileDigests(path: string): Promise<{ whole: string; multipart: string }> {
-  const whole = createHash('md5');
-  const partDigests: Buffer[] = [];
-  let part = createHash('md5');
-  let inPart = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    whole.update(chunk);
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(PART_BYTES - inPart, chunk.length - offset);
-      part.update(chunk.subarray(offset, offset + take));
-      inPart += take;
-      offset += take;
-      if (inPart === PART_BYTES) {
-        partDigests.push(part.digest());
-        part = createHash('md5');
-        inPart = 0;
-      }
-    }
+/**
+ * Over TLS, bodies are sent as `UNSIGNED-PAYLOAD` instead of with their SHA-256 in the signature: TLS
+ * already protects them in transit, and every body carries a Content-MD5 the store checks, so hashing
+ * each byte a second time buys nothing. Over plain http the SDK's default stays (the SHA-256 is all that
+ * keeps a body from being altered on the way), see docs/scaling.md.
+ */
+function sendUnsignedPayloads(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, _context) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      const input = args.input as { Body?: unknown };
+      if (input.Body !== undefined && request.headers)
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'livetapeUnsignedPayload' },
+  );
+}
+
+/** `length` bytes of the file from `position` (a short read means the file shrank: an error). */
+async function readPart(file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await file.read(data, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new Error(`file ended at ${position + filled} of ${position + length} bytes`);
+    filled += bytesRead;
   }
-  if (inPart > 0) partDigests.push(part.digest());
-  const multipart = `${createHash('md5').update(Buffer.concat(partDigests)).digest('hex')}-${partDigests.length}`;
-  return { whole: whole.digest('hex'), multipart };
+  return data;
 }
 
 function unquote(etag: string | undefined): string {

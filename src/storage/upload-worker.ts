@@ -26,7 +26,9 @@ export interface UploadWorkerOptions {
   /** `{node}:{pid}:{random}`. */
   readonly claimer: string;
   readonly log: Logger;
-  /** Poll period when idle; `wake()` starts a round at once. */
+  /** Jobs in flight at once (S3_UPLOAD_CONCURRENCY); free slots are filled by one claim each time. */
+  readonly concurrency: number;
+  /** Poll period when idle, for jobs of other nodes and retries; this node's jobs `wake()` it at once. */
   readonly pollMs?: number;
 }
 
@@ -40,7 +42,6 @@ export interface UploadStats {
 const LEASE_MS = 15 * 60_000;
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
-const BATCH = 4;
 
 const CONTENT_TYPES: Record<string, string> = {
   flv: 'video/x-flv',
@@ -52,7 +53,9 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export class UploadWorker {
   private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private claimRound: Promise<void> | undefined;
+  /** A wake came while a claim was in flight: claim again when it returns. */
   private again = false;
   private closed = false;
   /** Where upload counts go (metrics, made after the recorder this worker serves). */
@@ -62,51 +65,63 @@ export class UploadWorker {
 
   constructor(private readonly options: UploadWorkerOptions) {}
 
-  /** Starts polling; claims a crashed run of this node held are released first. */
+  /** Starts claiming; claims a crashed run of this node held are released first. */
   async start(node: string): Promise<void> {
     const released = await this.options.catalog.uploads.releaseClaimsOfNode(node, Date.now());
     if (released > 0) this.options.log.info({ released }, 'upload jobs of a crashed run released');
-    this.schedule(0);
+    this.wake();
   }
 
+  /** Claims due jobs into the free slots now (a job was queued, or one finished). */
   wake(): void {
     if (this.closed) return;
-    if (this.round) this.again = true;
-    else this.schedule(0);
+    if (this.claimRound) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.again = false;
+    this.claimRound = this.claimIntoFreeSlots().then((more) => {
+      this.claimRound = undefined;
+      if (this.closed) return;
+      if (more || this.again) this.wake();
+      else {
+        // For other nodes' jobs and retries; this node's own jobs wake the worker at once.
+        this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 500);
+        this.timer.unref();
+      }
+    });
   }
 
-  /** Waits for the round in flight; later jobs stay in the outbox for the next start. */
+  /** Waits for the jobs in flight; later jobs stay in the outbox for the next start. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.round;
+    await this.claimRound;
+    await Promise.all(this.inFlight);
   }
 
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.round = this.runRound().finally(() => {
-        this.round = undefined;
-        if (this.closed) return;
-        const next = this.again ? 0 : (this.options.pollMs ?? 500);
-        this.again = false;
-        this.schedule(next);
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async runRound(): Promise<void> {
+  /** One claim for as many jobs as there are free slots; true when it filled them all (more may be due). */
+  private async claimIntoFreeSlots(): Promise<boolean> {
+    const free = this.options.concurrency - this.inFlight.size;
+    if (free <= 0) return false; // a finishing job wakes the worker
     const { catalog, claimer, log } = this.options;
     let claims: UploadRow[];
     try {
-      claims = await catalog.uploads.claimDue({ now: Date.now(), leaseMs: LEASE_MS, claimer, limit: BATCH });
+      claims = await catalog.uploads.claimDue({ now: Date.now(), leaseMs: LEASE_MS, claimer, limit: free });
     } catch (err) {
       log.warn({ err }, 'could not claim upload jobs');
-      return;
+      return false;
     }
-    await Promise.all(claims.map((claim) => this.attempt(claim)));
-    if (claims.length === BATCH) this.again = true;
+    for (const claim of claims) {
+      const job = this.attempt(claim).finally(() => {
+        this.inFlight.delete(job);
+        // Refill once half the slots are free, so one claim takes several jobs.
+        if (this.inFlight.size <= this.options.concurrency / 2) this.wake();
+      });
+      this.inFlight.add(job);
+    }
+    return claims.length === free;
   }
 
   private async attempt(claim: UploadRow): Promise<void> {
@@ -168,11 +183,11 @@ export class UploadWorker {
   private async putHlsRecording(playlistKey: string): Promise<void> {
     const folder = dirname(playlistKey);
     const playlist = parseMediaPlaylist(await readFile(this.options.spool.pathOf(playlistKey), 'utf8'));
+    const stored = await this.options.objects.sizesIn(folder);
     for (const segment of playlist.segments) {
       const key = `${folder}/${segment.uri}`;
       const local = await stat(this.options.spool.pathOf(key));
-      const remote = await this.options.objects.head(key);
-      if (remote?.size !== local.size) await this.put(key);
+      if (stored.get(key) !== local.size) await this.put(key);
     }
     await this.put(playlistKey);
   }

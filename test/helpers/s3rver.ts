@@ -3,7 +3,7 @@
  * credentials S3RVER/S3RVER, path-style addressing, one bucket. `stop()` and `start()` again on the same
  * port and folder simulate an object-store outage; the objects survive it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,14 +23,19 @@ export interface TestS3 {
   start(): Promise<void>;
   /** Stops it and removes its folder. */
   close(): Promise<void>;
+  /** With `tls`: the PEM file of its self-signed certificate, for clients to trust. */
+  readonly caFile: string | undefined;
 }
 
-export async function startS3rver(): Promise<TestS3> {
+/** `tls`: serve https with a fresh self-signed certificate for 127.0.0.1 (see `caFile`). */
+export async function startS3rver(options: { tls?: boolean } = {}): Promise<TestS3> {
   const directory = await mkdtemp(join(tmpdir(), 'livetape-s3-'));
+  const tls = options.tls ? selfSignedCertificate(directory) : undefined;
   let child: ChildProcess | undefined;
   let port = 0;
   const start = async () => {
-    const started = spawn(process.execPath, [MAIN, directory, String(port), S3RVER_BUCKET], {
+    const args = [MAIN, directory, String(port), S3RVER_BUCKET, ...(tls ? [tls.key, tls.cert] : [])];
+    const started = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -57,7 +62,7 @@ export async function startS3rver(): Promise<TestS3> {
     await exited;
   };
   await start();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const config: S3StoreConfig = {
     endpoint,
     bucket: S3RVER_BUCKET,
@@ -80,9 +85,26 @@ export async function startS3rver(): Promise<TestS3> {
     },
     stop,
     start,
+    caFile: tls?.cert,
     async close() {
       await stop();
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** A key and certificate (PEM files in `directory`) for https://127.0.0.1, made by openssl. */
+function selfSignedCertificate(directory: string): { key: string; cert: string } {
+  const key = join(directory, '.tls-key.pem');
+  const cert = join(directory, '.tls-cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1'],
+      ...['-addext', 'subjectAltName=IP:127.0.0.1'],
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key, cert };
 }
