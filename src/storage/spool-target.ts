@@ -1,8 +1,10 @@
 /**
- * The recorder's target with STORAGE=s3: the local spool, plus an upload job for each live HLS segment
- * as it completes and for the playlist after each rewrite, so a recording being made is already
- * playable from the bucket. Whole files (FLV, MP4, AAC, the final HLS recording) are queued when they
- * are cataloged instead (see object-storage.ts), since only then are they final.
+ * The recorder's target with STORAGE=s3: the local spool, plus an upload job for each live HLS segment,
+ * queued once the playlist that lists it has been written: that job stores the segment, then the
+ * playlist (upload-worker.ts), so a recording being made is already playable from the bucket at the
+ * cost of one job per segment. A playlist write that lists no new segment is a job of its own. Whole
+ * files (FLV, MP4, AAC, the final HLS recording) are queued when they are cataloged instead (see
+ * object-storage.ts), since only then are they final.
  */
 import { PLAYLIST_NAME, parentKey, playlistKeyOfSegment } from './layout.js';
 import type { StorageTarget, StoredObjectInfo, TargetFile } from './target.js';
@@ -12,6 +14,8 @@ export type QueueUpload = (group: string, key: string) => Promise<void>;
 
 export class UploadingSpoolTarget implements StorageTarget {
   readonly description: string;
+  /** Segments closed since their folder's playlist was last written, by folder. */
+  private readonly closedSegments = new Map<string, string[]>();
 
   constructor(
     private readonly spool: StorageTarget,
@@ -23,7 +27,7 @@ export class UploadingSpoolTarget implements StorageTarget {
   async create(key: string): Promise<TargetFile> {
     const file = await this.spool.create(key);
     if (playlistKeyOfSegment(key) === undefined) return file;
-    let queued = false;
+    let closed = false;
     return {
       key: file.key,
       append: (buffers) => file.append(buffers),
@@ -31,22 +35,32 @@ export class UploadingSpoolTarget implements StorageTarget {
       sync: () => file.sync(),
       close: async () => {
         await file.close();
-        if (queued) return;
-        queued = true;
-        await this.queue(parentKey(key), key);
+        if (closed) return;
+        closed = true;
+        const folder = parentKey(key);
+        this.closedSegments.set(folder, [...(this.closedSegments.get(folder) ?? []), key]);
       },
     };
   }
 
   async put(key: string, data: Buffer | string): Promise<void> {
     await this.spool.put(key, data);
-    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queue(parentKey(key), key);
+    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.playlistWritten(key);
   }
 
   /** The bucket has no append: the grown object is uploaded whole, as after a `put`. */
   async appendTo(key: string, data: Buffer | string): Promise<void> {
     await this.spool.appendTo(key, data);
-    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queue(parentKey(key), key);
+    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.playlistWritten(key);
+  }
+
+  /** Queues the segments this write lists for the first time (each job stores the playlist after it). */
+  private async playlistWritten(key: string): Promise<void> {
+    const folder = parentKey(key);
+    const segments = this.closedSegments.get(folder) ?? [];
+    this.closedSegments.delete(folder);
+    if (segments.length === 0) await this.queue(folder, key);
+    for (const segment of segments) await this.queue(folder, segment);
   }
 
   reopen(key: string): Promise<TargetFile> {

@@ -13,6 +13,7 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { UploadRow } from '../catalog/uploads.js';
 import { parseMediaPlaylist } from '../container/hls/playlist.js';
 import type { Logger } from '../log.js';
+import { playlistKeyOfSegment } from './layout.js';
 import type { MediaStore } from './media-store.js';
 import type { S3ObjectStore } from './s3-object-store.js';
 
@@ -148,8 +149,13 @@ export class UploadWorker {
     if (claim.kind === 'object') {
       // A segment or live playlist whose recording has since been finished (and its spool removed) or
       // deleted has nothing left to copy; the recording's own job covers what matters.
-      const path = this.options.spool.pathOf(claim.storageKey);
-      if (await exists(path)) await this.put(claim.storageKey);
+      const { spool } = this.options;
+      if (await exists(spool.pathOf(claim.storageKey))) {
+        await this.put(claim.storageKey);
+        // A live segment's job was queued once a playlist listing it was written: that goes next.
+        const playlist = playlistKeyOfSegment(claim.storageKey);
+        if (playlist !== undefined && (await exists(spool.pathOf(playlist)))) await this.put(playlist);
+      }
       await catalog.uploads.complete(claim);
       return;
     }
