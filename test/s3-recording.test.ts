@@ -56,6 +56,19 @@ describe('recording to S3 (s3rver)', () => {
     await writeFile(path, Buffer.concat(await object!.body.toArray()));
     return path;
   };
+  /**
+   * The live playlist is overwritten after every segment. S3 makes an overwrite atomic; s3rver writes the
+   * object in place and answers InternalError to a read that meets the write, so such a read is retried.
+   */
+  const readWhileOverwritten = async (key: string): Promise<string | undefined> => {
+    try {
+      const object = await bucket.get(key);
+      return object && Buffer.concat(await object.body.toArray()).toString();
+    } catch (error) {
+      if ((error as Error).name === 'InternalError') return undefined;
+      throw error;
+    }
+  };
   const spoolExists = (key: string) =>
     stat(join(t.dataDir, 'media', key)).then(
       () => true,
@@ -118,9 +131,8 @@ describe('recording to S3 (s3rver)', () => {
       async () => {
         const [row] = await recordings('s3live');
         if (!row || row.reason !== null) return undefined;
-        const object = await bucket.get(row.storageKey);
-        if (!object) return undefined;
-        const text = Buffer.concat(await object.body.toArray()).toString();
+        const text = await readWhileOverwritten(row.storageKey);
+        if (text === undefined) return undefined;
         const playlist = parseMediaPlaylist(text);
         return playlist.segments.length >= 2 ? { row, playlist } : undefined;
       },
