@@ -62,9 +62,8 @@ export interface RunningServer {
 
 /** A GOP past this size (a stream with no keyframes for a long time) is not cached. */
 const GOP_CACHE_MAX_BYTES = 32 * 1024 * 1024;
-/** Per recording file: how writes are gathered and how often data is forced to the disk. */
+/** Per recording file: how writes are gathered (how often data is forced to the disk is RECORD_SYNC_INTERVAL). */
 const FILE_OPTIONS = {
-  syncIntervalMs: 1000,
   coalesceBytes: 256 * 1024,
   coalesceMs: 250,
 };
@@ -148,7 +147,11 @@ export async function startServer(
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
     hlsSegmentDurationMs: config.hlsSegmentDuration * 1000,
-    fileOptions: { ...FILE_OPTIONS, stallTimeoutMs: config.recordWriteTimeout * 1000 },
+    fileOptions: {
+      ...FILE_OPTIONS,
+      syncIntervalMs: config.recordSyncInterval * 1000,
+      stallTimeoutMs: config.recordWriteTimeout * 1000,
+    },
     backlog: {
       stream: { high: config.recordBacklogHigh * MIB, low: config.recordBacklogLow * MIB },
       total: { high: config.recordBacklogTotal * MIB, low: (config.recordBacklogTotal * MIB) / 2 },

@@ -76,6 +76,7 @@ export const CONFIG_FIELDS = {
   recordBacklogHigh: field(integer(1, 65536), 16, "MiB of one push's recorded data (all its formats) that may wait for storage before the publisher's connection is paused; TCP then slows the encoder and nothing is dropped."),
   recordBacklogLow: field(integer(0, 65536), 4, 'MiB a paused push waits down to before its publisher is read again.'),
   recordBacklogTotal: field(integer(1, 1048576), 256, 'MiB of recorded data that may wait for storage over all pushes; past it every recording publisher is paused until the total is back under half. Bounds memory under a burst of fast pushes.'),
+  recordSyncInterval: field(decimal(0, 3600), 10, 'Seconds between forcing an open recording file\'s data to the disk (`fdatasync`), so a power loss or kernel crash costs at most about this much of each recording (a killed or crashed LiveTape loses nothing: written data is in the kernel). Every file is also synced when it closes. `0`: only at close.'),
   recordWriteTimeout: field(decimal(1, 3600), 30, 'Seconds a storage write (or create, sync) may make no progress before the recording is stopped as failed (its file is repaired and cataloged); a slow disk only pauses the publisher.'),
   hlsSegmentDuration: field(integer(1, 60), 4, 'Target HLS segment length in seconds (segments are cut at keyframes).'),
   hlsLiveWindow: field(integer(2, 100), 6, 'Number of segments in the live sliding HLS playlist.'),

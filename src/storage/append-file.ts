@@ -1,7 +1,10 @@
 import { StorageError, type StorageTarget, type TargetFile } from './target.js';
 
 export interface AppendFileOptions {
-  /** Data is forced to storage at least this often, so a power loss costs at most about this much. */
+  /**
+   * Data is forced to storage at least this often, so a power loss costs at most about this much; 0: only
+   * at close. Each sync is a thread-pool round trip and a journal commit, so this is a CPU/RPO trade.
+   */
   syncIntervalMs: number;
   /**
    * Writes are gathered until this many bytes or `coalesceMs` have passed, then go out in one
@@ -168,7 +171,7 @@ export class AppendFile {
         this.inFlight = 0;
         this.written += bytes;
         this.pending?.change(-bytes);
-        if (this.now() - this.lastSync >= this.options.syncIntervalMs) {
+        if (this.options.syncIntervalMs > 0 && this.now() - this.lastSync >= this.options.syncIntervalMs) {
           this.lastSync = this.now();
           await this.watch(file.sync(), 'sync');
         }
