@@ -44,8 +44,8 @@ export interface HlsPackagerStats {
  * Live HLS for one stream: an internal sink that cuts the stream into MPEG-TS segments and keeps a
  * window of them. Without a DVR window it is created on the first request (starting from the GOP cache,
  * so the first segment is ready within one target duration) and dropped when nobody has asked for a
- * while. With one, it runs from the start of the push; only the newest `windowSize` + 2 segments stay
- * in memory, older ones are written to the push's spill folder and read back from there.
+ * while. With one, it runs from the start of the push; every finished segment is written to the push's
+ * spill folder and read back from there, so memory holds only the segment being built.
  */
 export class HlsPackager implements StreamSink {
   readonly role = 'internal';
@@ -57,6 +57,8 @@ export class HlsPackager implements StreamSink {
   private timelineEndMs = 0;
   private discontinuityNext = false;
   private segmentCount = 0;
+  /** Segments whose move to disk failed, still in memory until they leave the newest few (see spillFailed). */
+  private unspilled: number[] = [];
   private waiters: Array<() => void> = [];
   private unsupported: string | undefined;
   /** performance.now() of the last request (monotonic: see LiveHlsService.sweep). */
@@ -189,21 +191,24 @@ export class HlsPackager implements StreamSink {
     this.current = [];
     this.segmentCount++;
     this.forget(gone);
-    this.spillOldest();
+    this.spillNewest();
+    this.cutUnspilled();
     this.wake();
   }
 
-  /** The segment that just left the in-memory window goes to disk; memory is freed once it is there. */
-  private spillOldest(): void {
+  /**
+   * With a spill, every finished segment goes to disk at once and its bytes leave memory once they are
+   * there: recent segments are then read back from the page cache, and a stream holds only its open
+   * segment (at 2.5 Mbps and 4 s segments, keeping the newest window + grace in memory was ~10 MB per
+   * stream, most of a recording server's RSS).
+   */
+  private spillNewest(): void {
     const spill = this.deps.spill;
-    const kept = this.window.kept;
-    const leaving = kept[kept.length - 1 - this.options.windowSize - GRACE_SEGMENTS];
-    if (!spill || !leaving?.data) return;
-    const { seq, data } = leaving;
+    const newest = this.window.kept.at(-1);
+    if (!spill || !newest?.data) return;
+    const { seq, data } = newest;
     if (spill.pending >= MAX_PENDING_SPILLS) {
-      // The disk is not keeping up: memory must stay bounded, so the older part of the window goes.
-      this.forget(this.window.dropThrough(seq));
-      this.deps.onSpillError?.(new Error(`${MAX_PENDING_SPILLS} segment writes are still pending`));
+      this.spillFailed(seq, new Error(`${MAX_PENDING_SPILLS} segment writes are still pending`));
       return;
     }
     spill.write(seq, data).then(
@@ -211,11 +216,29 @@ export class HlsPackager implements StreamSink {
         if (this.window.segment(seq)) this.window.release(seq);
         else void spill.remove(seq).catch(() => undefined);
       },
-      (error: unknown) => {
-        this.forget(this.window.dropThrough(seq));
-        this.deps.onSpillError?.(error);
-      },
+      (error: unknown) => this.spillFailed(seq, error),
     );
+  }
+
+  /**
+   * A segment the disk did not take stays in memory while it is among the newest `windowSize` + grace
+   * segments (players at the live edge still get it); once older, the window is cut after it, because a
+   * playlist must stay contiguous and memory bounded.
+   */
+  private spillFailed(seq: number, error: unknown): void {
+    this.unspilled.push(seq);
+    this.cutUnspilled();
+    this.deps.onSpillError?.(error);
+  }
+
+  private cutUnspilled(): void {
+    const kept = this.window.kept;
+    const oldestInMemory = kept[kept.length - this.options.windowSize - GRACE_SEGMENTS]?.seq;
+    if (oldestInMemory === undefined) return;
+    const due = this.unspilled.filter((seq) => seq < oldestInMemory);
+    if (due.length === 0) return;
+    this.unspilled = this.unspilled.filter((seq) => seq >= oldestInMemory);
+    this.forget(this.window.dropThrough(Math.max(...due)));
   }
 
   private forget(gone: readonly KeptSegment[]): void {
