@@ -66,12 +66,15 @@ export class LiveHlsService {
     if (!packager) {
       const spill =
         this.dvr && this.options.dataDir !== undefined
-          ? new SegmentSpill(this.options.dataDir, stream.publisher.sessionId)
+          ? new SegmentSpill(this.options.dataDir, stream.publisher.sessionId, (seq, error) =>
+              created.spillFailed(seq, error),
+            )
           : undefined;
-      packager = new HlsPackager(stream, this.options, {
+      const created = new HlsPackager(stream, this.options, {
         ...(spill && { spill }),
         onSpillError: (error) => this.options.onSpillError?.(stream, error),
       });
+      packager = created;
       this.packagers.set(stream, packager);
       stream.attach(packager);
     }

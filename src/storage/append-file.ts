@@ -6,6 +6,8 @@ export interface AppendFileOptions {
    * at close. Each sync is a thread-pool round trip and a journal commit, so this is a CPU/RPO trade.
    */
   syncIntervalMs: number;
+  /** False for scratch files that need no durability (the live DVR spill): not synced at close either. */
+  syncOnClose?: boolean;
   /**
    * Writes are gathered until this many bytes or `coalesceMs` have passed, then go out in one
    * append: each is a thread-pool round trip, so per-packet writes cost far more than bytes do.
@@ -154,7 +156,7 @@ export class AppendFile {
     clearTimeout(this.gatherTimer);
     if (!this.file) return;
     try {
-      if (!this.error) await this.watch(this.file.sync(), 'sync');
+      if (!this.error && this.options.syncOnClose !== false) await this.watch(this.file.sync(), 'sync');
     } catch (error) {
       this.fail(error as Error);
     }
