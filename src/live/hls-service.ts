@@ -1,4 +1,4 @@
-import { SegmentSpill } from '../storage/segment-spill.js';
+import { SegmentSpill, spillTarget } from '../storage/segment-spill.js';
 import { HlsPackager, type HlsPackagerOptions, type HlsPackagerStats } from './hls-packager.js';
 import type { StreamHub } from './hub.js';
 import { type LiveStream, streamKey } from './live-stream.js';
@@ -66,7 +66,7 @@ export class LiveHlsService {
     if (!packager) {
       const spill =
         this.dvr && this.options.dataDir !== undefined
-          ? new SegmentSpill(this.options.dataDir, stream.publisher.sessionId, (seq, error) =>
+          ? new SegmentSpill(spillTarget(this.options.dataDir), stream.publisher.sessionId, (seq, error) =>
               created.spillFailed(seq, error),
             )
           : undefined;

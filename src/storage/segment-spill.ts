@@ -5,10 +5,11 @@
  * back through the page cache. Nothing here outlives the process: the folder of a push goes when its
  * playlist expires, and the whole root is emptied at start (a crash leaves folders behind).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendFile } from './append-file.js';
 import { LocalTarget } from './local-target.js';
+import { type StorageTarget, storageErrorCode } from './target.js';
 
 export const SPILL_FOLDER = 'live-dvr';
 
@@ -21,29 +22,46 @@ const SPILL_FILE_OPTIONS = {
   stallTimeoutMs: 30_000,
 };
 
+/**
+ * Bytes of one push that may wait for the disk; past it the disk is not keeping up, and the segment being
+ * built is given up (the live stream and its recordings go on, the window is cut) rather than memory grown.
+ */
+export const MAX_SPILL_BACKLOG_BYTES = 16 * 1024 * 1024;
+
 /** Empties the spill root of a data folder; called once at start, before any push. */
 export async function clearSpillRoot(dataDir: string): Promise<void> {
   await rm(join(dataDir, SPILL_FOLDER), { recursive: true, force: true });
 }
 
+/** The spill root of a data folder, as a storage target. */
+export function spillTarget(dataDir: string): LocalTarget {
+  return new LocalTarget(join(dataDir, SPILL_FOLDER));
+}
+
 export class SegmentSpill {
-  private readonly target: LocalTarget;
   private readonly folder: string;
-  private open: { seq: number; file: AppendFile } | undefined;
+  private open: { seq: number; file: AppendFile; lost: boolean } | undefined;
   /** Segments whose file is still being written or closed; a read or removal waits for it. */
   private readonly closing = new Map<number, Promise<void>>();
+  /** Bytes handed to the files and not yet written. */
+  private backlog = 0;
+  private readonly pending = {
+    change: (delta: number) => {
+      this.backlog += delta;
+    },
+  };
   private removed = false;
 
   /**
+   * @param target the spill root (`spillTarget`; a MemoryTarget in tests).
    * @param pushId a push's unique session id (names its folder).
-   * @param onError a segment's file could not be written: it is not readable (`failed`).
+   * @param onError segment `seq` could not be written whole: it must not be served.
    */
   constructor(
-    dataDir: string,
+    private readonly target: StorageTarget,
     pushId: string,
     private readonly onError: (seq: number, error: Error) => void,
   ) {
-    this.target = new LocalTarget(join(dataDir, SPILL_FOLDER));
     this.folder = pushId.replace(/[^A-Za-z0-9_-]/g, '_');
   }
 
@@ -51,13 +69,21 @@ export class SegmentSpill {
   begin(seq: number): void {
     this.end();
     if (this.removed) return;
-    const file = AppendFile.create(this.target, this.key(seq), SPILL_FILE_OPTIONS);
-    file.onError = (error) => this.onError(seq, error);
-    this.open = { seq, file };
+    const file = AppendFile.create(this.target, this.key(seq), SPILL_FILE_OPTIONS, this.pending);
+    const open = { seq, file, lost: false };
+    file.onError = (error) => this.lose(open, error);
+    this.open = open;
   }
 
   append(bytes: Buffer): void {
-    this.open?.file.write(bytes);
+    const open = this.open;
+    if (!open || open.lost) return;
+    if (this.backlog + bytes.length > MAX_SPILL_BACKLOG_BYTES) {
+      const behind = `${MAX_SPILL_BACKLOG_BYTES / 1024 / 1024} MiB are waiting for the disk`;
+      this.lose(open, new Error(`live DVR segment ${open.seq} given up: ${behind}`));
+      return;
+    }
+    open.file.write(bytes);
   }
 
   /** The open segment is complete: its file is closed (in the background). */
@@ -73,9 +99,9 @@ export class SegmentSpill {
   async read(seq: number): Promise<Buffer | undefined> {
     await this.closing.get(seq);
     try {
-      return await readFile(this.target.pathOf(this.key(seq)));
+      return await this.target.read(this.key(seq));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (storageErrorCode(error) === 'ENOENT') return undefined;
       throw error;
     }
   }
@@ -90,7 +116,13 @@ export class SegmentSpill {
     this.removed = true;
     this.end();
     await Promise.allSettled([...this.closing.values()]);
-    await rm(join(this.target.root, this.folder), { recursive: true, force: true });
+    await this.target.remove(this.folder);
+  }
+
+  private lose(open: { seq: number; lost: boolean }, error: Error): void {
+    if (open.lost) return;
+    open.lost = true;
+    this.onError(open.seq, error);
   }
 
   private key(seq: number): string {
