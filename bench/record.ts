@@ -297,6 +297,8 @@ runMain(async () => {
             settings: {
               RECORD_INTERVAL_MIN: '1',
               SNAPSHOT_INTERVAL: '0',
+              // Every pusher connects from 127.0.0.1, which the per-address limit (100) would cut off.
+              RTMP_MAX_CONNECTIONS_PER_ADDRESS: String(streams + 10),
               ...sampler.settings,
               ...(storage === 's3' ? s3!.settings : {}),
             },

@@ -65,9 +65,8 @@ export interface RunningServer {
 const GOP_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 /** A live-HLS packager (and a relayed stream's pull kept for it) nobody asked for within this long goes. */
 const LIVE_HLS_IDLE_MS = 60_000;
-/** Per recording file: how writes are gathered and how often data is forced to the disk. */
+/** Per recording file: how writes are gathered (how often data is forced to the disk is RECORD_SYNC_INTERVAL). */
 const FILE_OPTIONS = {
-  syncIntervalMs: 1000,
   coalesceBytes: 256 * 1024,
   coalesceMs: 250,
 };
@@ -152,7 +151,11 @@ export async function startServer(
     intervalMinSec: config.recordIntervalMin,
     intervalMaxSec: config.recordIntervalMax,
     hlsSegmentDurationMs: config.hlsSegmentDuration * 1000,
-    fileOptions: { ...FILE_OPTIONS, stallTimeoutMs: config.recordWriteTimeout * 1000 },
+    fileOptions: {
+      ...FILE_OPTIONS,
+      syncIntervalMs: config.recordSyncInterval * 1000,
+      stallTimeoutMs: config.recordWriteTimeout * 1000,
+    },
     backlog: {
       stream: { high: config.recordBacklogHigh * MIB, low: config.recordBacklogLow * MIB },
       total: { high: config.recordBacklogTotal * MIB, low: (config.recordBacklogTotal * MIB) / 2 },

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../../test/helpers/child-server.js';
 import { waitFor } from '../../test/helpers/process.js';
 import { REPO_ROOT } from './paths.js';
@@ -24,6 +26,19 @@ export interface RecordingJson {
   durationMs: number;
 }
 
+/**
+ * How the server is started: from the TypeScript sources through tsx (the default), or with
+ * `BENCH_FROM_DIST=1` from the checkout's build (`npm run build`), as `npm start` runs it in production:
+ * tsx adds an esbuild process and the transpiled sources to the memory measured.
+ */
+function entryArgs(root: string): string[] {
+  if (process.env.BENCH_FROM_DIST !== '1') return ['--import', 'tsx', 'src/cli/main.ts'];
+  const main = join(root, 'dist', 'cli', 'main.js');
+  if (!existsSync(main))
+    throw new Error(`BENCH_FROM_DIST=1 but ${main} is missing: run npm run build in ${root}`);
+  return [main];
+}
+
 /** LiveTape started the way `npm start` does (the CLI `serve` command), in its own process. */
 export class LiveTapeServer {
   readonly name = 'LiveTape';
@@ -46,7 +61,7 @@ export class LiveTapeServer {
       LIVETAPE_DATA_DIR: options.dataDir,
     };
     for (const [key, value] of Object.entries(options.settings ?? {})) env[`LIVETAPE_${key}`] = value;
-    const args = [...(options.nodeFlags ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve'];
+    const args = [...(options.nodeFlags ?? []), ...entryArgs(options.root ?? REPO_ROOT), 'serve'];
     const child = ServerChild.spawn(process.execPath, args, {
       cwd: options.root ?? REPO_ROOT,
       env,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shouldSetHeapGrowth } from './heap-growth.js';
+import { missingStartFlags, SEMI_SPACE_MB, shouldSetHeapGrowth } from './heap-growth.js';
 
 describe('shouldSetHeapGrowth', () => {
   it('sets the factor when the operator gave none', () => {
@@ -10,5 +10,18 @@ describe('shouldSetHeapGrowth', () => {
   it("keeps the operator's own factor, as a node flag or in NODE_OPTIONS, in either spelling", () => {
     expect(shouldSetHeapGrowth(['--heap-growing-percent=30'], undefined)).toBe(false);
     expect(shouldSetHeapGrowth([], '--inspect --heap_growing_percent=30')).toBe(false);
+  });
+});
+
+describe('missingStartFlags', () => {
+  it('asks for the small young generation when the operator gave no size', () => {
+    expect(missingStartFlags(['--import', 'tsx'], '--heap-growing-percent=30')).toEqual([
+      `--max-semi-space-size=${SEMI_SPACE_MB}`,
+    ]);
+  });
+
+  it("keeps the operator's own size, as a node flag or in NODE_OPTIONS, in either spelling", () => {
+    expect(missingStartFlags(['--max-semi-space-size=32'], undefined)).toEqual([]);
+    expect(missingStartFlags([], '--max_semi_space_size=2')).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../log.js';
 import type { RunningServer, startServer } from '../server.js';
 import { renderBanner } from './banner.js';
 import { type CliContext, EXIT_FAILURE, EXIT_OK } from './context.js';
-import { tuneHeapGrowth } from './heap-growth.js';
+import { restartWithStartFlags, tuneHeapGrowth } from './heap-growth.js';
 import { version } from './help.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -21,6 +21,7 @@ export interface ServeDeps {
 
 export const processServeDeps: ServeDeps = {
   loadServer: () => {
+    restartWithStartFlags();
     tuneHeapGrowth();
     return import('../server.js');
   },

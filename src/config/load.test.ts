@@ -53,6 +53,7 @@ describe('loadConfig defaults', () => {
       recordBacklogHigh: 16,
       recordBacklogLow: 4,
       recordBacklogTotal: 256,
+      recordSyncInterval: 10,
       recordWriteTimeout: 30,
       hlsSegmentDuration: 4,
       hlsLiveWindow: 6,

@@ -1,17 +1,9 @@
-import {
-  GRACE_SEGMENTS,
-  type KeptSegment,
-  LiveHlsWindow,
-  type TimeShift,
-} from '../container/hls/live-window.js';
+import { type KeptSegment, LiveHlsWindow, type TimeShift } from '../container/hls/live-window.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
 import type { AudioConfig, CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
 import type { SegmentSpill } from '../storage/segment-spill.js';
 import type { LiveStream } from './live-stream.js';
 import type { StreamSink } from './sink.js';
-
-/** Segments on their way to disk at once; past that the disk is behind and the window is cut instead. */
-const MAX_PENDING_SPILLS = 32;
 
 export interface HlsPackagerOptions {
   targetDurationMs: number;
@@ -21,7 +13,10 @@ export interface HlsPackagerOptions {
 }
 
 export interface HlsPackagerDeps {
-  /** Where segments older than the in-memory window go; without one, a DVR window stays in memory. */
+  /**
+   * Where the segments are written as they are built; without one, the window stays in memory. Made
+   * for this packager, which reports its write failures to `spillFailed`.
+   */
   spill?: SegmentSpill;
   /** Wall clock (ms since the epoch), for the segments' times. */
   now?: () => number;
@@ -44,8 +39,9 @@ export interface HlsPackagerStats {
  * Live HLS for one stream: an internal sink that cuts the stream into MPEG-TS segments and keeps a
  * window of them. Without a DVR window it is created on the first request (starting from the GOP cache,
  * so the first segment is ready within one target duration) and dropped when nobody has asked for a
- * while. With one, it runs from the start of the push; only the newest `windowSize` + 2 segments stay
- * in memory, older ones are written to the push's spill folder and read back from there.
+ * while. With one, it runs from the start of the push, and every segment is written to the push's spill
+ * folder while it is built and read back from there: the packager holds no media in memory (keeping the
+ * newest segments cost ~10 MB per 2.5 Mbps stream, most of a recording server's RSS).
  */
 export class HlsPackager implements StreamSink {
   readonly role = 'internal';
@@ -57,6 +53,8 @@ export class HlsPackager implements StreamSink {
   private timelineEndMs = 0;
   private discontinuityNext = false;
   private segmentCount = 0;
+  /** The open segment's file could not be written: the segment is not listed when it closes. */
+  private openSegmentLost = false;
   private waiters: Array<() => void> = [];
   private unsupported: string | undefined;
   /** performance.now() of the last request (monotonic: see LiveHlsService.sweep). */
@@ -143,8 +141,22 @@ export class HlsPackager implements StreamSink {
     if (out.start) {
       this.nextSeq = out.start.seq + 1;
       this.segmentStartedAt = this.now();
+      this.openSegmentLost = false;
+      this.deps.spill?.begin(out.start.seq);
     }
-    if (out.bytes.length > 0) this.current.push(out.bytes);
+    if (out.bytes.length === 0) return;
+    if (this.deps.spill) this.deps.spill.append(out.bytes);
+    else this.current.push(out.bytes);
+  }
+
+  /**
+   * Segment `seq`'s file could not be written. A segment that is not there must not be listed, and a
+   * playlist must stay contiguous: the window is cut after it (the open segment: when it closes).
+   */
+  spillFailed(seq: number, error: unknown): void {
+    if (this.window.segment(seq)) this.forget(this.window.dropThrough(seq));
+    else if (seq === this.nextSeq - 1) this.openSegmentLost = true;
+    this.deps.onSpillError?.(error);
   }
 
   end(): void {
@@ -178,10 +190,13 @@ export class HlsPackager implements StreamSink {
   }
 
   private publish(info: SegmentInfo): void {
+    const spill = this.deps.spill;
+    spill?.end();
     const gone = this.window.add({
       seq: info.seq,
       durationMs: info.durationMs,
-      data: this.current,
+      data: spill ? undefined : this.current,
+      bytes: info.bytes,
       discontinuity: this.discontinuityNext,
       startedAt: this.segmentStartedAt,
     });
@@ -189,39 +204,14 @@ export class HlsPackager implements StreamSink {
     this.current = [];
     this.segmentCount++;
     this.forget(gone);
-    this.spillOldest();
+    if (this.openSegmentLost) this.forget(this.window.dropThrough(info.seq));
     this.wake();
-  }
-
-  /** The segment that just left the in-memory window goes to disk; memory is freed once it is there. */
-  private spillOldest(): void {
-    const spill = this.deps.spill;
-    const kept = this.window.kept;
-    const leaving = kept[kept.length - 1 - this.options.windowSize - GRACE_SEGMENTS];
-    if (!spill || !leaving?.data) return;
-    const { seq, data } = leaving;
-    if (spill.pending >= MAX_PENDING_SPILLS) {
-      // The disk is not keeping up: memory must stay bounded, so the older part of the window goes.
-      this.forget(this.window.dropThrough(seq));
-      this.deps.onSpillError?.(new Error(`${MAX_PENDING_SPILLS} segment writes are still pending`));
-      return;
-    }
-    spill.write(seq, data).then(
-      () => {
-        if (this.window.segment(seq)) this.window.release(seq);
-        else void spill.remove(seq).catch(() => undefined);
-      },
-      (error: unknown) => {
-        this.forget(this.window.dropThrough(seq));
-        this.deps.onSpillError?.(error);
-      },
-    );
   }
 
   private forget(gone: readonly KeptSegment[]): void {
     const spill = this.deps.spill;
     if (!spill) return;
-    for (const s of gone) if (s.data === undefined) void spill.remove(s.seq).catch(() => undefined);
+    for (const s of gone) void spill.remove(s.seq).catch(() => undefined);
   }
 
   private wake(): void {

@@ -1,4 +1,4 @@
-import { SegmentSpill } from '../storage/segment-spill.js';
+import { SegmentSpill, spillTarget } from '../storage/segment-spill.js';
 import { HlsPackager, type HlsPackagerOptions, type HlsPackagerStats } from './hls-packager.js';
 import type { StreamHub } from './hub.js';
 import { type LiveStream, streamKey } from './live-stream.js';
@@ -72,12 +72,15 @@ export class LiveHlsService {
     if (!packager) {
       const spill =
         this.dvr && this.options.dataDir !== undefined
-          ? new SegmentSpill(this.options.dataDir, stream.publisher.sessionId)
+          ? new SegmentSpill(spillTarget(this.options.dataDir), stream.publisher.sessionId, (seq, error) =>
+              created.spillFailed(seq, error),
+            )
           : undefined;
-      packager = new HlsPackager(stream, this.options, {
+      const created = new HlsPackager(stream, this.options, {
         ...(spill && { spill }),
         onSpillError: (error) => this.options.onSpillError?.(stream, error),
       });
+      packager = created;
       this.packagers.set(stream, packager);
       stream.attach(packager);
     }

@@ -129,4 +129,19 @@ describe('AppendFile', () => {
     await f.flush();
     expect(storageErrorCode(f.failure)).toBe('EIO');
   });
+
+  it('with a sync interval of 0 syncs only when it closes', async () => {
+    let now = 0;
+    const target = new MemoryTarget();
+    target.fail({ kind: 'sync', code: 'EIO' });
+    const f = AppendFile.create(target, 'unsynced', { ...options, syncIntervalMs: 0, now: () => now });
+    for (const part of ['a', 'b', 'c']) {
+      now += 3_600_000;
+      f.write(Buffer.from(part));
+      await f.flush();
+    }
+    expect(f.failure).toBeUndefined();
+    await f.close();
+    expect(storageErrorCode(f.failure)).toBe('EIO');
+  });
 });

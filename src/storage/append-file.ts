@@ -1,8 +1,13 @@
 import { StorageError, type StorageTarget, type TargetFile } from './target.js';
 
 export interface AppendFileOptions {
-  /** Data is forced to storage at least this often, so a power loss costs at most about this much. */
+  /**
+   * Data is forced to storage at least this often, so a power loss costs at most about this much; 0: only
+   * at close. Each sync is a thread-pool round trip and a journal commit, so this is a CPU/RPO trade.
+   */
   syncIntervalMs: number;
+  /** False for scratch files that need no durability (the live DVR spill): not synced at close either. */
+  syncOnClose?: boolean;
   /**
    * Writes are gathered until this many bytes or `coalesceMs` have passed, then go out in one
    * append: each is a thread-pool round trip, so per-packet writes cost far more than bytes do.
@@ -151,7 +156,7 @@ export class AppendFile {
     clearTimeout(this.gatherTimer);
     if (!this.file) return;
     try {
-      if (!this.error) await this.watch(this.file.sync(), 'sync');
+      if (!this.error && this.options.syncOnClose !== false) await this.watch(this.file.sync(), 'sync');
     } catch (error) {
       this.fail(error as Error);
     }
@@ -168,7 +173,7 @@ export class AppendFile {
         this.inFlight = 0;
         this.written += bytes;
         this.pending?.change(-bytes);
-        if (this.now() - this.lastSync >= this.options.syncIntervalMs) {
+        if (this.options.syncIntervalMs > 0 && this.now() - this.lastSync >= this.options.syncIntervalMs) {
           this.lastSync = this.now();
           await this.watch(file.sync(), 'sync');
         }

@@ -59,11 +59,12 @@ export class LocalTarget implements StorageTarget {
     }
   }
 
-  async read(key: string, start = 0, end?: number): Promise<Buffer> {
+  async read(key: string, start = 0, end?: number, into?: Buffer): Promise<Buffer> {
     const handle = await open(this.pathOf(key), 'r');
     try {
       const size = (await handle.stat()).size;
-      return await readExactly(handle, start, Math.max(0, Math.min(end ?? size, size) - start));
+      const length = Math.max(0, Math.min(end ?? size, size) - start);
+      return await readExactly(handle, start, length, into && into.length >= length ? into : undefined);
     } finally {
       await handle.close();
     }
@@ -132,9 +133,14 @@ export class LocalTarget implements StorageTarget {
   }
 }
 
-/** Up to `length` bytes at `offset` of an open file; fewer only where the file ends. */
-export async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** Up to `length` bytes at `offset` of an open file (read into `into` when given); fewer only where the file ends. */
+export async function readExactly(
+  file: FileHandle,
+  offset: number,
+  length: number,
+  into?: Buffer,
+): Promise<Buffer> {
+  const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await file.read(buffer, done, length - done, offset + done);

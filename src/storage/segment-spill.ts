@@ -1,70 +1,131 @@
 /**
- * Where the older segments of a live DVR window wait on disk: one temporary folder per push under
- * `DATA_DIR/live-dvr/`, `{seq}.ts` inside. Nothing here outlives the process: the folder of a push goes
- * when its playlist expires, and the whole root is emptied at start (a crash leaves folders behind).
+ * Where the segments of a live DVR window wait on disk: one temporary folder per push under
+ * `DATA_DIR/live-dvr/`, `{seq}.ts` inside. Each segment is written while it is being built (gathered
+ * like a recording file), so a stream holds none of its segments in memory; a finished segment is read
+ * back through the page cache. Nothing here outlives the process: the folder of a push goes when its
+ * playlist expires, and the whole root is emptied at start (a crash leaves folders behind).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppendFile } from './append-file.js';
+import { LocalTarget } from './local-target.js';
+import { type StorageTarget, storageErrorCode } from './target.js';
 
 export const SPILL_FOLDER = 'live-dvr';
+
+/** Scratch files: gathered like recordings, never forced to the disk (nothing of them survives a restart). */
+const SPILL_FILE_OPTIONS = {
+  syncIntervalMs: 0,
+  syncOnClose: false,
+  coalesceBytes: 256 * 1024,
+  coalesceMs: 250,
+  stallTimeoutMs: 30_000,
+};
+
+/**
+ * Bytes of one push that may wait for the disk; past it the disk is not keeping up, and the segment being
+ * built is given up (the live stream and its recordings go on, the window is cut) rather than memory grown.
+ */
+export const MAX_SPILL_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /** Empties the spill root of a data folder; called once at start, before any push. */
 export async function clearSpillRoot(dataDir: string): Promise<void> {
   await rm(join(dataDir, SPILL_FOLDER), { recursive: true, force: true });
 }
 
+/** The spill root of a data folder, as a storage target. */
+export function spillTarget(dataDir: string): LocalTarget {
+  return new LocalTarget(join(dataDir, SPILL_FOLDER));
+}
+
 export class SegmentSpill {
   private readonly folder: string;
-  private ready: Promise<unknown> | undefined;
-  /** Writes in flight: removal waits for them, so no file is written into a removed folder. */
-  private readonly writing = new Set<Promise<unknown>>();
+  private open: { seq: number; file: AppendFile; lost: boolean } | undefined;
+  /** Segments whose file is still being written or closed; a read or removal waits for it. */
+  private readonly closing = new Map<number, Promise<void>>();
+  /** Bytes handed to the files and not yet written. */
+  private backlog = 0;
+  private readonly pending = {
+    change: (delta: number) => {
+      this.backlog += delta;
+    },
+  };
   private removed = false;
 
-  /** @param pushId a push's unique session id (names its folder). */
-  constructor(dataDir: string, pushId: string) {
-    this.folder = join(dataDir, SPILL_FOLDER, pushId.replace(/[^A-Za-z0-9_-]/g, '_'));
+  /**
+   * @param target the spill root (`spillTarget`; a MemoryTarget in tests).
+   * @param pushId a push's unique session id (names its folder).
+   * @param onError segment `seq` could not be written whole: it must not be served.
+   */
+  constructor(
+    private readonly target: StorageTarget,
+    pushId: string,
+    private readonly onError: (seq: number, error: Error) => void,
+  ) {
+    this.folder = pushId.replace(/[^A-Za-z0-9_-]/g, '_');
   }
 
-  /** Writes not finished yet (each holds a segment in memory until it is). */
-  get pending(): number {
-    return this.writing.size;
+  /** Starts segment `seq`'s file; what `append` gets from now on goes into it. */
+  begin(seq: number): void {
+    this.end();
+    if (this.removed) return;
+    const file = AppendFile.create(this.target, this.key(seq), SPILL_FILE_OPTIONS, this.pending);
+    const open = { seq, file, lost: false };
+    file.onError = (error) => this.lose(open, error);
+    this.open = open;
   }
 
-  /** Writes a segment's bytes; rejects when the disk refuses (the caller drops what it cannot keep). */
-  async write(seq: number, data: readonly Buffer[]): Promise<void> {
-    if (this.removed) throw new Error('the spill folder was removed');
-    this.ready ??= mkdir(this.folder, { recursive: true });
-    const done = this.ready.then(() => writeFile(this.path(seq), data));
-    this.writing.add(done);
-    try {
-      await done;
-    } finally {
-      this.writing.delete(done);
+  append(bytes: Buffer): void {
+    const open = this.open;
+    if (!open || open.lost) return;
+    if (this.backlog + bytes.length > MAX_SPILL_BACKLOG_BYTES) {
+      const behind = `${MAX_SPILL_BACKLOG_BYTES / 1024 / 1024} MiB are waiting for the disk`;
+      this.lose(open, new Error(`live DVR segment ${open.seq} given up: ${behind}`));
+      return;
     }
+    open.file.write(bytes);
+  }
+
+  /** The open segment is complete: its file is closed (in the background). */
+  end(): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    const closed = open.file.close().finally(() => this.closing.delete(open.seq));
+    this.closing.set(open.seq, closed);
   }
 
   /** The segment's bytes, or undefined when it is not (or no longer) on disk. */
   async read(seq: number): Promise<Buffer | undefined> {
+    await this.closing.get(seq);
     try {
-      return await readFile(this.path(seq));
+      return await this.target.read(this.key(seq));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (storageErrorCode(error) === 'ENOENT') return undefined;
       throw error;
     }
   }
 
   async remove(seq: number): Promise<void> {
-    await rm(this.path(seq), { force: true });
+    await this.closing.get(seq);
+    await this.target.remove(this.key(seq));
   }
 
-  /** Removes the push's folder once the writes in flight are done. */
+  /** Removes the push's folder once the files being written are closed. */
   async removeAll(): Promise<void> {
     this.removed = true;
-    await Promise.allSettled([...this.writing]);
-    await rm(this.folder, { recursive: true, force: true });
+    this.end();
+    await Promise.allSettled([...this.closing.values()]);
+    await this.target.remove(this.folder);
   }
 
-  private path(seq: number): string {
-    return join(this.folder, `${seq}.ts`);
+  private lose(open: { seq: number; lost: boolean }, error: Error): void {
+    if (open.lost) return;
+    open.lost = true;
+    this.onError(open.seq, error);
+  }
+
+  private key(seq: number): string {
+    return `${this.folder}/${seq}.ts`;
   }
 }

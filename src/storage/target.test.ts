@@ -39,6 +39,10 @@ describe.each(targets)('%s', (_, make) => {
     expect((await t.read('live/a/2026-01-01/a.flv')).toString()).toBe('Jello world!');
     expect((await t.read('live/a/2026-01-01/a.flv', 6, 11)).toString()).toBe('world');
     expect((await t.read('live/a/2026-01-01/a.flv', 10, 100)).toString()).toBe('d!');
+    // A buffer to read into changes where the bytes land, never which bytes come back.
+    const into = Buffer.alloc(16, 0x2a);
+    expect((await t.read('live/a/2026-01-01/a.flv', 6, 11, into)).toString()).toBe('world');
+    expect((await t.read('live/a/2026-01-01/a.flv', 10, 100, into)).toString()).toBe('d!');
     expect((await t.stat('live/a/2026-01-01/a.flv'))?.sizeBytes).toBe(12);
     expect(await t.stat('live/a/2026-01-01/none.flv')).toBeUndefined();
   });
@@ -145,5 +149,25 @@ describe('MemoryTarget faults', () => {
     t.fail({ kind: 'append', code: 'ENOSPC', afterBytes: 3 });
     expect(await code(f.append([Buffer.from('yz'), Buffer.from('w')]))).toBe('ENOSPC');
     expect(t.bytes('a/b.flv').toString()).toBe('xyz'); // what fitted, as a disk filling up writes it
+  });
+});
+
+describe('LocalTarget.read into a buffer', () => {
+  it('reads into the given buffer and returns a view of it, so a copy loop allocates nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livetape-read-into-'));
+    try {
+      const t = new LocalTarget(dir);
+      await t.put('a/b.bin', Buffer.from('0123456789'));
+      const into = Buffer.alloc(8);
+      const got = await t.read('a/b.bin', 2, 7, into);
+      expect(got.toString()).toBe('23456');
+      expect(got.buffer).toBe(into.buffer);
+      // Too small to hold the range: a buffer of its own.
+      const own = await t.read('a/b.bin', 0, 10, into);
+      expect(own.toString()).toBe('0123456789');
+      expect(own.buffer).not.toBe(into.buffer);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

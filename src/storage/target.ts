@@ -41,8 +41,13 @@ export interface StorageTarget {
   reopen(key: string): Promise<TargetFile>;
   /** Cuts `key` to its first `length` bytes, durably (a torn tail after a crash). */
   truncate(key: string, length: number): Promise<void>;
-  /** Bytes `[start, end)` of `key` (to its end when `end` is omitted; shorter at the end of the file). */
-  read(key: string, start?: number, end?: number): Promise<Buffer>;
+  /**
+   * Bytes `[start, end)` of `key` (to its end when `end` is omitted; shorter at the end of the file).
+   * With `into` (at least `end - start` long) a target may read into it and return a view of it, so a
+   * copy loop reuses one buffer instead of leaving a file's worth of garbage; the caller is done with
+   * the result before it reads into the same buffer again.
+   */
+  read(key: string, start?: number, end?: number, into?: Buffer): Promise<Buffer>;
   /** Writes a whole small object at once, replacing it atomically (a playlist rewritten while recording). */
   put(key: string, data: Buffer | string): Promise<void>;
   /**

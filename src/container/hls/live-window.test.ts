@@ -12,6 +12,7 @@ function segment(seq: number, durationMs = 2000, discontinuity = false) {
     seq,
     durationMs,
     data: [Buffer.from([seq & 0xff])],
+    bytes: 1,
     startedAt: T0 + seq * 2000,
     ...(discontinuity && { discontinuity }),
   };

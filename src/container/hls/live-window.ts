@@ -17,8 +17,13 @@ import { type PlaylistSegment, renderMediaPlaylist } from './playlist.js';
 export interface LiveSegment {
   readonly seq: number;
   readonly durationMs: number;
-  /** The segment's TS bytes, as the segmenter produced them (no need to join them). */
-  readonly data: Buffer[];
+  /**
+   * The segment's TS bytes, as the segmenter produced them (no need to join them); undefined when the
+   * owner keeps them elsewhere (on disk).
+   */
+  readonly data: Buffer[] | undefined;
+  /** How many bytes the segment has. */
+  readonly bytes: number;
   /** The segment follows a break (a republish): timestamps and encoder parameters may reset. */
   readonly discontinuity?: boolean;
   /** Wall-clock time (ms since the epoch) of the segment's first frame. */
@@ -26,10 +31,7 @@ export interface LiveSegment {
 }
 
 /** A kept segment: `data` is undefined once the owner released it (moved it to disk). */
-export interface KeptSegment extends Omit<LiveSegment, 'data'> {
-  readonly data: Buffer[] | undefined;
-  readonly bytes: number;
-}
+export type KeptSegment = LiveSegment;
 
 /** A time-shifted view (see time-shift-params.ts for the query that asks for one). */
 export type TimeShift =
@@ -71,8 +73,7 @@ export class LiveHlsWindow {
     if (last && seg.seq !== last.seq + 1) {
       throw new RangeError(`segment ${seg.seq} does not follow segment ${last.seq}`);
     }
-    const bytes = seg.data.reduce((n, b) => n + b.length, 0);
-    this.segments.push({ ...seg, bytes });
+    this.segments.push({ ...seg });
     this.listedMs += seg.durationMs;
     this.targetDurationSec = Math.max(this.targetDurationSec, Math.ceil(Math.round(seg.durationMs) / 1000));
     while (this.listedCount > this.windowSize && this.firstListedOutsideDvr()) {
