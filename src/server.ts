@@ -125,7 +125,7 @@ export async function startServer(
   });
   const node = config.nodeName || hostname();
   // Before the recorder, which writes through its spool target; recovered files are uploaded too.
-  const objectStorage = openObjectStorage({
+  const objectStorage = await openObjectStorage({
     config,
     catalog,
     spool: store,

@@ -7,7 +7,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Dialect, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import type { Logger } from '../log.js';
 import { CatalogError } from './errors.js';
 
@@ -45,7 +44,9 @@ export function sqliteDialect(dataDir: string): Dialect {
   return new TransactionalDdlSqliteDialect({ database });
 }
 
-export function postgresDialect(databaseUrl: string, log: Logger | undefined): Dialect {
+export async function postgresDialect(databaseUrl: string, log: Logger | undefined): Promise<Dialect> {
+  // Loaded only for PostgreSQL: a single node on SQLite does not carry the driver in its memory.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     // Per pool rather than pg.types.setTypeParser, which would change every pg user in the process.

@@ -8,10 +8,9 @@ import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from './media-store.js';
-import { S3ObjectStore } from './s3-object-store.js';
-import { UploadingSpoolTarget } from './spool-target.js';
+import type { S3ObjectStore } from './s3-object-store.js';
 import type { StorageTarget } from './target.js';
-import { UploadWorker } from './upload-worker.js';
+import type { UploadWorker } from './upload-worker.js';
 
 /** What `/healthz` and `/api/v1/storage` say about the object store. */
 export interface StorageStatus {
@@ -48,10 +47,16 @@ export interface ObjectStorageDeps {
 }
 
 /** Undefined with STORAGE=local. Throws ConfigError for STORAGE=s3 without a bucket. */
-export function openObjectStorage(deps: ObjectStorageDeps): ObjectStorage | undefined {
+export async function openObjectStorage(deps: ObjectStorageDeps): Promise<ObjectStorage | undefined> {
   const { config, catalog } = deps;
   if (config.storage !== 's3') return undefined;
   if (config.s3Bucket === '') throw new ConfigError('S3_BUCKET is required with STORAGE=s3');
+  // Loaded only with STORAGE=s3: the AWS SDK is ~25 MiB of a local-disk node's resident memory.
+  const [{ S3ObjectStore }, { UploadingSpoolTarget }, { UploadWorker }] = await Promise.all([
+    import('./s3-object-store.js'),
+    import('./spool-target.js'),
+    import('./upload-worker.js'),
+  ]);
   const log = deps.log.child({ component: 'storage' });
   const objects = new S3ObjectStore({
     endpoint: config.s3Endpoint,
