@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { EndReason } from '../live/live-stream.js';
 import { RtmpSession, type RtmpSessionOptions } from './session.js';
+import { READ_BUFFER_SIZE } from './socket-reads.js';
 
 export interface RtmpConnectionLimits {
   /** RTMP_MAX_CONNECTIONS: connections open at once, all peers together. */
@@ -19,9 +20,12 @@ export class RtmpServer {
   private nextId = 1;
   /** When the last refusal was logged: a flood of connections must not become a flood of log lines. */
   private lastRefusalLoggedAt = 0;
+  /** Every session's socket reads land here, one at a time (see socket-reads.ts). */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
   constructor(options: RtmpSessionOptions, limits: RtmpConnectionLimits) {
-    this.server = createServer((socket) => {
+    // Paused: a session starts reading into the shared buffer itself, before the first read.
+    this.server = createServer({ pauseOnConnect: true }, (socket) => {
       const address = socket.remoteAddress ?? 'unknown';
       const fromAddress = this.perAddress.get(address) ?? 0;
       const refusal =
@@ -39,7 +43,7 @@ export class RtmpServer {
         return;
       }
       this.perAddress.set(address, fromAddress + 1);
-      const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`);
+      const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`, this.readBuffer);
       this.sessions.add(session);
       socket.once('close', () => {
         this.sessions.delete(session);

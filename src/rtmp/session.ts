@@ -13,6 +13,7 @@ import { RtmpProtocolError } from './errors.js';
 import { ServerHandshake } from './handshake.js';
 import * as msg from './messages.js';
 import { BadNameError, parseStreamAddress, type StreamAddress } from './publish-request.js';
+import { startReading } from './socket-reads.js';
 
 /** What a guard decides about a publish or play attempt; the description is what the client is told. */
 export type GuardVerdict = { ok: true } | { ok: false; code: string; description: string };
@@ -106,10 +107,15 @@ export class RtmpSession {
   private readonly log: Logger;
   readonly remoteAddress: string;
 
+  /**
+   * @param socket accepted with `pauseOnConnect`: the session starts reading it.
+   * @param readBuffer where the socket's reads land, shared by all sessions: nothing keeps a view of it.
+   */
   constructor(
     private readonly socket: Socket,
     private readonly options: RtmpSessionOptions,
     readonly id: string,
+    readBuffer: Buffer,
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.log = options.log.child({ conn: id, remote: `${this.remoteAddress}:${socket.remotePort ?? 0}` });
@@ -121,13 +127,13 @@ export class RtmpSession {
       onMessage: (m) => this.onMessage(m),
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (error) => this.close('socketError', `socket error: ${error.message}`));
     socket.on('close', () => this.close('socketClosed', 'connection closed by peer'));
     this.startTimer = setTimeout(
       () => this.close('protocolError', `no publish or play within ${options.handshakeTimeoutMs / 1000} s`),
       options.handshakeTimeoutMs,
     );
+    startReading(socket, readBuffer, (bytes) => this.onBytes(bytes));
   }
 
   get isPublisher(): boolean {
