@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import type { EndReason } from '../live/live-stream.js';
+import { ReadPacer } from './read-pacer.js';
 import { RtmpSession, type RtmpSessionOptions } from './session.js';
 import { READ_BUFFER_SIZE } from './socket-reads.js';
 
@@ -22,6 +23,8 @@ export class RtmpServer {
   private lastRefusalLoggedAt = 0;
   /** Every session's socket reads land here, one at a time (see socket-reads.ts). */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  /** One timer resumes every publisher paused between reads (see read-pacer.ts). */
+  private readonly pacer = new ReadPacer();
 
   constructor(options: RtmpSessionOptions, limits: RtmpConnectionLimits) {
     // Paused: a session starts reading into the shared buffer itself, before the first read.
@@ -43,7 +46,10 @@ export class RtmpServer {
         return;
       }
       this.perAddress.set(address, fromAddress + 1);
-      const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`, this.readBuffer);
+      const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`, {
+        buffer: this.readBuffer,
+        pacer: this.pacer,
+      });
       this.sessions.add(session);
       socket.once('close', () => {
         this.sessions.delete(session);

@@ -13,6 +13,7 @@ import { RtmpProtocolError } from './errors.js';
 import { ServerHandshake } from './handshake.js';
 import * as msg from './messages.js';
 import { BadNameError, parseStreamAddress, type StreamAddress } from './publish-request.js';
+import type { PacedReader, ReadPacer } from './read-pacer.js';
 import { startReading } from './socket-reads.js';
 
 /** What a guard decides about a publish or play attempt; the description is what the client is told. */
@@ -82,7 +83,17 @@ type Role =
  * One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
  * playing from it. Any protocol violation closes this connection only, with one log line.
  */
-export class RtmpSession {
+/** How a session reads its socket; shared by every session of a server. */
+export interface SessionReads {
+  /** Where the socket's reads land: nothing may keep a view of it (see socket-reads.ts). */
+  buffer: Buffer;
+  /** Resumes a publisher paused between reads. */
+  pacer: ReadPacer;
+}
+
+type PauseReason = 'storage' | 'replies' | 'pacing';
+
+export class RtmpSession implements PacedReader {
   private readonly handshake = new ServerHandshake();
   private handshakeDone = false;
   private readonly reader: ChunkReader;
@@ -94,6 +105,12 @@ export class RtmpSession {
   private lastAckSent = 0;
   /** Bytes received when the due Acknowledgement was last checked (see `acknowledge`); -1: none due. */
   private ackCheckedAt = -1;
+  /**
+   * Reading was resumed since the due Acknowledgement was last checked. Bytes that waited in the kernel
+   * while reading was paused are read only at the next poll of the loop (a resume from a file write's
+   * callback happens during a poll), so a check in the same turn would take them for silence.
+   */
+  private resumedSinceAckCheck = false;
   private startTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Monotonic (performance.now): a wall-clock step (NTP, a VM resumed) must not look like silence. */
@@ -103,19 +120,16 @@ export class RtmpSession {
    * Why reading the peer is stopped: the stream's recorder is behind on storage, or the peer does not
    * take its replies. Reading resumes when no reason is left.
    */
-  private readonly readingPausedFor = new Set<'storage' | 'replies'>();
+  private readonly readingPausedFor = new Set<PauseReason>();
   private readonly log: Logger;
   readonly remoteAddress: string;
 
-  /**
-   * @param socket accepted with `pauseOnConnect`: the session starts reading it.
-   * @param readBuffer where the socket's reads land, shared by all sessions: nothing keeps a view of it.
-   */
+  /** @param socket accepted with `pauseOnConnect`: the session starts reading it. */
   constructor(
     private readonly socket: Socket,
     private readonly options: RtmpSessionOptions,
     readonly id: string,
-    readBuffer: Buffer,
+    private readonly reads: SessionReads,
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.log = options.log.child({ conn: id, remote: `${this.remoteAddress}:${socket.remotePort ?? 0}` });
@@ -133,7 +147,7 @@ export class RtmpSession {
       () => this.close('protocolError', `no publish or play within ${options.handshakeTimeoutMs / 1000} s`),
       options.handshakeTimeoutMs,
     );
-    startReading(socket, readBuffer, (bytes) => this.onBytes(bytes));
+    startReading(socket, reads.buffer, (bytes) => this.onBytes(bytes));
   }
 
   get isPublisher(): boolean {
@@ -145,6 +159,7 @@ export class RtmpSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.startTimer);
+    this.reads.pacer.forget(this);
     if (!this.finishRole(reason, detail)) {
       if (reason === 'protocolError' || reason === 'socketError' || reason === 'idleTimeout') {
         this.log.warn({ reason }, `connection closed: ${detail}`);
@@ -177,6 +192,11 @@ export class RtmpSession {
       }
       this.reader.push(chunk);
       this.acknowledge();
+      // A read that filled the buffer has more waiting behind it: only a publisher that is keeping up waits.
+      if (this.role.kind === 'publisher' && chunk.length < this.reads.buffer.length && !this.closed) {
+        this.pauseReading('pacing');
+        this.reads.pacer.defer(this);
+      }
     } catch (error) {
       this.fail(error);
     }
@@ -215,9 +235,11 @@ export class RtmpSession {
       return;
     }
     const received = this.reader.bytesReceived;
-    if (received !== this.ackCheckedAt) {
-      // More bytes came in this turn: look again after the next poll.
+    if (received !== this.ackCheckedAt || this.resumedSinceAckCheck) {
+      // More bytes came in this turn, or reading has not been polled since it resumed: look again after
+      // the next poll.
       this.ackCheckedAt = received;
+      this.resumedSinceAckCheck = false;
       setImmediate(() => this.acknowledgeIfQuiet());
       return;
     }
@@ -540,20 +562,26 @@ export class RtmpSession {
    * Stops reading the peer's connection: its bytes wait in the kernel's buffers, TCP's window closes
    * and the peer's writes block, exactly as if we were a slow network. Nothing is dropped.
    */
-  private pauseReading(reason: 'storage' | 'replies'): void {
+  private pauseReading(reason: PauseReason): void {
     if (this.closed || this.readingPausedFor.has(reason)) return;
     if (this.readingPausedFor.size === 0) this.socket.pause();
     this.readingPausedFor.add(reason);
-    this.log.debug({ reason }, 'reading paused');
+    if (reason !== 'pacing') this.log.debug({ reason }, 'reading paused');
   }
 
-  private resumeReading(reason: 'storage' | 'replies'): void {
+  private resumeReading(reason: PauseReason): void {
     if (!this.readingPausedFor.delete(reason) || this.readingPausedFor.size > 0) return;
-    this.lastMessageAt = performance.now();
+    if (reason !== 'pacing') this.lastMessageAt = performance.now();
     if (this.closed) return;
     this.socket.resume();
+    this.resumedSinceAckCheck = true;
     this.acknowledge();
-    this.log.debug({ reason }, 'reading resumed');
+    if (reason !== 'pacing') this.log.debug({ reason }, 'reading resumed');
+  }
+
+  /** @internal the pacer's tick. */
+  resumeAfterPacing(): void {
+    this.resumeReading('pacing');
   }
 
   /** @internal used by RtmpTagOutput */
