@@ -79,10 +79,6 @@ type Role =
   | { kind: 'publisher'; streamId: number; stream: LiveStream; packetizer: MediaPacketizer }
   | { kind: 'player'; streamId: number; stream: LiveStream; sink: TagSink };
 
-/**
- * One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
- * playing from it. Any protocol violation closes this connection only, with one log line.
- */
 /** How a session reads its socket; shared by every session of a server. */
 export interface SessionReads {
   /** Where the socket's reads land: nothing may keep a view of it (see socket-reads.ts). */
@@ -93,6 +89,10 @@ export interface SessionReads {
 
 type PauseReason = 'storage' | 'replies' | 'pacing';
 
+/**
+ * One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
+ * playing from it. Any protocol violation closes this connection only, with one log line.
+ */
 export class RtmpSession implements PacedReader {
   private readonly handshake = new ServerHandshake();
   private handshakeDone = false;
@@ -117,8 +117,8 @@ export class RtmpSession implements PacedReader {
   private lastMessageAt = performance.now();
   private closed = false;
   /**
-   * Why reading the peer is stopped: the stream's recorder is behind on storage, or the peer does not
-   * take its replies. Reading resumes when no reason is left.
+   * Why reading the peer is stopped: the stream's recorder is behind on storage, the peer does not take
+   * its replies, or a publisher waits for the pacer's next tick. Reading resumes when no reason is left.
    */
   private readonly readingPausedFor = new Set<PauseReason>();
   private readonly log: Logger;
