@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import type { EndReason } from '../live/live-stream.js';
-import { ReadPacer } from './read-pacer.js';
+import { READ_PACING_MS, ReadPacer } from './read-pacer.js';
 import { RtmpSession, type RtmpSessionOptions } from './session.js';
 import { READ_BUFFER_SIZE } from './socket-reads.js';
 
@@ -9,6 +9,8 @@ export interface RtmpConnectionLimits {
   readonly maxConnections: number;
   /** RTMP_MAX_CONNECTIONS_PER_ADDRESS: connections open at once from one remote address. */
   readonly maxConnectionsPerAddress: number;
+  /** RTMP_READ_PACING: ms a real-time publisher rests between reads; 0 reads every write (see read-pacer.ts). */
+  readonly readPacingMs?: number;
 }
 
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
@@ -23,10 +25,12 @@ export class RtmpServer {
   private lastRefusalLoggedAt = 0;
   /** Every session's socket reads land here, one at a time (see socket-reads.ts). */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-  /** One timer resumes every publisher paused between reads (see read-pacer.ts). */
-  private readonly pacer = new ReadPacer();
+  /** One timer resumes every publisher paused between reads (see read-pacer.ts); none with pacing off. */
+  private readonly pacer: ReadPacer | undefined;
 
   constructor(options: RtmpSessionOptions, limits: RtmpConnectionLimits) {
+    const pacingMs = limits.readPacingMs ?? READ_PACING_MS;
+    this.pacer = pacingMs > 0 ? new ReadPacer(pacingMs) : undefined;
     // Paused: a session starts reading into the shared buffer itself, before the first read.
     this.server = createServer({ pauseOnConnect: true }, (socket) => {
       const address = socket.remoteAddress ?? 'unknown';

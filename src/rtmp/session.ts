@@ -83,8 +83,8 @@ type Role =
 export interface SessionReads {
   /** Where the socket's reads land: nothing may keep a view of it (see socket-reads.ts). */
   buffer: Buffer;
-  /** Resumes a publisher paused between reads. */
-  pacer: ReadPacer;
+  /** Resumes a publisher paused between reads; without one, every write is read as it arrives. */
+  pacer: ReadPacer | undefined;
 }
 
 type PauseReason = 'storage' | 'replies' | 'pacing';
@@ -159,7 +159,7 @@ export class RtmpSession implements PacedReader {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.startTimer);
-    this.reads.pacer.forget(this);
+    this.reads.pacer?.forget(this);
     if (!this.finishRole(reason, detail)) {
       if (reason === 'protocolError' || reason === 'socketError' || reason === 'idleTimeout') {
         this.log.warn({ reason }, `connection closed: ${detail}`);
@@ -193,9 +193,15 @@ export class RtmpSession implements PacedReader {
       this.reader.push(chunk);
       this.acknowledge();
       // A read that filled the buffer has more waiting behind it: only a publisher that is keeping up waits.
-      if (this.role.kind === 'publisher' && chunk.length < this.reads.buffer.length && !this.closed) {
+      const pacer = this.reads.pacer;
+      if (
+        pacer &&
+        this.role.kind === 'publisher' &&
+        chunk.length < this.reads.buffer.length &&
+        !this.closed
+      ) {
         this.pauseReading('pacing');
-        this.reads.pacer.defer(this);
+        pacer.defer(this);
       }
     } catch (error) {
       this.fail(error);
