@@ -1,7 +1,7 @@
 /**
  * `npm run bench:compare`: LiveTape against nginx-rtmp in one invocation, scenario by scenario and round by
- * round (ingest only; ingest + record FLV; LiveTape ingest + record FLV+MP4+HLS against nginx recording FLV),
- * plus the CPU each server uses idle. Ratios are taken within a round, so both sides saw the same machine
+ * round (ingest only, with the default live DVR window and with `LIVE_DVR_WINDOW=0`; ingest + record FLV;
+ * LiveTape ingest + record FLV+MP4+HLS against nginx recording FLV), plus the CPU each server uses idle. Ratios are taken within a round, so both sides saw the same machine
  * load, and their medians are reported. See docs/benchmarks.md.
  */
 import { basename, join, resolve } from 'node:path';
@@ -35,11 +35,20 @@ const USAGE = `tsx bench/compare.ts [options]
                      side by side (e.g. --server-root main=/tmp/lt-main --server-root branch=.); default .
   --node-flag N=F    run variant N's server with node flag F (repeatable), e.g. small=--max-semi-space-size=4
   --idle-seconds S   how long each server is watched with no stream (default 30; 0 skips it)
+  --scenarios LIST   which LiveTape scenarios to run, of ${Object.keys({ ingest: 0, 'ingest-nodvr': 0, flv: 0, all: 0 }).join(', ')}
+                     (default all); nginx's two always run
   --profile          run LiveTape under node --cpu-prof and print the top self-time functions
   --keep             keep the temporary folder (recordings, nginx logs)`;
 
 /** The issue's targets: LiveTape's CPU per stream-minute as a multiple of nginx-rtmp's, same run. */
-const TARGETS = { ingest: 2.0, flv: 2.0, all: 2.5 };
+const TARGETS = { ingest: 2.0, 'ingest-nodvr': 2.0, flv: 2.0, all: 2.5 };
+type ComparisonKey = keyof typeof TARGETS;
+const COMPARISON_KEYS = Object.keys(TARGETS) as ComparisonKey[];
+/**
+ * The live DVR window (issue 15) packages every push as HLS from its start and spills its segments to disk, which
+ * nginx's `live on` does not; `ingest-nodvr` measures the ingest without it, so both figures can be read.
+ */
+const NO_DVR = { LIVE_DVR_WINDOW: '0' };
 const TARGET_IDLE_SHARE = 0.002;
 const IDLE_WARM_UP_MS = 15_000;
 const TARGET_PEAK_RSS_BYTES = 100 * 1024 * 1024;
@@ -53,6 +62,7 @@ const { values: args } = parseArgs({
     'server-root': { type: 'string', multiple: true },
     'node-flag': { type: 'string', multiple: true },
     'idle-seconds': { type: 'string' },
+    scenarios: { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -91,9 +101,18 @@ function splitOnce(text: string, separator: string): [string, string] | undefine
   return at < 0 ? undefined : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
+function chosenScenarios(): ComparisonKey[] {
+  if (!args.scenarios) return COMPARISON_KEYS;
+  const keys = args.scenarios.split(',').map((k) => k.trim());
+  for (const key of keys)
+    if (!(COMPARISON_KEYS as string[]).includes(key))
+      throw new Error(`--scenarios: unknown "${key}" (one of ${COMPARISON_KEYS.join(', ')})`);
+  return keys as ComparisonKey[];
+}
+
 /** The scenarios of one variant, in the order a round runs them, with the nginx figure each is divided by. */
 interface Comparison {
-  key: keyof typeof TARGETS;
+  key: ComparisonKey;
   title: string;
   liveTape: Scenario<BenchServer, unknown>;
   nginxIndex: number;
@@ -108,6 +127,7 @@ function plan(
 ): { scenarios: AnyScenario[]; comparisons: Array<{ variant: Variant; list: Comparison[] }> } {
   // nginx first, then each variant's scenarios: every kind of work runs back to back within a round.
   const scenarios: AnyScenario[] = [nginxIngest() as AnyScenario, nginxRecording() as AnyScenario];
+  const chosen = chosenScenarios();
   const comparisons = variants().map((variant) => {
     const profile = (what: string) =>
       profileDir && join(profileDir, variant.name.replaceAll(/\W+/g, '-'), what);
@@ -121,6 +141,18 @@ function plan(
           root: variant.root,
           nodeFlags: variant.nodeFlags,
           profileDir: profile('ingest'),
+        }) as AnyScenario,
+        nginxIndex: 0,
+      },
+      {
+        key: 'ingest-nodvr',
+        title: 'ingest only, LIVE_DVR_WINDOW=0 ÷ nginx ingest only',
+        liveTape: liveTapeIngest({
+          label: `${variant.name} ingest only, no DVR`,
+          root: variant.root,
+          nodeFlags: variant.nodeFlags,
+          settings: NO_DVR,
+          profileDir: profile('ingest-nodvr'),
         }) as AnyScenario,
         nginxIndex: 0,
       },
@@ -147,7 +179,7 @@ function plan(
         nginxIndex: 1,
       },
     ];
-    return { variant, list };
+    return { variant, list: list.filter((c) => chosen.includes(c.key)) };
   });
   for (const { list } of comparisons) scenarios.push(...list.map((c) => c.liveTape));
   return { scenarios, comparisons };
@@ -232,7 +264,9 @@ async function compareAt(
         `≤ ${TARGETS[c.key]}×: ${m <= TARGETS[c.key] ? 'MET' : 'MISSED'}`,
       ]);
     }
-    const all = medians[scenarios.indexOf(list[2]!.liveTape)]!;
+    const allThree = list.find((c) => c.key === 'all');
+    if (!allThree) continue;
+    const all = medians[scenarios.indexOf(allThree.liveTape)]!;
     verdicts.push(
       `- ${variant.name}, n=${streams}, recording all three: peak RSS ${mib(all.peakRssBytes)} MiB, ${fixed(all.rssPerStreamBytes / 1024 / 1024)} MiB per stream above the idle server${streams === 8 ? ` (target ≤ 100 MiB at n=8: ${all.peakRssBytes <= TARGET_PEAK_RSS_BYTES ? 'MET' : 'MISSED'})` : ''}`,
     );

@@ -276,6 +276,7 @@ export async function startServer(
     {
       maxConnections: config.rtmpMaxConnections,
       maxConnectionsPerAddress: config.rtmpMaxConnectionsPerAddress,
+      readPacingMs: config.rtmpReadPacing,
     },
   );
   // Spill folders a crash left behind hold nothing anyone can play any more.

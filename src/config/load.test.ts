@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       rtmpMaxMessageSize: 16777216,
       rtmpHandshakeTimeout: 10,
       rtmpIdleTimeout: 30,
+      rtmpReadPacing: 50,
       gopCache: true,
       playerMaxBuffer: 8,
       record: [],

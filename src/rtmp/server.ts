@@ -1,12 +1,16 @@
 import { createServer, type Server } from 'node:net';
 import type { EndReason } from '../live/live-stream.js';
+import { READ_PACING_MS, ReadPacer } from './read-pacer.js';
 import { RtmpSession, type RtmpSessionOptions } from './session.js';
+import { READ_BUFFER_SIZE } from './socket-reads.js';
 
 export interface RtmpConnectionLimits {
   /** RTMP_MAX_CONNECTIONS: connections open at once, all peers together. */
   readonly maxConnections: number;
   /** RTMP_MAX_CONNECTIONS_PER_ADDRESS: connections open at once from one remote address. */
   readonly maxConnectionsPerAddress: number;
+  /** RTMP_READ_PACING: ms a real-time publisher rests between reads; 0 reads every write (see read-pacer.ts). */
+  readonly readPacingMs?: number;
 }
 
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
@@ -19,9 +23,16 @@ export class RtmpServer {
   private nextId = 1;
   /** When the last refusal was logged: a flood of connections must not become a flood of log lines. */
   private lastRefusalLoggedAt = 0;
+  /** Every session's socket reads land here, one at a time (see socket-reads.ts). */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  /** One timer resumes every publisher paused between reads (see read-pacer.ts); none with pacing off. */
+  private readonly pacer: ReadPacer | undefined;
 
   constructor(options: RtmpSessionOptions, limits: RtmpConnectionLimits) {
-    this.server = createServer((socket) => {
+    const pacingMs = limits.readPacingMs ?? READ_PACING_MS;
+    this.pacer = pacingMs > 0 ? new ReadPacer(pacingMs) : undefined;
+    // Paused: a session starts reading into the shared buffer itself, before the first read.
+    this.server = createServer({ pauseOnConnect: true }, (socket) => {
       const address = socket.remoteAddress ?? 'unknown';
       const fromAddress = this.perAddress.get(address) ?? 0;
       const refusal =
@@ -39,7 +50,10 @@ export class RtmpServer {
         return;
       }
       this.perAddress.set(address, fromAddress + 1);
-      const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`);
+      const session = new RtmpSession(socket, options, `rtmp-${this.nextId++}`, {
+        buffer: this.readBuffer,
+        pacer: this.pacer,
+      });
       this.sessions.add(session);
       socket.once('close', () => {
         this.sessions.delete(session);

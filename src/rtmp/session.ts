@@ -13,6 +13,8 @@ import { RtmpProtocolError } from './errors.js';
 import { ServerHandshake } from './handshake.js';
 import * as msg from './messages.js';
 import { BadNameError, parseStreamAddress, type StreamAddress } from './publish-request.js';
+import type { PacedReader, ReadPacer } from './read-pacer.js';
+import { startReading } from './socket-reads.js';
 
 /** What a guard decides about a publish or play attempt; the description is what the client is told. */
 export type GuardVerdict = { ok: true } | { ok: false; code: string; description: string };
@@ -77,11 +79,21 @@ type Role =
   | { kind: 'publisher'; streamId: number; stream: LiveStream; packetizer: MediaPacketizer }
   | { kind: 'player'; streamId: number; stream: LiveStream; sink: TagSink };
 
+/** How a session reads its socket; shared by every session of a server. */
+export interface SessionReads {
+  /** Where the socket's reads land: nothing may keep a view of it (see socket-reads.ts). */
+  buffer: Buffer;
+  /** Resumes a publisher paused between reads; without one, every write is read as it arrives. */
+  pacer: ReadPacer | undefined;
+}
+
+type PauseReason = 'storage' | 'replies' | 'pacing';
+
 /**
  * One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
  * playing from it. Any protocol violation closes this connection only, with one log line.
  */
-export class RtmpSession {
+export class RtmpSession implements PacedReader {
   private readonly handshake = new ServerHandshake();
   private handshakeDone = false;
   private readonly reader: ChunkReader;
@@ -93,23 +105,31 @@ export class RtmpSession {
   private lastAckSent = 0;
   /** Bytes received when the due Acknowledgement was last checked (see `acknowledge`); -1: none due. */
   private ackCheckedAt = -1;
+  /**
+   * Reading was resumed since the due Acknowledgement was last checked. Bytes that waited in the kernel
+   * while reading was paused are read only at the next poll of the loop (a resume from a file write's
+   * callback happens during a poll), so a check in the same turn would take them for silence.
+   */
+  private resumedSinceAckCheck = false;
   private startTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Monotonic (performance.now): a wall-clock step (NTP, a VM resumed) must not look like silence. */
   private lastMessageAt = performance.now();
   private closed = false;
   /**
-   * Why reading the peer is stopped: the stream's recorder is behind on storage, or the peer does not
-   * take its replies. Reading resumes when no reason is left.
+   * Why reading the peer is stopped: the stream's recorder is behind on storage, the peer does not take
+   * its replies, or a publisher waits for the pacer's next tick. Reading resumes when no reason is left.
    */
-  private readonly readingPausedFor = new Set<'storage' | 'replies'>();
+  private readonly readingPausedFor = new Set<PauseReason>();
   private readonly log: Logger;
   readonly remoteAddress: string;
 
+  /** @param socket accepted with `pauseOnConnect`: the session starts reading it. */
   constructor(
     private readonly socket: Socket,
     private readonly options: RtmpSessionOptions,
     readonly id: string,
+    private readonly reads: SessionReads,
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.log = options.log.child({ conn: id, remote: `${this.remoteAddress}:${socket.remotePort ?? 0}` });
@@ -121,13 +141,13 @@ export class RtmpSession {
       onMessage: (m) => this.onMessage(m),
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (error) => this.close('socketError', `socket error: ${error.message}`));
     socket.on('close', () => this.close('socketClosed', 'connection closed by peer'));
     this.startTimer = setTimeout(
       () => this.close('protocolError', `no publish or play within ${options.handshakeTimeoutMs / 1000} s`),
       options.handshakeTimeoutMs,
     );
+    startReading(socket, reads.buffer, (bytes) => this.onBytes(bytes));
   }
 
   get isPublisher(): boolean {
@@ -139,6 +159,7 @@ export class RtmpSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.startTimer);
+    this.reads.pacer?.forget(this);
     if (!this.finishRole(reason, detail)) {
       if (reason === 'protocolError' || reason === 'socketError' || reason === 'idleTimeout') {
         this.log.warn({ reason }, `connection closed: ${detail}`);
@@ -171,6 +192,17 @@ export class RtmpSession {
       }
       this.reader.push(chunk);
       this.acknowledge();
+      // A read that filled the buffer has more waiting behind it: only a publisher that is keeping up waits.
+      const pacer = this.reads.pacer;
+      if (
+        pacer &&
+        this.role.kind === 'publisher' &&
+        chunk.length < this.reads.buffer.length &&
+        !this.closed
+      ) {
+        this.pauseReading('pacing');
+        pacer.defer(this);
+      }
     } catch (error) {
       this.fail(error);
     }
@@ -209,9 +241,11 @@ export class RtmpSession {
       return;
     }
     const received = this.reader.bytesReceived;
-    if (received !== this.ackCheckedAt) {
-      // More bytes came in this turn: look again after the next poll.
+    if (received !== this.ackCheckedAt || this.resumedSinceAckCheck) {
+      // More bytes came in this turn, or reading has not been polled since it resumed: look again after
+      // the next poll.
       this.ackCheckedAt = received;
+      this.resumedSinceAckCheck = false;
       setImmediate(() => this.acknowledgeIfQuiet());
       return;
     }
@@ -534,20 +568,26 @@ export class RtmpSession {
    * Stops reading the peer's connection: its bytes wait in the kernel's buffers, TCP's window closes
    * and the peer's writes block, exactly as if we were a slow network. Nothing is dropped.
    */
-  private pauseReading(reason: 'storage' | 'replies'): void {
+  private pauseReading(reason: PauseReason): void {
     if (this.closed || this.readingPausedFor.has(reason)) return;
     if (this.readingPausedFor.size === 0) this.socket.pause();
     this.readingPausedFor.add(reason);
-    this.log.debug({ reason }, 'reading paused');
+    if (reason !== 'pacing') this.log.debug({ reason }, 'reading paused');
   }
 
-  private resumeReading(reason: 'storage' | 'replies'): void {
+  private resumeReading(reason: PauseReason): void {
     if (!this.readingPausedFor.delete(reason) || this.readingPausedFor.size > 0) return;
-    this.lastMessageAt = performance.now();
+    if (reason !== 'pacing') this.lastMessageAt = performance.now();
     if (this.closed) return;
     this.socket.resume();
+    this.resumedSinceAckCheck = true;
     this.acknowledge();
-    this.log.debug({ reason }, 'reading resumed');
+    if (reason !== 'pacing') this.log.debug({ reason }, 'reading resumed');
+  }
+
+  /** @internal the pacer's tick. */
+  resumeAfterPacing(): void {
+    this.resumeReading('pacing');
   }
 
   /** @internal used by RtmpTagOutput */
