@@ -135,6 +135,9 @@ export class HlsPackager implements StreamSink {
   }
 
   packet(packet: MediaPacket): void {
+    // Codecs without a sequence header announce a change on the packet itself (see MediaPacketizer).
+    const carried = packet.config;
+    if (carried !== undefined && carried.codec !== this.tracks[carried.kind]?.codec) this.config(carried);
     if (!this.segmenter) return;
     const out = this.segmenter.push(packet);
     if (out.cut) this.publish(out.cut);

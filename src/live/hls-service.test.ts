@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
 import { waitFor } from '../../test/helpers/process.js';
 import { parseMediaPlaylist } from '../container/hls/playlist.js';
+import { MediaPacketizer } from '../media/packetizer.js';
 import { SPILL_FOLDER } from '../storage/segment-spill.js';
 import { LiveHlsService } from './hls-service.js';
 import { StreamHub } from './hub.js';
@@ -73,6 +74,31 @@ describe('LiveHlsService with a DVR window', () => {
       await service.close();
     }
     expect(await readdir(join(dataDir, SPILL_FOLDER))).toEqual([]);
+  });
+
+  it('takes an audio codec announced on a packet (no sequence header) as a new configuration', async () => {
+    const hub = new StreamHub({ enabled: true, maxBytes: 1 << 24 });
+    const sinkErrors: unknown[] = [];
+    hub.on('sinkError', (_stream, _sink, error) => sinkErrors.push(error));
+    const service = new LiveHlsService(hub, { ...OPTIONS, dataDir });
+    try {
+      const stream = publish(hub, 'push-codec');
+      const packager = service.packagerFor(stream);
+      const before = service.statsOf(stream)!.segments;
+      expect(before).toBeGreaterThan(0);
+      // G.711 A-law (FLV sound format 7): a codec MPEG-TS does not carry; its config rides on the packet.
+      const last = media.packets.at(-1)!;
+      const alaw = new MediaPacketizer().audio(last.dts + 20, Buffer.from([0x72, 1, 2, 3, 4]));
+      expect(alaw).toMatchObject({ kind: 'audio', config: { codec: 'other' } });
+      stream.push(alaw as Parameters<typeof stream.push>[0]);
+      expect(sinkErrors).toEqual([]);
+      // What was packaged stays listed; the packager now says why it cannot go on.
+      expect(
+        parseMediaPlaylist(packager.playlist((seq) => `${seq}.ts`)).segments.length,
+      ).toBeGreaterThanOrEqual(before);
+    } finally {
+      await service.close();
+    }
   });
 
   it('lists no segment the disk refused, and says so', async () => {
