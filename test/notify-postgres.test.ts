@@ -88,7 +88,18 @@ describeIfAble(
           );
         }
       }
-      await waitFor(() => (receiver.received.length >= STREAMS * 2 ? true : undefined));
+      // Both nodes must have claimed (and failed) heads, or a loaded machine can let one node claim every
+      // stream's head before the other's first poll and deliver everything.
+      const failedBy = (server: (typeof servers)[number]) =>
+        server.output().split('notify: callback attempt failed').length - 1;
+      await waitFor(
+        () =>
+          receiver.received.length >= STREAMS * 2 && servers.every((server) => failedBy(server) > 0)
+            ? true
+            : undefined,
+        60_000,
+        'failed attempts from both nodes',
+      );
       receiver.answer = () => ACK;
       await receiver.waitForAccepted(ids.length, 60_000);
       await sleep(500);
