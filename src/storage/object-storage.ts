@@ -61,6 +61,7 @@ export function openObjectStorage(deps: ObjectStorageDeps): ObjectStorage | unde
     secretAccessKey: config.s3SecretAccessKey,
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
+    uploadConcurrency: config.s3UploadConcurrency,
   });
   const uploader = new UploadWorker({
     catalog,
