@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
-import { PART_BYTES, S3ObjectStore, S3UploadVerifyError } from './s3-object-store.js';
+import { PART_BYTES, S3ObjectStore, S3UploadVerifyError, s3ClientConfig } from './s3-object-store.js';
 
 describe('S3ObjectStore on s3rver', () => {
   let s3: TestS3;
@@ -101,6 +101,24 @@ describe('S3ObjectStore on s3rver', () => {
     await store.putFile('live/b/small.flv', await file('b2.flv', small), 'video/x-flv');
     const back = await store.get('live/b/small.flv');
     expect(Buffer.concat(await back!.body.toArray())).toEqual(small);
+  });
+
+  it('sends large bodies on its kept-alive connections, without Expect: 100-continue', async () => {
+    const client = new S3Client(s3ClientConfig(s3.config));
+    const expects: (string | undefined)[] = [];
+    client.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers: Record<string, string>; body?: unknown };
+        if (request.body !== undefined) expects.push(request.headers.Expect ?? request.headers.expect);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const sending = new S3ObjectStore(s3.config, client);
+    await sending.putFile('live/e/big.mp4', await file('e.mp4', randomBytes(PART_BYTES + 5)), 'video/mp4');
+    sending.close();
+    expect(expects.length).toBeGreaterThanOrEqual(2);
+    expect(expects.every((value) => value === undefined)).toBe(true);
   });
 
   it('serves a byte range', async () => {

@@ -411,6 +411,10 @@ export function s3ClientConfig(config: S3StoreConfig): S3ClientConfig {
     // every download is CPU spent twice (bench:record --storage s3).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The SDK asks `Expect: 100-continue` for bodies of 2 MiB and more, and its HTTP handler sends such
+    // a request on a fresh connection without keep-alive: every multipart part paid a new TLS handshake.
+    // A refused body (bad credentials, wrong bucket) is rare here and only costs sending it once.
+    expectContinueHeader: false,
   };
 }
 
