@@ -66,6 +66,7 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
     secretAccessKey: config.s3SecretAccessKey,
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
+    uploadConcurrency: config.s3UploadConcurrency,
   });
   const uploader = new UploadWorker({
     catalog,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
-import { PART_BYTES, S3ObjectStore } from './s3-object-store.js';
+import { PART_BYTES, S3ObjectStore, S3UploadVerifyError, s3ClientConfig } from './s3-object-store.js';
 
 describe('S3ObjectStore on s3rver', () => {
   let s3: TestS3;
@@ -46,6 +46,79 @@ describe('S3ObjectStore on s3rver', () => {
     const body = await store.get('live/a/big.mp4');
     const back = Buffer.concat(await body!.body.toArray());
     expect(md5(back)).toBe(md5(bytes));
+  });
+
+  it('hashes a multipart file once the store has shown its ETag form, and still refuses altered bytes', async () => {
+    // s3rver answers the whole file's MD5 for a multipart upload: once seen, parts go without their
+    // own Content-MD5 and the whole-file MD5 alone is checked.
+    const client = new S3Client({
+      region: s3.config.region,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.config.accessKeyId, secretAccessKey: s3.config.secretAccessKey },
+    });
+    const partMd5s: (string | undefined)[] = [];
+    let alter = false;
+    client.middlewareStack.add(
+      (next) => (args) => {
+        const input = args.input as { PartNumber?: number; Body?: Buffer; ContentMD5?: string };
+        if (input.PartNumber !== undefined) {
+          partMd5s.push(input.ContentMD5);
+          if (alter && input.PartNumber === 2 && input.Body) {
+            const body = Buffer.from(input.Body);
+            body[0] = body[0]! ^ 0xff;
+            (args.request as { body: unknown }).body = body;
+          }
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const learning = new S3ObjectStore(s3.config, client);
+    const bytes = randomBytes(PART_BYTES * 2 + 99);
+    const path = await file('once.mp4', bytes);
+    await learning.putFile('live/o/1.mp4', path, 'video/mp4');
+    expect(partMd5s.splice(0)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+    await learning.putFile('live/o/2.mp4', path, 'video/mp4');
+    expect(partMd5s.splice(0)).toEqual([undefined, undefined, undefined]);
+    const back = await learning.get('live/o/2.mp4');
+    expect(md5(Buffer.concat(await back!.body.toArray()))).toBe(md5(bytes));
+
+    alter = true;
+    await expect(learning.putFile('live/o/3.mp4', path, 'video/mp4')).rejects.toThrow(S3UploadVerifyError);
+    alter = false;
+    // The failure forgets the form: the retry sends every part with its MD5 again, and succeeds.
+    partMd5s.splice(0);
+    await learning.putFile('live/o/3.mp4', path, 'video/mp4');
+    expect(partMd5s).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+    learning.close();
+  });
+
+  it("reuses its read buffers without leaking one file's bytes into the next", async () => {
+    const big = randomBytes(PART_BYTES);
+    await store.putFile('live/b/big.flv', await file('b1.flv', big), 'video/x-flv');
+    const small = randomBytes(777);
+    await store.putFile('live/b/small.flv', await file('b2.flv', small), 'video/x-flv');
+    const back = await store.get('live/b/small.flv');
+    expect(Buffer.concat(await back!.body.toArray())).toEqual(small);
+  });
+
+  it('sends large bodies on its kept-alive connections, without Expect: 100-continue', async () => {
+    const client = new S3Client(s3ClientConfig(s3.config));
+    const expects: (string | undefined)[] = [];
+    client.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers: Record<string, string>; body?: unknown };
+        if (request.body !== undefined) expects.push(request.headers.Expect ?? request.headers.expect);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const sending = new S3ObjectStore(s3.config, client);
+    await sending.putFile('live/e/big.mp4', await file('e.mp4', randomBytes(PART_BYTES + 5)), 'video/mp4');
+    sending.close();
+    expect(expects.length).toBeGreaterThanOrEqual(2);
+    expect(expects.every((value) => value === undefined)).toBe(true);
   });
 
   it('serves a byte range', async () => {

@@ -24,6 +24,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { BufferPool } from './buffer-pool.js';
 
 export interface S3StoreConfig {
   /** '' = Amazon S3 in `region`. */
@@ -36,6 +37,8 @@ export interface S3StoreConfig {
   readonly forcePathStyle: boolean;
   /** Prepended to every key as given (`livetape/`), '' for none. */
   readonly prefix: string;
+  /** Files uploaded at once (S3_UPLOAD_CONCURRENCY): as many read buffers are kept between uploads. */
+  readonly uploadConcurrency?: number;
 }
 
 /** Parts of a multipart upload; S3's minimum is 5 MiB. Files up to one part go up in one PUT. */
@@ -70,10 +73,13 @@ export class S3ObjectStore {
   readonly bucket: string;
   private readonly prefix: string;
   /**
-   * The ETag form this store gives multipart uploads, once seen: `parts` (S3's MD5 of the part MD5s,
-   * AWS, MinIO, Ceph…) saves hashing each large file a second time for the whole-file form.
+   * The ETag form this store gives multipart uploads, once seen: `parts` (S3's MD5 of the part MD5s:
+   * AWS, MinIO, Ceph…) or `whole` (the whole file's MD5: s3rver). Until then both are computed; once
+   * known, only the one the store answers, so each byte is hashed once.
    */
-  private multipartEtags: 'parts' | 'unknown' = 'unknown';
+  private multipartEtags: 'parts' | 'whole' | 'unknown' = 'unknown';
+  /** Reads of whole files and of parts land in these (one PART_BYTES buffer each). */
+  private readonly buffers: BufferPool;
 
   constructor(
     config: S3StoreConfig,
@@ -81,6 +87,7 @@ export class S3ObjectStore {
   ) {
     this.bucket = config.bucket;
     this.prefix = config.prefix;
+    this.buffers = new BufferPool(PART_BYTES, config.uploadConcurrency ?? 1);
     if (config.endpoint === '' || config.endpoint.startsWith('https:')) sendUnsignedPayloads(this.client);
   }
 
@@ -93,8 +100,9 @@ export class S3ObjectStore {
    * Uploads a local file, reading it once: each read (the whole file, or one PART_BYTES part of a
    * multipart upload) is hashed with MD5 and sent with that Content-MD5, so the store itself refuses
    * bytes that differ, and the ETag it answers is checked against the same digest (whole-file MD5 for
-   * one PUT, S3's MD5-of-part-MD5s for multipart). A file is only reported stored when the bucket holds
-   * exactly its bytes; no HEAD is needed for that. Throws otherwise (a failed multipart is aborted).
+   * one PUT; for multipart the form the store answers, see `multipartEtags`). A file is only reported
+   * stored when the bucket holds exactly its bytes; no HEAD is needed for that. Throws otherwise (a
+   * failed multipart is aborted).
    */
   async putFile(key: string, path: string, contentType: string): Promise<StoredObject> {
     const file = await open(path, 'r');
@@ -102,11 +110,32 @@ export class S3ObjectStore {
       const { size } = await file.stat();
       const etag =
         size <= PART_BYTES
-          ? await this.putWhole(key, await readPart(file, 0, size), contentType)
+          ? await this.withPart(file, 0, size, (data) => this.putWhole(key, data, contentType))
           : await this.putParts(key, file, size, contentType);
       return { size, etag, lastModified: undefined, contentType };
     } finally {
       await file.close();
+    }
+  }
+
+  /**
+   * Reads `length` bytes from `position` into a pooled buffer for `use`; the buffer goes back to the
+   * pool once `use` has settled (the SDK has then written the body, or given up on the request).
+   */
+  private async withPart<T>(
+    file: FileHandle,
+    position: number,
+    length: number,
+    use: (data: Buffer) => Promise<T>,
+    onRead?: (data: Buffer) => void,
+  ): Promise<T> {
+    const buffer = this.buffers.acquire();
+    try {
+      const data = await readPart(file, buffer, position, length);
+      onRead?.(data);
+      return await use(data);
+    } finally {
+      this.buffers.release(buffer);
     }
   }
 
@@ -139,44 +168,57 @@ export class S3ObjectStore {
     const count = Math.ceil(size / PART_BYTES);
     const digests: Buffer[] = new Array(count);
     const etags: string[] = new Array(count);
-    // Some stores (s3rver) answer the whole file's MD5 instead; until this store has shown S3's form,
-    // that is computed too (reads are chained so it sees the parts in order).
-    const whole = this.multipartEtags === 'parts' ? undefined : createHash('md5');
-    let reading: Promise<unknown> = Promise.resolve();
+    const form = this.multipartEtags;
+    // The whole file's MD5 needs the parts in order: reads are chained (and hashed as they land).
+    const whole = form === 'parts' ? undefined : createHash('md5');
+    let reading: Promise<void> = Promise.resolve();
     let next = 0;
-    const sendParts = async () => {
-      while (next < count) {
-        const index = next++;
-        const read = reading.then(async () => {
-          const data = await readPart(
-            file,
-            index * PART_BYTES,
-            Math.min(PART_BYTES, size - index * PART_BYTES),
-          );
-          whole?.update(data);
-          return data;
-        });
-        reading = read;
-        const data = await read;
-        const md5 = createHash('md5').update(data).digest();
-        const out = await this.client.send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key,
-            UploadId,
-            PartNumber: index + 1,
-            Body: data,
-            ContentLength: data.length,
-            ContentMD5: md5.toString('base64'),
-          }),
-        );
+    const sendPart = async (index: number, data: Buffer) => {
+      // A store known to answer the whole file's MD5 checks every byte against it at the end, so
+      // parts go without their own MD5; otherwise each part carries its Content-MD5.
+      const md5 = form === 'whole' ? undefined : createHash('md5').update(data).digest();
+      const out = await this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key,
+          UploadId,
+          PartNumber: index + 1,
+          Body: data,
+          ContentLength: data.length,
+          ContentMD5: md5?.toString('base64'),
+        }),
+      );
+      if (md5 !== undefined) {
         if (unquote(out.ETag) !== md5.toString('hex'))
           throw new S3UploadVerifyError(
             key,
             `part ${index + 1} ETag ${out.ETag}, bytes have ${md5.toString('hex')}`,
           );
         digests[index] = md5;
-        etags[index] = out.ETag ?? '';
+      }
+      etags[index] = out.ETag ?? '';
+    };
+    const sendParts = async () => {
+      while (next < count) {
+        const index = next++;
+        const position = index * PART_BYTES;
+        const length = Math.min(PART_BYTES, size - position);
+        let readDone: () => void = () => undefined;
+        const previous = reading;
+        reading = new Promise<void>((resolve) => {
+          readDone = resolve;
+        });
+        await previous;
+        await this.withPart(
+          file,
+          position,
+          length,
+          (data) => sendPart(index, data),
+          (data) => {
+            whole?.update(data);
+            readDone();
+          },
+        ).finally(readDone);
       }
     };
     try {
@@ -189,14 +231,19 @@ export class S3ObjectStore {
           MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
         }),
       );
-      const multipart = `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${count}`;
       const etag = unquote(out.ETag);
+      const multipart =
+        form === 'whole'
+          ? undefined
+          : `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${count}`;
+      const fileMd5 = whole?.digest('hex');
       if (etag === multipart) this.multipartEtags = 'parts';
-      else if (whole === undefined || etag !== whole.digest('hex')) {
-        this.multipartEtags = 'unknown'; // the retry checks both forms again
+      else if (etag === fileMd5) this.multipartEtags = 'whole';
+      else {
+        this.multipartEtags = 'unknown'; // the retry computes and checks both forms again
         throw new S3UploadVerifyError(
           key,
-          `ETag ${out.ETag} matches neither the parts (${multipart}) nor the file`,
+          `ETag ${out.ETag} matches neither the parts (${multipart ?? 'not computed'}) nor the file (${fileMd5 ?? 'not computed'})`,
         );
       }
       return etag;
@@ -364,6 +411,10 @@ export function s3ClientConfig(config: S3StoreConfig): S3ClientConfig {
     // every download is CPU spent twice (bench:record --storage s3).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The SDK asks `Expect: 100-continue` for bodies of 2 MiB and more, and its HTTP handler sends such
+    // a request on a fresh connection without keep-alive: every multipart part paid a new TLS handshake.
+    // A refused body (bad credentials, wrong bucket) is rare here and only costs sending it once.
+    expectContinueHeader: false,
   };
 }
 
@@ -386,9 +437,12 @@ function sendUnsignedPayloads(client: S3Client): void {
   );
 }
 
-/** `length` bytes of the file from `position` (a short read means the file shrank: an error). */
-async function readPart(file: FileHandle, position: number, length: number): Promise<Buffer> {
-  const data = Buffer.allocUnsafe(length);
+/**
+ * `length` bytes of the file from `position`, read into the start of `buffer` (a short read means the
+ * file shrank: an error).
+ */
+async function readPart(file: FileHandle, buffer: Buffer, position: number, length: number): Promise<Buffer> {
+  const data = buffer.subarray(0, length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await file.read(data, filled, length - filled, position + filled);
