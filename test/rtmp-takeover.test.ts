@@ -21,6 +21,26 @@ describe('a publisher reconnecting while its dead connection holds the stream', 
     await t.close();
   });
 
+  it('lets a new publisher in at once when the previous one has just unpublished and closed', async () => {
+    // The old connection's deleteStream and FIN may still rest in the kernel (its reads are paced), so the
+    // server handles them before it decides the new publish (docs/decisions/0024-rtmp-reads.md).
+    const tags = (await readMediaTags(await makeTestFlv({ seconds: 1, gop: 30 }))).slice(0, 20);
+    const url = t.rtmpUrl('live', 'quick');
+    const closing: Promise<void>[] = [];
+    for (let i = 0; i < 5; i++) {
+      const client = await RtmpClient.connect(url);
+      await client.publish();
+      for (const tag of tags) {
+        if (tag.type === 9) client.sendVideo(tag.timestamp, tag.body);
+        else client.sendAudio(tag.timestamp, tag.body);
+      }
+      await waitFor(() => (t.server.hub.get('live', 'quick')?.stats.videoFrames ? true : undefined));
+      // As an encoder that exits: it sends its goodbye and is gone, without waiting for the server.
+      closing.push(client.close());
+    }
+    await Promise.all(closing);
+  });
+
   it('is refused while the holder sends, and takes over once the holder has been silent 3 s', async () => {
     const tags = await readMediaTags(await makeTestFlv({ seconds: 3, gop: 1000 }));
     const url = t.rtmpUrl('live', 'relay');

@@ -40,6 +40,11 @@ export type StopPublisher = (detail: string) => void;
 export interface IngestFlow {
   pause(): void;
   resume(): void;
+  /**
+   * Handles what the publisher has already sent, if reading it is only resting (read pacing), and
+   * resolves once that is done: an unpublish or a close may be waiting there.
+   */
+  catchUp?(): Promise<void>;
 }
 
 export interface GopCacheLimits {
@@ -186,6 +191,11 @@ export class LiveStream {
     if (!this.ingestHolds.delete(holder) || this.ingestHolds.size > 0) return;
     this.ingestPauses.totalMs += performance.now() - this.pausedSince;
     this.ingestFlow?.resume();
+  }
+
+  /** See IngestFlow.catchUp: resolves at once when the ingest cannot say. */
+  catchUpIngest(): Promise<void> {
+    return this.ingestFlow?.catchUp?.() ?? Promise.resolve();
   }
 
   get isIngestPaused(): boolean {

@@ -87,7 +87,7 @@ export interface SessionReads {
   pacer: ReadPacer | undefined;
 }
 
-type PauseReason = 'storage' | 'replies' | 'pacing';
+type PauseReason = 'storage' | 'replies' | 'pacing' | 'publishing';
 
 /**
  * One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
@@ -424,7 +424,7 @@ export class RtmpSession implements PacedReader {
   }
 
   private onPublish(streamId: number, args: AmfValue[]): void {
-    if (this.role.kind !== 'none') {
+    if (this.role.kind !== 'none' || this.readingPausedFor.has('publishing')) {
       this.reject(
         streamId,
         'NetStream.Publish.BadName',
@@ -443,6 +443,16 @@ export class RtmpSession implements PacedReader {
       this.reject(streamId, verdict.code, verdict.description, `publish ${where}: ${verdict.description}`);
       return;
     }
+    this.register(streamId, address, where, false);
+  }
+
+  /**
+   * A holder that stopped publishing a moment ago may still hold the name only because its last bytes
+   * (deleteStream, or the close) rest in the kernel until its next paced read: those are handled first,
+   * then the publish is tried once more.
+   */
+  private register(streamId: number, address: StreamAddress, where: string, retried: boolean): void {
+    if (this.closed) return;
     let stream: LiveStream;
     try {
       stream = this.options.hub.publish(
@@ -456,10 +466,27 @@ export class RtmpSession implements PacedReader {
           startedAt: Date.now(),
         },
         (detail) => this.close('kicked', detail),
-        { pause: () => this.pauseReading('storage'), resume: () => this.resumeReading('storage') },
+        {
+          pause: () => this.pauseReading('storage'),
+          resume: () => this.resumeReading('storage'),
+          catchUp: () => this.catchUpPacedReads(),
+        },
       );
     } catch (error) {
       if (!(error instanceof StreamBusyError)) throw error;
+      const holder = this.options.hub.get(address.app, address.stream);
+      if (!retried && holder) {
+        // What this peer sends next (its media) waits in the kernel until the publish is decided.
+        this.pauseReading('publishing');
+        holder
+          .catchUpIngest()
+          .then(() => {
+            this.resumeReading('publishing');
+            this.register(streamId, address, where, true);
+          })
+          .catch((err: unknown) => this.fail(err));
+        return;
+      }
       this.reject(
         streamId,
         'NetStream.Publish.BadName',
@@ -583,6 +610,16 @@ export class RtmpSession implements PacedReader {
     this.resumedSinceAckCheck = true;
     this.acknowledge();
     if (reason !== 'pacing') this.log.debug({ reason }, 'reading resumed');
+  }
+
+  /** Reads now what the pacer would read at its next tick; resolves after the loop has polled for it. */
+  private catchUpPacedReads(): Promise<void> {
+    if (this.readingPausedFor.has('pacing')) {
+      this.reads.pacer?.forget(this);
+      this.resumeReading('pacing');
+    }
+    // The first turn starts reading the handle, the next one's poll delivers what waits in the kernel.
+    return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   }
 
   /** @internal the pacer's tick. */
