@@ -1,4 +1,4 @@
-import { BitReader, unescapeRbsp } from './bit-reader.js';
+import { BitReader, skipVuiPrefix, unescapeRbsp } from './bit-reader.js';
 import { MediaParseError } from './errors.js';
 import { frameRateFromTicks } from './frame-rate.js';
 import type { VideoConfig } from './packet.js';
@@ -141,16 +141,7 @@ function skipPictureOrderCount(bits: BitReader): void {
  */
 function readVuiFrameRate(bits: BitReader): number | undefined {
   try {
-    if (bits.readFlag() && bits.readBits(8) === 255) bits.skipBits(32); // aspect ratio, Extended_SAR
-    if (bits.readFlag()) bits.skipBits(1); // overscan
-    if (bits.readFlag()) {
-      bits.skipBits(4); // video_format, video_full_range_flag
-      if (bits.readFlag()) bits.skipBits(24); // colour description
-    }
-    if (bits.readFlag()) {
-      bits.readUe(); // chroma_sample_loc_type_top_field
-      bits.readUe(); // chroma_sample_loc_type_bottom_field
-    }
+    skipVuiPrefix(bits);
     if (!bits.readFlag()) return undefined;
     const numUnitsInTick = bits.readBits(32);
     const timeScale = bits.readBits(32);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BitReader, unescapeRbsp } from './bit-reader.js';
+import { BitReader, escapeRbsp, unescapeRbsp } from './bit-reader.js';
 import { MediaParseError } from './errors.js';
 
 describe('BitReader', () => {
@@ -70,21 +70,6 @@ describe('BitReader', () => {
     );
   });
 });
-
-/** H.264 7.4.1: a 0x03 goes after every 0x0000 that is followed by a byte <= 3. */
-function escapeRbsp(rbsp: Uint8Array): Buffer {
-  const out: number[] = [];
-  let zeros = 0;
-  for (const byte of rbsp) {
-    if (zeros >= 2 && byte <= 3) {
-      out.push(3);
-      zeros = 0;
-    }
-    out.push(byte);
-    zeros = byte === 0 ? zeros + 1 : 0;
-  }
-  return Buffer.from(out);
-}
 
 describe('unescapeRbsp', () => {
   it('returns the input itself when there is nothing to remove', () => {

@@ -20,6 +20,38 @@ export function unescapeRbsp(nal: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Inserts emulation-prevention bytes, the inverse of unescapeRbsp: a 0x03 after two zeros before a byte ≤ 3. */
+export function escapeRbsp(rbsp: Uint8Array): Buffer {
+  const out: number[] = [];
+  let zeros = 0;
+  for (const byte of rbsp) {
+    if (zeros >= 2 && byte <= 3) {
+      out.push(3);
+      zeros = 0;
+    }
+    out.push(byte);
+    zeros = byte === 0 ? zeros + 1 : 0;
+  }
+  return Buffer.from(out);
+}
+
+/**
+ * Skips the start of a VUI that H.264 (E.1.1) and H.265 (E.2.1) share: aspect ratio, overscan, video
+ * signal type and chroma sample location. The reader is left at the codec's next field.
+ */
+export function skipVuiPrefix(bits: BitReader): void {
+  if (bits.readFlag() && bits.readBits(8) === 255) bits.skipBits(32); // aspect ratio, Extended_SAR
+  if (bits.readFlag()) bits.skipBits(1); // overscan
+  if (bits.readFlag()) {
+    bits.skipBits(4); // video_format, video_full_range_flag
+    if (bits.readFlag()) bits.skipBits(24); // colour description
+  }
+  if (bits.readFlag()) {
+    bits.readUe(); // chroma_sample_loc_type_top_field
+    bits.readUe(); // chroma_sample_loc_type_bottom_field
+  }
+}
+
 /** MSB-first bit reader for codec headers (SPS, sequence header OBU, AudioSpecificConfig). */
 export class BitReader {
   #position: number;

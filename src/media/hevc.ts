@@ -1,4 +1,4 @@
-import { BitReader, unescapeRbsp } from './bit-reader.js';
+import { BitReader, skipVuiPrefix, unescapeRbsp } from './bit-reader.js';
 import { MediaParseError } from './errors.js';
 import { frameRateFromTicks } from './frame-rate.js';
 import type { VideoConfig } from './packet.js';
@@ -169,16 +169,7 @@ function readSpsFrameRate(bits: BitReader, maxSubLayersMinus1: number): number |
     }
     bits.skipBits(2); // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
     if (!bits.readFlag()) return undefined;
-    if (bits.readFlag() && bits.readBits(8) === 255) bits.skipBits(32); // aspect ratio, Extended_SAR
-    if (bits.readFlag()) bits.skipBits(1); // overscan
-    if (bits.readFlag()) {
-      bits.skipBits(4); // video_format, video_full_range_flag
-      if (bits.readFlag()) bits.skipBits(24); // colour description
-    }
-    if (bits.readFlag()) {
-      bits.readUe(); // chroma_sample_loc_type_top_field
-      bits.readUe(); // chroma_sample_loc_type_bottom_field
-    }
+    skipVuiPrefix(bits);
     bits.skipBits(3); // neutral_chroma_indication, field_seq, frame_field_info_present
     if (bits.readFlag()) for (let i = 0; i < 4; i++) bits.readUe(); // default display window
     if (!bits.readFlag()) return undefined;

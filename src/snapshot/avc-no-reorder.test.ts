@@ -11,16 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
 import { run } from '../../test/helpers/process.js';
 import { avcParameterSets, parseAvcDecoderConfig, parseAvcSps } from '../media/avc.js';
-import { unescapeRbsp } from '../media/bit-reader.js';
+import { escapeRbsp, unescapeRbsp } from '../media/bit-reader.js';
 import { MediaParseError } from '../media/errors.js';
 import { flvFileHeader, flvTag } from '../media/flv-writer.js';
 import type { MediaPacket, VideoConfig } from '../media/packet.js';
-import {
-  avcFrameWithoutReorder,
-  avcTagWithoutReorder,
-  escapeRbsp,
-  spsWithoutReorder,
-} from './avc-no-reorder.js';
+import { avcFrameWithoutReorder, avcTagWithoutReorder, spsWithoutReorder } from './avc-no-reorder.js';
 
 /** x264's Main SPS with B-frames (a VUI with timing and bitstream restriction), and its Baseline one with the VUI cut off. */
 const X264_SPS = Buffer.from('674d400deca0a0fd8088000003000800000301e078a14cb0', 'hex');

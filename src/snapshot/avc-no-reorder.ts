@@ -8,7 +8,7 @@
  */
 
 import { avcNalLengthSize, avcParameterSets, readAvcSpsUpToVui } from '../media/avc.js';
-import { BitReader, unescapeRbsp } from '../media/bit-reader.js';
+import { BitReader, escapeRbsp, skipVuiPrefix, unescapeRbsp } from '../media/bit-reader.js';
 import { MediaParseError } from '../media/errors.js';
 
 const NAL_SPS = 7;
@@ -161,16 +161,7 @@ function writeRestriction(out: BitWriter, r: Restriction): void {
 
 /** Reads a present VUI (H.264 E.1.1) up to, not including, bitstream_restriction_flag. */
 function skipVuiUpToRestriction(bits: BitReader): void {
-  if (bits.readFlag() && bits.readBits(8) === 255) bits.skipBits(32); // aspect ratio, Extended_SAR
-  if (bits.readFlag()) bits.skipBits(1); // overscan
-  if (bits.readFlag()) {
-    bits.skipBits(4); // video_format, video_full_range_flag
-    if (bits.readFlag()) bits.skipBits(24); // colour description
-  }
-  if (bits.readFlag()) {
-    bits.readUe(); // chroma_sample_loc_type_top_field
-    bits.readUe(); // chroma_sample_loc_type_bottom_field
-  }
+  skipVuiPrefix(bits);
   if (bits.readFlag()) bits.skipBits(65); // num_units_in_tick, time_scale, fixed_frame_rate_flag
   const nalHrd = bits.readFlag();
   if (nalHrd) skipHrd(bits);
@@ -191,21 +182,6 @@ function skipHrd(bits: BitReader): void {
     bits.skipBits(1); // cbr_flag
   }
   bits.skipBits(20); // four delay/offset lengths of 5 bits
-}
-
-/** Inserts emulation-prevention bytes: a 0x03 after two zeros before a byte ≤ 3 (H.264 7.4.1). */
-export function escapeRbsp(rbsp: Buffer): Buffer {
-  const out: number[] = [];
-  let zeros = 0;
-  for (const byte of rbsp) {
-    if (zeros >= 2 && byte <= 3) {
-      out.push(3);
-      zeros = 0;
-    }
-    out.push(byte);
-    zeros = byte === 0 ? zeros + 1 : 0;
-  }
-  return Buffer.from(out);
 }
 
 /** MSB-first bit writer: copies a prefix of another bitstream, then appends bits and ue(v) codes. */
