@@ -260,19 +260,7 @@ export class S3ObjectStore {
    * their Content-MD5, and the ETag is checked too, so it resolves only when the bucket holds them.
    */
   async putBytes(key: string, data: Buffer, contentType: string): Promise<void> {
-    const md5 = createHash('md5').update(data);
-    const out = await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        Body: data,
-        ContentType: contentType,
-        ContentLength: data.length,
-        ContentMD5: md5.copy().digest('base64'),
-      }),
-    );
-    const hex = md5.digest('hex');
-    if (unquote(out.ETag) !== hex) throw new S3UploadVerifyError(key, `ETag ${out.ETag}, bytes have ${hex}`);
+    await this.putWhole(key, data, contentType);
   }
 
   /** Copies an object into a local file; false when there is no such object. */
