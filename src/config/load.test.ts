@@ -80,6 +80,7 @@ describe('loadConfig defaults', () => {
       callbackRetryInterval: 60,
       callbackRetryCount: 12,
       callbackBackoff: 'fixed',
+      callbackConcurrency: 16,
       nodeName: '',
       retentionDays: 0,
       retentionMaxGb: 0,

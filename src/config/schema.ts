@@ -102,6 +102,7 @@ export const CONFIG_FIELDS = {
   callbackTimeout: field(decimal(0.1, 120), 20, 'Seconds to wait for a receiver to answer one delivery attempt.'),
   callbackRetryInterval: field(decimal(0.05, 86400), 60, 'Seconds between delivery attempts of a failed callback.'),
   callbackRetryCount: field(integer(0, 1000), 12, 'Retries after the first attempt before a callback is dead-lettered (visible and re-deliverable in the API).'),
+  callbackConcurrency: field(integer(1, 1000), 16, 'Streams whose callbacks one node delivers at once (events of one stream always go one at a time, in order). Lower it to cap the connections each node opens to your receiver; with several nodes, each takes its share of a backlog.'),
   callbackBackoff: field(oneOf(['fixed', 'exponential']), 'fixed', '`fixed` waits CALLBACK_RETRY_INTERVAL between attempts; `exponential` doubles the wait each time (capped at 1 hour).'),
   nodeName: field(plainText(128), '', "This node's name or IP as reported in callbacks (`node`); `''` uses the host name."),
   retentionDays: field(decimal(0, 36500), 0, 'Delete recordings older than this many days; `0` keeps them forever.'),

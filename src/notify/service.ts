@@ -97,6 +97,7 @@ export class NotificationService {
       log: this.log,
       claimer: `${this.origin.node}:${process.pid}:${randomUUID().slice(0, 8)}`,
       pollMs: options.pollMs,
+      maxInFlight: config.callbackConcurrency,
     });
   }
 

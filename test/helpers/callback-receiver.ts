@@ -24,6 +24,8 @@ export interface Answer {
   readonly body?: string;
   /** Extra response headers (a redirect's `location`). */
   readonly headers?: Record<string, string>;
+  /** Answer only after this many ms, like a receiver doing real work. */
+  readonly delayMs?: number;
 }
 
 export interface CallbackReceiver {
@@ -76,8 +78,12 @@ export async function startCallbackReceiver(port = 0): Promise<CallbackReceiver>
       const callback = { ...request, answered: answer.status };
       received.push(callback);
       if (answer.status === 200) accepted.push(callback);
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body ?? '');
+      const send = () => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body ?? '');
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
