@@ -90,3 +90,50 @@ describe('a publisher reconnecting while its dead connection holds the stream', 
     expect((await player).video).toBe(videoFrameCount(tags));
   });
 });
+
+describe('a client that pipelines its media behind a publish the previous holder still blocks', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Long read pacing: the old publisher's goodbye rests unread in the kernel when the new publish arrives.
+    t = await startTestServer({ RTMP_READ_PACING: '1000' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('keeps the sequence headers and frames sent in the same write as the publish', async () => {
+    const tags = await readMediaTags(await makeTestFlv({ seconds: 1, gop: 30 }));
+    const url = t.rtmpUrl('live', 'pipelined');
+    const old = await RtmpClient.connect(url);
+    await old.publish();
+    for (const tag of tags) {
+      if (tag.type === 9) old.sendVideo(tag.timestamp, tag.body);
+      else old.sendAudio(tag.timestamp, tag.body);
+    }
+    const held = await waitFor(() => t.server.hub.get('live', 'pipelined'), 15_000, 'the first publish');
+    await waitFor(() => (held.stats.videoFrames > 0 ? true : undefined), 15_000, 'media from it');
+
+    const next = await RtmpClient.connect(url);
+    const oldClosed = old.close();
+    // Sequence headers first among the tags: lose them and not one frame of this push can be decoded.
+    await next.publish(() => {
+      for (const tag of tags) {
+        if (tag.type === 9) next.sendVideo(tag.timestamp, tag.body);
+        else next.sendAudio(tag.timestamp, tag.body);
+      }
+    });
+    await oldClosed;
+    const stream = await waitFor(
+      () =>
+        t.server.hub.get('live', 'pipelined') !== held ? t.server.hub.get('live', 'pipelined') : undefined,
+      15_000,
+      'the second publish',
+    );
+    await waitFor(
+      () => (stream.stats.videoFrames === videoFrameCount(tags) ? true : undefined),
+      15_000,
+      `${videoFrameCount(tags)} video frames of the second push (has ${stream.stats.videoFrames})`,
+    );
+    await next.close();
+  });
+});

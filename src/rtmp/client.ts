@@ -147,12 +147,19 @@ export class RtmpClient extends EventEmitter<RtmpClientEvents> {
   }
 
   /** Starts publishing; rejects with the server's onStatus code and description if refused. */
-  async publish(): Promise<void> {
+  /**
+   * `sendAlong` sends its messages in the same write as the publish command, as clients that do not wait
+   * for NetStream.Publish.Start do.
+   */
+  async publish(sendAlong?: () => void): Promise<void> {
     const name = this.url.streamName;
     // Like OBS and ffmpeg: releaseStream and FCPublish are fire-and-forget, servers may not answer.
     this.send(msg.command('releaseStream', this.nextTransactionId++, null, [name]));
     this.send(msg.command('FCPublish', this.nextTransactionId++, null, [name]));
-    await this.within('publish', this.createStreamThen('publish', [name, 'live'], 'NetStream.Publish'));
+    await this.within(
+      'publish',
+      this.createStreamThen('publish', [name, 'live'], 'NetStream.Publish', sendAlong),
+    );
     this.publishing = true;
   }
 
@@ -161,14 +168,22 @@ export class RtmpClient extends EventEmitter<RtmpClientEvents> {
     await this.within('play', this.createStreamThen('play', [this.url.streamName], 'NetStream.Play'));
   }
 
-  private async createStreamThen(name: string, args: AmfValue[], statusPrefix: string): Promise<void> {
+  private async createStreamThen(
+    name: string,
+    args: AmfValue[],
+    statusPrefix: string,
+    sendAlong?: () => void,
+  ): Promise<void> {
     const [, streamId] = await this.call('createStream', null);
     if (typeof streamId !== 'number') throw new Error(`createStream answered ${String(streamId)}`);
     this.streamId = streamId;
     const started = new Promise<void>((resolve, reject) => {
       this.statusWait = { prefix: statusPrefix, success: `${statusPrefix}.Start`, resolve, reject };
     });
+    this.socket.cork();
     this.send(msg.command(name, 0, null, args, streamId, msg.CSID_DATA));
+    sendAlong?.();
+    this.socket.uncork();
     if (name === 'play') this.send(msg.setBufferLength(streamId, 1000));
     await started;
   }

@@ -68,6 +68,12 @@ const REPLY_LIMIT_BYTES = 8 * 1024 * 1024;
  * are bounded far below what a publisher's large frames need (connect and publish commands are < 4 KiB).
  */
 const UNAUTHORIZED_IN_FLIGHT_BYTES = 64 * 1024;
+/**
+ * Messages a client pipelines behind a publish that waits for the name's holder (see `register`) are kept
+ * until it is decided. Reading is paused meanwhile, so only the rest of one read and the messages then being
+ * assembled can arrive: at most one read buffer plus UNAUTHORIZED_IN_FLIGHT_BYTES. More is an attack.
+ */
+const HELD_BEFORE_PUBLISH_BYTES = 2 * UNAUTHORIZED_IN_FLIGHT_BYTES;
 /** Encoders use a handful of chunk streams; each one used keeps its header state until the connection ends. */
 const MAX_CHUNK_STREAMS = 64;
 /** AMF0 encoding of the string "@setDataFrame": marker, u16 length, 13 characters. */
@@ -121,6 +127,8 @@ export class RtmpSession implements PacedReader {
    * its replies, or a publisher waits for the pacer's next tick. Reading resumes when no reason is left.
    */
   private readonly readingPausedFor = new Set<PauseReason>();
+  /** While a publish waits for the name's holder: what the client sent behind it, in order. */
+  private heldBeforePublish: { messages: RtmpMessage[]; bytes: number } | undefined;
   private readonly log: Logger;
   readonly remoteAddress: string;
 
@@ -295,6 +303,10 @@ export class RtmpSession implements PacedReader {
 
   private onMessage(m: RtmpMessage): void {
     this.lastMessageAt = performance.now();
+    if (this.heldBeforePublish) {
+      this.holdUntilPublished(m);
+      return;
+    }
     switch (m.typeId) {
       case msg.MSG_VIDEO:
       case msg.MSG_AUDIO:
@@ -324,6 +336,19 @@ export class RtmpSession implements PacedReader {
       default:
         return; // chunk size, abort, ack, bandwidth, shared objects: nothing for us to do
     }
+  }
+
+  private holdUntilPublished(m: RtmpMessage): void {
+    const held = this.heldBeforePublish!;
+    held.bytes += m.payload.length;
+    if (held.bytes > HELD_BEFORE_PUBLISH_BYTES) {
+      this.close(
+        'protocolError',
+        `more than ${HELD_BEFORE_PUBLISH_BYTES} bytes sent before the publish was answered`,
+      );
+      return;
+    }
+    held.messages.push(m);
   }
 
   private onMedia(m: RtmpMessage): void {
@@ -476,13 +501,21 @@ export class RtmpSession implements PacedReader {
       if (!(error instanceof StreamBusyError)) throw error;
       const holder = this.options.hub.get(address.app, address.stream);
       if (!retried && holder) {
-        // What this peer sends next (its media) waits in the kernel until the publish is decided.
+        // What this peer sends next (its metadata, sequence headers, media) waits until the publish is
+        // decided: in the kernel, or, for the rest of the read that carried the publish, here.
         this.pauseReading('publishing');
+        this.heldBeforePublish = { messages: [], bytes: 0 };
         holder
           .catchUpIngest()
           .then(() => {
-            this.resumeReading('publishing');
+            const held = this.heldBeforePublish!.messages;
+            this.heldBeforePublish = undefined;
             this.register(streamId, address, where, true);
+            for (const m of held) {
+              if (this.closed) break;
+              this.onMessage(m);
+            }
+            this.resumeReading('publishing');
           })
           .catch((err: unknown) => this.fail(err));
         return;
