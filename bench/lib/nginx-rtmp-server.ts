@@ -1,24 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/child-server.js';
-import { run, waitFor } from '../../test/helpers/process.js';
-import { ServerChild } from './server-child.js';
+import { waitFor } from '../../test/helpers/process.js';
+import { ensureDebianPackage, spawnNginx, untilNginxAnswers } from './nginx-process.js';
+import type { ServerChild } from './server-child.js';
 
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
-
-/** Debian ships the module as libnginx-mod-rtmp; install it when it is missing and we may. */
-async function ensureRtmpModule(): Promise<void> {
-  if (existsSync(RTMP_MODULE)) return;
-  if (process.getuid?.() !== 0)
-    throw new Error(`${RTMP_MODULE} is missing: apt-get install libnginx-mod-rtmp`);
-  process.stderr.write('installing libnginx-mod-rtmp…\n');
-  const result = await run('apt-get', ['install', '-y', '--no-install-recommends', 'libnginx-mod-rtmp'], {
-    timeoutMs: 300_000,
-  });
-  if (result.code !== 0 || !existsSync(RTMP_MODULE))
-    throw new Error(`apt-get install libnginx-mod-rtmp failed:\n${result.stderr}`);
-}
 
 function nginxConf(dir: string, rtmpPort: number, httpPort: number, record: boolean): string {
   // Workers run as root when we are root, so they can write the temporary record folder.
@@ -69,37 +57,14 @@ export class NginxRtmpServer {
   ) {}
 
   static async start(dir: string, { record = true }: { record?: boolean } = {}): Promise<NginxRtmpServer> {
-    await ensureRtmpModule();
+    await ensureDebianPackage('libnginx-mod-rtmp', () => existsSync(RTMP_MODULE));
     await mkdir(join(dir, 'record'), { recursive: true });
     await mkdir(join(dir, 'tmp'), { recursive: true });
     const rtmpPort = await freePort();
     const httpPort = await freePort();
-    const conf = join(dir, 'nginx.conf');
-    await writeFile(conf, nginxConf(dir, rtmpPort, httpPort, record));
-    const child = ServerChild.spawn('nginx', [
-      '-p',
-      dir,
-      '-c',
-      conf,
-      '-e',
-      join(dir, 'error.log'),
-      '-g',
-      'daemon off;',
-    ]);
+    const child = await spawnNginx(dir, nginxConf(dir, rtmpPort, httpPort, record));
     const server = new NginxRtmpServer(child, dir, rtmpPort, httpPort);
-    await waitFor(
-      async () => {
-        if (!child.running) throw new Error(`nginx exited early:\n${child.output}`);
-        return (
-          (await server.stat().then(
-            () => true,
-            () => false,
-          )) || undefined
-        );
-      },
-      30_000,
-      'nginx to answer /stat',
-    );
+    await untilNginxAnswers(child, () => server.stat(), 'nginx to answer /stat');
     return server;
   }
 

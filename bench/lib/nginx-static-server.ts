@@ -1,19 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/child-server.js';
-import { run, waitFor } from '../../test/helpers/process.js';
-import { ServerChild } from './server-child.js';
-
-/** Debian's nginx serves static files; install it when it is missing and we may. */
-async function ensureNginx(): Promise<void> {
-  if ((await run('sh', ['-c', 'command -v nginx'])).code === 0) return;
-  if (process.getuid?.() !== 0) throw new Error('nginx is missing: apt-get install nginx-light (or nginx)');
-  process.stderr.write('installing nginx…\n');
-  const result = await run('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], {
-    timeoutMs: 300_000,
-  });
-  if (result.code !== 0) throw new Error(`apt-get install nginx failed:\n${result.stderr}`);
-}
+import { run } from '../../test/helpers/process.js';
+import { ensureDebianPackage, spawnNginx, untilNginxAnswers } from './nginx-process.js';
+import type { ServerChild } from './server-child.js';
 
 /**
  * One nginx worker serving `root` at `/vod/` with sendfile: the reference a static file server reaches.
@@ -52,35 +42,12 @@ export class NginxStaticServer {
   ) {}
 
   static async start(dir: string, root: string): Promise<NginxStaticServer> {
-    await ensureNginx();
+    await ensureDebianPackage('nginx', async () => (await run('sh', ['-c', 'command -v nginx'])).code === 0);
     await mkdir(join(dir, 'tmp'), { recursive: true });
     const port = await freePort();
-    const conf = join(dir, 'nginx.conf');
-    await writeFile(conf, nginxConf(dir, root, port));
-    const child = ServerChild.spawn('nginx', [
-      '-p',
-      dir,
-      '-c',
-      conf,
-      '-e',
-      join(dir, 'error.log'),
-      '-g',
-      'daemon off;',
-    ]);
+    const child = await spawnNginx(dir, nginxConf(dir, root, port));
     const server = new NginxStaticServer(child, port);
-    await waitFor(
-      async () => {
-        if (!child.running) throw new Error(`nginx exited early:\n${child.output}`);
-        return (
-          (await fetch(server.httpUrl('/')).then(
-            () => true,
-            () => false,
-          )) || undefined
-        );
-      },
-      30_000,
-      'nginx to answer',
-    );
+    await untilNginxAnswers(child, () => fetch(server.httpUrl('/')), 'nginx to answer');
     return server;
   }
 
