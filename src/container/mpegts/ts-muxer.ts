@@ -7,6 +7,7 @@ import { AnnexBVideoStream } from './annexb-video-stream.js';
 import { AdtsAudioStream, Mp3AudioStream } from './audio-streams.js';
 import type { ElementaryStream } from './elementary-stream.js';
 import { TsMuxError, UnsupportedCodecError } from './errors.js';
+import { OutputBlocks } from './output-blocks.js';
 import { pesHeaderLength, writePesHeader } from './pes-header.js';
 import { patSection, pmtSection } from './psi.js';
 import { TS_PACKET_SIZE, TsPacketStream } from './ts-packet-stream.js';
@@ -26,6 +27,9 @@ const PCR_LEAD = 63_000;
 /** A PCR-only packet is sent when the PCR PID is quieter than this (must stay under 100 ms). */
 const MAX_PCR_GAP_MS = 80;
 const TABLES_SIZE = 2 * TS_PACKET_SIZE;
+/** Output blocks: a few frames of a 2.5 Mbps stream each; larger PES (keyframes) are allocated alone. */
+const OUTPUT_BLOCK_SIZE = 64 * 1024;
+const OWN_OUTPUT_ABOVE = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export interface TsTracks {
@@ -48,6 +52,7 @@ export class TsMuxer {
   private readonly patSection: Buffer;
   private readonly pmtSection: Buffer;
   private readonly pesHeader = Buffer.alloc(pesHeaderLength(true));
+  private readonly output = new OutputBlocks(OUTPUT_BLOCK_SIZE, OWN_OUTPUT_ABOVE);
   private lastPcrMs: number | undefined;
 
   /** @throws UnsupportedCodecError for AV1, VP9 and audio formats TS has no stream_type for. */
@@ -116,7 +121,7 @@ export class TsMuxer {
     const pesLength = headerLength + payloadLength;
     let offset = withTables ? TABLES_SIZE : 0;
     if (!onPcrPid && pcr !== undefined) offset += TS_PACKET_SIZE;
-    const out = Buffer.allocUnsafe(offset + TS_PACKET_SIZE * TsPacketStream.packetCount(pesLength, flags));
+    const out = this.output.take(offset + TS_PACKET_SIZE * TsPacketStream.packetCount(pesLength, flags));
 
     if (withTables) this.writeTables(out);
     if (!onPcrPid && pcr !== undefined) this.pcrStream.writePcrOnly(out, offset - TS_PACKET_SIZE, pcr);
