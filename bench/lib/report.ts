@@ -95,6 +95,8 @@ export function medianResult(rounds: ScenarioResult[]): ScenarioResult {
     cpuPerStreamMinute: of((r) => r.cpuPerStreamMinute),
     baselineRssBytes: of((r) => r.baselineRssBytes),
     peakRssBytes: of((r) => r.peakRssBytes),
+    peakRssAnonBytes: of((r) => r.peakRssAnonBytes),
+    peakRssFileBytes: of((r) => r.peakRssFileBytes),
     rssPerStreamBytes: of((r) => r.rssPerStreamBytes),
     clientCpuSeconds: of((r) => r.clientCpuSeconds),
     videoFramesSent: of((r) => r.videoFramesSent),
