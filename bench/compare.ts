@@ -268,7 +268,7 @@ async function compareAt(
     if (!allThree) continue;
     const all = medians[scenarios.indexOf(allThree.liveTape)]!;
     verdicts.push(
-      `- ${variant.name}, n=${streams}, recording all three: peak RSS ${mib(all.peakRssBytes)} MiB, ${fixed(all.rssPerStreamBytes / 1024 / 1024)} MiB per stream above the idle server${streams === 8 ? ` (target ≤ 100 MiB at n=8: ${all.peakRssBytes <= TARGET_PEAK_RSS_BYTES ? 'MET' : 'MISSED'})` : ''}`,
+      `- ${variant.name}, n=${streams}, recording all three: peak RSS ${mib(all.peakRssBytes)} MiB (${mib(all.peakRssAnonBytes)} anonymous, ${mib(all.peakRssFileBytes)} file-backed), ${fixed(all.rssPerStreamBytes / 1024 / 1024)} MiB per stream above the idle server${streams === 8 ? ` (target ≤ 100 MiB at n=8: ${all.peakRssBytes <= TARGET_PEAK_RSS_BYTES ? 'MET' : 'MISSED'})` : ''}`,
     );
   }
   console.log(

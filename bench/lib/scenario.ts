@@ -7,7 +7,7 @@ import { sleep, waitFor } from '../../test/helpers/process.js';
 import type { BenchMedia } from './bench-media.js';
 import { HttpFlvPlayer } from './http-flv-player.js';
 import { connectPublishers, pacePublishers } from './paced-publishers.js';
-import { sampleProcessTree, selfCpuSeconds } from './proc-stats.js';
+import { ResidentPeakSampler, sampleProcessTree, selfCpuSeconds } from './proc-stats.js';
 
 export interface BenchServer {
   readonly name: string;
@@ -51,6 +51,9 @@ export interface ScenarioResult {
   cpuPerStreamMinute: number;
   baselineRssBytes: number;
   peakRssBytes: number;
+  /** The peak's split (sampled every 250 ms, so it may fall a little short of `peakRssBytes`). */
+  peakRssAnonBytes: number;
+  peakRssFileBytes: number;
   rssPerStreamBytes: number;
   /** The pushers and players, all in this process. */
   clientCpuSeconds: number;
@@ -86,9 +89,11 @@ export async function runScenario<S extends BenchServer, A>(
   const server = await scenario.start(dir);
   let clients: RtmpClient[] = [];
   let players: HttpFlvPlayer[][] = [];
+  let residentPeak: ResidentPeakSampler | undefined;
   try {
     await sleep(1000);
     const baseline = sampleProcessTree(server.pid);
+    residentPeak = new ResidentPeakSampler(server.pid);
     clients = await connectPublishers(streams.map((s) => scenario.pushUrl(server, s)));
     const playerUrl = scenario.playerUrl?.bind(scenario);
     if (playerUrl && options.playersPerStream > 0) {
@@ -122,6 +127,7 @@ export async function runScenario<S extends BenchServer, A>(
     await Promise.all(clients.map((c) => c.close()));
     const artifacts = await scenario.settle(server, streams);
     const cpuAfter = sampleProcessTree(server.pid);
+    const split = residentPeak.stop();
     const selfAfter = selfCpuSeconds();
 
     const recorded = scenario.recordedFrames
@@ -140,6 +146,8 @@ export async function runScenario<S extends BenchServer, A>(
       cpuPerStreamMinute: serverCpuSeconds / ((options.streams * options.seconds) / 60),
       baselineRssBytes: baseline.rssBytes,
       peakRssBytes: cpuAfter.peakRssBytes,
+      peakRssAnonBytes: split.anonBytes,
+      peakRssFileBytes: split.fileBytes,
       rssPerStreamBytes: (cpuAfter.peakRssBytes - baseline.rssBytes) / options.streams,
       clientCpuSeconds: selfAfter - selfBefore,
       videoFramesSent: sum(sent.map((p) => p.videoFramesSent)),
@@ -154,6 +162,7 @@ export async function runScenario<S extends BenchServer, A>(
     };
     return { result, artifacts };
   } finally {
+    residentPeak?.stop();
     for (const p of players.flat()) p.close();
     for (const c of clients) c.destroy();
     await server.stop();

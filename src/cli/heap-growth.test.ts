@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { missingStartFlags, SEMI_SPACE_MB, shouldSetHeapGrowth } from './heap-growth.js';
+import {
+  MALLOC_ARENAS,
+  missingStartEnv,
+  missingStartFlags,
+  SEMI_SPACE_MB,
+  shouldSetHeapGrowth,
+} from './heap-growth.js';
 
 describe('shouldSetHeapGrowth', () => {
   it('sets the factor when the operator gave none', () => {
@@ -23,5 +29,18 @@ describe('missingStartFlags', () => {
   it("keeps the operator's own size, as a node flag or in NODE_OPTIONS, in either spelling", () => {
     expect(missingStartFlags(['--max-semi-space-size=32'], undefined)).toEqual([]);
     expect(missingStartFlags([], '--max_semi_space_size=2')).toEqual([]);
+  });
+});
+
+describe('missingStartEnv', () => {
+  it('asks for few allocator arenas when the operator set none', () => {
+    expect(missingStartEnv({ NODE_OPTIONS: '--max-semi-space-size=4' })).toEqual({
+      MALLOC_ARENA_MAX: String(MALLOC_ARENAS),
+    });
+  });
+
+  it("keeps the operator's own arena count, even an empty one", () => {
+    expect(missingStartEnv({ MALLOC_ARENA_MAX: '8' })).toEqual({});
+    expect(missingStartEnv({ MALLOC_ARENA_MAX: '' })).toEqual({});
   });
 });
