@@ -1,10 +1,13 @@
 /**
  * The recorder's target with STORAGE=s3: the local spool, plus an upload job for each live HLS segment,
- * queued once the playlist that lists it has been written: that job stores the segment, then the
- * playlist (upload-worker.ts), so a recording being made is already playable from the bucket at the
- * cost of one job per segment. A playlist write that lists no new segment is a job of its own. Whole
- * files (FLV, MP4, AAC, the final HLS recording) are queued when they are cataloged instead (see
- * object-storage.ts), since only then are they final.
+ * queued just BEFORE the playlist write that first lists it: that job stores the segment, then the
+ * playlist cut before the first segment whose job is still queued (upload-worker.ts), so a recording
+ * being made is already playable from the bucket at the cost of one job per segment, and the bucket's
+ * playlist never names a segment the bucket lacks. Queued before the write, every segment a playlist
+ * in the spool lists has its job in the outbox already (the cut sees all of them); a job that runs
+ * before the write leaves the playlist one segment behind until the next job. A playlist write that
+ * lists no new segment is a job of its own. Whole files (FLV, MP4, AAC, the final HLS recording) are
+ * queued when they are cataloged instead (see object-storage.ts), since only then are they final.
  */
 import { PLAYLIST_NAME, parentKey, playlistKeyOfSegment } from './layout.js';
 import type { StorageTarget, StoredObjectInfo, TargetFile } from './target.js';
@@ -44,18 +47,18 @@ export class UploadingSpoolTarget implements StorageTarget {
   }
 
   async put(key: string, data: Buffer | string): Promise<void> {
+    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queueFor(key);
     await this.spool.put(key, data);
-    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.playlistWritten(key);
   }
 
   /** The bucket has no append: the grown object is uploaded whole, as after a `put`. */
   async appendTo(key: string, data: Buffer | string): Promise<void> {
+    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queueFor(key);
     await this.spool.appendTo(key, data);
-    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.playlistWritten(key);
   }
 
-  /** Queues the segments this write lists for the first time (each job stores the playlist after it). */
-  private async playlistWritten(key: string): Promise<void> {
+  /** Queues the segments the coming playlist write lists for the first time (each job stores the playlist after it). */
+  private async queueFor(key: string): Promise<void> {
     const folder = parentKey(key);
     const segments = this.closedSegments.get(folder) ?? [];
     this.closedSegments.delete(folder);

@@ -13,8 +13,9 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { UploadRow } from '../catalog/uploads.js';
 import { parseMediaPlaylist } from '../container/hls/playlist.js';
 import type { Logger } from '../log.js';
-import { playlistKeyOfSegment } from './layout.js';
+import { PLAYLIST_NAME, playlistKeyOfSegment } from './layout.js';
 import type { MediaStore } from './media-store.js';
+import { playlistPrefix } from './playlist-prefix.js';
 import type { S3ObjectStore } from './s3-object-store.js';
 
 export interface UploadWorkerOptions {
@@ -151,10 +152,14 @@ export class UploadWorker {
       // deleted has nothing left to copy; the recording's own job covers what matters.
       const { spool } = this.options;
       if (await exists(spool.pathOf(claim.storageKey))) {
-        await this.put(claim.storageKey);
-        // A live segment's job was queued once a playlist listing it was written: that goes next.
-        const playlist = playlistKeyOfSegment(claim.storageKey);
-        if (playlist !== undefined && (await exists(spool.pathOf(playlist)))) await this.put(playlist);
+        if (claim.storageKey.endsWith(`/${PLAYLIST_NAME}`)) await this.putLivePlaylist(claim);
+        else {
+          await this.put(claim.storageKey);
+          // A live segment's job was queued with the playlist write that lists it: that goes next.
+          const playlist = playlistKeyOfSegment(claim.storageKey);
+          if (playlist !== undefined && (await exists(spool.pathOf(playlist))))
+            await this.putLivePlaylist(claim, playlist);
+        }
       }
       await catalog.uploads.complete(claim);
       return;
@@ -196,6 +201,24 @@ export class UploadWorker {
       if (stored.get(key) !== local.size) await this.put(key);
     }
     await this.put(playlistKey);
+  }
+
+  /**
+   * The live playlist as the spool has it, cut before the first segment whose job is still queued
+   * (playlist-prefix.ts): jobs of the folder run in order and each segment's job is queued before any
+   * playlist lists it, so every segment the cut playlist names is in the bucket already.
+   */
+  private async putLivePlaylist(claim: UploadRow, playlistKey = claim.storageKey): Promise<void> {
+    const folder = dirname(playlistKey);
+    const text = await readFile(this.options.spool.pathOf(playlistKey), 'utf8');
+    const queued = new Set(
+      (await this.options.catalog.uploads.listOf(claim.groupKey))
+        .filter((job) => job.id !== claim.id)
+        .map((job) => job.storageKey),
+    );
+    const data = Buffer.from(playlistPrefix(text, (uri) => !queued.has(`${folder}/${uri}`)));
+    await this.options.objects.putBytes(playlistKey, data, CONTENT_TYPES.m3u8!);
+    this.stats?.uploaded(data.length);
   }
 
   private async put(key: string): Promise<void> {
