@@ -59,6 +59,8 @@ export class UploadWorker {
   private claimRound: Promise<void> | undefined;
   /** A wake came while a claim was in flight: claim again when it returns. */
   private again = false;
+  /** Jobs done since the last claim: the next claim deletes them in its own transaction. */
+  private finished: string[] = [];
   private closed = false;
   /** Where upload counts go (metrics, made after the recorder this worker serves). */
   stats: UploadStats | undefined;
@@ -101,6 +103,11 @@ export class UploadWorker {
     clearTimeout(this.timer);
     await this.claimRound;
     await Promise.all(this.inFlight);
+    const finished = this.finished.splice(0);
+    // Not deleted, they would only be run once more after the restart (uploads are idempotent).
+    await this.options.catalog.uploads
+      .complete(finished)
+      .catch((err) => this.options.log.warn({ err }, 'could not delete finished upload jobs'));
   }
 
   /** One claim for as many jobs as there are free slots; true when it filled them all (more may be due). */
@@ -109,9 +116,14 @@ export class UploadWorker {
     if (free <= 0) return false; // a finishing job wakes the worker
     const { catalog, claimer, log } = this.options;
     let claims: UploadRow[];
+    const finished = this.finished.splice(0);
     try {
-      claims = await catalog.uploads.claimDue({ now: Date.now(), leaseMs: LEASE_MS, claimer, limit: free });
+      claims = await catalog.uploads.claimDue(
+        { now: Date.now(), leaseMs: LEASE_MS, claimer, limit: free },
+        finished,
+      );
     } catch (err) {
+      this.finished.push(...finished);
       log.warn({ err }, 'could not claim upload jobs');
       return false;
     }
@@ -161,13 +173,13 @@ export class UploadWorker {
             await this.putLivePlaylist(claim, playlist);
         }
       }
-      await catalog.uploads.complete(claim);
+      this.finished.push(claim.id);
       return;
     }
     if (claim.status === 'pending') {
       const row = await catalog.recordings.get(claim.groupKey);
       if (row === undefined || row.status === 'done') {
-        await catalog.uploads.complete(claim);
+        this.finished.push(claim.id);
         return;
       }
       if (row.format === 'hls') await this.putHlsRecording(row.storageKey);
@@ -187,7 +199,7 @@ export class UploadWorker {
       const hls = claim.storageKey.endsWith('.m3u8');
       await this.options.spool.remove(hls ? dirname(claim.storageKey) : claim.storageKey);
     }
-    await catalog.uploads.complete(claim);
+    this.finished.push(claim.id);
   }
 
   /** Every segment the final playlist lists (skipping ones already stored whole), then the playlist. */
