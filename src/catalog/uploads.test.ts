@@ -67,6 +67,19 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
     expect(await c.uploads.listOf('f1')).toEqual([]);
   });
 
+  it("hands a node's jobs to that node only (its spool holds the file)", async (ctx) => {
+    const c = catalogOf(ctx);
+    const ofA = await c.uploads.enqueue({ groupKey: 'na', kind: 'object', storageKey: 'na/1.ts', node: 'a' });
+    const now = Date.now() + 1000;
+    const ids = (jobs: { id: string }[]) => jobs.map((job) => job.id).filter((id) => id === ofA);
+    expect(ids(await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'b:1:x', limit: 50 }))).toEqual(
+      [],
+    );
+    const claimed = await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'a:1:y', limit: 50 });
+    expect(ids(claimed)).toEqual([ofA]);
+    await c.uploads.complete(claimed.map((job) => job.id));
+  });
+
   it('hands out whole recordings before live segments queued earlier', async (ctx) => {
     const c = catalogOf(ctx);
     for (let i = 0; i < 3; i++)

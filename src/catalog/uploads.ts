@@ -1,7 +1,7 @@
 /**
  * The `uploads` table: the outbox of spool files to copy into the object store (STORAGE=s3). Jobs are
  * inserted in the transaction that closes their file; upload workers (one per process, any number of
- * processes) claim due jobs with a lease, on PostgreSQL with `FOR UPDATE SKIP LOCKED`, the way the
+ * processes) claim due jobs of their own node (whose spool holds the file) with a lease, on PostgreSQL with `FOR UPDATE SKIP LOCKED`, the way the
  * notification outbox does. Jobs of one group (a recording, or a live HLS folder) run one at a time in id order.
  */
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
@@ -25,6 +25,8 @@ export interface UploadRow {
   readonly claimedBy: string | null;
   readonly lastError: string | null;
   readonly createdAt: number;
+  /** The node whose spool holds the file (null: any node). */
+  readonly node: string | null;
 }
 
 export interface NewUpload {
@@ -33,12 +35,14 @@ export interface NewUpload {
   readonly storageKey: string;
   /** Default false. */
   readonly announce?: boolean;
+  /** The node whose spool holds the file, the only one that claims the job; none: any node. */
+  readonly node?: string;
 }
 
 export interface UploadClaimRequest {
   readonly now: number;
   readonly leaseMs: number;
-  /** `{node}:{pid}:{random}`, unique per process. */
+  /** `{node}:{pid}:{random}`, unique per process: it gets its node's jobs (and those of no node). */
   readonly claimer: string;
   readonly limit: number;
 }
@@ -78,6 +82,7 @@ export class UploadRepository {
           claimed_by: null,
           last_error: null,
           created_at: now,
+          node: upload.node ?? null,
         })
         .execute();
       return id;
@@ -93,7 +98,7 @@ export class UploadRepository {
     return guarded('claim due uploads', () =>
       this.db.transaction().execute(async (trx) => {
         if (finished.length > 0) await trx.deleteFrom('uploads').where('id', 'in', finished).execute();
-        const due = await dueUploadsQuery(trx, request.now, request.limit)
+        const due = await dueUploadsQuery(trx, request.now, request.limit, nodeOf(request.claimer))
           .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked())
           .execute();
         if (due.length === 0) return [];
@@ -207,6 +212,12 @@ export class UploadRepository {
   }
 }
 
+/** The node part of a claimer (`{node}:{pid}:{random}`). */
+function nodeOf(claimer: string): string {
+  const colon = claimer.indexOf(':');
+  return colon < 0 ? claimer : claimer.slice(0, colon);
+}
+
 /** The claim still holds, at the very attempt it claimed. */
 function heldBy(claim: UploadRow) {
   return (eb: ExpressionBuilder<Database, 'uploads'>) =>
@@ -222,10 +233,11 @@ function heldBy(claim: UploadRow) {
  * recordings come first: their `done` and callback wait on them, while a live segment's bucket copy
  * only serves playback from the bucket, which LiveTape itself does not need while the stream is live.
  */
-export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number) {
+export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number, node: string) {
   return db
     .selectFrom('uploads as u')
     .select('u.id')
+    .where((eb) => eb.or([eb('u.node', 'is', null), eb('u.node', '=', node)]))
     .where('u.next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('u.claimed_until', 'is', null), eb('u.claimed_until', '<=', now)]))
     .where((eb) =>
@@ -257,5 +269,6 @@ function toUploadRow(columns: Selectable<UploadsTable>): UploadRow {
     claimedBy: columns.claimed_by,
     lastError: columns.last_error,
     createdAt: columns.created_at,
+    node: columns.node,
   };
 }

@@ -80,7 +80,7 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
   });
   catalog.recordings.holdUntilStored = async (trx, row, announce) => {
     await catalog.uploads.enqueue(
-      { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce },
+      { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce, node: deps.node },
       trx,
     );
     // After the commit; the poll catches a wake that comes too early.
@@ -91,7 +91,7 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
     uploader,
     spoolTarget: (spool) =>
       new UploadingSpoolTarget(spool, async (group, key) => {
-        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
+        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key, node: deps.node });
         uploader.wake();
       }),
     async status() {
