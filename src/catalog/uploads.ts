@@ -148,6 +148,18 @@ export class UploadRepository {
     });
   }
 
+  /** Deletes the group's jobs nobody holds a claim on now; the number deleted. */
+  dropUnclaimed(groupKey: string, now: number): Promise<number> {
+    return guarded(`drop unclaimed uploads of ${groupKey}`, async () => {
+      const result = await this.db
+        .deleteFrom('uploads')
+        .where('group_key', '=', groupKey)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
   /** The jobs are finished: their rows go (see also `claimDue`'s `finished`). */
   complete(ids: readonly string[]): Promise<void> {
     return guarded(`complete ${ids.length} uploads`, async () => {

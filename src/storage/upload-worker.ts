@@ -61,6 +61,8 @@ export class UploadWorker {
   private again = false;
   /** Jobs done since the last claim: the next claim deletes them in its own transaction. */
   private finished: string[] = [];
+  /** The live HLS job in flight per folder (a folder's jobs run one at a time, on this node only). */
+  private readonly liveInFlight = new Map<string, Promise<void>>();
   private closed = false;
   /** Where upload counts go (metrics, made after the recorder this worker serves). */
   stats: UploadStats | undefined;
@@ -129,11 +131,13 @@ export class UploadWorker {
     }
     for (const claim of claims) {
       const job = this.attempt(claim).finally(() => {
+        if (this.liveInFlight.get(claim.groupKey) === job) this.liveInFlight.delete(claim.groupKey);
         this.inFlight.delete(job);
         // Refill once half the slots are free, so one claim takes several jobs.
         if (this.inFlight.size <= this.options.concurrency / 2) this.wake();
       });
       this.inFlight.add(job);
+      if (claim.kind === 'object') this.liveInFlight.set(claim.groupKey, job);
     }
     return claims.length === free;
   }
@@ -182,8 +186,14 @@ export class UploadWorker {
         this.finished.push(claim.id);
         return;
       }
-      if (row.format === 'hls') await this.putHlsRecording(row.storageKey);
-      else await this.put(row.storageKey);
+      if (row.format === 'hls') {
+        // The live jobs of its folder are superseded: this job stores every segment the bucket lacks and
+        // the final playlist. One still running must not store its (cut, unended) playlist after that.
+        const folder = dirname(row.storageKey);
+        await catalog.uploads.dropUnclaimed(folder, Date.now());
+        await this.liveInFlight.get(folder);
+        await this.putHlsRecording(row.storageKey);
+      } else await this.put(row.storageKey);
       const stored = await catalog.recordings.finishStored(row.id, async (trx, done) => {
         if (!(await catalog.uploads.markStored(claim, trx))) throw new Error('upload claim lost');
         if (claim.announce) await this.options.onFinishing?.(trx, done);
