@@ -144,6 +144,10 @@ describe.skipIf(postgres === undefined)('one shared pull per remote stream', () 
       { timeoutMs: 120_000 },
     );
     await waitFor(() => bKnowsLive('r3'), 30_000, 'B to know the stream is live on A');
+    // Before any playlist of B's: B packages nothing of it yet, and says so rather than "not live".
+    const early = await fetch(nodes.b.httpUrl('/live/live/r3/0.ts'));
+    expect(early.status).toBe(404);
+    expect(await early.text()).toContain("not in this node's live window");
     const listed = await waitFor(
       async () => {
         const res = await fetch(nodes.b.httpUrl('/live/live/r3.m3u8'));

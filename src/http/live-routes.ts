@@ -95,6 +95,14 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const packager = stream
         ? deps.hls.packagerFor(stream)
         : (deps.relay?.relayedPackager(appName, name) ?? deps.hls.endedPackager(appName, name));
+      if (match && !packager && deps.liveElsewhere?.(appName, name) !== undefined)
+        // Live on another node, but not packaged here: segment numbers are each node's own, so one
+        // asked of this node before its playlist was cannot be served.
+        return sendError(
+          reply,
+          'not_found',
+          `segment ${segment} is not in this node's live window: ask this node for ${name}.m3u8 first`,
+        );
       if (!match || !packager) return notLive(reply, appName, name);
       return sendSegment(reply, segment, await packager.segment(Number(match[1])));
     },
