@@ -44,7 +44,7 @@ const USAGE = `tsx bench/record.ts [options]
   --storage S      local (default), or s3: a local-only round, then a round uploading to s3rver
   --s3-tls         with --storage s3: s3rver serves https (a self-signed certificate the servers trust), as a
                    production store would: request bodies then go as UNSIGNED-PAYLOAD, without a SHA-256
-  --s3-checksums   with --storage s3 (http): the servers reach s3rver through a loopback proxy that checks and
+  --s3-checksums   with --storage s3: the servers reach s3rver through a loopback proxy that checks and
                    echoes x-amz-checksum-crc32 as Amazon S3 does, so uploads take the CRC32 path, not MD5
   --s3-baseline-root D  with --storage s3: one more STORAGE=s3 round, run from checkout D before the
                    round of this checkout, so the upload path's CPU is compared before/after in one run
@@ -286,9 +286,13 @@ runMain(async () => {
   // The servers this run starts inherit it (Node reads it at start); this process trusts it per client.
   if (s3?.caFile) process.env.NODE_EXTRA_CA_CERTS = s3.caFile;
   const objects = s3 ? bucketClient(s3) : undefined;
-  if (args['s3-checksums'] && (!s3 || args['s3-tls']))
-    throw new Error('--s3-checksums needs --storage s3 without --s3-tls');
-  const proxy = args['s3-checksums'] ? await startChecksumProxy(s3!.endpoint) : undefined;
+  if (args['s3-checksums'] && !s3) throw new Error('--s3-checksums needs --storage s3');
+  const proxy = args['s3-checksums']
+    ? await startChecksumProxy(
+        s3!.endpoint,
+        s3!.caFile && s3!.keyFile ? { certFile: s3!.caFile, keyFile: s3!.keyFile } : undefined,
+      )
+    : undefined;
   const s3Settings = s3 && {
     ...s3.settings,
     ...(proxy && { S3_ENDPOINT: proxy.endpoint }),

@@ -2,10 +2,12 @@
  * A loopback proxy in front of s3rver that treats `x-amz-checksum-crc32` the way Amazon S3 does: a body
  * whose CRC32 differs is refused (400 BadDigest), an accepted one's checksum is echoed in the answer.
  * s3rver ignores the header, so without this a bench round only ever measures LiveTape's MD5 path. It
- * runs in the bench process: its CPU is not the server's. Plain http only (requests pass unchanged, so
- * their signatures stay valid).
+ * runs in the bench process: its CPU is not the server's. Requests pass unchanged (their signatures
+ * stay valid); in front of an https s3rver it serves https with s3rver's own certificate and key.
  */
-import { createServer, request, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 
@@ -14,10 +16,14 @@ export interface ChecksumProxy {
   close(): Promise<void>;
 }
 
-export async function startChecksumProxy(target: string): Promise<ChecksumProxy> {
+/** `tls`: the PEM files of the https `target`'s certificate and key. */
+export async function startChecksumProxy(
+  target: string,
+  tls?: { certFile: string; keyFile: string },
+): Promise<ChecksumProxy> {
   const upstream = new URL(target);
-  if (upstream.protocol !== 'http:') throw new Error('the checksum proxy forwards to plain http only');
-  const server: Server = createServer(async (req, res) => {
+  const cert = tls && readFileSync(tls.certFile);
+  const handler: http.RequestListener = async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -33,32 +39,34 @@ export async function startChecksumProxy(target: string): Promise<ChecksumProxy>
         return;
       }
     }
-    const forwarded = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        const headers = { ...answer.headers };
-        const ok = (answer.statusCode ?? 500) < 300;
-        if (typeof sent === 'string' && ok) headers['x-amz-checksum-crc32'] = sent;
-        res.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(res);
-      },
-    );
+    const reply = (answer: http.IncomingMessage) => {
+      const headers = { ...answer.headers };
+      const ok = (answer.statusCode ?? 500) < 300;
+      if (typeof sent === 'string' && ok) headers['x-amz-checksum-crc32'] = sent;
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    };
+    const options = {
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+    };
+    const forwarded = cert ? https.request({ ...options, ca: cert }, reply) : http.request(options, reply);
     forwarded.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();
     });
     forwarded.end(body);
-  });
+  };
+  const server = tls
+    ? https.createServer({ cert, key: readFileSync(tls.keyFile) }, handler)
+    : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
