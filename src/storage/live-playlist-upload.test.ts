@@ -76,10 +76,13 @@ describe('live HLS playlist uploads', () => {
     const root = join(dir, 'media');
     const spool = new MediaStore(root);
     let worker: UploadWorker | undefined;
-    const target = new UploadingSpoolTarget(new LocalTarget(root), async (group, key) => {
-      await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
-      worker?.wake();
-    });
+    const target = new UploadingSpoolTarget(
+      new LocalTarget(root),
+      async (group, key) => {
+        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
+      },
+      () => worker?.wake(),
+    );
     const seen: { named: string[]; missing: string[] }[] = [];
     const putBytes = objects.putBytes.bind(objects);
     objects.putBytes = async (key, data, contentType) => {

@@ -90,10 +90,18 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
     objects,
     uploader,
     spoolTarget: (spool) =>
-      new UploadingSpoolTarget(spool, async (group, key) => {
-        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key, node: deps.node });
-        uploader.wake();
-      }),
+      new UploadingSpoolTarget(
+        spool,
+        async (group, key) => {
+          await catalog.uploads.enqueue({
+            groupKey: group,
+            kind: 'object',
+            storageKey: key,
+            node: deps.node,
+          });
+        },
+        () => uploader.wake(),
+      ),
     async status() {
       const backlog = await catalog.uploads.backlog();
       const failure = uploader.lastError;

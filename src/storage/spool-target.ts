@@ -4,8 +4,9 @@
  * playlist cut before the first segment whose job is still queued (upload-worker.ts), so a recording
  * being made is already playable from the bucket at the cost of one job per segment, and the bucket's
  * playlist never names a segment the bucket lacks. Queued before the write, every segment a playlist
- * in the spool lists has its job in the outbox already (the cut sees all of them); a job that runs
- * before the write leaves the playlist one segment behind until the next job. A playlist write that
+ * in the spool lists has its job in the outbox already (the cut sees all of them). The worker is woken
+ * after the write; a job claimed before it (by another wake, or the poll) leaves the bucket's playlist
+ * one segment behind until the next job. A playlist write that
  * lists no new segment is a job of its own. Whole files (FLV, MP4, AAC, the final HLS recording) are
  * queued when they are cataloged instead (see object-storage.ts), since only then are they final.
  */
@@ -15,6 +16,9 @@ import type { StorageTarget, StoredObjectInfo, TargetFile } from './target.js';
 /** Queues one spool object for upload; `group` orders the jobs of one HLS folder. */
 export type QueueUpload = (group: string, key: string) => Promise<void>;
 
+/** The playlist write that jobs were queued for has landed in the spool: start uploading them. */
+export type UploadsQueued = () => void;
+
 export class UploadingSpoolTarget implements StorageTarget {
   readonly description: string;
   /** Segments closed since their folder's playlist was last written, by folder. */
@@ -23,6 +27,7 @@ export class UploadingSpoolTarget implements StorageTarget {
   constructor(
     private readonly spool: StorageTarget,
     private readonly queue: QueueUpload,
+    private readonly queued: UploadsQueued = () => undefined,
   ) {
     this.description = `${spool.description}, uploaded to object storage`;
   }
@@ -47,14 +52,17 @@ export class UploadingSpoolTarget implements StorageTarget {
   }
 
   async put(key: string, data: Buffer | string): Promise<void> {
-    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queueFor(key);
-    await this.spool.put(key, data);
+    const playlist = key.endsWith(`/${PLAYLIST_NAME}`);
+    if (playlist) await this.queueFor(key);
+    // Woken after the write, a job finds its segment listed (woken before, its playlist lags one behind).
+    await this.spool.put(key, data).finally(() => playlist && this.queued());
   }
 
   /** The bucket has no append: the grown object is uploaded whole, as after a `put`. */
   async appendTo(key: string, data: Buffer | string): Promise<void> {
-    if (key.endsWith(`/${PLAYLIST_NAME}`)) await this.queueFor(key);
-    await this.spool.appendTo(key, data);
+    const playlist = key.endsWith(`/${PLAYLIST_NAME}`);
+    if (playlist) await this.queueFor(key);
+    await this.spool.appendTo(key, data).finally(() => playlist && this.queued());
   }
 
   /** Queues the segments the coming playlist write lists for the first time (each job stores the playlist after it). */
