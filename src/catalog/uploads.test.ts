@@ -53,8 +53,12 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
 
   it("deletes the jobs finished since the last claim in the claim's own transaction", async (ctx) => {
     const c = catalogOf(ctx);
-    const segment = await c.uploads.enqueue({ groupKey: 'f1', kind: 'object', storageKey: 'f/1.ts' });
-    const next = await c.uploads.enqueue({ groupKey: 'f1', kind: 'object', storageKey: 'f/2.ts' });
+    // Queued together (one statement), in order.
+    const [segment, next] = await c.uploads.enqueueAll([
+      { groupKey: 'f1', kind: 'object', storageKey: 'f/1.ts' },
+      { groupKey: 'f1', kind: 'object', storageKey: 'f/2.ts' },
+    ]);
+    expect((await c.uploads.listOf('f1')).map((job) => job.id)).toEqual([segment, next]);
     const now = Date.now() + 1000;
     const round = (finished: string[]) =>
       c.uploads
@@ -62,8 +66,8 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
         .then((jobs) => jobs.filter((job) => job.groupKey === 'f1').map((job) => job.id));
     expect(await round([])).toEqual([segment]);
     // The group's next job is due in the very round that deletes the one before it.
-    expect(await round([segment])).toEqual([next]);
-    await c.uploads.complete([next]);
+    expect(await round([segment!])).toEqual([next]);
+    await c.uploads.complete([next!]);
     expect(await c.uploads.listOf('f1')).toEqual([]);
   });
 

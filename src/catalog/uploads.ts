@@ -63,29 +63,38 @@ export class UploadRepository {
   ) {}
 
   /** Inserts a job due now; pass the cause's transaction as `db`. */
-  enqueue(upload: NewUpload, db: Kysely<Database> = this.db): Promise<string> {
-    const id = this.newId();
-    return guarded(`enqueue upload ${id}`, async () => {
+  async enqueue(upload: NewUpload, db: Kysely<Database> = this.db): Promise<string> {
+    const [id] = await this.enqueueAll([upload], db);
+    return id!;
+  }
+
+  /** Inserts jobs due now, in this order, with one statement (one commit outside a transaction). */
+  enqueueAll(uploads: readonly NewUpload[], db: Kysely<Database> = this.db): Promise<string[]> {
+    const ids = uploads.map(() => this.newId());
+    return guarded(`enqueue uploads ${ids.join(', ')}`, async () => {
+      if (ids.length === 0) return ids;
       const now = Date.now();
       await db
         .insertInto('uploads')
-        .values({
-          id,
-          group_key: upload.groupKey,
-          kind: upload.kind,
-          storage_key: upload.storageKey,
-          announce: upload.announce ? 1 : 0,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          claimed_until: null,
-          claimed_by: null,
-          last_error: null,
-          created_at: now,
-          node: upload.node ?? null,
-        })
+        .values(
+          uploads.map((upload, i) => ({
+            id: ids[i]!,
+            group_key: upload.groupKey,
+            kind: upload.kind,
+            storage_key: upload.storageKey,
+            announce: upload.announce ? 1 : 0,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: null,
+            claimed_by: null,
+            last_error: null,
+            created_at: now,
+            node: upload.node ?? null,
+          })),
+        )
         .execute();
-      return id;
+      return ids;
     });
   }
 

@@ -78,8 +78,10 @@ describe('live HLS playlist uploads', () => {
     let worker: UploadWorker | undefined;
     const target = new UploadingSpoolTarget(
       new LocalTarget(root),
-      async (group, key) => {
-        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
+      async (group, keys) => {
+        await catalog.uploads.enqueueAll(
+          keys.map((key) => ({ groupKey: group, kind: 'object', storageKey: key })),
+        );
       },
       () => worker?.wake(),
     );
@@ -144,8 +146,10 @@ describe('live HLS playlist uploads', () => {
   it("leaves the recording's final playlist in the bucket, whatever live job still runs", async () => {
     const root = join(dir, 'media2');
     const spool = new LocalTarget(root);
-    const target = new UploadingSpoolTarget(spool, async (group, key) => {
-      await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
+    const target = new UploadingSpoolTarget(spool, async (group, keys) => {
+      await catalog.uploads.enqueueAll(
+        keys.map((key) => ({ groupKey: group, kind: 'object', storageKey: key })),
+      );
     });
     const segments = Array.from({ length: 6 }, (_, seq) => ({
       uri: segmentName(seq),

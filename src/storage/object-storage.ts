@@ -92,13 +92,10 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
     spoolTarget: (spool) =>
       new UploadingSpoolTarget(
         spool,
-        async (group, key) => {
-          await catalog.uploads.enqueue({
-            groupKey: group,
-            kind: 'object',
-            storageKey: key,
-            node: deps.node,
-          });
+        async (group, keys) => {
+          await catalog.uploads.enqueueAll(
+            keys.map((key) => ({ groupKey: group, kind: 'object', storageKey: key, node: deps.node })),
+          );
         },
         () => uploader.wake(),
       ),

@@ -13,8 +13,8 @@
 import { PLAYLIST_NAME, parentKey, playlistKeyOfSegment } from './layout.js';
 import type { StorageTarget, StoredObjectInfo, TargetFile } from './target.js';
 
-/** Queues one spool object for upload; `group` orders the jobs of one HLS folder. */
-export type QueueUpload = (group: string, key: string) => Promise<void>;
+/** Queues spool objects for upload, in this order, in one catalog write; `group` orders the jobs of one HLS folder. */
+export type QueueUpload = (group: string, keys: readonly string[]) => Promise<void>;
 
 /** The playlist write that jobs were queued for has landed in the spool: start uploading them. */
 export type UploadsQueued = () => void;
@@ -70,8 +70,7 @@ export class UploadingSpoolTarget implements StorageTarget {
     const folder = parentKey(key);
     const segments = this.closedSegments.get(folder) ?? [];
     this.closedSegments.delete(folder);
-    if (segments.length === 0) await this.queue(folder, key);
-    for (const segment of segments) await this.queue(folder, segment);
+    await this.queue(folder, segments.length === 0 ? [key] : segments);
   }
 
   reopen(key: string): Promise<TargetFile> {
