@@ -29,6 +29,7 @@ import {
   resultTable,
   saveResults,
 } from './lib/report.js';
+import { startChecksumProxy } from './lib/s3-checksum-proxy.js';
 import { isLossless, keptRealTime, runScenario, type ScenarioResult, streamName } from './lib/scenario.js';
 import { expectedFilesPerStream, liveTapeRecording } from './lib/scenarios.js';
 import { type UploadFigures, UploadSampler } from './lib/upload-sampler.js';
@@ -43,6 +44,8 @@ const USAGE = `tsx bench/record.ts [options]
   --storage S      local (default), or s3: a local-only round, then a round uploading to s3rver
   --s3-tls         with --storage s3: s3rver serves https (a self-signed certificate the servers trust), as a
                    production store would: request bodies then go as UNSIGNED-PAYLOAD, without a SHA-256
+  --s3-checksums   with --storage s3: the servers reach s3rver through a loopback proxy that checks and
+                   echoes x-amz-checksum-crc32 as Amazon S3 does, so uploads take the CRC32 path, not MD5
   --s3-baseline-root D  with --storage s3: one more STORAGE=s3 round, run from checkout D before the
                    round of this checkout, so the upload path's CPU is compared before/after in one run
   --burst          push as fast as the server takes it (ffmpeg without -re) instead of in real time; reports
@@ -71,6 +74,7 @@ const { values: args } = parseArgs({
     'server-root': { type: 'string' },
     's3-baseline-root': { type: 'string' },
     's3-tls': { type: 'boolean', default: false },
+    's3-checksums': { type: 'boolean', default: false },
     storage: { type: 'string', default: 'local' },
     burst: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -282,6 +286,17 @@ runMain(async () => {
   // The servers this run starts inherit it (Node reads it at start); this process trusts it per client.
   if (s3?.caFile) process.env.NODE_EXTRA_CA_CERTS = s3.caFile;
   const objects = s3 ? bucketClient(s3) : undefined;
+  if (args['s3-checksums'] && !s3) throw new Error('--s3-checksums needs --storage s3');
+  const proxy = args['s3-checksums']
+    ? await startChecksumProxy(
+        s3!.endpoint,
+        s3!.caFile && s3!.keyFile ? { certFile: s3!.caFile, keyFile: s3!.keyFile } : undefined,
+      )
+    : undefined;
+  const s3Settings = s3 && {
+    ...s3.settings,
+    ...(proxy && { S3_ENDPOINT: proxy.endpoint }),
+  };
   try {
     await withWorkDir(args.keep, async (workDir) => {
       for (let round = 1; round <= repeat; round++) {
@@ -300,7 +315,7 @@ runMain(async () => {
               // Every pusher connects from 127.0.0.1, which the per-address limit (100) would cut off.
               RTMP_MAX_CONNECTIONS_PER_ADDRESS: String(streams + 10),
               ...sampler.settings,
-              ...(storage === 's3' ? s3!.settings : {}),
+              ...(storage === 's3' ? s3Settings : {}),
             },
             root,
           });
@@ -347,6 +362,7 @@ runMain(async () => {
     });
   } finally {
     objects?.close();
+    await proxy?.close();
     await s3?.close();
   }
   const summaries = kinds.map(({ storage, name }) => {

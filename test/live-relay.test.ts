@@ -2,15 +2,17 @@
  * The shared relay pull: three HTTP-FLV players of a stream pushed to node A, all asking node B, are
  * served by ONE upstream connection from B to A (A counts one viewer), and every one decodes frames; the
  * pull ends when B's last player leaves, and B's players end when the push to A ends. Live HLS players
- * on B are served from B's own packaging of that same pull: still one viewer on A.
+ * on B are served from B's own packaging of that same pull: still one viewer on A. A segment asked of
+ * B before B has cut it is waited for, not a 404.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMediaPlaylist } from '../src/container/hls/playlist.js';
 import { type ChildServer, freePort, startChildServer } from './helpers/child-server.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { ffmpegPushArgs, run, waitFor } from './helpers/process.js';
+import { countDecodedFrames, ffmpegPushArgs, run, waitFor } from './helpers/process.js';
 
 const postgres: TestPostgres | undefined = await startPostgres();
 
@@ -133,5 +135,43 @@ describe.skipIf(postgres === undefined)('one shared pull per remote stream', () 
       30_000,
       "B's playlist to end",
     );
+  }, 120_000);
+
+  it('waits for a segment B has not cut yet instead of answering 404', async () => {
+    const push = run(
+      'ffmpeg',
+      ffmpegPushArgs(nodes.a.rtmpUrl('live', 'r3'), { seconds: 15, gop: 30, realtime: true }),
+      { timeoutMs: 120_000 },
+    );
+    await waitFor(() => bKnowsLive('r3'), 30_000, 'B to know the stream is live on A');
+    // Before any playlist of B's: B packages nothing of it yet, and says so rather than "not live".
+    const early = await fetch(nodes.b.httpUrl('/live/live/r3/0.ts'));
+    expect(early.status).toBe(404);
+    expect(await early.text()).toContain("not in this node's live window");
+    const listed = await waitFor(
+      async () => {
+        const res = await fetch(nodes.b.httpUrl('/live/live/r3.m3u8'));
+        if (res.status !== 200) return undefined;
+        const segments = parseMediaPlaylist(await res.text()).segments;
+        return segments.length > 0 ? segments : undefined;
+      },
+      60_000,
+      "B's playlist of the stream",
+    );
+    // The segment after the newest B lists: still being cut on B when asked for.
+    const next = Number(/(\d+)\.ts/.exec(listed.at(-1)!.uri)![1]) + 1;
+    const res = await fetch(nodes.b.httpUrl(`/live/live/r3/${next}.ts`));
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(res.status, body.toString()).toBe(200);
+    expect(res.headers.get('content-type')).toBe('video/mp2t');
+    const file = join(dirs[1]!, `r3-${next}.ts`);
+    await writeFile(file, body);
+    expect((await countDecodedFrames(file)).video).toBeGreaterThan(0);
+    // Still live and the same node: the newest B lists now is that segment or later.
+    const after = parseMediaPlaylist(await (await fetch(nodes.b.httpUrl('/live/live/r3.m3u8'))).text());
+    expect(after.segments.some((s) => s.uri.endsWith(`/${next}.ts`) || s.uri.includes(`/${next}.ts?`))).toBe(
+      true,
+    );
+    expect((await push).code).toBe(0);
   }, 120_000);
 });

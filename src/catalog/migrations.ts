@@ -346,6 +346,18 @@ const snapshotRules: Migration = {
   },
 };
 
+/**
+ * Upload jobs name the node whose spool holds their file (issue 12): only that node claims them. Any
+ * node could before, and one whose spool lacked a live segment took its absence for "already stored"
+ * with the recording, so the bucket's live playlist could name a segment that never arrived. Rows from
+ * before (NULL) are any node's, as they were.
+ */
+const uploadNode: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('uploads').addColumn('node', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_recordings_and_settings': recordingsAndSettings,
   '0002_notifications': notifications,
@@ -361,6 +373,7 @@ const migrations: Record<string, Migration> = {
   '0012_s3_uploads': uploads,
   '0013_s3_live_streams': liveStreams,
   '0014_snapshot_rules': snapshotRules,
+  '0015_s3_upload_node': uploadNode,
 };
 
 export const migrationProvider: MigrationProvider = {

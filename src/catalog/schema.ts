@@ -182,6 +182,8 @@ export interface UploadsTable {
   claimed_by: string | null;
   last_error: string | null;
   created_at: number;
+  /** The node whose spool holds the file: only it claims the job (NULL: any node, rows from before 0015). */
+  node: string | null;
 }
 
 /** The cluster's live-stream registry: one row per stream being pushed to some node. */

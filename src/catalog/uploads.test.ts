@@ -25,7 +25,7 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
     // Leased: nobody else gets them; the group's next job waits behind its first.
     expect(await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'm:1:b', limit: 10 })).toEqual([]);
     expect(await c.uploads.retryLater(claimed[0]!, now + 5000, 'ECONNREFUSED')).toBe(true);
-    await c.uploads.complete(claimed[1]!);
+    await c.uploads.complete([claimed[1]!.id]);
     expect(await c.uploads.backlog()).toMatchObject({ pending: 2, lastError: 'ECONNREFUSED' });
     expect(await c.uploads.claimDue({ now: now + 1000, leaseMs: LEASE_MS, claimer: 'x', limit: 10 })).toEqual(
       [],
@@ -48,7 +48,40 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
       limit: 10,
     });
     expect(released.map((job) => job.id)).toEqual([first]);
-    await c.uploads.complete(released[0]!);
+    await c.uploads.complete([released[0]!.id]);
+  });
+
+  it("deletes the jobs finished since the last claim in the claim's own transaction", async (ctx) => {
+    const c = catalogOf(ctx);
+    // Queued together (one statement), in order.
+    const [segment, next] = await c.uploads.enqueueAll([
+      { groupKey: 'f1', kind: 'object', storageKey: 'f/1.ts' },
+      { groupKey: 'f1', kind: 'object', storageKey: 'f/2.ts' },
+    ]);
+    expect((await c.uploads.listOf('f1')).map((job) => job.id)).toEqual([segment, next]);
+    const now = Date.now() + 1000;
+    const round = (finished: string[]) =>
+      c.uploads
+        .claimDue({ now, leaseMs: LEASE_MS, claimer: 'n:1:f', limit: 10 }, finished)
+        .then((jobs) => jobs.filter((job) => job.groupKey === 'f1').map((job) => job.id));
+    expect(await round([])).toEqual([segment]);
+    // The group's next job is due in the very round that deletes the one before it.
+    expect(await round([segment!])).toEqual([next]);
+    await c.uploads.complete([next!]);
+    expect(await c.uploads.listOf('f1')).toEqual([]);
+  });
+
+  it("hands a node's jobs to that node only (its spool holds the file)", async (ctx) => {
+    const c = catalogOf(ctx);
+    const ofA = await c.uploads.enqueue({ groupKey: 'na', kind: 'object', storageKey: 'na/1.ts', node: 'a' });
+    const now = Date.now() + 1000;
+    const ids = (jobs: { id: string }[]) => jobs.map((job) => job.id).filter((id) => id === ofA);
+    expect(ids(await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'b:1:x', limit: 50 }))).toEqual(
+      [],
+    );
+    const claimed = await c.uploads.claimDue({ now, leaseMs: LEASE_MS, claimer: 'a:1:y', limit: 50 });
+    expect(ids(claimed)).toEqual([ofA]);
+    await c.uploads.complete(claimed.map((job) => job.id));
   });
 
   it('hands out whole recordings before live segments queued earlier', async (ctx) => {
@@ -66,7 +99,7 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
       'l/1.ts',
       'l/2.ts',
     ]);
-    for (const job of [first!, ...rest]) await c.uploads.complete(job);
+    await c.uploads.complete([first!, ...rest].map((job) => job.id));
   });
 
   it('never hands one job to two concurrent claimers', async (ctx) => {
@@ -86,7 +119,7 @@ describe.each(engines.each)('upload outbox and live registry on %s', (_engine, t
       .map((job) => job.id);
     expect(ids).toHaveLength(20);
     expect(new Set(ids).size).toBe(20);
-    for (const job of rounds.flat()) await c.uploads.complete(job);
+    await c.uploads.complete(rounds.flat().map((job) => job.id));
   });
 
   it('keeps a closed file recording until it is stored, then makes it done with its extra work', async (ctx) => {

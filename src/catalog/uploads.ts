@@ -1,7 +1,7 @@
 /**
  * The `uploads` table: the outbox of spool files to copy into the object store (STORAGE=s3). Jobs are
  * inserted in the transaction that closes their file; upload workers (one per process, any number of
- * processes) claim due jobs with a lease, on PostgreSQL with `FOR UPDATE SKIP LOCKED`, the way the
+ * processes) claim due jobs of their own node (whose spool holds the file) with a lease, on PostgreSQL with `FOR UPDATE SKIP LOCKED`, the way the
  * notification outbox does. Jobs of one group (a recording, or a live HLS folder) run one at a time in id order.
  */
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
@@ -25,6 +25,8 @@ export interface UploadRow {
   readonly claimedBy: string | null;
   readonly lastError: string | null;
   readonly createdAt: number;
+  /** The node whose spool holds the file (null: any node). */
+  readonly node: string | null;
 }
 
 export interface NewUpload {
@@ -33,12 +35,14 @@ export interface NewUpload {
   readonly storageKey: string;
   /** Default false. */
   readonly announce?: boolean;
+  /** The node whose spool holds the file, the only one that claims the job; none: any node. */
+  readonly node?: string;
 }
 
 export interface UploadClaimRequest {
   readonly now: number;
   readonly leaseMs: number;
-  /** `{node}:{pid}:{random}`, unique per process. */
+  /** `{node}:{pid}:{random}`, unique per process: it gets its node's jobs (and those of no node). */
   readonly claimer: string;
   readonly limit: number;
 }
@@ -59,36 +63,51 @@ export class UploadRepository {
   ) {}
 
   /** Inserts a job due now; pass the cause's transaction as `db`. */
-  enqueue(upload: NewUpload, db: Kysely<Database> = this.db): Promise<string> {
-    const id = this.newId();
-    return guarded(`enqueue upload ${id}`, async () => {
+  async enqueue(upload: NewUpload, db: Kysely<Database> = this.db): Promise<string> {
+    const [id] = await this.enqueueAll([upload], db);
+    return id!;
+  }
+
+  /** Inserts jobs due now, in this order, with one statement (one commit outside a transaction). */
+  enqueueAll(uploads: readonly NewUpload[], db: Kysely<Database> = this.db): Promise<string[]> {
+    const ids = uploads.map(() => this.newId());
+    return guarded(`enqueue uploads ${ids.join(', ')}`, async () => {
+      if (ids.length === 0) return ids;
       const now = Date.now();
       await db
         .insertInto('uploads')
-        .values({
-          id,
-          group_key: upload.groupKey,
-          kind: upload.kind,
-          storage_key: upload.storageKey,
-          announce: upload.announce ? 1 : 0,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          claimed_until: null,
-          claimed_by: null,
-          last_error: null,
-          created_at: now,
-        })
+        .values(
+          uploads.map((upload, i) => ({
+            id: ids[i]!,
+            group_key: upload.groupKey,
+            kind: upload.kind,
+            storage_key: upload.storageKey,
+            announce: upload.announce ? 1 : 0,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: null,
+            claimed_by: null,
+            last_error: null,
+            created_at: now,
+            node: upload.node ?? null,
+          })),
+        )
         .execute();
-      return id;
+      return ids;
     });
   }
 
-  /** Claims up to `limit` due jobs, the oldest of each group only, counting the attempt started. */
-  claimDue(request: UploadClaimRequest): Promise<UploadRow[]> {
+  /**
+   * Claims up to `limit` due jobs, the oldest of each group only, counting the attempt started. Jobs in
+   * `finished` (done since the last claim) are deleted first in the same transaction: one commit per
+   * round instead of one more per job, and a group's next job is due in this very round.
+   */
+  claimDue(request: UploadClaimRequest, finished: readonly string[] = []): Promise<UploadRow[]> {
     return guarded('claim due uploads', () =>
       this.db.transaction().execute(async (trx) => {
-        const due = await dueUploadsQuery(trx, request.now, request.limit)
+        if (finished.length > 0) await trx.deleteFrom('uploads').where('id', 'in', finished).execute();
+        const due = await dueUploadsQuery(trx, request.now, request.limit, nodeOf(request.claimer))
           .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked())
           .execute();
         if (due.length === 0) return [];
@@ -138,10 +157,22 @@ export class UploadRepository {
     });
   }
 
-  /** The job is finished: its row goes. */
-  complete(claim: UploadRow): Promise<void> {
-    return guarded(`complete upload ${claim.id}`, async () => {
-      await this.db.deleteFrom('uploads').where('id', '=', claim.id).execute();
+  /** Deletes the group's jobs nobody holds a claim on now; the number deleted. */
+  dropUnclaimed(groupKey: string, now: number): Promise<number> {
+    return guarded(`drop unclaimed uploads of ${groupKey}`, async () => {
+      const result = await this.db
+        .deleteFrom('uploads')
+        .where('group_key', '=', groupKey)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  /** The jobs are finished: their rows go (see also `claimDue`'s `finished`). */
+  complete(ids: readonly string[]): Promise<void> {
+    return guarded(`complete ${ids.length} uploads`, async () => {
+      if (ids.length > 0) await this.db.deleteFrom('uploads').where('id', 'in', ids).execute();
     });
   }
 
@@ -202,6 +233,12 @@ export class UploadRepository {
   }
 }
 
+/** The node part of a claimer (`{node}:{pid}:{random}`). */
+function nodeOf(claimer: string): string {
+  const colon = claimer.indexOf(':');
+  return colon < 0 ? claimer : claimer.slice(0, colon);
+}
+
 /** The claim still holds, at the very attempt it claimed. */
 function heldBy(claim: UploadRow) {
   return (eb: ExpressionBuilder<Database, 'uploads'>) =>
@@ -217,10 +254,11 @@ function heldBy(claim: UploadRow) {
  * recordings come first: their `done` and callback wait on them, while a live segment's bucket copy
  * only serves playback from the bucket, which LiveTape itself does not need while the stream is live.
  */
-export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number) {
+export function dueUploadsQuery(db: Kysely<Database>, now: number, limit: number, node: string) {
   return db
     .selectFrom('uploads as u')
     .select('u.id')
+    .where((eb) => eb.or([eb('u.node', 'is', null), eb('u.node', '=', node)]))
     .where('u.next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('u.claimed_until', 'is', null), eb('u.claimed_until', '<=', now)]))
     .where((eb) =>
@@ -252,5 +290,6 @@ function toUploadRow(columns: Selectable<UploadsTable>): UploadRow {
     claimedBy: columns.claimed_by,
     lastError: columns.last_error,
     createdAt: columns.created_at,
+    node: columns.node,
   };
 }

@@ -94,6 +94,33 @@ export class LiveRelay {
     return this.hls.service.packagerFor(pull.relayed(this.hls.gopLimits).stream);
   }
 
+  /**
+   * Segment `seq` of this node's packaging of a relayed stream. A segment this node has not cut yet is
+   * waited for, up to `waitMs`, as a first playlist request waits for the first segment: this node's
+   * cut trails the pushed stream by the relay's delay, so a player that polls fast or starts from a
+   * playlist it was handed moments ago may ask for the newest segment a little early. Undefined when
+   * nothing here packages the stream; `data` undefined when the segment is no longer kept, or does not
+   * come in time.
+   */
+  async relayedSegment(
+    app: string,
+    stream: string,
+    seq: number,
+    waitMs: number,
+  ): Promise<{ data: Buffer | undefined } | undefined> {
+    const pull = this.pulls.get(streamKey(app, stream));
+    const packager = this.relayedPackager(app, stream);
+    if (pull === undefined || packager === undefined) return undefined;
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const data = await packager.segment(seq);
+      if (data !== undefined || packager.ended || seq <= newestListed(packager)) return { data };
+      const left = deadline - performance.now();
+      if (left <= 0) return { data: undefined };
+      await pull.moreTags(left);
+    }
+  }
+
   private pullOf(
     nodeUrl: string,
     app: string,
@@ -151,6 +178,16 @@ export class LiveRelay {
 
 type Opened = { ok: true } | { ok: false; status?: number; body?: string };
 
+/** The newest segment number a packager's playlist lists (-1 for none). */
+function newestListed(packager: HlsPackager): number {
+  let newest = -1;
+  packager.playlist((seq) => {
+    newest = Math.max(newest, seq);
+    return '-';
+  });
+  return newest;
+}
+
 /** One upstream HTTP-FLV request and the local players it feeds (HTTP-FLV players, and live HLS). */
 class RelayPull {
   readonly opened: Promise<Opened>;
@@ -163,6 +200,8 @@ class RelayPull {
   relayedStream: RelayedStream | undefined;
   /** Monotonic time of the last live-HLS request served from this pull. */
   lastHlsRequest = 0;
+  /** Who waits for the next tags (a segment request waiting for its segment to be cut). */
+  private tagWaiters: (() => void)[] = [];
   /** Bytes received and since when: the stream's bitrate, which sizes each player's queue bound. */
   private receivedBytes = 0;
   private readonly startedAt = Date.now();
@@ -208,10 +247,27 @@ class RelayPull {
     if (res.destroyed) output.close('player left', false);
   }
 
+  /** Resolves when the next tags have been fed to the players and the relayed stream, the pull ended, or after `timeoutMs`. */
+  moreTags(timeoutMs: number): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiters = this.tagWaiters;
+      function done() {
+        clearTimeout(timer);
+        const at = waiters.indexOf(done);
+        if (at >= 0) waiters.splice(at, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
   /** Ends the upstream request and every player. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.wakeTagWaiters();
     this.abort.abort();
     for (const player of [...this.players]) player.close('the stream ended', false);
     this.relayedStream?.end();
@@ -265,6 +321,13 @@ class RelayPull {
         if (player.queuedBytes > bound) player.close('too slow for the live stream', true);
       }
     }
+    if (tags.length > 0) this.wakeTagWaiters();
+  }
+
+  private wakeTagWaiters(): void {
+    const waiters = this.tagWaiters;
+    this.tagWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private start(player: HttpFlvOutput, header: FlvStreamHeader): void {

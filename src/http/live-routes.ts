@@ -82,16 +82,37 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       const { app: appName, stream: name, segment } = request.params;
       const match = /^(\d{1,12})\.ts$/.exec(segment);
       const stream = deps.hub.get(appName, name);
+      if (!stream && match && deps.relay) {
+        // This node's packaging of a stream pushed elsewhere: a segment it has not cut yet is waited for.
+        const relayed = await deps.relay.relayedSegment(
+          appName,
+          name,
+          Number(match[1]),
+          deps.hlsTargetDurationMs * 3,
+        );
+        if (relayed) return sendSegment(reply, segment, relayed.data);
+      }
       const packager = stream
         ? deps.hls.packagerFor(stream)
         : (deps.relay?.relayedPackager(appName, name) ?? deps.hls.endedPackager(appName, name));
+      if (match && !packager && deps.liveElsewhere?.(appName, name) !== undefined)
+        // Live on another node, but not packaged here: segment numbers are each node's own, so one
+        // asked of this node before its playlist was cannot be served.
+        return sendError(
+          reply,
+          'not_found',
+          `segment ${segment} is not in this node's live window: ask this node for ${name}.m3u8 first`,
+        );
       if (!match || !packager) return notLive(reply, appName, name);
-      const data = await packager.segment(Number(match[1]));
-      if (!data) return sendError(reply, 'not_found', `segment ${segment} is no longer in the live window`);
-      reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60');
-      return reply.send(data);
+      return sendSegment(reply, segment, await packager.segment(Number(match[1])));
     },
   );
+}
+
+function sendSegment(reply: FastifyReply, segment: string, data: Buffer | undefined) {
+  if (!data) return sendError(reply, 'not_found', `segment ${segment} is not in the live window`);
+  reply.header('Content-Type', 'video/mp2t').header('Cache-Control', 'max-age=60');
+  return reply.send(data);
 }
 
 /** `{stream}.flv` / `{stream}.m3u8` as the router decoded it: the name is cut at its last dot. */

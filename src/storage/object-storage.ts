@@ -80,7 +80,7 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
   });
   catalog.recordings.holdUntilStored = async (trx, row, announce) => {
     await catalog.uploads.enqueue(
-      { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce },
+      { groupKey: row.id, kind: 'recording', storageKey: row.storageKey, announce, node: deps.node },
       trx,
     );
     // After the commit; the poll catches a wake that comes too early.
@@ -90,10 +90,15 @@ export async function openObjectStorage(deps: ObjectStorageDeps): Promise<Object
     objects,
     uploader,
     spoolTarget: (spool) =>
-      new UploadingSpoolTarget(spool, async (group, key) => {
-        await catalog.uploads.enqueue({ groupKey: group, kind: 'object', storageKey: key });
-        uploader.wake();
-      }),
+      new UploadingSpoolTarget(
+        spool,
+        async (group, keys) => {
+          await catalog.uploads.enqueueAll(
+            keys.map((key) => ({ groupKey: group, kind: 'object', storageKey: key, node: deps.node })),
+          );
+        },
+        () => uploader.wake(),
+      ),
     async status() {
       const backlog = await catalog.uploads.backlog();
       const failure = uploader.lastError;

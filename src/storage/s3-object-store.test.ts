@@ -94,6 +94,31 @@ describe('S3ObjectStore on s3rver', () => {
     learning.close();
   });
 
+  it('learns from its first PUT that s3rver ignores CRC32 checksums, and sends only MD5 from then on', async () => {
+    // s3rver neither checks nor echoes `x-amz-checksum-crc32` (stores that do: s3-crc32.test.ts).
+    const client = new S3Client(s3ClientConfig(s3.config));
+    const sent: { md5: boolean; crc: boolean }[] = [];
+    client.middlewareStack.add(
+      (next) => (args) => {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        if ((args.input as { Body?: unknown }).Body !== undefined)
+          sent.push({ md5: 'content-md5' in headers, crc: 'x-amz-checksum-crc32' in headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const learning = new S3ObjectStore(s3.config, client);
+    expect(learning.verification).toBe('unknown');
+    await learning.putFile('live/c/1.flv', await file('c1.flv', randomBytes(3000)), 'video/x-flv');
+    expect(learning.verification).toBe('md5');
+    await learning.putFile('live/c/2.flv', await file('c2.flv', randomBytes(3000)), 'video/x-flv');
+    expect(sent).toEqual([
+      { md5: true, crc: true },
+      { md5: true, crc: false },
+    ]);
+    learning.close();
+  });
+
   it("reuses its read buffers without leaking one file's bytes into the next", async () => {
     const big = randomBytes(PART_BYTES);
     await store.putFile('live/b/big.flv', await file('b1.flv', big), 'video/x-flv');

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BufferPool } from './buffer-pool.js';
+import { crc32Base64, crc32Composite, nativeCrc32 } from './crc32.js';
 
 export interface S3StoreConfig {
   /** '' = Amazon S3 in `region`. */
@@ -69,9 +70,23 @@ export class S3UploadVerifyError extends Error {
   }
 }
 
+/**
+ * How a store verifies uploads: `crc32` — it checks the `x-amz-checksum-crc32` a body carries and echoes
+ * it (AWS, MinIO…); `md5` — it ignores that header, so bodies carry a Content-MD5 and its ETag is compared
+ * with the digest (s3rver, older gateways); `unknown` until the first PutObject's answer shows which.
+ */
+export type UploadVerification = 'crc32' | 'md5' | 'unknown';
+
 export class S3ObjectStore {
   readonly bucket: string;
   private readonly prefix: string;
+  /**
+   * Learned from the first PutObject, which carries both checksums (so it is verified either way):
+   * a store that echoes the CRC32 gets only CRC32 from then on, one that does not only MD5. A CRC32
+   * is ~6× cheaper to compute here than an MD5 (zlib's native CRC32); without one (no `zlib.crc32`),
+   * MD5 only.
+   */
+  verification: UploadVerification = nativeCrc32 ? 'unknown' : 'md5';
   /**
    * The ETag form this store gives multipart uploads, once seen: `parts` (S3's MD5 of the part MD5s:
    * AWS, MinIO, Ceph…) or `whole` (the whole file's MD5: s3rver). Until then both are computed; once
@@ -98,11 +113,11 @@ export class S3ObjectStore {
 
   /**
    * Uploads a local file, reading it once: each read (the whole file, or one PART_BYTES part of a
-   * multipart upload) is hashed with MD5 and sent with that Content-MD5, so the store itself refuses
-   * bytes that differ, and the ETag it answers is checked against the same digest (whole-file MD5 for
-   * one PUT; for multipart the form the store answers, see `multipartEtags`). A file is only reported
-   * stored when the bucket holds exactly its bytes; no HEAD is needed for that. Throws otherwise (a
-   * failed multipart is aborted).
+   * multipart upload) is sent with its checksum, so the store itself refuses bytes that differ: the
+   * CRC32 the store echoes back (`verification` crc32), or a Content-MD5 with the ETag checked against
+   * the same digest (whole-file MD5 for one PUT; for multipart the form the store answers, see
+   * `multipartEtags`). A file is only reported stored when the bucket holds exactly its bytes; no HEAD
+   * is needed for that. Throws otherwise (a failed multipart is aborted).
    */
   async putFile(key: string, path: string, contentType: string): Promise<StoredObject> {
     const file = await open(path, 'r');
@@ -139,9 +154,11 @@ export class S3ObjectStore {
     }
   }
 
-  /** One PutObject of bytes already in memory; resolves to the verified ETag. */
+  /** One PutObject of bytes already in memory, verified (see `verification`); resolves to its ETag. */
   private async putWhole(key: string, data: Buffer, contentType: string): Promise<string> {
-    const md5 = createHash('md5').update(data).digest();
+    const known = this.verification;
+    const crc = known === 'md5' ? undefined : crc32Base64(data);
+    const md5 = known === 'crc32' ? undefined : createHash('md5').update(data).digest();
     const out = await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -149,34 +166,58 @@ export class S3ObjectStore {
         Body: data,
         ContentType: contentType,
         ContentLength: data.length,
-        ContentMD5: md5.toString('base64'),
+        ContentMD5: md5?.toString('base64'),
+        ChecksumCRC32: crc,
       }),
     );
+    if (crc !== undefined && out.ChecksumCRC32 !== undefined) {
+      if (out.ChecksumCRC32 !== crc)
+        throw new S3UploadVerifyError(key, `CRC32 ${out.ChecksumCRC32}, bytes have ${crc}`);
+      this.verification = 'crc32';
+      return unquote(out.ETag);
+    }
+    if (md5 === undefined) {
+      this.verification = 'unknown'; // the retry sends both again and learns anew
+      throw new S3UploadVerifyError(key, 'the store did not confirm the CRC32 it had confirmed before');
+    }
     const hex = md5.toString('hex');
     if (unquote(out.ETag) !== hex) throw new S3UploadVerifyError(key, `ETag ${out.ETag}, bytes have ${hex}`);
+    this.verification = 'md5';
     return hex;
   }
 
-  /** A multipart upload, PART_CONCURRENCY parts in flight, each read once; resolves to the verified ETag. */
+  /**
+   * A multipart upload, PART_CONCURRENCY parts in flight, each read once; resolves to the ETag. With a
+   * store known to verify CRC32s each part carries its own, which the store echoes and checks, and the
+   * completion names them all (S3's composite checksum); otherwise the MD5s and ETags are checked.
+   */
   private async putParts(key: string, file: FileHandle, size: number, contentType: string): Promise<string> {
     const Key = this.objectKey(key);
+    const crcs = this.verification === 'crc32';
     const created = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType: contentType }),
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key,
+        ContentType: contentType,
+        ChecksumAlgorithm: crcs ? 'CRC32' : undefined,
+      }),
     );
     const UploadId = created.UploadId;
     if (!UploadId) throw new S3UploadVerifyError(key, 'the store gave no multipart upload id');
     const count = Math.ceil(size / PART_BYTES);
     const digests: Buffer[] = new Array(count);
     const etags: string[] = new Array(count);
-    const form = this.multipartEtags;
+    const partCrcs: string[] = new Array(count);
+    const form = crcs ? 'crc32' : this.multipartEtags;
     // The whole file's MD5 needs the parts in order: reads are chained (and hashed as they land).
-    const whole = form === 'parts' ? undefined : createHash('md5');
+    const whole = form === 'parts' || form === 'crc32' ? undefined : createHash('md5');
     let reading: Promise<void> = Promise.resolve();
     let next = 0;
     const sendPart = async (index: number, data: Buffer) => {
       // A store known to answer the whole file's MD5 checks every byte against it at the end, so
-      // parts go without their own MD5; otherwise each part carries its Content-MD5.
-      const md5 = form === 'whole' ? undefined : createHash('md5').update(data).digest();
+      // parts go without their own MD5; otherwise each part carries its Content-MD5 (or its CRC32).
+      const md5 = form === 'whole' || form === 'crc32' ? undefined : createHash('md5').update(data).digest();
+      const crc = form === 'crc32' ? crc32Base64(data) : undefined;
       const out = await this.client.send(
         new UploadPartCommand({
           Bucket: this.bucket,
@@ -186,8 +227,19 @@ export class S3ObjectStore {
           Body: data,
           ContentLength: data.length,
           ContentMD5: md5?.toString('base64'),
+          ChecksumCRC32: crc,
         }),
       );
+      if (crc !== undefined) {
+        if (out.ChecksumCRC32 !== crc) {
+          if (out.ChecksumCRC32 === undefined) this.verification = 'unknown';
+          throw new S3UploadVerifyError(
+            key,
+            `part ${index + 1} CRC32 ${out.ChecksumCRC32}, bytes have ${crc}`,
+          );
+        }
+        partCrcs[index] = crc;
+      }
       if (md5 !== undefined) {
         if (unquote(out.ETag) !== md5.toString('hex'))
           throw new S3UploadVerifyError(
@@ -228,10 +280,20 @@ export class S3ObjectStore {
           Bucket: this.bucket,
           Key,
           UploadId,
-          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+          MultipartUpload: {
+            Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1, ChecksumCRC32: partCrcs[i] })),
+          },
         }),
       );
       const etag = unquote(out.ETag);
+      if (form === 'crc32') {
+        // Each part's CRC32 was checked and echoed, and the completion names them: a store answering
+        // S3's composite form (the CRC32 of the part CRC32s, `-N`) is held to it too.
+        const composite = crc32Composite(partCrcs);
+        if (out.ChecksumCRC32?.includes('-') && out.ChecksumCRC32 !== composite)
+          throw new S3UploadVerifyError(key, `CRC32 ${out.ChecksumCRC32}, parts give ${composite}`);
+        return etag;
+      }
       const multipart =
         form === 'whole'
           ? undefined
@@ -395,8 +457,9 @@ export function s3ClientConfig(config: S3StoreConfig): S3ClientConfig {
         : { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
     // Outages are retried by the upload outbox with its own backoff; the SDK only smooths blips.
     maxAttempts: 2,
-    // Uploads are verified against the file's own MD5 (ETag); the SDK's extra CRC32 of every body and
-    // every download is CPU spent twice (bench:record --storage s3).
+    // Uploads carry their own checksum (CRC32 or MD5, computed once per read, see `verification`); the
+    // SDK's extra CRC32 of every body (in JavaScript) and every download is CPU spent twice
+    // (bench:record --storage s3). A body with an `x-amz-checksum-*` already set is left alone by it.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // The SDK asks `Expect: 100-continue` for bodies of 2 MiB and more, and its HTTP handler sends such
@@ -408,8 +471,8 @@ export function s3ClientConfig(config: S3StoreConfig): S3ClientConfig {
 
 /**
  * Over TLS, bodies are sent as `UNSIGNED-PAYLOAD` instead of with their SHA-256 in the signature: TLS
- * already protects them in transit, and every body carries a Content-MD5 the store checks, so hashing
- * each byte a second time buys nothing. Over plain http the SDK's default stays (the SHA-256 is all that
+ * already protects them in transit, and every body carries a checksum the store checks (CRC32 or
+ * Content-MD5), so hashing each byte a second time buys nothing. Over plain http the SDK's default stays (the SHA-256 is all that
  * keeps a body from being altered on the way), see docs/scaling.md.
  */
 function sendUnsignedPayloads(client: S3Client): void {

@@ -56,8 +56,8 @@ describe('UploadWorker', () => {
     };
     let claimCalls = 0;
     const claimDue = catalog.uploads.claimDue.bind(catalog.uploads);
-    catalog.uploads.claimDue = async (request) => {
-      const claims = await claimDue(request);
+    catalog.uploads.claimDue = async (request, finished) => {
+      const claims = await claimDue(request, finished);
       if (claims.length > 0) claimCalls++;
       return claims;
     };

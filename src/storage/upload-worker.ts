@@ -13,8 +13,9 @@ import type { FinishExtra } from '../catalog/recordings.js';
 import type { UploadRow } from '../catalog/uploads.js';
 import { parseMediaPlaylist } from '../container/hls/playlist.js';
 import type { Logger } from '../log.js';
-import { playlistKeyOfSegment } from './layout.js';
+import { PLAYLIST_NAME, playlistKeyOfSegment } from './layout.js';
 import type { MediaStore } from './media-store.js';
+import { playlistPrefix } from './playlist-prefix.js';
 import type { S3ObjectStore } from './s3-object-store.js';
 
 export interface UploadWorkerOptions {
@@ -58,6 +59,10 @@ export class UploadWorker {
   private claimRound: Promise<void> | undefined;
   /** A wake came while a claim was in flight: claim again when it returns. */
   private again = false;
+  /** Jobs done since the last claim: the next claim deletes them in its own transaction. */
+  private finished: string[] = [];
+  /** The live HLS job in flight per folder (a folder's jobs run one at a time, on this node only). */
+  private readonly liveInFlight = new Map<string, Promise<void>>();
   private closed = false;
   /** Where upload counts go (metrics, made after the recorder this worker serves). */
   stats: UploadStats | undefined;
@@ -100,6 +105,11 @@ export class UploadWorker {
     clearTimeout(this.timer);
     await this.claimRound;
     await Promise.all(this.inFlight);
+    const finished = this.finished.splice(0);
+    // Not deleted, they would only be run once more after the restart (uploads are idempotent).
+    await this.options.catalog.uploads
+      .complete(finished)
+      .catch((err) => this.options.log.warn({ err }, 'could not delete finished upload jobs'));
   }
 
   /** One claim for as many jobs as there are free slots; true when it filled them all (more may be due). */
@@ -108,19 +118,26 @@ export class UploadWorker {
     if (free <= 0) return false; // a finishing job wakes the worker
     const { catalog, claimer, log } = this.options;
     let claims: UploadRow[];
+    const finished = this.finished.splice(0);
     try {
-      claims = await catalog.uploads.claimDue({ now: Date.now(), leaseMs: LEASE_MS, claimer, limit: free });
+      claims = await catalog.uploads.claimDue(
+        { now: Date.now(), leaseMs: LEASE_MS, claimer, limit: free },
+        finished,
+      );
     } catch (err) {
+      this.finished.push(...finished);
       log.warn({ err }, 'could not claim upload jobs');
       return false;
     }
     for (const claim of claims) {
       const job = this.attempt(claim).finally(() => {
+        if (this.liveInFlight.get(claim.groupKey) === job) this.liveInFlight.delete(claim.groupKey);
         this.inFlight.delete(job);
         // Refill once half the slots are free, so one claim takes several jobs.
         if (this.inFlight.size <= this.options.concurrency / 2) this.wake();
       });
       this.inFlight.add(job);
+      if (claim.kind === 'object') this.liveInFlight.set(claim.groupKey, job);
     }
     return claims.length === free;
   }
@@ -151,22 +168,32 @@ export class UploadWorker {
       // deleted has nothing left to copy; the recording's own job covers what matters.
       const { spool } = this.options;
       if (await exists(spool.pathOf(claim.storageKey))) {
-        await this.put(claim.storageKey);
-        // A live segment's job was queued once a playlist listing it was written: that goes next.
-        const playlist = playlistKeyOfSegment(claim.storageKey);
-        if (playlist !== undefined && (await exists(spool.pathOf(playlist)))) await this.put(playlist);
+        if (claim.storageKey.endsWith(`/${PLAYLIST_NAME}`)) await this.putLivePlaylist(claim);
+        else {
+          await this.put(claim.storageKey);
+          // A live segment's job was queued with the playlist write that lists it: that goes next.
+          const playlist = playlistKeyOfSegment(claim.storageKey);
+          if (playlist !== undefined && (await exists(spool.pathOf(playlist))))
+            await this.putLivePlaylist(claim, playlist);
+        }
       }
-      await catalog.uploads.complete(claim);
+      this.finished.push(claim.id);
       return;
     }
     if (claim.status === 'pending') {
       const row = await catalog.recordings.get(claim.groupKey);
       if (row === undefined || row.status === 'done') {
-        await catalog.uploads.complete(claim);
+        this.finished.push(claim.id);
         return;
       }
-      if (row.format === 'hls') await this.putHlsRecording(row.storageKey);
-      else await this.put(row.storageKey);
+      if (row.format === 'hls') {
+        // The live jobs of its folder are superseded: this job stores every segment the bucket lacks and
+        // the final playlist. One still running must not store its (cut, unended) playlist after that.
+        const folder = dirname(row.storageKey);
+        await catalog.uploads.dropUnclaimed(folder, Date.now());
+        await this.liveInFlight.get(folder);
+        await this.putHlsRecording(row.storageKey);
+      } else await this.put(row.storageKey);
       const stored = await catalog.recordings.finishStored(row.id, async (trx, done) => {
         if (!(await catalog.uploads.markStored(claim, trx))) throw new Error('upload claim lost');
         if (claim.announce) await this.options.onFinishing?.(trx, done);
@@ -182,7 +209,7 @@ export class UploadWorker {
       const hls = claim.storageKey.endsWith('.m3u8');
       await this.options.spool.remove(hls ? dirname(claim.storageKey) : claim.storageKey);
     }
-    await catalog.uploads.complete(claim);
+    this.finished.push(claim.id);
   }
 
   /** Every segment the final playlist lists (skipping ones already stored whole), then the playlist. */
@@ -196,6 +223,24 @@ export class UploadWorker {
       if (stored.get(key) !== local.size) await this.put(key);
     }
     await this.put(playlistKey);
+  }
+
+  /**
+   * The live playlist as the spool has it, cut before the first segment whose job is still queued
+   * (playlist-prefix.ts): jobs of the folder run in order and each segment's job is queued before any
+   * playlist lists it, so every segment the cut playlist names is in the bucket already.
+   */
+  private async putLivePlaylist(claim: UploadRow, playlistKey = claim.storageKey): Promise<void> {
+    const folder = dirname(playlistKey);
+    const text = await readFile(this.options.spool.pathOf(playlistKey), 'utf8');
+    const queued = new Set(
+      (await this.options.catalog.uploads.listOf(claim.groupKey))
+        .filter((job) => job.id !== claim.id)
+        .map((job) => job.storageKey),
+    );
+    const data = Buffer.from(playlistPrefix(text, (uri) => !queued.has(`${folder}/${uri}`)));
+    await this.options.objects.putBytes(playlistKey, data, CONTENT_TYPES.m3u8!);
+    this.stats?.uploaded(data.length);
   }
 
   private async put(key: string): Promise<void> {

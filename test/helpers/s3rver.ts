@@ -25,6 +25,8 @@ export interface TestS3 {
   close(): Promise<void>;
   /** With `tls`: the PEM file of its self-signed certificate, for clients to trust. */
   readonly caFile: string | undefined;
+  /** With `tls`: the certificate's private key (PEM), for a test server standing in front of it. */
+  readonly keyFile: string | undefined;
 }
 
 /** `tls`: serve https with a fresh self-signed certificate for 127.0.0.1 (see `caFile`). */
@@ -86,6 +88,7 @@ export async function startS3rver(options: { tls?: boolean } = {}): Promise<Test
     stop,
     start,
     caFile: tls?.cert,
+    keyFile: tls?.key,
     async close() {
       await stop();
       await rm(directory, { recursive: true, force: true });
