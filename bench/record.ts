@@ -376,16 +376,16 @@ runMain(async () => {
     markdownTable(
       [
         'storage',
-        'CPU-s per stream-minute',
+        'CPU-s per stream-minute (this round)',
         'largest spool',
         'largest upload backlog (jobs)',
         'longest upload wait',
         `file close → callback 100, ${INTERVAL_SEC} s files: p50 / p99 / max (n)`,
       ],
-      summaries.flatMap(({ name, mine, summary }) =>
+      summaries.flatMap(({ name, mine }) =>
         mine.map((r) => [
           name,
-          fixed(summary.cpuPerStreamMinute, 3),
+          fixed(r.result.cpuPerStreamMinute, 3),
           `${fixed(r.uploads.maxSpoolBytes / 2 ** 20, 0)} MiB`,
           r.uploads.maxPendingUploads,
           `${r.uploads.maxUploadLagSec} s`,
