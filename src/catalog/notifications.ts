@@ -7,6 +7,7 @@ import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysel
 import type { Engine } from './dialect.js';
 import { CatalogError, guarded } from './errors.js';
 import { createFileIdGenerator } from './ids.js';
+import { claimsOfNode, type LeaseRequest, leaseColumns, leaseDue, releaseColumns } from './outbox-lease.js';
 import type { Database, NotificationStatus, NotificationsTable } from './schema.js';
 
 export const DEFAULT_NOTIFICATION_LIST_LIMIT = 50;
@@ -41,15 +42,6 @@ export interface NewNotification {
   readonly streamKey: string;
   readonly url: string;
   readonly payload: string;
-}
-
-export interface ClaimRequest {
-  readonly now: number;
-  /** How long the claim excludes other workers; longer than one attempt can take. */
-  readonly leaseMs: number;
-  /** Who claims: unique per process. */
-  readonly claimer: string;
-  readonly limit: number;
 }
 
 /** What the receiver answered to one attempt. */
@@ -122,29 +114,18 @@ export class NotificationRepository {
    * Claims up to `limit` due rows, at most one per stream (the oldest pending one; a stream's later
    * rows wait behind it even while it waits for a retry), and counts the attempt being started.
    */
-  claimDue(request: ClaimRequest): Promise<NotificationRow[]> {
+  claimDue(request: LeaseRequest): Promise<NotificationRow[]> {
     return guarded('claim due notifications', () =>
       this.db.transaction().execute(async (trx) => {
-        const due = await dueQuery(trx, request.now, request.limit)
-          .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked())
-          .execute();
-        if (due.length === 0) return [];
-        const claimed = await trx
-          .updateTable('notifications')
-          .set((eb) => ({
-            attempts: eb('attempts', '+', 1),
-            claimed_until: request.now + request.leaseMs,
-            claimed_by: request.claimer,
-            last_attempt_at: request.now,
-          }))
-          .where(
-            'id',
-            'in',
-            due.map((row) => row.id),
-          )
-          .returningAll()
-          .execute();
-        return claimed.map(toNotificationRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+        const claimed = await leaseDue(this.engine, dueQuery(trx, request.now, request.limit), (ids) =>
+          trx
+            .updateTable('notifications')
+            .set({ ...leaseColumns(request), last_attempt_at: request.now })
+            .where('id', 'in', ids)
+            .returningAll()
+            .execute(),
+        );
+        return claimed.map(toNotificationRow);
       }),
     );
   }
@@ -203,16 +184,11 @@ export class NotificationRepository {
         .where('status', '=', 'pending')
         .where('claimed_by', 'is not', null)
         .execute();
-      const ours = held.filter((row) => row.claimed_by?.startsWith(`${node}:`)).map((row) => row.id);
+      const ours = claimsOfNode(held, node);
       if (ours.length === 0) return 0;
       const result = await this.db
         .updateTable('notifications')
-        .set({
-          next_attempt_at: now,
-          claimed_until: null,
-          claimed_by: null,
-          last_error: 'attempt interrupted by a crash',
-        })
+        .set({ ...releaseColumns(now), last_error: 'attempt interrupted by a crash' })
         .where('id', 'in', ours)
         .where('status', '=', 'pending')
         .executeTakeFirst();

@@ -8,6 +8,7 @@ import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysel
 import type { Engine } from './dialect.js';
 import { guarded } from './errors.js';
 import { createFileIdGenerator } from './ids.js';
+import { claimsOfNode, type LeaseRequest, leaseColumns, leaseDue, releaseColumns } from './outbox-lease.js';
 import type { Database, UploadKind, UploadStatus, UploadsTable } from './schema.js';
 
 export interface UploadRow {
@@ -37,14 +38,6 @@ export interface NewUpload {
   readonly announce?: boolean;
   /** The node whose spool holds the file, the only one that claims the job; none: any node. */
   readonly node?: string;
-}
-
-export interface UploadClaimRequest {
-  readonly now: number;
-  readonly leaseMs: number;
-  /** `{node}:{pid}:{random}`, unique per process: it gets its node's jobs (and those of no node). */
-  readonly claimer: string;
-  readonly limit: number;
 }
 
 export interface UploadBacklog {
@@ -103,29 +96,21 @@ export class UploadRepository {
    * `finished` (done since the last claim) are deleted first in the same transaction: one commit per
    * round instead of one more per job, and a group's next job is due in this very round.
    */
-  claimDue(request: UploadClaimRequest, finished: readonly string[] = []): Promise<UploadRow[]> {
+  claimDue(request: LeaseRequest, finished: readonly string[] = []): Promise<UploadRow[]> {
     return guarded('claim due uploads', () =>
       this.db.transaction().execute(async (trx) => {
         if (finished.length > 0) await trx.deleteFrom('uploads').where('id', 'in', finished).execute();
-        const due = await dueUploadsQuery(trx, request.now, request.limit, nodeOf(request.claimer))
-          .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked())
-          .execute();
-        if (due.length === 0) return [];
-        const claimed = await trx
-          .updateTable('uploads')
-          .set((eb) => ({
-            attempts: eb('attempts', '+', 1),
-            claimed_until: request.now + request.leaseMs,
-            claimed_by: request.claimer,
-          }))
-          .where(
-            'id',
-            'in',
-            due.map((row) => row.id),
-          )
-          .returningAll()
-          .execute();
-        return claimed.map(toUploadRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+        // The claimer's node gets its own jobs and those of no node.
+        const due = dueUploadsQuery(trx, request.now, request.limit, nodeOf(request.claimer));
+        const claimed = await leaseDue(this.engine, due, (ids) =>
+          trx
+            .updateTable('uploads')
+            .set(leaseColumns(request))
+            .where('id', 'in', ids)
+            .returningAll()
+            .execute(),
+        );
+        return claimed.map(toUploadRow);
       }),
     );
   }
@@ -184,11 +169,11 @@ export class UploadRepository {
         .select(['id', 'claimed_by'])
         .where('claimed_by', 'is not', null)
         .execute();
-      const ours = held.filter((row) => row.claimed_by?.startsWith(`${node}:`)).map((row) => row.id);
+      const ours = claimsOfNode(held, node);
       if (ours.length === 0) return 0;
       const result = await this.db
         .updateTable('uploads')
-        .set({ next_attempt_at: now, claimed_until: null, claimed_by: null })
+        .set(releaseColumns(now))
         .where('id', 'in', ours)
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
