@@ -8,13 +8,10 @@
  * job of the folder is still running.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/process.js';
-import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
-import { type Catalog, openCatalog } from '../catalog/db.js';
+import { s3WithCatalog } from '../../test/helpers/s3-catalog.js';
 import { newFileId } from '../catalog/ids.js';
 import { parseMediaPlaylist, renderMediaPlaylist, renderPlaylistSegment } from '../container/hls/playlist.js';
 import { createLogger } from '../log.js';
@@ -30,25 +27,15 @@ const ENDED_FOLDER = 'live/p2/2026-12-04/p2-20261204-000000';
 const SEGMENTS = 12;
 
 describe('live HLS playlist uploads', () => {
-  let s3: TestS3;
-  let objects: S3ObjectStore;
+  const uploads = s3WithCatalog('livetape-live-playlist-');
+  /** A client of its own, as a player reading the bucket would have. */
   let reader: S3ObjectStore;
-  let dir: string;
-  let catalog: Catalog;
 
-  beforeAll(async () => {
-    s3 = await startS3rver();
-    objects = new S3ObjectStore(s3.config);
-    reader = new S3ObjectStore(s3.config);
-    dir = await mkdtemp(join(tmpdir(), 'livetape-live-playlist-'));
-    catalog = await openCatalog({ dataDir: dir });
+  beforeAll(() => {
+    reader = new S3ObjectStore(uploads().s3.config);
   });
-  afterAll(async () => {
-    await catalog?.close();
-    objects?.close();
+  afterAll(() => {
     reader?.close();
-    await s3?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** What a player reading the bucket sees now: the playlist's segments, and those that 404. */
@@ -67,12 +54,13 @@ describe('live HLS playlist uploads', () => {
   };
   const allDone = () =>
     waitFor(
-      async () => ((await catalog.uploads.backlog()).pending === 0 ? true : undefined),
+      async () => ((await uploads().catalog.uploads.backlog()).pending === 0 ? true : undefined),
       60_000,
       'every job done',
     );
 
   it('stores a playlist only once every segment it names is in the bucket', async () => {
+    const { objects, dir, catalog } = uploads();
     const root = join(dir, 'media');
     const spool = new MediaStore(root);
     let worker: UploadWorker | undefined;
@@ -144,6 +132,7 @@ describe('live HLS playlist uploads', () => {
   });
 
   it("leaves the recording's final playlist in the bucket, whatever live job still runs", async () => {
+    const { objects, dir, catalog } = uploads();
     const root = join(dir, 'media2');
     const spool = new LocalTarget(root);
     const target = new UploadingSpoolTarget(spool, async (group, keys) => {

@@ -1,40 +1,22 @@
 /** The upload worker's pool, against a real catalog (SQLite file) and a real S3 server (s3rver). */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/process.js';
-import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
-import { type Catalog, openCatalog } from '../catalog/db.js';
+import { s3WithCatalog } from '../../test/helpers/s3-catalog.js';
 import { createLogger } from '../log.js';
 import { MediaStore } from './media-store.js';
-import { S3ObjectStore } from './s3-object-store.js';
 import { UploadWorker } from './upload-worker.js';
 
 const JOBS = 24;
 const CONCURRENCY = 4;
 
 describe('UploadWorker', () => {
-  let s3: TestS3;
-  let objects: S3ObjectStore;
-  let dir: string;
-  let catalog: Catalog;
-
-  beforeAll(async () => {
-    s3 = await startS3rver();
-    objects = new S3ObjectStore(s3.config);
-    dir = await mkdtemp(join(tmpdir(), 'livetape-upload-worker-'));
-    catalog = await openCatalog({ dataDir: dir });
-  });
-  afterAll(async () => {
-    await catalog?.close();
-    objects?.close();
-    await s3?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const uploads = s3WithCatalog('livetape-upload-worker-');
 
   it('keeps at most S3_UPLOAD_CONCURRENCY jobs in flight and claims several per catalog round trip', async () => {
+    const { objects, dir, catalog } = uploads();
     const spool = new MediaStore(join(dir, 'media'));
     const keys = Array.from({ length: JOBS }, (_, i) => `live/s${i}/2026-12-04/seg/${i}.ts`);
     for (const key of keys) {
