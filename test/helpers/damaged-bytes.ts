@@ -1,0 +1,24 @@
+import fc from 'fast-check';
+
+/**
+ * Hostile input for a parser of a binary record: the real `record` with one byte flipped and cut short
+ * at or after that byte (damage that keeps most of the structure, so the parser goes deep before it
+ * meets it), or, one time in two, any bytes at all up to `maxRandomLength`.
+ */
+export function damagedOrRandom(record: Buffer, maxRandomLength: number): fc.Arbitrary<Buffer> {
+  const damaged = fc
+    .tuple(
+      fc.nat({ max: record.length - 1 }),
+      fc.integer({ min: 1, max: 255 }),
+      fc.nat({ max: record.length }),
+    )
+    .map(([at, xor, cut]) => {
+      const copy = Buffer.from(record.subarray(0, Math.max(cut, at + 1)));
+      copy[at]! ^= xor;
+      return copy;
+    });
+  return fc.oneof(
+    damaged,
+    fc.uint8Array({ maxLength: maxRandomLength }).map((bytes) => Buffer.from(bytes)),
+  );
+}
