@@ -167,6 +167,13 @@ describe.skipIf(postgres === undefined)('one shared pull per remote stream', () 
     const file = join(dirs[1]!, `r3-${next}.ts`);
     await writeFile(file, body);
     expect((await countDecodedFrames(file)).video).toBeGreaterThan(0);
+    // A number far ahead is no early player: answered at once, not held for the wait (a hostile client
+    // could otherwise park requests that wake on every tag batch).
+    const askedAt = performance.now();
+    const far = await fetch(nodes.b.httpUrl(`/live/live/r3/${next + 50}.ts`));
+    expect(far.status).toBe(404);
+    // Held, it would answer after the whole wait: three 4 s target durations.
+    expect(performance.now() - askedAt).toBeLessThan(6000);
     // Still live and the same node: the newest B lists now is that segment or later.
     const after = parseMediaPlaylist(await (await fetch(nodes.b.httpUrl('/live/live/r3.m3u8'))).text());
     expect(after.segments.some((s) => s.uri.endsWith(`/${next}.ts`) || s.uri.includes(`/${next}.ts?`))).toBe(

@@ -111,10 +111,13 @@ export class LiveRelay {
     const pull = this.pulls.get(streamKey(app, stream));
     const packager = this.relayedPackager(app, stream);
     if (pull === undefined || packager === undefined) return undefined;
+    // Only the segment being cut is worth waiting for: a number further ahead is not a player that came a
+    // little early, and must not hold a request (and a wake-up per tag batch) for the whole wait.
+    if (seq > packager.newestSeq + 1) return { data: undefined };
     const deadline = performance.now() + waitMs;
     for (;;) {
       const data = await packager.segment(seq);
-      if (data !== undefined || packager.ended || seq <= newestListed(packager)) return { data };
+      if (data !== undefined || packager.ended || seq <= packager.newestSeq) return { data };
       const left = deadline - performance.now();
       if (left <= 0) return { data: undefined };
       await pull.moreTags(left);
@@ -177,16 +180,6 @@ export class LiveRelay {
 }
 
 type Opened = { ok: true } | { ok: false; status?: number; body?: string };
-
-/** The newest segment number a packager's playlist lists (-1 for none). */
-function newestListed(packager: HlsPackager): number {
-  let newest = -1;
-  packager.playlist((seq) => {
-    newest = Math.max(newest, seq);
-    return '-';
-  });
-  return newest;
-}
 
 /** One upstream HTTP-FLV request and the local players it feeds (HTTP-FLV players, and live HLS). */
 class RelayPull {

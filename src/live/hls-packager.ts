@@ -101,6 +101,12 @@ export class HlsPackager implements StreamSink {
   }
 
   /** A kept segment's bytes, from memory or from the spill folder. */
+  /** The number of the newest segment cut so far (-1 before the first). */
+  get newestSeq(): number {
+    const kept = this.window.kept;
+    return kept.length === 0 ? -1 : kept[kept.length - 1]!.seq;
+  }
+
   async segment(seq: number): Promise<Buffer | undefined> {
     const kept = this.window.segment(seq);
     if (!kept) return undefined;
