@@ -7,11 +7,10 @@
 import type { SnapshotTemplate } from '../catalog/snapshot-rules.js';
 import type { SnapshotRuleBook, SnapshotTemplateInput } from '../snapshot/snapshot-rules.js';
 import { formatCst } from '../vod/tencent/cst-time.js';
-import { Api3Error } from './api3-error.js';
 import { type PushDomain, readDomain } from './domain.js';
 import type { Api3Action } from './endpoint.js';
 import type { Params } from './params.js';
-import { mapRuleBookError, TEMPLATE_NAME } from './template-actions.js';
+import { answering, changing, TEMPLATE_NAME, templateNamedBy } from './template-actions.js';
 
 export interface SnapshotActionDeps {
   readonly snapshotRules: SnapshotRuleBook;
@@ -79,24 +78,9 @@ function templateInfo(t: SnapshotTemplate) {
   };
 }
 
-/** Runs a rule-book change, answering its refusals with the reference's codes. */
-async function changing(change: () => Promise<unknown>): Promise<Record<string, never>> {
-  try {
-    await change();
-    return {};
-  } catch (error) {
-    return mapRuleBookError(error);
-  }
-}
-
 export function snapshotActions(deps: SnapshotActionDeps): Array<[string, Api3Action]> {
   const book = deps.snapshotRules;
-  const existing = (params: Params) => {
-    const id = params.int('TemplateId', { min: 0 });
-    const template = book.template(id);
-    if (!template) throw new Api3Error('InternalError.ConfNotFound', `The template ${id} does not exist.`);
-    return template;
-  };
+  const existing = templateNamedBy((id) => book.template(id));
   /** DomainName (lower-cased, as stored), AppName and StreamName of a rule; absent names are ''. */
   const ruleTarget = (params: Params) => ({
     domain: (readDomain(params, deps.domain) ?? '').toLowerCase(),
@@ -108,11 +92,7 @@ export function snapshotActions(deps: SnapshotActionDeps): Array<[string, Api3Ac
       'CreateLiveSnapshotTemplate',
       async (params) => {
         const input = readTemplate(params);
-        try {
-          return { TemplateId: (await book.createTemplate(input)).id };
-        } catch (error) {
-          return mapRuleBookError(error);
-        }
+        return answering(async () => ({ TemplateId: (await book.createTemplate(input)).id }));
       },
     ],
     ['DescribeLiveSnapshotTemplates', async () => ({ Templates: book.templates().map(templateInfo) })],

@@ -102,7 +102,7 @@ export function templateInfo(t: RecordTemplate) {
 }
 
 /** A rule-book refusal as the reference's error code (spec §2.4). */
-export function mapRuleBookError(error: unknown): never {
+function mapRuleBookError(error: unknown): never {
   if (!(error instanceof RuleBookError)) throw error;
   const code = {
     template_not_found: 'InvalidParameter.ConfNotFound',
@@ -114,21 +114,43 @@ export function mapRuleBookError(error: unknown): never {
   throw new Api3Error(code, error.message);
 }
 
-export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Action]> {
-  const { rules } = deps;
-  const existing = (params: Params) => {
+/** Runs a rule-book call, answering its refusals with the reference's codes. */
+export async function answering<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    return mapRuleBookError(error);
+  }
+}
+
+/** A rule-book change whose answer is empty. */
+export function changing(change: () => Promise<unknown>): Promise<Record<string, never>> {
+  return answering(async () => {
+    await change();
+    return {};
+  });
+}
+
+/** The template a call's `TemplateId` names, or the reference's ConfNotFound. */
+export function templateNamedBy<T>(find: (id: number) => T | undefined): (params: Params) => T {
+  return (params) => {
     const id = params.int('TemplateId', { min: 0 });
-    const template = rules.template(id);
+    const template = find(id);
     if (!template) throw new Api3Error('InternalError.ConfNotFound', `The template ${id} does not exist.`);
     return template;
   };
+}
+
+export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Action]> {
+  const { rules } = deps;
+  const existing = templateNamedBy((id) => rules.template(id));
   return [
     [
       'CreateLiveRecordTemplate',
       async (params) => {
         params.string('TemplateName', 255);
         const input = readTemplate(params);
-        try {
+        return answering(async () => {
           const template = await rules.createTemplate({
             name: input.name!,
             description: input.description ?? '',
@@ -136,9 +158,7 @@ export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Ac
             hlsContinueSec: input.hlsContinueSec ?? 0,
           });
           return { TemplateId: template.id };
-        } catch (error) {
-          return mapRuleBookError(error);
-        }
+        });
       },
     ],
     ['DescribeLiveRecordTemplates', async () => ({ Templates: rules.templates().map(templateInfo) })],
@@ -147,24 +167,14 @@ export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Ac
       'ModifyLiveRecordTemplate',
       async (params) => {
         const old = existing(params);
-        try {
-          await rules.updateTemplate(old.id, readTemplate(params, old));
-          return {};
-        } catch (error) {
-          return mapRuleBookError(error);
-        }
+        return changing(() => rules.updateTemplate(old.id, readTemplate(params, old)));
       },
     ],
     [
       'DeleteLiveRecordTemplate',
       async (params) => {
         const old = existing(params);
-        try {
-          await rules.deleteTemplate(old.id);
-          return {};
-        } catch (error) {
-          return mapRuleBookError(error);
-        }
+        return changing(() => rules.deleteTemplate(old.id));
       },
     ],
     [
@@ -174,12 +184,7 @@ export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Ac
         const templateId = params.int('TemplateId', { min: 0 });
         const app = params.optionalString('AppName', 256) ?? '';
         const stream = params.optionalString('StreamName', 256) ?? '';
-        try {
-          await rules.createRule({ domain, app, stream, prefix: false, templateId });
-          return {};
-        } catch (error) {
-          return mapRuleBookError(error);
-        }
+        return changing(() => rules.createRule({ domain, app, stream, prefix: false, templateId }));
       },
     ],
     [
@@ -204,15 +209,12 @@ export function templateActions(deps: TemplateActionDeps): Array<[string, Api3Ac
         const domain = readDomain(params, deps.domain) ?? '';
         const app = params.optionalString('AppName', 256) ?? '';
         const stream = params.optionalString('StreamName', 256) ?? '';
-        try {
-          await rules.deleteRules(
+        return changing(() =>
+          rules.deleteRules(
             (r) =>
               !r.prefix && r.app === app && r.stream === stream && (r.domain === domain || r.domain === ''),
-          );
-          return {};
-        } catch (error) {
-          return mapRuleBookError(error);
-        }
+          ),
+        );
       },
     ],
   ];
