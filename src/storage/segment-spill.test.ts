@@ -111,4 +111,22 @@ describe('SegmentSpill', () => {
       { numRuns: 40 },
     );
   });
+
+  it('reports a segment whose writes fail, and the next segment is whole', async () => {
+    const target = new MemoryTarget();
+    target.fail({ kind: 'append', key: /\/1\.ts$/, code: 'ENOSPC', afterBytes: 1000 });
+    const errors: Array<[number, string]> = [];
+    const spill = new SegmentSpill(target, 'full', (seq, error) => errors.push([seq, error.message]));
+    const segment = (seq: number) => Buffer.alloc(3 * STAGING_BYTES + 5, seq);
+    for (let seq = 0; seq < 3; seq++) {
+      spill.begin(seq);
+      spill.append(segment(seq));
+      await new Promise(setImmediate);
+    }
+    spill.end();
+    expect((await spill.read(0))?.equals(segment(0))).toBe(true);
+    expect((await spill.read(2))?.equals(segment(2))).toBe(true);
+    expect(errors.map(([seq]) => seq)).toEqual([1]);
+    expect(errors[0]![1]).toContain('ENOSPC');
+  });
 });

@@ -123,8 +123,9 @@ export class SegmentSpill {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
-    if (this.staged > 0 && !open.lost) this.writeStaged(open);
-    this.staged = 0;
+    // A lost segment's staged bytes go nowhere; the next segment starts empty.
+    if (open.lost) this.staged = 0;
+    else if (this.staged > 0) this.writeStaged(open);
     const closed = open.file.close().finally(() => this.closing.delete(open.seq));
     this.closing.set(open.seq, closed);
   }
@@ -188,8 +189,6 @@ export class SegmentSpill {
   private lose(open: OpenSegment, error: Error): void {
     if (open.lost) return;
     open.lost = true;
-    // What is staged belongs to the lost segment; the next one starts empty.
-    if (open === this.open) this.staged = 0;
     this.onError(open.seq, error);
   }
 
