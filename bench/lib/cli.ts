@@ -1,7 +1,7 @@
 /** Small helpers shared by the benchmark command lines. */
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { topSelfTimes } from './cpu-profile.js';
 import { markdownTable } from './report.js';
 
@@ -33,15 +33,27 @@ export async function runDir(workDir: string): Promise<string> {
 }
 
 /**
- * Prints the top self-time functions of the main-thread profiles under `dir` (one subfolder per
- * scenario). Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>; thread 0 is the main thread, the
- * others are tsx's module loader.
+ * Main-thread profiles, one per server process: Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>
+ * (thread 0 is the main thread, the others are tsx's module loader). The server replaces its own image at
+ * start (`restartWithStartFlags`, same pid), and the image it replaced writes a profile of its start-up
+ * only; the newest file of a pid is the one that covers the pushes.
  */
+export async function mainThreadProfiles(dir: string): Promise<string[]> {
+  const newestOfPid = new Map<string, { file: string; mtimeMs: number }>();
+  for (const file of await readdir(dir, { recursive: true })) {
+    const match = /\.(\d+)\.0\.\d+\.cpuprofile$/.exec(file);
+    if (!match) continue;
+    const key = `${dirname(file)}/${match[1]}`;
+    const { mtimeMs } = await stat(join(dir, file));
+    const known = newestOfPid.get(key);
+    if (!known || mtimeMs >= known.mtimeMs) newestOfPid.set(key, { file, mtimeMs });
+  }
+  return [...newestOfPid.values()].map((p) => p.file).sort();
+}
+
+/** Prints the top self-time functions of the main-thread profiles under `dir` (one subfolder per scenario). */
 export async function printProfiles(dir: string): Promise<void> {
-  const files = (await readdir(dir, { recursive: true }))
-    .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
-    .sort();
-  for (const file of files) {
+  for (const file of await mainThreadProfiles(dir)) {
     const top = await topSelfTimes(join(dir, file), 15);
     console.log(`\nTop self time (includes start-up), ${join(dir, file)}:\n`);
     console.log(

@@ -1,5 +1,6 @@
 import { type KeptSegment, LiveHlsWindow, type TimeShift } from '../container/hls/live-window.js';
 import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
+import { ScratchOutput, type TsOutput } from '../container/mpegts/output-blocks.js';
 import type { AudioConfig, CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
 import type { SegmentSpill } from '../storage/segment-spill.js';
 import type { LiveStream } from './live-stream.js';
@@ -62,6 +63,12 @@ export class HlsPackager implements StreamSink {
   ended = false;
 
   private readonly now: () => number;
+  /**
+   * With a spill, the muxer writes every PES into one reused buffer that the spill copies from at once:
+   * a push then allocates no media memory for its DVR at all. Without one, segments are kept in memory,
+   * so the muxer's default output (slices that stay valid) is used.
+   */
+  private readonly output: TsOutput | undefined;
   /** Wall clock of the open segment's first frame. */
   private segmentStartedAt = 0;
 
@@ -72,6 +79,7 @@ export class HlsPackager implements StreamSink {
   ) {
     this.window = new LiveHlsWindow({ windowSize: options.windowSize, dvrWindowMs: options.dvrWindowMs });
     this.now = deps.now ?? Date.now;
+    this.output = deps.spill && new ScratchOutput();
   }
 
   /** Why this stream cannot be served as HLS (AV1/VP9 have no MPEG-TS mapping), if so. */
@@ -189,6 +197,7 @@ export class HlsPackager implements StreamSink {
         tracks: this.tracks,
         firstSeq: this.nextSeq,
         timelineStartMs: this.timelineEndMs,
+        ...(this.output && { output: this.output }),
       });
       this.unsupported = undefined;
     } catch (error) {

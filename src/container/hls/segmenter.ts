@@ -10,6 +10,7 @@
  * such a segment reports `keyframeStart: false`, and video rejoins at its next keyframe.
  */
 import type { AudioConfig, MediaPacket, VideoConfig } from '../../media/packet.js';
+import type { TsOutput } from '../mpegts/output-blocks.js';
 import { TsMuxer, type TsTracks } from '../mpegts/ts-muxer.js';
 
 export interface SegmentInfo {
@@ -43,6 +44,8 @@ export interface HlsSegmenterOptions {
    * work. Default: the packets' own timestamps.
    */
   readonly timelineStartMs?: number;
+  /** Where the muxer carves its output (see `TsMuxer`); a scratch output makes `bytes` valid until the next push. */
+  readonly output?: TsOutput;
 }
 
 interface OpenSegment {
@@ -78,7 +81,7 @@ export class HlsSegmenter {
   private closedUpTo: number | undefined;
 
   constructor(opts: HlsSegmenterOptions) {
-    this.muxer = new TsMuxer(opts.tracks);
+    this.muxer = new TsMuxer(opts.tracks, opts.output);
     this.targetMs = opts.targetDurationMs;
     this.nextSeq = opts.firstSeq ?? 0;
     this.timelineStartMs = opts.timelineStartMs;

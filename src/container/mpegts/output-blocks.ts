@@ -1,12 +1,17 @@
+/** Where a muxer's output goes: `size` bytes for the caller to fill, for as long as the contract below says. */
+export interface TsOutput {
+  take(size: number): Buffer;
+}
+
 /**
- * Where the muxer's output goes: each PES's TS packets are carved out of a larger block rather than
- * allocated on their own. A video frame is ~10 KB, too big for Node's 8 KiB Buffer pool, so without
- * this every frame cost a fresh ArrayBuffer (its allocation, external-memory accounting and sweeping:
- * a quarter of the muxer's CPU when profiled). Blocks are never reused: a slice stays valid for as
- * long as whoever holds it (a spill file's write queue, a segment kept in memory) needs it, and a
+ * Output that stays valid for as long as its holder keeps it: each PES's TS packets are carved out of a
+ * larger block rather than allocated on their own. A video frame is ~10 KB, too big for Node's 8 KiB
+ * Buffer pool, so without this every frame cost a fresh ArrayBuffer (its allocation, external-memory
+ * accounting and sweeping: a quarter of the muxer's CPU when profiled). Blocks are never reused: a slice
+ * stays valid as long as whoever holds it (a write queue, a segment kept in memory) needs it, and a
  * block's memory goes when its last slice does.
  */
-export class OutputBlocks {
+export class OutputBlocks implements TsOutput {
   private block: Buffer = Buffer.alloc(0);
   private used = 0;
 
@@ -20,7 +25,6 @@ export class OutputBlocks {
     private readonly ownAbove: number,
   ) {}
 
-  /** `size` bytes for the caller to fill. */
   take(size: number): Buffer {
     if (size > this.ownAbove) return Buffer.allocUnsafe(size);
     if (this.used + size > this.block.length) {
@@ -30,5 +34,21 @@ export class OutputBlocks {
     const out = this.block.subarray(this.used, this.used + size);
     this.used += size;
     return out;
+  }
+}
+
+/**
+ * Output valid only until the next `take`: one buffer, reused for every PES, for a caller that copies
+ * each output away at once (the live DVR's spill). A muxer then allocates no media memory at all, which
+ * is what keeps V8's external-memory accounting from starting full collections on a busy server.
+ */
+export class ScratchOutput implements TsOutput {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  take(size: number): Buffer {
+    // Grows to the largest PES seen (a keyframe), with room so a slightly larger one does not reallocate.
+    if (size > this.buffer.length)
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(size + (size >> 2), 64 * 1024));
+    return this.buffer.subarray(0, size);
   }
 }

@@ -7,7 +7,7 @@ import { AnnexBVideoStream } from './annexb-video-stream.js';
 import { AdtsAudioStream, Mp3AudioStream } from './audio-streams.js';
 import type { ElementaryStream } from './elementary-stream.js';
 import { TsMuxError, UnsupportedCodecError } from './errors.js';
-import { OutputBlocks } from './output-blocks.js';
+import { OutputBlocks, type TsOutput } from './output-blocks.js';
 import { pesHeaderLength, writePesHeader } from './pes-header.js';
 import { patSection, pmtSection } from './psi.js';
 import { TS_PACKET_SIZE, TsPacketStream } from './ts-packet-stream.js';
@@ -52,11 +52,17 @@ export class TsMuxer {
   private readonly patSection: Buffer;
   private readonly pmtSection: Buffer;
   private readonly pesHeader = Buffer.alloc(pesHeaderLength(true));
-  private readonly output = new OutputBlocks(OUTPUT_BLOCK_SIZE, OWN_OUTPUT_ABOVE);
   private lastPcrMs: number | undefined;
 
-  /** @throws UnsupportedCodecError for AV1, VP9 and audio formats TS has no stream_type for. */
-  constructor(tracks: TsTracks) {
+  /**
+   * @param output where each `push`'s bytes are carved from; by default blocks whose slices stay valid for
+   *   as long as they are held. A `ScratchOutput` makes each result valid only until the next `push`.
+   * @throws UnsupportedCodecError for AV1, VP9 and audio formats TS has no stream_type for.
+   */
+  constructor(
+    tracks: TsTracks,
+    private readonly output: TsOutput = new OutputBlocks(OUTPUT_BLOCK_SIZE, OWN_OUTPUT_ABOVE),
+  ) {
     this.video = tracks.video && {
       config: tracks.video,
       es: videoStream(tracks.video),
