@@ -24,6 +24,7 @@ import { crc32Base64 } from '../src/storage/crc32.js';
 import { S3ObjectStore, s3ClientConfig } from '../src/storage/s3-object-store.js';
 import { startS3rver, type TestS3 } from '../test/helpers/s3rver.js';
 import { positiveInt, runMain } from './lib/cli.js';
+import { replayOutbox } from './lib/outbox-replay.js';
 import { fixed, machineDescription, markdownTable, median } from './lib/report.js';
 import {
   BareS3Client,
@@ -40,7 +41,9 @@ const USAGE = `tsx bench/s3-request.ts [options]
   --local-cpu S       with --workload: a local round's CPU-s per stream-minute (bench:record), to
                       print each figure as a share of it
   --s3-checksums      with --workload: both clients go through a proxy (its own process) that checks
-                      and echoes x-amz-checksum-crc32 as Amazon S3 does, so the store takes its CRC32 path`;
+                      and echoes x-amz-checksum-crc32 as Amazon S3 does, so the store takes its CRC32 path
+  --outbox            the outbox's catalog work per live segment job instead (lib/outbox-replay.ts, SQLite;
+                      no S3): 20 folders × --rounds × 10 segments, claims of 1, 4 and 8 jobs`;
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     'local-cpu': { type: 'string' },
     's3-checksums': { type: 'boolean', default: false },
+    outbox: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -222,6 +226,40 @@ async function startProxyProcess(s3: TestS3): Promise<{ endpoint: string; stop()
   return { endpoint, stop: () => child.kill() };
 }
 
+/** Live HLS jobs per stream-minute (4 s segments): what the outbox's cost per job is multiplied by. */
+const LIVE_JOBS_PER_MINUTE = 15;
+
+async function outbox(rounds: number, localCpu?: number): Promise<void> {
+  const rows: string[][] = [];
+  for (const limit of [1, 4, 8]) {
+    const costs = await replayOutbox(20, rounds, limit);
+    const perMinute = (costs.total * LIVE_JOBS_PER_MINUTE) / 1000;
+    rows.push([
+      String(limit),
+      String(costs.jobs),
+      fixed(costs.enqueue, 3),
+      fixed(costs.claim, 3),
+      fixed(costs.listOf, 3),
+      fixed(costs.total, 3),
+      fixed(perMinute, 4) + (localCpu === undefined ? '' : ` (${fixed((perMinute / localCpu) * 100, 1)} %)`),
+    ]);
+  }
+  console.log(
+    markdownTable(
+      [
+        'jobs per claim',
+        'jobs',
+        'enqueue, CPU ms/job',
+        'claim (+ delete finished), ms/job',
+        'folder job list, ms/job',
+        'all, ms/job',
+        `CPU-s per stream-minute (${LIVE_JOBS_PER_MINUTE} live jobs)`,
+      ],
+      rows,
+    ),
+  );
+}
+
 async function repeatMs(rounds: number, work: () => unknown): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) times.push(await cpuMs(1, async () => void work()));
@@ -236,6 +274,7 @@ runMain(async () => {
   if (localCpu !== undefined && !(localCpu > 0))
     throw new Error(`--local-cpu must be a positive number, got "${args['local-cpu']}"`);
   console.log(`# bench:s3-request — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
+  if (args.outbox) return outbox(rounds * 10, localCpu);
   const s3 = await startS3rver({ tls: true });
   const ca = readFileSync(s3.caFile!);
   // The SDK's fresh per-request agent for `Expect` requests takes no options: trust s3rver process-wide.
