@@ -8,7 +8,8 @@
  *
  * `--workload` replays one stream-minute of `bench:record`'s requests instead (lib/s3-workload.ts: 42
  * requests, 60 MiB, from files) with both clients, and the MD5 and CRC32 of those bytes: how much of
- * the CPU uploads add is the transport's floor and how much LiveTape's and the SDK's.
+ * the CPU uploads add is the transport's floor and how much LiveTape's and the SDK's. `--outbox`
+ * measures the upload outbox's catalog work per live segment job instead (lib/outbox-replay.ts).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -38,8 +39,8 @@ const USAGE = `tsx bench/s3-request.ts [options]
   --requests N        requests per row (default 200; a tenth of it for part-sized bodies)
   --workload          replay one stream-minute of bench:record's uploads with both clients instead
   --rounds N          with --workload: replays per client, alternating (default 7; medians reported)
-  --local-cpu S       with --workload: a local round's CPU-s per stream-minute (bench:record), to
-                      print each figure as a share of it
+  --local-cpu S       with --workload or --outbox: a local round's CPU-s per stream-minute
+                      (bench:record), to print the figures as shares of it
   --s3-checksums      with --workload: both clients go through a proxy (its own process) that checks
                       and echoes x-amz-checksum-crc32 as Amazon S3 does, so the store takes its CRC32 path
   --outbox            the outbox's catalog work per live segment job instead (lib/outbox-replay.ts, SQLite;
@@ -271,6 +272,7 @@ runMain(async () => {
   const requests = positiveInt('requests', args.requests, 200);
   const rounds = positiveInt('rounds', args.rounds, 7);
   const localCpu = args['local-cpu'] === undefined ? undefined : Number(args['local-cpu']);
+  if (args['s3-checksums'] && !args.workload) throw new Error('--s3-checksums needs --workload');
   if (localCpu !== undefined && !(localCpu > 0))
     throw new Error(`--local-cpu must be a positive number, got "${args['local-cpu']}"`);
   console.log(`# bench:s3-request — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
