@@ -8,7 +8,7 @@
  * same requests unsigned and unchecked, reading each body into a reused buffer — the transport's floor.
  */
 import { randomBytes } from 'node:crypto';
-import { open, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, writeFile } from 'node:fs/promises';
 import { type Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { PART_BYTES, type S3ObjectStore } from '../../src/storage/s3-object-store.js';
@@ -103,7 +103,7 @@ export class BareS3Client {
     }
   }
 
-  private async read(file: Awaited<ReturnType<typeof open>>, position: number, length: number) {
+  private async read(file: FileHandle, position: number, length: number): Promise<Buffer> {
     const data = this.buffer.subarray(0, length);
     for (let filled = 0; filled < length; ) {
       const { bytesRead } = await file.read(data, filled, length - filled, position + filled);
