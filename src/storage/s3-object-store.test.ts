@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startS3rver, type TestS3 } from '../../test/helpers/s3rver.js';
 import { PART_BYTES, S3ObjectStore, S3UploadVerifyError, s3ClientConfig } from './s3-object-store.js';
 
@@ -126,6 +126,28 @@ describe('S3ObjectStore on s3rver', () => {
     await store.putFile('live/b/small.flv', await file('b2.flv', small), 'video/x-flv');
     const back = await store.get('live/b/small.flv');
     expect(Buffer.concat(await back!.body.toArray())).toEqual(small);
+  });
+
+  it('uploads more parts at once than it has read buffers: they wait for one, and every byte arrives', async () => {
+    // Two buffers (S3_UPLOAD_CONCURRENCY 2), three 2-part files at once: up to six parts want one.
+    const bounded = new S3ObjectStore({ ...s3.config, prefix: 'bounded/', uploadConcurrency: 2 });
+    const made = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const files = [0, 1, 2].map((i) => ({
+        key: `live/c/${i}.mp4`,
+        bytes: randomBytes(PART_BYTES + 1000 * (i + 1)),
+      }));
+      const paths = await Promise.all(files.map((f, i) => file(`c${i}.mp4`, f.bytes)));
+      await Promise.all(files.map((f, i) => bounded.putFile(f.key, paths[i]!, 'video/mp4')));
+      for (const f of files) {
+        const back = await bounded.get(f.key);
+        expect(md5(Buffer.concat(await back!.body.toArray()))).toBe(md5(f.bytes));
+      }
+      expect(made.mock.calls.filter(([bytes]) => bytes === PART_BYTES)).toHaveLength(2);
+    } finally {
+      made.mockRestore();
+      bounded.close();
+    }
   });
 
   it('sends large bodies on its kept-alive connections, without Expect: 100-continue', async () => {

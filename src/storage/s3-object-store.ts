@@ -38,7 +38,10 @@ export interface S3StoreConfig {
   readonly forcePathStyle: boolean;
   /** Prepended to every key as given (`livetape/`), '' for none. */
   readonly prefix: string;
-  /** Files uploaded at once (S3_UPLOAD_CONCURRENCY): as many read buffers are kept between uploads. */
+  /**
+   * Files uploaded at once (S3_UPLOAD_CONCURRENCY): as many PART_BYTES read buffers exist (at least
+   * PART_CONCURRENCY), reused; a read waits for a free one.
+   */
   readonly uploadConcurrency?: number;
 }
 
@@ -93,7 +96,7 @@ export class S3ObjectStore {
    * known, only the one the store answers, so each byte is hashed once.
    */
   private multipartEtags: 'parts' | 'whole' | 'unknown' = 'unknown';
-  /** Reads of whole files and of parts land in these (one PART_BYTES buffer each). */
+  /** Reads of whole files and of parts land in these (one PART_BYTES buffer each), never more of them. */
   private readonly buffers: BufferPool;
 
   constructor(
@@ -102,7 +105,7 @@ export class S3ObjectStore {
   ) {
     this.bucket = config.bucket;
     this.prefix = config.prefix;
-    this.buffers = new BufferPool(PART_BYTES, config.uploadConcurrency ?? 1);
+    this.buffers = new BufferPool(PART_BYTES, Math.max(config.uploadConcurrency ?? 1, PART_CONCURRENCY));
     if (config.endpoint === '' || config.endpoint.startsWith('https:')) sendUnsignedPayloads(this.client);
   }
 
@@ -134,8 +137,9 @@ export class S3ObjectStore {
   }
 
   /**
-   * Reads `length` bytes from `position` into a pooled buffer for `use`; the buffer goes back to the
-   * pool once `use` has settled (the SDK has then written the body, or given up on the request).
+   * Reads `length` bytes from `position` into a pooled buffer (once one is free) for `use`; the buffer
+   * goes back to the pool once `use` has settled (the SDK has then written the body, or given up on the
+   * request).
    */
   private async withPart<T>(
     file: FileHandle,
@@ -144,7 +148,7 @@ export class S3ObjectStore {
     use: (data: Buffer) => Promise<T>,
     onRead?: (data: Buffer) => void,
   ): Promise<T> {
-    const buffer = this.buffers.acquire();
+    const buffer = await this.buffers.acquire();
     try {
       const data = await readPart(file, buffer, position, length);
       onRead?.(data);
