@@ -9,7 +9,7 @@
  * call; a written buffer is filled again. Every push spills all the time (the DVR is on by default), so
  * this is the path where a per-write cost or a per-frame allocation is paid by every stream: gathering by
  * size instead of by timer leaves no timer per stream, and reusing the buffers leaves the garbage
- * collector nothing to do (see docs/decisions/0029-dvrcost-spill-writes.md).
+ * collector nothing to do (see docs/decisions/0029-dvr-spill-writes.md).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
