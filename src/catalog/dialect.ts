@@ -6,7 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type Dialect, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
+import {
+  type Dialect,
+  type SqliteDatabase as KyselySqliteDatabase,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+} from 'kysely';
 import type { Logger } from '../log.js';
 import { CatalogError } from './errors.js';
 
@@ -16,6 +22,11 @@ export const SQLITE_FILE_NAME = 'livetape.db';
 /** How long a write waits for another connection's lock (an operator's `sqlite3` shell, a backup). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PG_INT8_OID = 20;
+/**
+ * Compiled statements kept, by SQL text. A catalog issues a few dozen query shapes; `IN (…)` lists of
+ * other lengths are other texts, which is why the cache has a bound at all.
+ */
+export const STATEMENT_CACHE_SIZE = 256;
 
 /** PostgreSQL for a `postgres://` or `postgresql://` URL, SQLite when no URL is set. */
 export function engineFor(databaseUrl: string | undefined): Engine {
@@ -41,7 +52,31 @@ export function sqliteDialect(dataDir: string): Dialect {
     database.close();
     throw error;
   }
-  return new TransactionalDdlSqliteDialect({ database });
+  return new TransactionalDdlSqliteDialect({ database: reusingStatements(database) });
+}
+
+/**
+ * better-sqlite3 compiles SQL on every `prepare`, and Kysely's SQLite driver prepares every query anew,
+ * although a query shape always compiles to the same text. On a busy node — the upload and callback
+ * outboxes claim several times a second — compiling was a tenth of the catalog's CPU (docs/benchmarks.md,
+ * Round 5 of the uploads), so statements are kept by their text, the most recently used
+ * STATEMENT_CACHE_SIZE of them. A statement still being iterated (`busy`) is not shared: that query gets
+ * a fresh one. SQLite re-prepares a kept statement by itself after a schema change.
+ */
+export function reusingStatements(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      const kept = statements.get(sql);
+      const statement = kept !== undefined && !kept.busy ? kept : database.prepare(sql);
+      // Re-inserted, so the map's order is least recently used first.
+      statements.delete(sql);
+      statements.set(sql, statement);
+      if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 export async function postgresDialect(databaseUrl: string, log: Logger | undefined): Promise<Dialect> {
