@@ -95,7 +95,7 @@ export const CONFIG_FIELDS = {
   callbackUrlPush: field(httpUrlOrEmpty(), '', 'Receiver of push-started callbacks (event_type 1), instead of CALLBACK_URL.'),
   callbackUrlUnpush: field(httpUrlOrEmpty(), '', 'Receiver of push-ended callbacks (event_type 0), instead of CALLBACK_URL.'),
   callbackUrlRecord: field(httpUrlOrEmpty(), '', 'Receiver of new-recording callbacks (event_type 100), instead of CALLBACK_URL.'),
-  callbackUrlSnapshot: field(httpUrlOrEmpty(), '', 'Receiver of screenshot callbacks (event_type 200, reserved), instead of CALLBACK_URL.'),
+  callbackUrlSnapshot: field(httpUrlOrEmpty(), '', 'Receiver of snapshot callbacks (event_type 200: one per live snapshot, see SNAPSHOT_INTERVAL and the snapshot rules), instead of CALLBACK_URL.'),
   callbackKey: secret(keyList(), '', "Key for callback signatures (`sign = md5(key + t)` and the `X-LiveTape-Signature` HMAC); `''` signs with an empty key (a warning says so). Never defaults to API_KEY: a callback signature would then also sign `/common_access` calls."),
   callbackUrlRecordStatus: field(httpUrlOrEmpty(), '', "Receiver of recording-status callbacks (event_type 332: a recording started, ended or failed). Only this URL gets them (CALLBACK_URL does not); `''` sends none."),
   callbackStrict: field(boolean(), false, 'Count a delivery as successful only when the receiver answers HTTP 200 with body `{"code":0}` (the legacy contract); otherwise HTTP 200 is enough.'),
