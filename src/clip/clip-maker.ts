@@ -1,21 +1,26 @@
 /**
- * Cuts a clip out of an MP4 or FLV recording or out of a broadcast's MP4 (else FLV) files: reads their
- * sample tables (an FLV's through src/clip/flv-movie.ts), plans the clip (src/container/mp4/clip-plan.ts), copies the samples into a new fast-start MP4 in
+ * Cuts a clip out of an MP4, FLV or HLS recording or out of a broadcast's MP4 (else FLV, else HLS) files:
+ * reads their sample tables (an FLV's through src/clip/flv-movie.ts; an HLS recording's frames are
+ * converted to samples by src/clip/hls-movie.ts), plans the clip (src/container/mp4/clip-plan.ts), copies the samples into a new fast-start MP4 in
  * the media folder and catalogs it like any recorded file (reason `clip`, callback 100).
  */
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { FinishExtra } from '../catalog/recordings.js';
+import { type MediaPlaylist, PlaylistParseError, parseMediaPlaylist } from '../container/hls/playlist.js';
 import { ClipPlanError, type ClipSource, planClip } from '../container/mp4/clip-plan.js';
 import { Mp4ScanError } from '../container/mp4/errors.js';
 import { type Mp4Movie, movieTimeMs, readMovie } from '../container/mp4/movie-read.js';
-import { fastStartPartialKey } from '../storage/layout.js';
+import { fastStartPartialKey, parentKey } from '../storage/layout.js';
 import { readExactly } from '../storage/local-target.js';
 import type { LocalCopy, MediaFiles } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
 import { FlvMovieError, readFlvMovie } from './flv-movie.js';
+import { type HlsMovie, HlsMovieError, readHlsMovie } from './hls-movie.js';
 
 export interface ClipRequest {
   /** Exactly one of the two. */
@@ -53,7 +58,9 @@ export interface ClipMakerDeps {
 const OVERLAP_MARGIN_MS = 2000;
 const COPY_CHUNK = 1 << 20;
 /** What clips are cut from, in the order a broadcast's files are preferred. */
-const CUT_FORMATS: readonly string[] = ['mp4', 'flv'];
+const CUT_FORMATS: readonly string[] = ['mp4', 'flv', 'hls'];
+/** Under the media folder (same disk, outside every storage key): HLS frames converted to MP4 samples. */
+const SCRATCH_FOLDER = '.clip-samples';
 
 interface SourceFile {
   readonly row: RecordingRow;
@@ -61,6 +68,14 @@ interface SourceFile {
   readonly path: string;
   readonly size: number;
   readonly movie: Mp4Movie;
+  /** Movie time (ms) of the file's first frame: what its cataloged `mediaStartMs` names. */
+  readonly firstFrameMs: number;
+}
+
+/** The part of a file a clip needs, in ms of the file's own time (catalog times: approximate). */
+interface FileRange {
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 export class ClipMaker {
@@ -151,7 +166,7 @@ export class ClipMaker {
       if (!CUT_FORMATS.includes(row.format)) {
         throw new ClipError(
           'conflict',
-          `clips are cut from MP4 and FLV recordings; recording ${row.id} is ${row.format}`,
+          `clips are cut from MP4, FLV and HLS recordings; recording ${row.id} is ${row.format}`,
         );
       }
       return { rows: [row], sourceId: row.id };
@@ -160,29 +175,35 @@ export class ClipMaker {
     const all = await catalog.broadcasts.files([broadcastId]);
     if (all.length === 0) throw new ClipError('not_found', `broadcast ${broadcastId} does not exist`);
     const finished = all.filter((row) => row.status === 'done' && row.reason !== 'clip');
-    // One format's files make the timeline; MP4 first, as its sample tables are read without a scan.
+    // One format's files make the timeline; MP4 first, as its sample tables are read without a scan,
+    // then FLV (scanned), then HLS (converted).
     for (const format of CUT_FORMATS) {
       const rows = finished.filter((row) => row.format === format);
       if (rows.length > 0) return { rows, sourceId: broadcastId };
     }
     throw new ClipError(
       'conflict',
-      `broadcast ${broadcastId} has no finished MP4 or FLV file to cut a clip from`,
+      `broadcast ${broadcastId} has no finished MP4, FLV or HLS file to cut a clip from`,
     );
   }
 
   /** The first file (it sets the timeline's zero) and the files whose cataloged span meets the range. */
   private async filesFor(rows: readonly RecordingRow[], request: ClipRequest): Promise<SourceFile[]> {
     const zero = rows[0]!.mediaStartMs ?? rows[0]!.startTime;
+    const fromOf = (row: RecordingRow) => (row.mediaStartMs ?? row.startTime) - zero;
     const picked = rows.filter((row, i) => {
       if (i === 0) return true;
-      const from = (row.mediaStartMs ?? row.startTime) - zero;
+      const from = fromOf(row);
       return (
         from <= request.endMs + OVERLAP_MARGIN_MS &&
         from + row.durationMs >= request.startMs - OVERLAP_MARGIN_MS
       );
     });
-    const read = await Promise.allSettled(picked.map((row) => this.readFile(row)));
+    const read = await Promise.allSettled(
+      picked.map((row) =>
+        this.readFile(row, { fromMs: request.startMs - fromOf(row), toMs: request.endMs - fromOf(row) }),
+      ),
+    );
     const files = read.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failed = read.find((result) => result.status === 'rejected');
     if (failed === undefined) return files;
@@ -190,7 +211,8 @@ export class ClipMaker {
     throw failed.reason;
   }
 
-  private async readFile(row: RecordingRow): Promise<SourceFile> {
+  private async readFile(row: RecordingRow, range: FileRange): Promise<SourceFile> {
+    if (row.format === 'hls') return this.readHls(row, range);
     const copy = await this.deps.files.localCopy(row.storageKey);
     if (copy === undefined) throw new ClipError('conflict', `the file of recording ${row.id} is missing`);
     const { path } = copy;
@@ -208,12 +230,79 @@ export class ClipMaker {
             throw error;
           },
         );
-        return { row, copy, path, size, movie };
+        const firstFrameMs = Math.min(...movie.tracks.map((track) => movieTimeMs(track, 0)));
+        return { row, copy, path, size, movie, firstFrameMs };
       } finally {
         await file.close();
       }
     } catch (error) {
       await copy.release();
+      throw error;
+    }
+  }
+
+  /**
+   * An HLS recording: the frames of the segments that meet `range` are converted into a sample file in
+   * the scratch folder (src/clip/hls-movie.ts), which stands in for the source file until released.
+   */
+  private async readHls(row: RecordingRow, range: FileRange): Promise<SourceFile> {
+    const { files, store } = this.deps;
+    const text = await files.read(row.storageKey);
+    if (text === undefined) throw new ClipError('conflict', `the playlist of recording ${row.id} is missing`);
+    let segments: MediaPlaylist['segments'];
+    try {
+      ({ segments } = parseMediaPlaylist(text.toString('utf8')));
+    } catch (error) {
+      if (error instanceof PlaylistParseError)
+        throw new ClipError('conflict', `recording ${row.id} has no usable playlist: ${error.message}`);
+      throw error;
+    }
+    const folder = parentKey(row.storageKey);
+    const readSegment = async (uri: string): Promise<Buffer> => {
+      const copy = await files.localCopy(`${folder}/${uri}`);
+      if (copy === undefined)
+        throw new ClipError('conflict', `segment ${uri} of recording ${row.id} is missing`);
+      try {
+        return await readFile(copy.path);
+      } finally {
+        await copy.release();
+      }
+    };
+    const scratch = join(store.root, SCRATCH_FOLDER);
+    await mkdir(scratch, { recursive: true });
+    const path = join(scratch, `${randomUUID()}.samples`);
+    const copy: LocalCopy = { path, release: () => rm(path, { force: true }) };
+    try {
+      const out = await open(path, 'wx');
+      let read: HlsMovie;
+      try {
+        read = await readHlsMovie({
+          segments,
+          read: readSegment,
+          write: async (bytes) => {
+            await out.write(bytes);
+          },
+          fromMs: range.fromMs,
+          toMs: range.toMs,
+        });
+      } finally {
+        await out.close();
+      }
+      return {
+        row,
+        copy,
+        path,
+        size: read.sampleBytes,
+        movie: read.movie,
+        firstFrameMs: read.firstFrameMs,
+      };
+    } catch (error) {
+      await copy.release();
+      if (error instanceof HlsMovieError)
+        throw new ClipError(
+          'conflict',
+          `recording ${row.id} is not a usable HLS recording: ${error.message}`,
+        );
       throw error;
     }
   }
@@ -270,10 +359,7 @@ export class ClipMaker {
  */
 function placeOnSourceTimeline(files: readonly SourceFile[]): ClipSource[] {
   let baseOffset = 0;
-  const zeros = files.map((file) => {
-    const firstPacketMs = Math.min(...file.movie.tracks.map((track) => movieTimeMs(track, 0)));
-    return (file.row.mediaStartMs ?? file.row.startTime) - firstPacketMs;
-  });
+  const zeros = files.map((file) => (file.row.mediaStartMs ?? file.row.startTime) - file.firstFrameMs);
   return files.map((file, i) => {
     const source = {
       movie: file.movie,
