@@ -81,6 +81,7 @@ interface FileRange {
 export class ClipMaker {
   /** Clips are made one at a time: each is a burst of disk reads and writes. */
   private queue: Promise<unknown> = Promise.resolve();
+  private scratch: Promise<string> | undefined;
 
   constructor(private readonly deps: ClipMakerDeps) {}
 
@@ -246,7 +247,7 @@ export class ClipMaker {
    * the scratch folder (src/clip/hls-movie.ts), which stands in for the source file until released.
    */
   private async readHls(row: RecordingRow, range: FileRange): Promise<SourceFile> {
-    const { files, store } = this.deps;
+    const { files } = this.deps;
     const text = await files.read(row.storageKey);
     if (text === undefined) throw new ClipError('conflict', `the playlist of recording ${row.id} is missing`);
     let segments: MediaPlaylist['segments'];
@@ -268,9 +269,7 @@ export class ClipMaker {
         await copy.release();
       }
     };
-    const scratch = join(store.root, SCRATCH_FOLDER);
-    await mkdir(scratch, { recursive: true });
-    const path = join(scratch, `${randomUUID()}.samples`);
+    const path = join(await this.scratchFolder(), `${randomUUID()}.samples`);
     const copy: LocalCopy = { path, release: () => rm(path, { force: true }) };
     try {
       const out = await open(path, 'wx');
@@ -305,6 +304,24 @@ export class ClipMaker {
         );
       throw error;
     }
+  }
+
+  /**
+   * The folder for sample files, emptied the first time it is used: what a crash left there is no
+   * one's (clips are made one at a time, by the one node that owns this media folder).
+   */
+  private scratchFolder(): Promise<string> {
+    this.scratch ??= (async () => {
+      const folder = join(this.deps.store.root, SCRATCH_FOLDER);
+      await rm(folder, { recursive: true, force: true });
+      await mkdir(folder, { recursive: true });
+      return folder;
+    })();
+    // A failure (a full disk, say) is tried again with the next clip.
+    this.scratch.catch(() => {
+      this.scratch = undefined;
+    });
+    return this.scratch;
   }
 
   /** Writes beside the final name and renames, so a crash never leaves a half clip under its name. */
