@@ -15,11 +15,13 @@ import {
   callbackProblems,
   startCallbackReceiver,
 } from './helpers/callback-receiver.js';
+import { enhancedMedia } from './helpers/enhanced-media.js';
 import { makeTestFlv } from './helpers/flv-packets.js';
 import { decodeErrors, probe } from './helpers/media-probe.js';
 import { run, waitFor } from './helpers/process.js';
 import { pushFlvFiles } from './helpers/pusher.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { pushTags } from './helpers/tag-push.js';
 
 interface RecordingJson {
   id: string;
@@ -91,6 +93,7 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
   let browser: Browser;
   let sourceFlv: string;
   let halfFlv: string;
+  let hevcSource: string;
   let single: RecordingJson;
   let parts: RecordingJson[];
   let flvParts: RecordingJson[];
@@ -113,6 +116,9 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     // Two pushes, one HLS recording: the second push comes back within the resume window.
     await pushFlvFiles(t.rtmpUrl('live', 'hlsresume', 'record=hls'), [halfFlv]);
     await pushFlvFiles(t.rtmpUrl('live', 'hlsresume', 'record=hls'), [halfFlv]);
+    const hevc = await enhancedMedia('hevc', { seconds: 14, width: 320, height: 240, gop: FPS });
+    hevcSource = hevc.source;
+    await (await pushTags(t.rtmpUrl('live', 'hevc', 'record=hls'), hevc.tags)).done;
     await pushFlvFiles(t.rtmpUrl('live', 'parts', 'record=mp4&record_interval=3'), [sourceFlv]);
     await pushFlvFiles(t.rtmpUrl('live', 'flvparts', 'record=flv&record_interval=3'), [sourceFlv]);
     await waitFor(() => (t.server.recordings.activeCount === 0 ? true : undefined), 30_000, 'recordings');
@@ -221,6 +227,13 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     expect(shown).toBeGreaterThan((END - START - 0.5) * FPS);
     const clip = await checkClip({ broadcastId: hls.broadcastId }, halfFlv, shown);
     expect(clip.sourceId).toBe(hls.broadcastId);
+  });
+
+  it('cuts 5.5–12.5 s out of an HEVC HLS recording: its parameter sets become the hvcC', async () => {
+    const hls = await hlsOf('hevc');
+    const clip = await checkClip({ recordingId: hls.id }, hevcSource);
+    const video = (await probe(join(t.dataDir, 'media', clip.storageKey))).streams[0]!;
+    expect(video.codec_name).toBe('hevc');
   });
 
   it('plays and seeks in headless Chromium', async () => {

@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { damagedOrRandom } from '../../test/helpers/damaged-bytes.js';
+import { enhancedMedia } from '../../test/helpers/enhanced-media.js';
 import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
 import { HlsSegmenter } from '../container/hls/segmenter.js';
 import { type MovieTrack, type Mp4Movie, movieTimeMs } from '../container/mp4/movie-read.js';
-import type { MediaPacket } from '../media/packet.js';
+import type { MediaPacket, VideoConfig } from '../media/packet.js';
+import { MediaPacketizer } from '../media/packetizer.js';
 import { type HlsMovie, HlsMovieError, readHlsMovie } from './hls-movie.js';
 
 interface Recorded {
@@ -144,5 +146,34 @@ describe('readHlsMovie', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("reads HEVC too: the parameter sets become an hvcC saying what the encoder's did", async () => {
+    const media = await enhancedMedia('hevc', { seconds: 2, width: 320, height: 240, gop: 30 });
+    const packetizer = new MediaPacketizer();
+    const hevcPackets: MediaPacket[] = [];
+    for (const tag of media.tags) {
+      const out =
+        tag.type === 9
+          ? packetizer.video(tag.timestamp, tag.body)
+          : packetizer.audio(tag.timestamp, tag.body);
+      if (out !== undefined && 'kind' in out) hevcPackets.push(out);
+    }
+    const config = packetizer.videoConfig as VideoConfig;
+    const hevc = record(hevcPackets, { video: config, audio: packetizer.audioConfig });
+    const { movie, sampleFile } = await read(hevc);
+    const track = trackOf(movie, 'video');
+    expect(track.codec).toBe('hvc1');
+    expect([track.width, track.height]).toEqual([320, 240]);
+    const video = hevcPackets.filter((p) => p.kind === 'video');
+    expect(track.samples.count).toBe(video.length);
+    video.forEach((packet, i) => {
+      expect(sampleBytes(sampleFile, track, i).equals(packet.data)).toBe(true);
+    });
+    // hvcC = 'hvcC' box inside the sample entry: profile, tier, level and constraints as the encoder's.
+    const entry = track.sampleEntry;
+    const hvcC = entry.subarray(entry.indexOf('hvcC') + 4);
+    expect(hvcC.subarray(1, 13).equals(config.record.subarray(1, 13))).toBe(true);
+    expect(hvcC.subarray(16, 19).equals(config.record.subarray(16, 19))).toBe(true);
   });
 });

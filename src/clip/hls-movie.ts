@@ -12,7 +12,10 @@ import type { PlaylistSegment } from '../container/hls/playlist.js';
 import type { Mp4Movie } from '../container/mp4/movie-read.js';
 import { adtsFrames } from '../container/mpegts/adts-frames.js';
 import { annexBToSample } from '../container/mpegts/annexb-sample.js';
-import { avcConfigFromParameterSets } from '../container/mpegts/decoder-config.js';
+import {
+  avcConfigFromParameterSets,
+  hevcConfigFromParameterSets,
+} from '../container/mpegts/decoder-config.js';
 import { demuxTs, type TsAccessUnit, TsDemuxError, unwrapTimestamp } from '../container/mpegts/ts-demux.js';
 import { parseAudioSpecificConfig } from '../media/aac.js';
 import { MediaParseError } from '../media/errors.js';
@@ -174,9 +177,10 @@ class SampleConverter {
   private videoUnit(unit: TsAccessUnit, dts: number, pts: number, out: Buffer[], uri: string): void {
     const { sample, parameterSets, keyframe } = annexBToSample(unit.data, codecOf(unit.streamType));
     if (parameterSets.length > 0) {
-      if (unit.streamType === STREAM_HEVC)
-        throw new HlsMovieError('HEVC recordings in HLS are not cut into clips yet; record MP4 or FLV too');
-      const config = avcConfigFromParameterSets(parameterSets);
+      const config =
+        unit.streamType === STREAM_HEVC
+          ? hevcConfigFromParameterSets(parameterSets)
+          : avcConfigFromParameterSets(parameterSets);
       if (this.video === undefined || !config.record.equals(this.video.record)) this.video = config;
     }
     // A frame before the first parameter sets cannot be decoded.
