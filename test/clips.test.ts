@@ -5,7 +5,7 @@
  * pushes of an 8 s half (the second continues the playlist after a discontinuity, HLS_RESUME_WINDOW).
  * The oracle is the source itself: the frame ffmpeg decodes 165th (5.5 s × 30 fps) from the FLV.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -272,7 +272,7 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     }
   });
 
-  it('refuses bad requests naming the parameter, unknown sources with 404, AAC sources with 409', async () => {
+  it('refuses bad requests naming the parameter, unknown sources with 404, AAC sources and missing segments with 409', async () => {
     const bad = async (body: Record<string, unknown>, status: number, pattern: RegExp) => {
       const res = await postClip(body);
       expect(res.status, JSON.stringify(body)).toBe(status);
@@ -290,6 +290,14 @@ describe('clips: frame-accurate MP4 without re-encoding', () => {
     await bad({ recordingId: single.id, start: 100, end: 200 }, 400, /"start" is past/);
     await bad({ recordingId: '1234567890123456789', start: 1, end: 2 }, 404, /does not exist/);
     await bad({ broadcastId: 'nope', start: 1, end: 2 }, 404, /does not exist/);
+    // An HLS recording with a segment gone: 409 naming it.
+    const hevc = await hlsOf('hevc');
+    await rm(join(t.dataDir, 'media', hevc.storageKey, '..', '000000.ts'));
+    await bad(
+      { recordingId: hevc.id, start: 1, end: 2 },
+      409,
+      /segment 000000\.ts of recording \d+ is missing/,
+    );
     const aac = (await recordingsOf('whole')).find((r) => r.format === 'aac')!;
     await bad(
       { recordingId: aac.id, start: 1, end: 2 },
