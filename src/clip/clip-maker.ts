@@ -1,26 +1,20 @@
 /**
  * Cuts a clip out of an MP4, FLV or HLS recording or out of a broadcast's MP4 (else FLV, else HLS) files:
- * reads their sample tables (an FLV's through src/clip/flv-movie.ts; an HLS recording's frames are
- * converted to samples by src/clip/hls-movie.ts), plans the clip (src/container/mp4/clip-plan.ts), copies the samples into a new fast-start MP4 in
- * the media folder and catalogs it like any recorded file (reason `clip`, callback 100).
+ * opens them as sample tables (src/clip/clip-sources.ts), plans the clip (src/container/mp4/clip-plan.ts),
+ * copies the samples into a new fast-start MP4 in the media folder and catalogs it like any recorded
+ * file (reason `clip`, callback 100).
  */
-import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
 import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { FinishExtra } from '../catalog/recordings.js';
-import { type MediaPlaylist, PlaylistParseError, parseMediaPlaylist } from '../container/hls/playlist.js';
 import { ClipPlanError, type ClipSource, planClip } from '../container/mp4/clip-plan.js';
-import { Mp4ScanError } from '../container/mp4/errors.js';
-import { type Mp4Movie, movieTimeMs, readMovie } from '../container/mp4/movie-read.js';
-import { fastStartPartialKey, parentKey } from '../storage/layout.js';
-import { readExactly } from '../storage/local-target.js';
-import type { LocalCopy, MediaFiles } from '../storage/media-files.js';
+import { fastStartPartialKey } from '../storage/layout.js';
+import type { MediaFiles } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
-import { FlvMovieError, readFlvMovie } from './flv-movie.js';
-import { type HlsMovie, HlsMovieError, readHlsMovie } from './hls-movie.js';
+import { ClipError } from './clip-error.js';
+import { ClipSources, type SourceFile } from './clip-sources.js';
 
 export interface ClipRequest {
   /** Exactly one of the two. */
@@ -29,19 +23,6 @@ export interface ClipRequest {
   /** From the source's start (a broadcast's first file), in ms. */
   readonly startMs: number;
   readonly endMs: number;
-}
-
-export type ClipErrorCode = 'not_found' | 'conflict' | 'bad_request';
-
-/** A request that cannot be served; `code` maps to 404, 409 and 400. */
-export class ClipError extends Error {
-  override readonly name = 'ClipError';
-  constructor(
-    readonly code: ClipErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface ClipMakerDeps {
@@ -59,31 +40,15 @@ const OVERLAP_MARGIN_MS = 2000;
 const COPY_CHUNK = 1 << 20;
 /** What clips are cut from, in the order a broadcast's files are preferred. */
 const CUT_FORMATS: readonly string[] = ['mp4', 'flv', 'hls'];
-/** Under the media folder (same disk, outside every storage key): HLS frames converted to MP4 samples. */
-const SCRATCH_FOLDER = '.clip-samples';
-
-interface SourceFile {
-  readonly row: RecordingRow;
-  readonly copy: LocalCopy;
-  readonly path: string;
-  readonly size: number;
-  readonly movie: Mp4Movie;
-  /** Movie time (ms) of the file's first frame: what its cataloged `mediaStartMs` names. */
-  readonly firstFrameMs: number;
-}
-
-/** The part of a file a clip needs, in ms of the file's own time (catalog times: approximate). */
-interface FileRange {
-  readonly fromMs: number;
-  readonly toMs: number;
-}
 
 export class ClipMaker {
   /** Clips are made one at a time: each is a burst of disk reads and writes. */
   private queue: Promise<unknown> = Promise.resolve();
-  private scratch: Promise<string> | undefined;
+  private readonly sourceFiles: ClipSources;
 
-  constructor(private readonly deps: ClipMakerDeps) {}
+  constructor(private readonly deps: ClipMakerDeps) {
+    this.sourceFiles = new ClipSources(deps.files, deps.store);
+  }
 
   make(request: ClipRequest): Promise<RecordingRow> {
     const next = this.queue.then(
@@ -202,7 +167,10 @@ export class ClipMaker {
     });
     const read = await Promise.allSettled(
       picked.map((row) =>
-        this.readFile(row, { fromMs: request.startMs - fromOf(row), toMs: request.endMs - fromOf(row) }),
+        this.sourceFiles.open(row, {
+          fromMs: request.startMs - fromOf(row),
+          toMs: request.endMs - fromOf(row),
+        }),
       ),
     );
     const files = read.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -210,118 +178,6 @@ export class ClipMaker {
     if (failed === undefined) return files;
     await Promise.all(files.map((file) => file.copy.release()));
     throw failed.reason;
-  }
-
-  private async readFile(row: RecordingRow, range: FileRange): Promise<SourceFile> {
-    if (row.format === 'hls') return this.readHls(row, range);
-    const copy = await this.deps.files.localCopy(row.storageKey);
-    if (copy === undefined) throw new ClipError('conflict', `the file of recording ${row.id} is missing`);
-    const { path } = copy;
-    try {
-      const file = await open(path, 'r');
-      try {
-        const { size } = await file.stat();
-        const read = (offset: number, length: number) => readExactly(file, offset, length);
-        const movie = await (row.format === 'flv' ? readFlvMovie(read, size) : readMovie(read, size)).catch(
-          (error) => {
-            if (error instanceof Mp4ScanError || error instanceof FlvMovieError) {
-              const what = row.format === 'flv' ? 'a usable FLV' : 'a finished MP4';
-              throw new ClipError('conflict', `recording ${row.id} is not ${what}: ${error.message}`);
-            }
-            throw error;
-          },
-        );
-        const firstFrameMs = Math.min(...movie.tracks.map((track) => movieTimeMs(track, 0)));
-        return { row, copy, path, size, movie, firstFrameMs };
-      } finally {
-        await file.close();
-      }
-    } catch (error) {
-      await copy.release();
-      throw error;
-    }
-  }
-
-  /**
-   * An HLS recording: the frames of the segments that meet `range` are converted into a sample file in
-   * the scratch folder (src/clip/hls-movie.ts), which stands in for the source file until released.
-   */
-  private async readHls(row: RecordingRow, range: FileRange): Promise<SourceFile> {
-    const { files } = this.deps;
-    const text = await files.read(row.storageKey);
-    if (text === undefined) throw new ClipError('conflict', `the playlist of recording ${row.id} is missing`);
-    let segments: MediaPlaylist['segments'];
-    try {
-      ({ segments } = parseMediaPlaylist(text.toString('utf8')));
-    } catch (error) {
-      if (error instanceof PlaylistParseError)
-        throw new ClipError('conflict', `recording ${row.id} has no usable playlist: ${error.message}`);
-      throw error;
-    }
-    const folder = parentKey(row.storageKey);
-    const readSegment = async (uri: string): Promise<Buffer> => {
-      const copy = await files.localCopy(`${folder}/${uri}`);
-      if (copy === undefined)
-        throw new ClipError('conflict', `segment ${uri} of recording ${row.id} is missing`);
-      try {
-        return await readFile(copy.path);
-      } finally {
-        await copy.release();
-      }
-    };
-    const path = join(await this.scratchFolder(), `${randomUUID()}.samples`);
-    const copy: LocalCopy = { path, release: () => rm(path, { force: true }) };
-    try {
-      const out = await open(path, 'wx');
-      let read: HlsMovie;
-      try {
-        read = await readHlsMovie({
-          segments,
-          read: readSegment,
-          write: async (bytes) => {
-            await out.write(bytes);
-          },
-          fromMs: range.fromMs,
-          toMs: range.toMs,
-        });
-      } finally {
-        await out.close();
-      }
-      return {
-        row,
-        copy,
-        path,
-        size: read.sampleBytes,
-        movie: read.movie,
-        firstFrameMs: read.firstFrameMs,
-      };
-    } catch (error) {
-      await copy.release();
-      if (error instanceof HlsMovieError)
-        throw new ClipError(
-          'conflict',
-          `recording ${row.id} is not a usable HLS recording: ${error.message}`,
-        );
-      throw error;
-    }
-  }
-
-  /**
-   * The folder for sample files, emptied the first time it is used: what a crash left there is no
-   * one's (clips are made one at a time, by the one node that owns this media folder).
-   */
-  private scratchFolder(): Promise<string> {
-    this.scratch ??= (async () => {
-      const folder = join(this.deps.store.root, SCRATCH_FOLDER);
-      await rm(folder, { recursive: true, force: true });
-      await mkdir(folder, { recursive: true });
-      return folder;
-    })();
-    // A failure (a full disk, say) is tried again with the next clip.
-    this.scratch.catch(() => {
-      this.scratch = undefined;
-    });
-    return this.scratch;
   }
 
   /** Writes beside the final name and renames, so a crash never leaves a half clip under its name. */

@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RecordingRow } from '../catalog/recording-row.js';
-import { ClipError, type ClipMaker } from '../clip/clip-maker.js';
+import { ClipError } from '../clip/clip-error.js';
+import type { ClipMaker } from '../clip/clip-maker.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { imageUrlsOf, recordingView } from './recordings-routes.js';
