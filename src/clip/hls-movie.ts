@@ -73,7 +73,8 @@ export async function readHlsMovie(input: HlsMovieInput): Promise<HlsMovie> {
     if (units === undefined) {
       const uri = segments[index]!.uri;
       try {
-        units = demuxTs(await input.read(uri));
+        // Other streams (ID3 timed metadata, say) have no place in an MP4 clip.
+        units = demuxTs(await input.read(uri)).filter((u) => isVideo(u.streamType) || isAudio(u.streamType));
       } catch (error) {
         if (error instanceof TsDemuxError) throw new HlsMovieError(`segment ${uri}: ${error.message}`);
         throw error;
