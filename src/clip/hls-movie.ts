@@ -49,7 +49,7 @@ export interface HlsMovie {
   readonly sampleBytes: number;
 }
 
-export const TS_TIMESCALE = 90_000;
+const TS_TIMESCALE = 90_000;
 const TICKS_PER_MS = TS_TIMESCALE / 1000;
 /** Catalog and playlist times are approximate: segments this close to the range are converted too. */
 const MARGIN_MS = 2000;
@@ -145,7 +145,7 @@ class SampleConverter {
   private audioPid: number | undefined;
   private video: VideoConfig | undefined;
   private audio: AudioConfig | undefined;
-  bytes = 0;
+  private written = 0;
 
   constructor(private readonly write: (bytes: Buffer) => Promise<void>) {}
 
@@ -173,6 +173,11 @@ class SampleConverter {
 
   movie(zero: number): Mp4Movie {
     return this.builder.movie(zero);
+  }
+
+  /** Bytes of samples written so far: the sample file's size. */
+  get bytes(): number {
+    return this.written;
   }
 
   private videoUnit(unit: TsAccessUnit, dts: number, pts: number, out: Buffer[], uri: string): void {
@@ -227,9 +232,9 @@ class SampleConverter {
     out: Buffer[],
     uri: string,
   ): void {
-    this.builder.add({ config, dts, pts, keyframe, offset: this.bytes, size: sample.length }, `in ${uri}`);
+    this.builder.add({ config, dts, pts, keyframe, offset: this.written, size: sample.length }, `in ${uri}`);
     out.push(sample);
-    this.bytes += sample.length;
+    this.written += sample.length;
   }
 }
 

@@ -151,6 +151,22 @@ describe('demuxTs', () => {
     const units = demuxTs(mux(packets));
     expect(units.map((u) => u.dts)).toEqual(packets.map((p) => Math.round(p.dts * 90) + OFFSET));
     expect(units.at(-1)!.dts).toBeGreaterThan(TWO_POW_33);
+    // Video's first frame before the wrap, audio's after it: both on one timeline.
+    const mixed = demuxTs(
+      mux([
+        {
+          ...packets[0]!,
+          kind: 'video',
+          keyframe: true,
+          data: lengthPrefixed([Buffer.of(0x65, 1)]),
+          config: AVC,
+        },
+        { ...packets[3]! },
+      ]),
+    );
+    expect(mixed.map((u) => u.dts)).toEqual(
+      [packets[0]!, packets[3]!].map((p) => Math.round(p.dts * 90) + OFFSET),
+    );
     expect(unwrapTimestamp(5, TWO_POW_33 - 5)).toBe(TWO_POW_33 + 5);
     expect(unwrapTimestamp(TWO_POW_33 - 5, TWO_POW_33 + 5)).toBe(TWO_POW_33 - 5);
     expect(unwrapTimestamp(7, 3 * TWO_POW_33)).toBe(3 * TWO_POW_33 + 7);

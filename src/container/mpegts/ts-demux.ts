@@ -54,6 +54,7 @@ export function demuxTs(bytes: Buffer): TsAccessUnit[] {
   const units: TsAccessUnit[] = [];
   const lastDts = new Map<number, number>();
   let pmtPid: number | undefined;
+  let latestDts: number | undefined;
 
   const finish = (pid: number, torn: 'drop-torn' | 'strict') => {
     const pes = open.get(pid);
@@ -61,8 +62,10 @@ export function demuxTs(bytes: Buffer): TsAccessUnit[] {
     open.delete(pid);
     const unit = parsePes(Buffer.concat(pes.chunks, pes.length), pes.at, torn);
     if (unit === undefined) return;
-    const previous = lastDts.get(pid);
+    // A stream's first timestamp is unwrapped near the other streams' (they may wrap apart).
+    const previous = lastDts.get(pid) ?? latestDts;
     const dts = previous === undefined ? unit.dts : unwrapTimestamp(unit.dts, previous);
+    latestDts = dts;
     const pts = unwrapTimestamp(unit.pts, dts);
     lastDts.set(pid, dts);
     units.push({
