@@ -7,6 +7,7 @@ import { flvToPackets, makeTestFlv } from '../../test/helpers/flv-packets.js';
 import type { PlaylistSegment } from '../container/hls/playlist.js';
 import { HlsSegmenter } from '../container/hls/segmenter.js';
 import { type MovieTrack, type Mp4Movie, movieTimeMs } from '../container/mp4/movie-read.js';
+import { avcParameterSets } from '../media/avc.js';
 import type { MediaPacket, VideoConfig } from '../media/packet.js';
 import { MediaPacketizer } from '../media/packetizer.js';
 import { type HlsMovie, HlsMovieError, readHlsMovie } from './hls-movie.js';
@@ -65,6 +66,12 @@ async function read(
   const sampleFile = Buffer.concat(written);
   expect(sampleFile.length).toBe(movie.sampleBytes);
   return { ...movie, sampleFile, readSegments };
+}
+
+function lengthPrefixed(nal: Buffer): Buffer[] {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(nal.length);
+  return [length, nal];
 }
 
 const trackOf = (movie: Mp4Movie, kind: 'video' | 'audio') => movie.tracks.find((t) => t.kind === kind)!;
@@ -130,6 +137,32 @@ describe('readHlsMovie', () => {
     expect(movieTimeMs(partVideo, 0)).toBeCloseTo(movieTimeMs(fullVideo, fullTime), 6);
     expect(movieTimeMs(partVideo, 0)).toBeLessThanOrEqual(4800);
     expect(movieTimeMs(partVideo, partVideo.samples.totalDuration())).toBeGreaterThanOrEqual(5000);
+  });
+
+  it("decodes later segments with the first segment's parameter sets when a writer sends them only once", async () => {
+    const flv = flvToPackets(
+      await readFile(await makeTestFlv({ seconds: 6, fps: 30, gop: 30, bframes: true })),
+    );
+    const original = flv.videoConfig!;
+    const { sps, pps } = avcParameterSets(original.record);
+    // A record without parameter sets: the muxer then puts none before keyframes but the first, in band.
+    const bare: VideoConfig = {
+      ...original,
+      record: Buffer.concat([original.record.subarray(0, 5), Buffer.of(0xe0, 0)]),
+    };
+    let first = true;
+    const once = flv.packets.map((p): MediaPacket => {
+      if (p.kind !== 'video') return p;
+      const data = first ? Buffer.concat([...[...sps, ...pps].flatMap(lengthPrefixed), p.data]) : p.data;
+      first = false;
+      return { ...p, data, config: bare };
+    });
+    const sent = record(once, { video: bare, audio: flv.audioConfig });
+    const part = await read(sent, 4800, 5000);
+    expect(part.readSegments).not.toContain(sent.segments[1]!.uri);
+    const video = trackOf(part.movie, 'video');
+    expect(video.samples.count).toBeGreaterThan(0);
+    expect(video.sampleEntry.equals(trackOf((await read(recorded)).movie, 'video').sampleEntry)).toBe(true);
   });
 
   it('refuses damaged segments and empty playlists with HlsMovieError and nothing else', async () => {

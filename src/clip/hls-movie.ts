@@ -102,6 +102,8 @@ export async function readHlsMovie(input: HlsMovieInput): Promise<HlsMovie> {
   while (from > 0 && !opensWithKeyframe(await unitsOf(from))) from--;
 
   const converter = new SampleConverter(input.write);
+  // Writers that send parameter sets only at the start: the later segments decode with the first's.
+  converter.takeParameterSets(head, segments[0]!.uri);
   let previousEnd: number | undefined;
   for (let index = from; index <= to; index++) {
     const units = await unitsOf(index);
@@ -175,6 +177,20 @@ class SampleConverter {
     return this.builder.movie(zero);
   }
 
+  /** The video config of the first parameter sets in `units`, for frames that come without any. */
+  takeParameterSets(units: readonly TsAccessUnit[], uri: string): void {
+    const first = units.find((unit) => isVideo(unit.streamType));
+    if (first === undefined) return;
+    const { parameterSets } = annexBToSample(first.data, codecOf(first.streamType));
+    if (parameterSets.length === 0) return;
+    try {
+      this.video = configOf(first.streamType, parameterSets);
+    } catch (error) {
+      if (error instanceof MediaParseError) throw new HlsMovieError(`segment ${uri}: ${error.message}`);
+      throw error;
+    }
+  }
+
   /** Bytes of samples written so far: the sample file's size. */
   get bytes(): number {
     return this.written;
@@ -183,10 +199,7 @@ class SampleConverter {
   private videoUnit(unit: TsAccessUnit, dts: number, pts: number, out: Buffer[], uri: string): void {
     const { sample, parameterSets, keyframe } = annexBToSample(unit.data, codecOf(unit.streamType));
     if (parameterSets.length > 0) {
-      const config =
-        unit.streamType === STREAM_HEVC
-          ? hevcConfigFromParameterSets(parameterSets)
-          : avcConfigFromParameterSets(parameterSets);
+      const config = configOf(unit.streamType, parameterSets);
       if (this.video === undefined || !config.record.equals(this.video.record)) this.video = config;
     }
     // A frame before the first parameter sets cannot be decoded.
@@ -236,6 +249,12 @@ class SampleConverter {
     out.push(sample);
     this.written += sample.length;
   }
+}
+
+function configOf(streamType: number, parameterSets: readonly Buffer[]): VideoConfig {
+  return streamType === STREAM_HEVC
+    ? hevcConfigFromParameterSets(parameterSets)
+    : avcConfigFromParameterSets(parameterSets);
 }
 
 function isAudio(streamType: number): boolean {
