@@ -2,8 +2,8 @@
 /**
  * Cutting a clip in the console in real Chromium: in a recording's inline player, seek, "Mark in",
  * seek, "Mark out & export" (two clicks), and the clip's link appears; the link opens the /play page,
- * which plays the clip at the marked length. The /play page offers the same controls to a logged-in
- * browser only. With SNAPSHOT_INTERVAL left at 0, the console says snapshots are off and why.
+ * which plays the clip at the marked length. An HLS recording's player (hls.js) offers them too. The
+ * /play page offers the same controls to a logged-in browser only. With SNAPSHOT_INTERVAL left at 0, the console says snapshots are off and why.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('console: mark in, mark out, share the clip', () => {
       launchBrowser(),
       makeTestFlv({ seconds: 10, fps: FPS, gop: FPS, bframes: true }),
     ]);
-    await pushFlvFiles(t.rtmpUrl('live', 'cut', 'record=mp4'), [source]);
+    await pushFlvFiles(t.rtmpUrl('live', 'cut', 'record=mp4|hls'), [source]);
     await recordingsSettled(t);
   });
   afterAll(async () => {
@@ -113,6 +113,30 @@ describe('console: mark in, mark out, share the clip', () => {
     }
   });
 
+  it('exports a clip out of an HLS recording from its inline player too', async () => {
+    const listed = (await (await fetch(t.httpUrl('/api/v1/recordings?stream=cut'))).json()) as {
+      recordings: RecordingJson[];
+    };
+    const source = listed.recordings.find((r) => r.format === 'hls')!;
+    const { page, errors, close } = await openLoggedIn(browser, t, '/console/recordings');
+    try {
+      const row = page.locator(`tbody[data-id="${source.id}"]`);
+      await row.getByRole('button', { name: /^Play / }).click();
+      const selector = `tbody[data-id="${source.id}"] video`;
+      await waitForPlayback(page, selector, 0.5, 20_000);
+      await seekTo(page, selector, 2);
+      await row.getByRole('button', { name: /^Mark in/ }).click();
+      await seekTo(page, selector, 5);
+      await row.getByRole('button', { name: /^Mark out/ }).click();
+      const link = row.getByRole('textbox', { name: 'Clip link' });
+      await link.waitFor({ timeout: 30_000 });
+      expect(await link.inputValue()).toMatch(/\/play\/\d+/);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('says on Live now that snapshots are off, and why', async () => {
     const { page, errors, close } = await openLoggedIn(browser, t, '/console/live');
     try {
@@ -134,7 +158,7 @@ describe('console: mark in, mark out, share the clip', () => {
     try {
       const page = await context.newPage();
       const errors = collectPageErrors(page);
-      await page.goto(listed.recordings[0]!.playerUrl);
+      await page.goto(listed.recordings.find((r) => r.format === 'mp4')!.playerUrl);
       await page.locator('video').waitFor();
       await page.waitForLoadState('networkidle');
       expect(await page.getByRole('button', { name: /^Mark (in|out)/ }).count()).toBe(0);

@@ -1,8 +1,8 @@
 /**
  * Media made outside the recorder with STORAGE=s3, on two nodes sharing one PostgreSQL and one bucket
  * (s3rver): a live snapshot is in the bucket before its callback 200 and its pic_full_url answers with
- * the JPEG; the posters of an MP4 and of an HLS recording are in the bucket; a clip asked of node B (its source only in the
- * bucket) is uploaded, announced, and plays from node A; deleting a recording removes its objects,
+ * the JPEG; the posters of an MP4 and of an HLS recording are in the bucket; clips of the MP4 and of the HLS recording
+ * asked of node B (their sources only in the bucket) are uploaded, announced, and play from node A; deleting a recording removes its objects,
  * poster and sprite included.
  */
 import { existsSync } from 'node:fs';
@@ -140,6 +140,25 @@ describe.skipIf(postgres === undefined)('snapshots, posters and clips with STORA
     expect(await readdir(join(dirs.b, 'media', '.downloads'))).toEqual([]); // the source's download is gone
     const played = await countDecodedFrames(nodes.a.httpUrl(`/vod/${clip.storageKey}`));
     expect(played.video, played.stderr).toBeGreaterThanOrEqual(100);
+
+    // A clip of the HLS recording asked of B: its playlist and segments are read from the bucket.
+    const hls = both.find((r) => r.format === 'hls')!;
+    const hlsRes = await fetch(nodes.b.httpUrl('/api/v1/clips'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ recordingId: hls.id, start: 1, end: 5 }),
+    });
+    const hlsClip = (await hlsRes.json()) as RecordingJson;
+    expect(hlsRes.status, JSON.stringify(hlsClip)).toBe(201);
+    await waitFor(
+      () => receiver.accepted.find((c) => c.body.event_type === 100 && c.body.video_id === hlsClip.id),
+      60_000,
+      "the HLS clip's callback 100, after its upload",
+    );
+    expect(await readdir(join(dirs.b, 'media', '.downloads'))).toEqual([]); // segments downloaded, then gone
+    expect(await readdir(join(dirs.b, 'media', '.clip-samples'))).toEqual([]);
+    const hlsPlayed = await countDecodedFrames(nodes.a.httpUrl(`/vod/${hlsClip.storageKey}`));
+    expect(hlsPlayed.video, hlsPlayed.stderr).toBeGreaterThanOrEqual(100);
 
     // Deleting the source on B removes its object, its poster and its sprite from the bucket.
     const posterKey = decodeURIComponent(new URL(recording.posterUrl!).pathname.slice('/snapshots/'.length));

@@ -1,7 +1,8 @@
 /**
- * Cuts a clip out of an MP4 or FLV recording or out of a broadcast's MP4 (else FLV) files: reads their
- * sample tables (an FLV's through src/clip/flv-movie.ts), plans the clip (src/container/mp4/clip-plan.ts), copies the samples into a new fast-start MP4 in
- * the media folder and catalogs it like any recorded file (reason `clip`, callback 100).
+ * Cuts a clip out of an MP4, FLV or HLS recording or out of a broadcast's MP4 (else FLV, else HLS) files:
+ * opens them as sample tables (src/clip/clip-sources.ts), plans the clip (src/container/mp4/clip-plan.ts),
+ * copies the samples into a new fast-start MP4 in the media folder and catalogs it like any recorded
+ * file (reason `clip`, callback 100).
  */
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import type { Catalog } from '../catalog/db.js';
@@ -9,13 +10,11 @@ import { newFileId } from '../catalog/ids.js';
 import type { RecordingRow } from '../catalog/recording-row.js';
 import type { FinishExtra } from '../catalog/recordings.js';
 import { ClipPlanError, type ClipSource, planClip } from '../container/mp4/clip-plan.js';
-import { Mp4ScanError } from '../container/mp4/errors.js';
-import { type Mp4Movie, movieTimeMs, readMovie } from '../container/mp4/movie-read.js';
 import { fastStartPartialKey } from '../storage/layout.js';
-import { readExactly } from '../storage/local-target.js';
-import type { LocalCopy, MediaFiles } from '../storage/media-files.js';
+import type { MediaFiles } from '../storage/media-files.js';
 import type { MediaStore } from '../storage/media-store.js';
-import { FlvMovieError, readFlvMovie } from './flv-movie.js';
+import { ClipError } from './clip-error.js';
+import { ClipSources, type SourceFile } from './clip-sources.js';
 
 export interface ClipRequest {
   /** Exactly one of the two. */
@@ -24,19 +23,6 @@ export interface ClipRequest {
   /** From the source's start (a broadcast's first file), in ms. */
   readonly startMs: number;
   readonly endMs: number;
-}
-
-export type ClipErrorCode = 'not_found' | 'conflict' | 'bad_request';
-
-/** A request that cannot be served; `code` maps to 404, 409 and 400. */
-export class ClipError extends Error {
-  override readonly name = 'ClipError';
-  constructor(
-    readonly code: ClipErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface ClipMakerDeps {
@@ -53,21 +39,16 @@ export interface ClipMakerDeps {
 const OVERLAP_MARGIN_MS = 2000;
 const COPY_CHUNK = 1 << 20;
 /** What clips are cut from, in the order a broadcast's files are preferred. */
-const CUT_FORMATS: readonly string[] = ['mp4', 'flv'];
-
-interface SourceFile {
-  readonly row: RecordingRow;
-  readonly copy: LocalCopy;
-  readonly path: string;
-  readonly size: number;
-  readonly movie: Mp4Movie;
-}
+const CUT_FORMATS: readonly string[] = ['mp4', 'flv', 'hls'];
 
 export class ClipMaker {
   /** Clips are made one at a time: each is a burst of disk reads and writes. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly sourceFiles: ClipSources;
 
-  constructor(private readonly deps: ClipMakerDeps) {}
+  constructor(private readonly deps: ClipMakerDeps) {
+    this.sourceFiles = new ClipSources(deps.files, deps.store);
+  }
 
   make(request: ClipRequest): Promise<RecordingRow> {
     const next = this.queue.then(
@@ -151,7 +132,7 @@ export class ClipMaker {
       if (!CUT_FORMATS.includes(row.format)) {
         throw new ClipError(
           'conflict',
-          `clips are cut from MP4 and FLV recordings; recording ${row.id} is ${row.format}`,
+          `clips are cut from MP4, FLV and HLS recordings; recording ${row.id} is ${row.format}`,
         );
       }
       return { rows: [row], sourceId: row.id };
@@ -160,62 +141,43 @@ export class ClipMaker {
     const all = await catalog.broadcasts.files([broadcastId]);
     if (all.length === 0) throw new ClipError('not_found', `broadcast ${broadcastId} does not exist`);
     const finished = all.filter((row) => row.status === 'done' && row.reason !== 'clip');
-    // One format's files make the timeline; MP4 first, as its sample tables are read without a scan.
+    // One format's files make the timeline; MP4 first, as its sample tables are read without a scan,
+    // then FLV (scanned), then HLS (converted).
     for (const format of CUT_FORMATS) {
       const rows = finished.filter((row) => row.format === format);
       if (rows.length > 0) return { rows, sourceId: broadcastId };
     }
     throw new ClipError(
       'conflict',
-      `broadcast ${broadcastId} has no finished MP4 or FLV file to cut a clip from`,
+      `broadcast ${broadcastId} has no finished MP4, FLV or HLS file to cut a clip from`,
     );
   }
 
   /** The first file (it sets the timeline's zero) and the files whose cataloged span meets the range. */
   private async filesFor(rows: readonly RecordingRow[], request: ClipRequest): Promise<SourceFile[]> {
     const zero = rows[0]!.mediaStartMs ?? rows[0]!.startTime;
+    const fromOf = (row: RecordingRow) => (row.mediaStartMs ?? row.startTime) - zero;
     const picked = rows.filter((row, i) => {
       if (i === 0) return true;
-      const from = (row.mediaStartMs ?? row.startTime) - zero;
+      const from = fromOf(row);
       return (
         from <= request.endMs + OVERLAP_MARGIN_MS &&
         from + row.durationMs >= request.startMs - OVERLAP_MARGIN_MS
       );
     });
-    const read = await Promise.allSettled(picked.map((row) => this.readFile(row)));
+    const read = await Promise.allSettled(
+      picked.map((row) =>
+        this.sourceFiles.open(row, {
+          fromMs: request.startMs - fromOf(row),
+          toMs: request.endMs - fromOf(row),
+        }),
+      ),
+    );
     const files = read.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failed = read.find((result) => result.status === 'rejected');
     if (failed === undefined) return files;
     await Promise.all(files.map((file) => file.copy.release()));
     throw failed.reason;
-  }
-
-  private async readFile(row: RecordingRow): Promise<SourceFile> {
-    const copy = await this.deps.files.localCopy(row.storageKey);
-    if (copy === undefined) throw new ClipError('conflict', `the file of recording ${row.id} is missing`);
-    const { path } = copy;
-    try {
-      const file = await open(path, 'r');
-      try {
-        const { size } = await file.stat();
-        const read = (offset: number, length: number) => readExactly(file, offset, length);
-        const movie = await (row.format === 'flv' ? readFlvMovie(read, size) : readMovie(read, size)).catch(
-          (error) => {
-            if (error instanceof Mp4ScanError || error instanceof FlvMovieError) {
-              const what = row.format === 'flv' ? 'a usable FLV' : 'a finished MP4';
-              throw new ClipError('conflict', `recording ${row.id} is not ${what}: ${error.message}`);
-            }
-            throw error;
-          },
-        );
-        return { row, copy, path, size, movie };
-      } finally {
-        await file.close();
-      }
-    } catch (error) {
-      await copy.release();
-      throw error;
-    }
   }
 
   /** Writes beside the final name and renames, so a crash never leaves a half clip under its name. */
@@ -270,10 +232,7 @@ export class ClipMaker {
  */
 function placeOnSourceTimeline(files: readonly SourceFile[]): ClipSource[] {
   let baseOffset = 0;
-  const zeros = files.map((file) => {
-    const firstPacketMs = Math.min(...file.movie.tracks.map((track) => movieTimeMs(track, 0)));
-    return (file.row.mediaStartMs ?? file.row.startTime) - firstPacketMs;
-  });
+  const zeros = files.map((file) => (file.row.mediaStartMs ?? file.row.startTime) - file.firstFrameMs);
   return files.map((file, i) => {
     const source = {
       movie: file.movie,

@@ -7,14 +7,11 @@
  * recorder's builder. Pure: bytes come through `read`, nothing is written.
  */
 
-import { Mp4WriteError } from '../container/mp4/errors.js';
 import type { ReadAt } from '../container/mp4/fmp4-scan.js';
-import type { MovieTrack, Mp4Movie } from '../container/mp4/movie-read.js';
-import { buildSampleEntry } from '../container/mp4/sample-entry.js';
-import { SampleIndex } from '../container/mp4/sample-index.js';
+import type { Mp4Movie } from '../container/mp4/movie-read.js';
 import { MediaParseError } from '../media/errors.js';
-import type { CodecConfig, MediaPacket, TrackKind } from '../media/packet.js';
 import { MediaPacketizer } from '../media/packetizer.js';
+import { MovieBuilder } from './movie-builder.js';
 
 /** The file is not an FLV the planner can use; the message says why. */
 export class FlvMovieError extends Error {
@@ -31,15 +28,6 @@ const WINDOW_BYTES = 4 << 20;
 const TIMESCALE = 1000;
 /** A tag claims at most 2^24 − 1 bytes. */
 const MAX_TAG_BODY = 0xffffff;
-
-interface TrackBuild {
-  config: CodecConfig;
-  entry: Buffer;
-  samples: SampleIndex;
-  firstDts: number;
-  firstPts: number;
-  lastDts: number;
-}
 
 /**
  * Reads every tag of the FLV of `fileSize` bytes through `read`, `windowBytes` at a time, and returns
@@ -110,14 +98,10 @@ async function* flvTags(read: ReadAt, fileSize: number, windowBytes: number): As
   }
 }
 
-/**
- * Turns tags into sample tables, one track per kind. The movie's time 0 is the first video frame
- * shown (else the first audio frame), as the MP4 recorder's edit lists make it and as players count
- * an FLV's time; audio before it is placed before 0, out of any clip.
- */
+/** Turns tags into sample tables, one track per kind (see movie-builder.ts for the movie's time 0). */
 export class FlvMovieBuilder {
   private readonly packetizer = new MediaPacketizer({ maxJumpMs: Number.MAX_SAFE_INTEGER });
-  private readonly tracks = new Map<TrackKind, TrackBuild>();
+  private readonly builder = new MovieBuilder(TIMESCALE, (message) => new FlvMovieError(message));
 
   /** One audio (8) or video (9) tag whose body starts at file offset `offset`. */
   tag(type: number, timestamp: number, body: Buffer, offset: number): void {
@@ -130,73 +114,23 @@ export class FlvMovieBuilder {
       throw error;
     }
     if (result === undefined || !('kind' in result)) return; // a config: it comes with its first packet
-    this.add(result, offset + (result.data.byteOffset - body.byteOffset));
+    // A frame before its sequence header cannot be decoded.
+    if (result.config === undefined) return;
+    const at = offset + (result.data.byteOffset - body.byteOffset);
+    this.builder.add(
+      {
+        config: result.config,
+        dts: result.dts,
+        pts: result.pts,
+        keyframe: result.keyframe,
+        offset: at,
+        size: result.data.length,
+      },
+      `at offset ${at}`,
+    );
   }
 
   movie(): Mp4Movie {
-    const built = [...this.tracks.values()];
-    if (built.length === 0) throw new FlvMovieError('the FLV holds no audio or video frame');
-    const video = this.tracks.get('video');
-    const zero = video !== undefined ? video.firstPts : built[0]!.firstDts;
-    const tracks: MovieTrack[] = built.map((t, i) => {
-      const { samples } = t;
-      // The last frame lasts as long as the one before it: FLV does not say.
-      const count = samples.count;
-      samples.duration[count - 1] = count > 1 ? samples.duration[count - 2]! : 0;
-      const startsAt = t.firstDts - zero;
-      const { config } = t;
-      return {
-        trackId: i + 1,
-        kind: config.kind,
-        timescale: TIMESCALE,
-        codec: t.entry.toString('latin1', 4, 8),
-        width: config.kind === 'video' ? config.width : 0,
-        height: config.kind === 'video' ? config.height : 0,
-        channels: config.kind === 'audio' ? config.channels : 0,
-        sampleEntry: t.entry,
-        samples,
-        placement: startsAt >= 0 ? { leadMs: startsAt, mediaTime: 0 } : { leadMs: 0, mediaTime: -startsAt },
-      };
-    });
-    return { tracks };
+    return this.builder.movie();
   }
-
-  private add(packet: MediaPacket, offset: number): void {
-    const config = packet.config;
-    if (config === undefined) return; // a frame before its sequence header cannot be decoded
-    let track = this.tracks.get(packet.kind);
-    if (track === undefined) {
-      track = {
-        config,
-        entry: sampleEntryOf(config),
-        samples: new SampleIndex(),
-        firstDts: packet.dts,
-        firstPts: packet.pts,
-        lastDts: packet.dts,
-      };
-      this.tracks.set(packet.kind, track);
-    } else if (config !== track.config && !sameSettings(config, track.config)) {
-      throw new FlvMovieError(
-        `the ${packet.kind} codec settings change inside the file (at offset ${offset})`,
-      );
-    }
-    const { samples } = track;
-    if (samples.count > 0) samples.duration[samples.count - 1] = packet.dts - track.lastDts;
-    samples.append(offset, packet.data.length, 0, packet.pts - packet.dts, packet.keyframe);
-    track.lastDts = packet.dts;
-  }
-}
-
-function sampleEntryOf(config: CodecConfig): Buffer {
-  try {
-    return buildSampleEntry(config);
-  } catch (error) {
-    if (error instanceof Mp4WriteError) throw new FlvMovieError(error.message);
-    throw error;
-  }
-}
-
-/** A repeated or re-derived config that changes nothing the sample entry says. */
-function sameSettings(a: CodecConfig, b: CodecConfig): boolean {
-  return a.codec === b.codec && a.record.equals(b.record) && a.codecString === b.codecString;
 }

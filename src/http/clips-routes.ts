@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RecordingRow } from '../catalog/recording-row.js';
-import { ClipError, type ClipMaker } from '../clip/clip-maker.js';
+import { ClipError } from '../clip/clip-error.js';
+import type { ClipMaker } from '../clip/clip-maker.js';
 import type { PlaybackContext } from '../vod/playback-context.js';
 import { errorResponses, RECORDING, ref } from './api-schemas.js';
 import { imageUrlsOf, recordingView } from './recordings-routes.js';
@@ -35,19 +36,19 @@ export function registerClipRoutes(app: FastifyInstance, deps: ClipRouteDeps): v
       schema: {
         summary: 'Cut a clip',
         description:
-          'Makes a fast-start MP4 of `start`–`end` (seconds from the start of the recording, or of the broadcast across its split files) without re-encoding: the first frame shown is the frame at `start`, the duration is `end − start` within one frame. The clip is cataloged like a recorded file (`reason: "clip"`, `sourceId`), and announced with callback 100. Cut from MP4 and FLV recordings (an FLV is remuxed into the same MP4); a broadcast is cut from its MP4 files, else its FLV files.',
+          'Makes a fast-start MP4 of `start`–`end` (seconds from the start of the recording, or of the broadcast across its split files) without re-encoding: the first frame shown is the frame at `start`, the duration is `end − start` within one frame. The clip is cataloged like a recorded file (`reason: "clip"`, `sourceId`), and announced with callback 100. Cut from MP4, FLV and HLS recordings (FLV and HLS are remuxed into the same MP4); a broadcast is cut from its MP4 files, else its FLV files, else its HLS recordings.',
         tags: ['recordings'],
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['start', 'end'],
           properties: {
-            recordingId: { ...ID, description: 'An MP4 or FLV recording' },
+            recordingId: { ...ID, description: 'An MP4, FLV or HLS recording' },
             broadcastId: {
               type: 'string',
               minLength: 1,
               maxLength: 128,
-              description: 'A broadcast (its MP4 files, else its FLV files)',
+              description: 'A broadcast (its MP4 files, else its FLV files, else its HLS recordings)',
             },
             start: { type: 'number', minimum: 0, maximum: MAX_SOURCE_SECONDS },
             end: { type: 'number', exclusiveMinimum: 0, maximum: MAX_SOURCE_SECONDS },

@@ -109,6 +109,10 @@ export interface HevcSps {
   readonly width: number;
   readonly height: number;
   readonly frameRate: number | undefined;
+  readonly chromaFormatIdc: number;
+  /** Undefined when the SPS ends before them. */
+  readonly bitDepthLuma: number | undefined;
+  readonly bitDepthChroma: number | undefined;
 }
 
 /** Parses an H.265 SPS NAL unit (with its 2-byte NAL header): size with the conformance window applied, VUI frame rate. */
@@ -134,17 +138,33 @@ export function parseHevcSps(nal: Buffer): HevcSps {
     height -= unitY * (bits.readUe() + bits.readUe());
   }
   if (width <= 0 || height <= 0) throw new MediaParseError('SPS crops the picture to nothing');
-  return { width, height, frameRate: readSpsFrameRate(bits, maxSubLayersMinus1) };
+  const depths = readBitDepths(bits);
+  return {
+    width,
+    height,
+    frameRate: depths === undefined ? undefined : readSpsFrameRate(bits, maxSubLayersMinus1),
+    chromaFormatIdc,
+    bitDepthLuma: depths?.luma,
+    bitDepthChroma: depths?.chroma,
+  };
+}
+
+/** bit_depth_luma_minus8 and bit_depth_chroma_minus8, past which the rest of the SPS is optional to us. */
+function readBitDepths(bits: BitReader): { luma: number; chroma: number } | undefined {
+  try {
+    return { luma: bits.readUe() + 8, chroma: bits.readUe() + 8 };
+  } catch (error) {
+    if (error instanceof MediaParseError) return undefined;
+    throw error;
+  }
 }
 
 /**
- * Walks the rest of the SPS (H.265 7.3.2.2) to the VUI timing info. The VUI is optional: a
+ * Walks the rest of the SPS (H.265 7.3.2.2), from after the bit depths, to the VUI timing info. The VUI is optional: a
  * truncated or exotic tail must not reject an otherwise usable SPS, so errors here mean "unknown".
  */
 function readSpsFrameRate(bits: BitReader, maxSubLayersMinus1: number): number | undefined {
   try {
-    bits.readUe(); // bit_depth_luma_minus8
-    bits.readUe(); // bit_depth_chroma_minus8
     const pocLsbBits = bits.readUe() + 4;
     const orderingInfoForAll = bits.readFlag();
     for (let i = orderingInfoForAll ? 0 : maxSubLayersMinus1; i <= maxSubLayersMinus1; i++) {

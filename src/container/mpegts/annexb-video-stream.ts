@@ -10,13 +10,16 @@ import { type AnnexBSetup, avcSetup, hevcSetup, START_CODE } from './parameter-s
 import { VIDEO_STREAM_ID } from './pes-header.js';
 import type { TsPacketStream } from './ts-packet-stream.js';
 
-interface NalSyntax {
+/** What the Annex B mapping of a codec needs to know of its NAL units (shared with the demuxing side). */
+export interface NalSyntax {
   readonly streamType: number;
   /** A complete access unit delimiter, start code included. */
   readonly aud: Buffer;
   readonly audType: number;
   readonly parameterSetTypes: readonly number[];
   nalType(firstByte: number): number;
+  /** An IDR picture (H.264) or an IRAP picture (HEVC): decoding can start at its access unit. */
+  isRandomAccess(nalType: number): boolean;
   setup(record: Buffer): AnnexBSetup;
 }
 
@@ -26,6 +29,7 @@ const AVC: NalSyntax = {
   audType: 9,
   parameterSetTypes: [7, 8],
   nalType: (b) => b & 0x1f,
+  isRandomAccess: (type) => type === 5,
   setup: avcSetup,
 };
 
@@ -35,8 +39,13 @@ const HEVC: NalSyntax = {
   audType: 35,
   parameterSetTypes: [32, 33, 34],
   nalType: (b) => (b >> 1) & 0x3f,
+  isRandomAccess: (type) => type >= 16 && type <= 23,
   setup: hevcSetup,
 };
+
+export function nalSyntaxOf(codec: 'avc' | 'hevc'): NalSyntax {
+  return codec === 'avc' ? AVC : HEVC;
+}
 
 export class AnnexBVideoStream implements ElementaryStream<VideoConfig> {
   readonly streamType: number;
@@ -50,7 +59,7 @@ export class AnnexBVideoStream implements ElementaryStream<VideoConfig> {
   private prependParameterSets = false;
 
   constructor(codec: 'avc' | 'hevc') {
-    this.syntax = codec === 'avc' ? AVC : HEVC;
+    this.syntax = nalSyntaxOf(codec);
     this.streamType = this.syntax.streamType;
   }
 

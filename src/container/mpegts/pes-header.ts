@@ -51,3 +51,12 @@ function writeTimestamp(out: Buffer, at: number, prefix: number, ticks: number):
   out[at + 3] = (low30 >> 7) & 0xff;
   out[at + 4] = ((low30 << 1) & 0xfe) | 1;
 }
+
+/** Reads what `writeTimestamp` wrote: a 33-bit PES timestamp in its 5-byte marker-bit layout. */
+export function readPesTimestamp(buf: Buffer, at: number): number {
+  return (
+    ((buf[at]! >> 1) & 0x07) * 2 ** 30 +
+    ((buf.readUInt16BE(at + 1) >> 1) << 15) +
+    (buf.readUInt16BE(at + 3) >> 1)
+  );
+}

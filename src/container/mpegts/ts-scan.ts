@@ -3,6 +3,7 @@
  * form complete PES packets, and the time those PES packets span. Our muxer writes each PES as one run
  * of 188-byte packets, so only the last PES of a torn file can be incomplete; it is cut off.
  */
+import { readPesTimestamp } from './pes-header.js';
 
 const PACKET = 188;
 const SYNC = 0x47;
@@ -36,7 +37,7 @@ export function scanTsSegment(buf: Buffer): TsScan {
     if ((flags & 0x80) === 0) continue;
     // DTS when present (decode order is what tiles segments), else PTS.
     const tsAt = flags & 0x40 ? payload + 14 : payload + 9;
-    timestamps.push({ at, pid, ts: readTimestamp(buf, tsAt) / 90 });
+    timestamps.push({ at, pid, ts: readPesTimestamp(buf, tsAt) / 90 });
   }
   const completeBytes = Math.max(0, lastStart);
   for (const t of timestamps) {
@@ -49,13 +50,4 @@ export function scanTsSegment(buf: Buffer): TsScan {
   let end = first;
   for (const { ts, delta } of lastByPid.values()) end = Math.max(end, ts + delta);
   return { completeBytes, durationMs: Math.round(end - first) };
-}
-
-/** A 33-bit PES timestamp in its 5-byte marker-bit layout. */
-function readTimestamp(buf: Buffer, at: number): number {
-  return (
-    ((buf[at]! >> 1) & 0x07) * 2 ** 30 +
-    ((buf.readUInt16BE(at + 1) >> 1) << 15) +
-    (buf.readUInt16BE(at + 3) >> 1)
-  );
 }

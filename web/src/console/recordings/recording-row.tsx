@@ -29,7 +29,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** Formats `POST /api/v1/clips` cuts from (its answer says why for the others). */
-const CLIPPABLE_FORMATS: ReadonlySet<string> = new Set(['mp4', 'flv']);
+const CLIPPABLE_FORMATS: ReadonlySet<string> = new Set(['mp4', 'flv', 'hls']);
 
 /**
  * One file as a `<tbody>`: its row, and below it the inline player when opened. Each cell carries its
