@@ -5,7 +5,7 @@
  * which plays the clip at the marked length. An HLS recording's player (hls.js) offers them too. The
  * /play page offers the same controls to a logged-in browser only. With SNAPSHOT_INTERVAL left at 0, the console says snapshots are off and why.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
@@ -41,6 +41,24 @@ async function seekTo(page: Page, selector: string, seconds: number): Promise<vo
   );
 }
 
+/**
+ * Plays recording `id` in its row of the recordings page, marks in at `from` and out at `to` (seconds), and
+ * returns the clip link the console shows once the clip is made.
+ */
+async function markClipInline(page: Page, id: string, from: number, to: number): Promise<Locator> {
+  const row = page.locator(`tbody[data-id="${id}"]`);
+  await row.getByRole('button', { name: /^Play / }).click();
+  const selector = `tbody[data-id="${id}"] video`;
+  await waitForPlayback(page, selector, 0.5, 20_000);
+  await seekTo(page, selector, from);
+  await row.getByRole('button', { name: /^Mark in/ }).click();
+  await seekTo(page, selector, to);
+  await row.getByRole('button', { name: /^Mark out/ }).click();
+  const link = row.getByRole('textbox', { name: 'Clip link' });
+  await link.waitFor({ timeout: 30_000 });
+  return link;
+}
+
 describe('console: mark in, mark out, share the clip', () => {
   let t: TestServer;
   let browser: Browser;
@@ -73,16 +91,7 @@ describe('console: mark in, mark out, share the clip', () => {
         .filter({ hasText: 'Snapshots are off: SNAPSHOT_INTERVAL is 0.' })
         .waitFor();
       const row = page.locator(`tbody[data-id="${source.id}"]`);
-      await row.getByRole('button', { name: /^Play / }).click();
-      const selector = `tbody[data-id="${source.id}"] video`;
-      await waitForPlayback(page, selector, 0.5, 20_000);
-
-      await seekTo(page, selector, 2);
-      await row.getByRole('button', { name: /^Mark in/ }).click();
-      await seekTo(page, selector, 6.5);
-      await row.getByRole('button', { name: /^Mark out/ }).click();
-      const link = row.getByRole('textbox', { name: 'Clip link' });
-      await link.waitFor({ timeout: 30_000 });
+      const link = await markClipInline(page, source.id, 2, 6.5);
       await expectControlsLabelled(page);
       const clipUrl = await link.inputValue();
       expect(clipUrl).toMatch(/\/play\/\d+/);
@@ -120,16 +129,7 @@ describe('console: mark in, mark out, share the clip', () => {
     const source = listed.recordings.find((r) => r.format === 'hls')!;
     const { page, errors, close } = await openLoggedIn(browser, t, '/console/recordings');
     try {
-      const row = page.locator(`tbody[data-id="${source.id}"]`);
-      await row.getByRole('button', { name: /^Play / }).click();
-      const selector = `tbody[data-id="${source.id}"] video`;
-      await waitForPlayback(page, selector, 0.5, 20_000);
-      await seekTo(page, selector, 2);
-      await row.getByRole('button', { name: /^Mark in/ }).click();
-      await seekTo(page, selector, 5);
-      await row.getByRole('button', { name: /^Mark out/ }).click();
-      const link = row.getByRole('textbox', { name: 'Clip link' });
-      await link.waitFor({ timeout: 30_000 });
+      const link = await markClipInline(page, source.id, 2, 5);
       expect(await link.inputValue()).toMatch(/\/play\/\d+/);
       expect(errors).toEqual([]);
     } finally {
