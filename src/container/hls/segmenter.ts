@@ -3,7 +3,6 @@
  * recording). Where segments begin is `SegmentPlacer`'s decision; this adds the muxer.
  */
 import type { MediaPacket } from '../../media/packet.js';
-import type { TsOutput } from '../mpegts/output-blocks.js';
 import { TsMuxer, type TsTracks } from '../mpegts/ts-muxer.js';
 import { type SegmentBounds, SegmentPlacer, type SegmentPlacerOptions } from './segment-placer.js';
 
@@ -22,8 +21,6 @@ export interface SegmenterOutput {
 
 export interface HlsSegmenterOptions extends SegmentPlacerOptions {
   readonly tracks: TsTracks;
-  /** Where the muxer carves its output (see `TsMuxer`); a scratch output makes `bytes` valid until the next push. */
-  readonly output?: TsOutput;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -35,7 +32,7 @@ export class HlsSegmenter {
   private openBytes = 0;
 
   constructor(opts: HlsSegmenterOptions) {
-    this.muxer = new TsMuxer(opts.tracks, opts.output);
+    this.muxer = new TsMuxer(opts.tracks);
     this.placer = new SegmentPlacer(opts);
   }
 
