@@ -104,6 +104,56 @@ describe('HlsPackager: segments muxed on demand', () => {
     }
   }
 
+  it('continues the timeline after a new configuration, behind a discontinuity, as muxing at ingest did', async () => {
+    const half = av.packets.findIndex((p) => p.dts >= 3000);
+    // The same codec settings as a new object: the packager starts a new part, as after a new sequence header.
+    const video2 = { ...av.videoConfig! };
+    const second = av.packets.slice(half).map((p) => (p.kind === 'video' ? { ...p, config: video2 } : p));
+    const first = muxedAtIngest([av.videoConfig!, av.audioConfig!], av.packets.slice(0, half));
+    const spill = new SegmentSpill(new MemoryTarget(), 'push', () => undefined);
+    const both = new HlsPackager({} as LiveStream, OPTIONS, { spill });
+    both.config(av.videoConfig!);
+    both.config(av.audioConfig!);
+    for (const p of av.packets.slice(0, half)) both.packet(p);
+    both.config(video2);
+    for (const p of second) both.packet(p);
+    both.end();
+    const playlist = both.playlist((seq) => `${seq}.ts`);
+    expect(playlist.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
+    // The second part, muxed at ingest by a segmenter that continues where the first ended.
+    const firstPart = new HlsSegmenter({
+      targetDurationMs: OPTIONS.targetDurationMs,
+      tracks: { video: av.videoConfig!, audio: av.audioConfig! },
+      timelineStartMs: 0,
+    });
+    for (const p of av.packets.slice(0, half)) firstPart.push(p);
+    firstPart.end();
+    const secondPart = new HlsSegmenter({
+      targetDurationMs: OPTIONS.targetDurationMs,
+      tracks: { video: video2, audio: av.audioConfig! },
+      firstSeq: first.length,
+      timelineStartMs: firstPart.timelineEndMs!,
+    });
+    const expected: Buffer[][] = [];
+    for (const p of second) {
+      const out = secondPart.push(p);
+      if (out.start) expected.push([]);
+      if (out.bytes.length > 0) expected.at(-1)!.push(Buffer.from(out.bytes));
+    }
+    const got = await served(both);
+    expect(got.length).toBe(first.length + expected.length);
+    for (const [i, parts] of expected.entries()) {
+      const ts = withoutContinuity(got[first.length + i]!);
+      expect(ts.equals(withoutContinuity(Buffer.concat(parts))), `segment ${first.length + i}`).toBe(true);
+    }
+  });
+
+  it('says at the configuration, not at the first request, that TS cannot carry a codec', () => {
+    const packager = new HlsPackager({} as LiveStream, OPTIONS);
+    packager.config({ ...av.videoConfig!, codec: 'av1', codecString: 'av01.0.04M.08' });
+    expect(packager.unsupportedReason).toMatch(/av1/);
+  });
+
   it('decodes in ffmpeg, through the live playlist, to the frames muxing at ingest gives', async () => {
     const configs = [av.videoConfig!, av.audioConfig!];
     const packager = packaged(configs, av.packets, true);
