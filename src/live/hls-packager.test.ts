@@ -148,6 +148,21 @@ describe('HlsPackager: segments muxed on demand', () => {
     }
   });
 
+  it('muxes a segment once for concurrent players, and keeps only the newest few', async () => {
+    const packager = packaged([av.videoConfig!, av.audioConfig!], av.packets, true);
+    const newest = packager.newestSeq;
+    const asked = [packager.segment(newest), packager.segment(newest), packager.segment(newest)];
+    expect(asked[1]).toBe(asked[0]);
+    expect(asked[2]).toBe(asked[0]);
+    const first = await asked[0]!;
+    for (let seq = 0; seq < 4; seq++) await packager.segment(seq);
+    // Pushed out of the cache by four others: muxed again, to the same bytes, not the same buffer.
+    const again = await packager.segment(newest);
+    expect(again).not.toBe(first);
+    expect(again!.equals(first!)).toBe(true);
+    expect(await packager.segment(newest + 1)).toBeUndefined();
+  });
+
   it('says at the configuration, not at the first request, that TS cannot carry a codec', () => {
     const packager = new HlsPackager({} as LiveStream, OPTIONS);
     packager.config({ ...av.videoConfig!, codec: 'av1', codecString: 'av01.0.04M.08' });
