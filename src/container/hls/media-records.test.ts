@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { aacConfig } from '../../../test/helpers/media-configs.js';
 import {
   configRecord,
   type MediaRecord,
@@ -8,6 +9,7 @@ import {
   readMediaRecords,
   writePacketHeader,
 } from './media-records.js';
+import { muxRecordedSegment } from './recorded-segment.js';
 
 const record: fc.Arbitrary<MediaRecord> = fc.oneof(
   fc.record({
@@ -86,5 +88,12 @@ describe('media records', () => {
       ),
     );
     expect(() => readMediaRecords(Buffer.alloc(RECORD_HEADER_SIZE, 9))).toThrow(MediaRecordError);
+  });
+
+  it('refuses, when muxing, a config record naming a configuration the writer never had', () => {
+    const tracks = { audio: aacConfig() };
+    expect(() => muxRecordedSegment(configRecord(5), { tracks, timeOffsetMs: 0 }, [])).toThrow(
+      MediaRecordError,
+    );
   });
 });
