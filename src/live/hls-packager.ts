@@ -1,7 +1,9 @@
 import { type KeptSegment, LiveHlsWindow, type TimeShift } from '../container/hls/live-window.js';
-import { HlsSegmenter, type SegmentInfo } from '../container/hls/segmenter.js';
-import { ScratchOutput, type TsOutput } from '../container/mpegts/output-blocks.js';
-import type { AudioConfig, CodecConfig, MediaPacket, VideoConfig } from '../media/packet.js';
+import { configRecord, RECORD_HEADER_SIZE, writePacketHeader } from '../container/hls/media-records.js';
+import { muxRecordedSegment, type SegmentRecipe } from '../container/hls/recorded-segment.js';
+import { type Placement, type SegmentBounds, SegmentPlacer } from '../container/hls/segment-placer.js';
+import { assertTsCarries } from '../container/mpegts/ts-muxer.js';
+import type { AudioConfig, CodecConfig, MediaPacket, TrackKind, VideoConfig } from '../media/packet.js';
 import type { SegmentSpill } from '../storage/segment-spill.js';
 import type { LiveStream } from './live-stream.js';
 import type { StreamSink } from './sink.js';
@@ -37,19 +39,42 @@ export interface HlsPackagerStats {
 }
 
 /**
- * Live HLS for one stream: an internal sink that cuts the stream into MPEG-TS segments and keeps a
- * window of them. Without a DVR window it is created on the first request (starting from the GOP cache,
- * so the first segment is ready within one target duration) and dropped when nobody has asked for a
- * while. With one, it runs from the start of the push, and every segment is written to the push's spill
- * folder while it is built and read back from there: the packager holds no media in memory (keeping the
- * newest segments cost ~10 MB per 2.5 Mbps stream, most of a recording server's RSS).
+ * Muxed segments kept for the players at the live edge, who all ask for the same newest segments: N
+ * players cost one mux per segment. Dropped once nobody has asked for a while (`releaseMuxed`).
+ */
+const MUXED_CACHE_SEGMENTS = 3;
+
+/**
+ * Live HLS for one stream: an internal sink that cuts the stream into segments and keeps a window of
+ * them. Without a DVR window it is created on the first request (starting from the GOP cache, so the
+ * first segment is ready within one target duration) and dropped when nobody has asked for a while.
+ * With one, it runs from the start of the push, and every segment is written to the push's spill folder
+ * while it is built and read back from there: the packager holds no media in memory (keeping the newest
+ * segments cost ~10 MB per 2.5 Mbps stream, most of a recording server's RSS).
+ *
+ * Segments are cut at ingest (boundaries, durations, discontinuities, wall-clock start: all the playlist
+ * and time shift need) but kept as media records, not MPEG-TS: a segment is muxed only when a player asks
+ * for it, and most segments of a DVR window never are (docs/decisions/0031-dvrraw-mux-on-demand.md).
  */
 export class HlsPackager implements StreamSink {
   readonly role = 'internal';
   private readonly window: LiveHlsWindow;
-  private segmenter: HlsSegmenter | undefined;
+  private placer: SegmentPlacer | undefined;
   private tracks: { video?: VideoConfig; audio?: AudioConfig } = {};
+  /** Without a spill: the open segment's records. */
   private current: Buffer[] = [];
+  /** Record bytes of the open segment. */
+  private openBytes = 0;
+  /** The configuration each track's records are in at this point of the open segment. */
+  private inForce: Partial<Record<TrackKind, CodecConfig>> = {};
+  /** Configurations that config-change records name, by index; and the index of each. */
+  private readonly configs: CodecConfig[] = [];
+  private readonly configIds = new Map<CodecConfig, number>();
+  /** How each kept segment is muxed (its part's tracks and timeline). */
+  private readonly recipes = new Map<number, SegmentRecipe>();
+  /** The newest muxed segments asked for, oldest first (in-flight muxes too: concurrent requests share one). */
+  private readonly muxed = new Map<number, Promise<Buffer | undefined>>();
+  private readonly header = Buffer.allocUnsafe(RECORD_HEADER_SIZE);
   private nextSeq = 0;
   private timelineEndMs = 0;
   private discontinuityNext = false;
@@ -63,12 +88,6 @@ export class HlsPackager implements StreamSink {
   ended = false;
 
   private readonly now: () => number;
-  /**
-   * With a spill, the muxer writes every PES into one reused buffer that the spill copies from at once:
-   * a push then allocates no media memory for its DVR at all. Without one, segments are kept in memory,
-   * so the muxer's default output (slices that stay valid) is used.
-   */
-  private readonly output: TsOutput | undefined;
   /** Wall clock of the open segment's first frame. */
   private segmentStartedAt = 0;
 
@@ -79,7 +98,6 @@ export class HlsPackager implements StreamSink {
   ) {
     this.window = new LiveHlsWindow({ windowSize: options.windowSize, dvrWindowMs: options.dvrWindowMs });
     this.now = deps.now ?? Date.now;
-    this.output = deps.spill && new ScratchOutput();
   }
 
   /** Why this stream cannot be served as HLS (AV1/VP9 have no MPEG-TS mapping), if so. */
@@ -108,18 +126,47 @@ export class HlsPackager implements StreamSink {
     return this.window.timeShiftPlaylist(uriFor, shift, this.now());
   }
 
-  /** A kept segment's bytes, from memory or from the spill folder. */
   /** The number of the newest segment cut so far (-1 before the first). */
   get newestSeq(): number {
     const kept = this.window.kept;
     return kept.length === 0 ? -1 : kept[kept.length - 1]!.seq;
   }
 
-  async segment(seq: number): Promise<Buffer | undefined> {
+  /**
+   * A kept segment as MPEG-TS, muxed from its records (in memory or in the spill folder), or from the
+   * cache of the newest ones asked for. The same segment always gets the same bytes.
+   */
+  segment(seq: number): Promise<Buffer | undefined> {
+    const cached = this.muxed.get(seq);
+    if (cached) {
+      this.muxed.delete(seq);
+      this.muxed.set(seq, cached);
+      return cached;
+    }
     const kept = this.window.segment(seq);
-    if (!kept) return undefined;
-    if (kept.data) return Buffer.concat(kept.data);
-    return this.deps.spill?.read(seq);
+    const recipe = this.recipes.get(seq);
+    if (!kept || !recipe) return Promise.resolve(undefined);
+    const muxing = this.muxSegment(kept, recipe);
+    this.muxed.set(seq, muxing);
+    if (this.muxed.size > MUXED_CACHE_SEGMENTS) this.muxed.delete(this.muxed.keys().next().value!);
+    // A segment that could not be read or muxed is not kept: the next request tries again.
+    const uncache = () => {
+      if (this.muxed.get(seq) === muxing) this.muxed.delete(seq);
+    };
+    muxing.then((data) => {
+      if (!data) uncache();
+    }, uncache);
+    return muxing;
+  }
+
+  /** Drops the muxed segments kept for players (called when nobody has asked for a while). */
+  releaseMuxed(): void {
+    this.muxed.clear();
+  }
+
+  private async muxSegment(kept: KeptSegment, recipe: SegmentRecipe): Promise<Buffer | undefined> {
+    const records = kept.data ? Buffer.concat(kept.data) : await this.deps.spill?.read(kept.seq);
+    return records && muxRecordedSegment(records, recipe, this.configs);
   }
 
   get stats(): HlsPackagerStats {
@@ -152,18 +199,18 @@ export class HlsPackager implements StreamSink {
     // Codecs without a sequence header announce a change on the packet itself (see MediaPacketizer).
     const carried = packet.config;
     if (carried !== undefined && carried.codec !== this.tracks[carried.kind]?.codec) this.config(carried);
-    if (!this.segmenter) return;
-    const out = this.segmenter.push(packet);
-    if (out.cut) this.publish(out.cut);
-    if (out.start) {
-      this.nextSeq = out.start.seq + 1;
-      this.segmentStartedAt = this.now();
-      this.openSegmentLost = false;
-      this.deps.spill?.begin(out.start.seq);
+    if (!this.placer) return;
+    const placed = this.placer.place(packet);
+    if (placed.kind === 'drop') return;
+    if (placed.kind === 'start') this.startSegment(placed, this.placer.timeOffsetMs);
+    const config = packet.config ?? this.tracks[packet.kind]!;
+    if (config !== this.inForce[packet.kind]) {
+      this.inForce[packet.kind] = config;
+      this.write(configRecord(this.configId(config)));
     }
-    if (out.bytes.length === 0) return;
-    if (this.deps.spill) this.deps.spill.append(out.bytes);
-    else this.current.push(out.bytes);
+    writePacketHeader(this.header, packet.kind, packet.keyframe, packet.dts, packet.pts, packet.data.length);
+    this.write(this.header);
+    this.write(packet.data);
   }
 
   /**
@@ -177,7 +224,7 @@ export class HlsPackager implements StreamSink {
   }
 
   end(): void {
-    const last = this.segmenter?.end();
+    const last = this.placer?.end();
     if (last) this.publish(last);
     this.window.end();
     this.ended = true;
@@ -186,35 +233,63 @@ export class HlsPackager implements StreamSink {
 
   /** A new configuration: the next segment starts a new part after a discontinuity. */
   private restart(): void {
-    const last = this.segmenter?.end();
+    const last = this.placer?.end();
     if (last) this.publish(last);
-    if (this.segmenter) this.timelineEndMs = this.segmenter.timelineEndMs ?? this.timelineEndMs;
+    if (this.placer) this.timelineEndMs = this.placer.timelineEndMs ?? this.timelineEndMs;
     if (this.segmentCount > 0) this.discontinuityNext = true;
     this.current = [];
     try {
-      this.segmenter = new HlsSegmenter({
+      // Checked now, though muxing waits for a request: the playlist says why there is no HLS.
+      assertTsCarries(this.tracks);
+      this.placer = new SegmentPlacer({
         targetDurationMs: this.options.targetDurationMs,
         tracks: this.tracks,
         firstSeq: this.nextSeq,
         timelineStartMs: this.timelineEndMs,
-        ...(this.output && { output: this.output }),
       });
       this.unsupported = undefined;
     } catch (error) {
-      this.segmenter = undefined;
+      this.placer = undefined;
       this.unsupported = (error as Error).message;
       this.wake();
     }
   }
 
-  private publish(info: SegmentInfo): void {
+  private startSegment(placed: Placement & { kind: 'start' }, timeOffsetMs: number): void {
+    if (placed.cut) this.publish(placed.cut);
+    this.nextSeq = placed.seq + 1;
+    this.segmentStartedAt = this.now();
+    this.openSegmentLost = false;
+    this.openBytes = 0;
+    this.inForce = { ...this.tracks };
+    this.recipes.set(placed.seq, { tracks: this.tracks, timeOffsetMs });
+    this.deps.spill?.begin(placed.seq);
+  }
+
+  /** Appends to the open segment's records (`bytes` may be reused once this returns). */
+  private write(bytes: Buffer): void {
+    this.openBytes += bytes.length;
+    if (this.deps.spill) this.deps.spill.append(bytes);
+    else this.current.push(Buffer.from(bytes));
+  }
+
+  private configId(config: CodecConfig): number {
+    let id = this.configIds.get(config);
+    if (id === undefined) {
+      id = this.configs.push(config) - 1;
+      this.configIds.set(config, id);
+    }
+    return id;
+  }
+
+  private publish(info: SegmentBounds): void {
     const spill = this.deps.spill;
     spill?.end();
     const gone = this.window.add({
       seq: info.seq,
       durationMs: info.durationMs,
       data: spill ? undefined : this.current,
-      bytes: info.bytes,
+      bytes: this.openBytes,
       discontinuity: this.discontinuityNext,
       startedAt: this.segmentStartedAt,
     });
@@ -228,8 +303,11 @@ export class HlsPackager implements StreamSink {
 
   private forget(gone: readonly KeptSegment[]): void {
     const spill = this.deps.spill;
-    if (!spill) return;
-    for (const s of gone) void spill.remove(s.seq).catch(() => undefined);
+    for (const s of gone) {
+      this.recipes.delete(s.seq);
+      this.muxed.delete(s.seq);
+      if (spill) void spill.remove(s.seq).catch(() => undefined);
+    }
   }
 
   private wake(): void {

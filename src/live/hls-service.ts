@@ -105,6 +105,9 @@ export class LiveHlsService {
   private sweep(): void {
     // Monotonic, like lastRequest: a wall-clock step must not detach every watched stream's packager.
     const now = performance.now();
+    // Muxed segments are kept for players at the live edge; nobody asking means nobody is watching.
+    for (const packager of this.packagers.values())
+      if (now - packager.lastRequest > SWEEP_MS) packager.releaseMuxed();
     if (!this.dvr) {
       for (const [stream, packager] of this.packagers) {
         if (now - packager.lastRequest > this.options.idleMs) {

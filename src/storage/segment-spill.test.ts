@@ -35,7 +35,7 @@ describe('SegmentSpill', () => {
     expect((await spill.read(0))?.toString()).toBe('first segment');
     spill.end();
     expect((await spill.read(1))?.toString()).toBe('second');
-    expect(target.keys()).toEqual(['push_1/0.ts', 'push_1/1.ts']);
+    expect(target.keys()).toEqual(['push_1/0.rec', 'push_1/1.rec']);
     await spill.remove(0);
     expect(await spill.read(0)).toBeUndefined();
     await spill.removeAll();
@@ -76,7 +76,7 @@ describe('SegmentSpill', () => {
     spill.end();
     await spill.read(3);
     for (let seq = 0; seq < 4; seq++) {
-      const writes = target.appends.filter((a) => a.key === `push/${seq}.ts`);
+      const writes = target.appends.filter((a) => a.key === `push/${seq}.rec`);
       expect(writes.length).toBe(Math.ceil(1_330_000 / STAGING_BYTES));
       expect(writes.slice(0, -1).every((w) => w.bytes === STAGING_BYTES)).toBe(true);
     }
@@ -96,7 +96,7 @@ describe('SegmentSpill', () => {
           spill.begin(seq);
           const parts: Buffer[] = [];
           for (const size of sizes) {
-            // The caller reuses its buffer as soon as append returns (the muxer's scratch output).
+            // The caller reuses its buffer as soon as append returns (the packager's record header).
             const chunk = source.subarray(0, size).fill(++fill % 251);
             parts.push(Buffer.from(chunk));
             spill.append(chunk);
@@ -114,7 +114,7 @@ describe('SegmentSpill', () => {
 
   it('reports a segment whose writes fail, and the next segment is whole', async () => {
     const target = new MemoryTarget();
-    target.fail({ kind: 'append', key: /\/1\.ts$/, code: 'ENOSPC', afterBytes: 1000 });
+    target.fail({ kind: 'append', key: /\/1\.rec$/, code: 'ENOSPC', afterBytes: 1000 });
     const errors: Array<[number, string]> = [];
     const spill = new SegmentSpill(target, 'full', (seq, error) => errors.push([seq, error.message]));
     const segment = (seq: number) => Buffer.alloc(3 * STAGING_BYTES + 5, seq);

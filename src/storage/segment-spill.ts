@@ -1,6 +1,7 @@
 /**
  * Where the segments of a live DVR window wait on disk: one temporary folder per push under
- * `DATA_DIR/live-dvr/`, `{seq}.ts` inside. Each segment is written while it is being built, so a stream
+ * `DATA_DIR/live-dvr/`, `{seq}.rec` inside (the segment's media records, muxed to MPEG-TS when a player
+ * asks: container/hls/media-records.ts). Each segment is written while it is being built, so a stream
  * holds none of its segments in memory; a finished segment is read back through the page cache. Nothing
  * here outlives the process: the folder of a push goes when its playlist expires, and the whole root is
  * emptied at start (a crash leaves folders behind).
@@ -193,6 +194,6 @@ export class SegmentSpill {
   }
 
   private key(seq: number): string {
-    return `${this.folder}/${seq}.ts`;
+    return `${this.folder}/${seq}.rec`;
   }
 }

@@ -18,8 +18,8 @@ export interface LiveSegment {
   readonly seq: number;
   readonly durationMs: number;
   /**
-   * The segment's TS bytes, as the segmenter produced them (no need to join them); undefined when the
-   * owner keeps them elsewhere (on disk).
+   * The segment's bytes as its owner wrote them (the live packager: media records, muxed when asked for),
+   * not joined; undefined when the owner keeps them elsewhere (on disk).
    */
   readonly data: Buffer[] | undefined;
   /** How many bytes the segment has. */

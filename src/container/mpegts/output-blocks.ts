@@ -36,19 +36,3 @@ export class OutputBlocks implements TsOutput {
     return out;
   }
 }
-
-/**
- * Output valid only until the next `take`: one buffer, reused for every PES, for a caller that copies
- * each output away at once (the live DVR's spill). A muxer then allocates no media memory at all, which
- * is what keeps V8's external-memory accounting from starting full collections on a busy server.
- */
-export class ScratchOutput implements TsOutput {
-  private buffer: Buffer = Buffer.alloc(0);
-
-  take(size: number): Buffer {
-    // Grows to the largest PES seen (a keyframe), with room so a slightly larger one does not reallocate.
-    if (size > this.buffer.length)
-      this.buffer = Buffer.allocUnsafeSlow(Math.max(size + (size >> 2), 64 * 1024));
-    return this.buffer.subarray(0, size);
-  }
-}

@@ -56,7 +56,7 @@ export class TsMuxer {
 
   /**
    * @param output where each `push`'s bytes are carved from; by default blocks whose slices stay valid for
-   *   as long as they are held. A `ScratchOutput` makes each result valid only until the next `push`.
+   *   as long as they are held.
    * @throws UnsupportedCodecError for AV1, VP9 and audio formats TS has no stream_type for.
    */
   constructor(
@@ -141,6 +141,17 @@ export class TsMuxer {
     this.pat.writeSection(out, 0, this.patSection);
     this.pmt.writeSection(out, TS_PACKET_SIZE, this.pmtSection);
   }
+}
+
+/**
+ * Whether `tracks` can be muxed, for a caller that mux later (the live DVR checks at ingest, so the
+ * playlist can say why there is no HLS instead of failing at the first segment request).
+ * @throws UnsupportedCodecError, TsMuxError as the constructor would.
+ */
+export function assertTsCarries(tracks: TsTracks): void {
+  if (!tracks.video && !tracks.audio) throw new TsMuxError('a transport stream needs at least one track');
+  if (tracks.video) videoStream(tracks.video);
+  if (tracks.audio) audioStream(tracks.audio);
 }
 
 function videoStream(config: VideoConfig): ElementaryStream<VideoConfig> {
