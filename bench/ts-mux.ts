@@ -2,7 +2,7 @@
  * `npm run bench:ts-mux`: CPU of the MPEG-TS segmenter alone (what an HLS recording spends per stream on
  * muxing, without the network or the disk), in CPU-s per stream-minute of the benchmark media (720p30,
  * ~2.67 Mbps with AAC), so it can be set next to `bench:compare`'s figures. Also what the live DVR does
- * instead (decision 0031): at ingest, cutting and writing media records (per stream-minute, in memory);
+ * instead (decision 0032): at ingest, cutting and writing media records (per stream-minute, in memory);
  * when a player asks, muxing one segment from its records (CPU-ms per 4 s segment).
  */
 import { parseArgs } from 'node:util';

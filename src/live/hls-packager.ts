@@ -54,7 +54,7 @@ const MUXED_CACHE_SEGMENTS = 3;
  *
  * Segments are cut at ingest (boundaries, durations, discontinuities, wall-clock start: all the playlist
  * and time shift need) but kept as media records, not MPEG-TS: a segment is muxed only when a player asks
- * for it, and most segments of a DVR window never are (docs/decisions/0031-dvrraw-mux-on-demand.md).
+ * for it, and most segments of a DVR window never are (docs/decisions/0032-dvr-mux-on-demand.md).
  */
 export class HlsPackager implements StreamSink {
   readonly role = 'internal';

@@ -1,6 +1,6 @@
 /**
  * The live DVR's spill format: what the packager receives, as compact records, so a segment is muxed to
- * MPEG-TS only when a player asks for it (docs/decisions/0031-dvrraw-mux-on-demand.md). Internal to one
+ * MPEG-TS only when a player asks for it (docs/decisions/0032-dvr-mux-on-demand.md). Internal to one
  * process: the spill root is emptied at start, so the format has no version and may change freely.
  *
  * A record is a 22-byte header and a payload:

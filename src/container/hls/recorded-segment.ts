@@ -3,7 +3,7 @@
  * muxer of its own, so the bytes depend only on the records and the segment's recipe: every request for
  * a segment (a player's retry, a cache miss) gets the same bytes. A segment starts with PAT + PMT and a
  * keyframe (or, cut on audio, an audio frame), so it decodes on its own; its continuity counters start
- * at 0 (docs/decisions/0031-dvrraw-mux-on-demand.md says why players accept that).
+ * at 0 (docs/decisions/0032-dvr-mux-on-demand.md says why players accept that).
  */
 import type { CodecConfig, MediaPacket } from '../../media/packet.js';
 import { TsMuxer, type TsTracks } from '../mpegts/ts-muxer.js';

@@ -1,7 +1,7 @@
 /**
  * Where HLS media segments begin (RFC 8216 §3, §6.2.1): the decisions a segmenter makes, without any
  * muxing, so the live DVR can cut a stream at ingest and mux a segment only when a player asks for it
- * (docs/decisions/0031-dvrraw-mux-on-demand.md), while the HLS recording muxes as it goes (`HlsSegmenter`).
+ * (docs/decisions/0032-dvr-mux-on-demand.md), while the HLS recording muxes as it goes (`HlsSegmenter`).
  *
  * Segments start on a video keyframe once the target duration has elapsed (audio-only: on the first
  * audio frame past the target), so every segment decodes on its own. Durations are DTS distances
