@@ -1,11 +1,12 @@
 /**
- * `npm run bench:clip`: the time to cut a 5-minute clip out of a 2-hour MP4 recording with
- * `ClipMaker` (read the sample tables, plan, copy the samples, catalog the clip), repeated, plus a
- * check that the clip decodes. The 2-hour source is one minute of ffmpeg test video looped with
- * `-c copy` (H.264 with B-frames + AAC), cached in bench/.cache.
+ * `npm run bench:clip`: the time to cut a 5-minute clip out of a 2-hour MP4 (or, with `--format hls`, HLS)
+ * recording with `ClipMaker` (read the sample tables — for HLS, demux the segments the clip needs into a
+ * sample file —, plan, copy the samples, catalog the clip), repeated, plus a check that the clip decodes.
+ * The 2-hour source is one minute of ffmpeg test video looped with `-c copy` (H.264 with B-frames + AAC),
+ * and for HLS that file cut into 4 s MPEG-TS segments with `-c copy`; both cached in bench/.cache.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ const USAGE = `tsx bench/clip.ts [options]
   --hours N       length of the source recording (default 2)
   --minutes N     length of the clip (default 5)
   --runs N        clips cut, each from a different place (default 5)
+  --format F      the source recording's format: mp4 or hls (default mp4)
   --keep          keep the work folder`;
 
 const { values: args } = parseArgs({
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     hours: { type: 'string' },
     minutes: { type: 'string' },
     runs: { type: 'string' },
+    format: { type: 'string', default: 'mp4' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -62,6 +65,31 @@ async function sourceRecording(hours: number): Promise<string> {
   return long;
 }
 
+/** The MP4 source cut into 4 s MPEG-TS segments (a keyframe every 2 s), as a folder with `index.m3u8`. */
+async function hlsRecording(mp4: string, hours: number): Promise<{ folder: string; bytes: number }> {
+  const folder = join(CACHE_DIR, `clip-source-${hours}h-hls`);
+  const playlist = join(folder, 'index.m3u8');
+  if (!existsSync(playlist)) {
+    const partial = `${folder}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    const r = await run(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-i', mp4, '-c', 'copy'],
+        ...['-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod'],
+        ...['-hls_segment_filename', join(partial, 'seg%05d.ts'), join(partial, 'index.m3u8')],
+      ],
+      { timeoutMs: 3_600_000 },
+    );
+    if (r.code !== 0) throw new Error(`ffmpeg failed making ${folder}: ${r.stderr}`);
+    await rename(partial, folder);
+  }
+  let bytes = 0;
+  for (const name of await readdir(folder)) bytes += (await stat(join(folder, name))).size;
+  return { folder, bytes };
+}
+
 async function main(): Promise<void> {
   if (args.help) {
     console.log(USAGE);
@@ -70,20 +98,23 @@ async function main(): Promise<void> {
   const hours = positiveInt('hours', args.hours, 2);
   const minutes = positiveInt('minutes', args.minutes, 5);
   const runs = positiveInt('runs', args.runs, 5);
-  const source = await sourceRecording(hours);
-  const sourceBytes = (await stat(source)).size;
+  const format = args.format;
+  if (format !== 'mp4' && format !== 'hls') throw new Error(`--format must be mp4 or hls, not ${format}`);
+  const mp4 = await sourceRecording(hours);
+  const hls = format === 'hls' ? await hlsRecording(mp4, hours) : undefined;
+  const sourceBytes = hls ? hls.bytes : (await stat(mp4)).size;
   await withWorkDir(args.keep, async (dir) => {
     const catalog = await openCatalog({ dataDir: dir });
     const store = new MediaStore(join(dir, 'media'));
-    const key = 'live/bench/source.mp4';
     await mkdir(join(dir, 'media', 'live', 'bench'), { recursive: true });
-    await run('ln', ['-s', source, store.pathOf(key)]);
+    const key = hls ? 'live/bench/source/index.m3u8' : 'live/bench/source.mp4';
+    await run('ln', ['-s', hls ? hls.folder : mp4, store.pathOf(hls ? 'live/bench/source' : key)]);
     const now = Date.now();
     await catalog.recordings.insertOpen({
       id: '1000000000000000001',
       app: 'live',
       stream: 'bench',
-      format: 'mp4',
+      format,
       storageKey: key,
       startTime: now,
       sessionId: 'bench',
@@ -120,6 +151,7 @@ async function main(): Promise<void> {
     await catalog.close();
     const result = {
       machine: machineDescription(),
+      sourceFormat: format,
       sourceHours: hours,
       sourceMiB: Number(mib(sourceBytes)),
       clipMinutes: minutes,
@@ -133,7 +165,7 @@ async function main(): Promise<void> {
         ['source', 'clip', 'runs (ms)', 'median', 'clip decodes clean'],
         [
           [
-            `${hours} h, ${result.sourceMiB} MiB`,
+            `${hours} h ${format.toUpperCase()}, ${result.sourceMiB} MiB`,
             `${minutes} min, ${result.clipMiB} MiB`,
             result.runsMs.join(', '),
             `**${fixed(result.medianMs / 1000)} s**`,
