@@ -4,7 +4,7 @@ import { CopyField } from '../console/ui/copy-button.js';
 import { ApiError, apiGet, errorText } from '../lib/api.js';
 import { formatDateTime, formatDuration } from '../lib/format.js';
 import type { PlayInfo } from '../lib/types.js';
-import type { ClipSource } from '../player/clip-bar.js';
+import { CLIPPABLE_FORMATS, type ClipSource } from '../player/clip-bar.js';
 import { Player } from '../player/player.js';
 import { iframeSnippet, type PlayLocation, readPlayLocation } from './play-location.js';
 
@@ -74,7 +74,7 @@ function PlayView({ info, where }: { info: PlayInfo; where: PlayLocation }) {
         sequence={info.sequence}
         poster={info.poster}
         thumbnails={info.thumbnails}
-        clip={canClip ? clipSourceOf(info) : undefined}
+        clip={canClip && clippable(info) ? clipSourceOf(info) : undefined}
       />
       {!where.embedded && (
         <section class="play-share" aria-labelledby="play-share-heading">
@@ -106,6 +106,11 @@ function useConsoleSession(ask: boolean): boolean {
     );
   }, [ask]);
   return authenticated;
+}
+
+/** Whether the recording or broadcast has a file clips are cut from (an audio-only AAC file is not one). */
+function clippable(info: PlayInfo): boolean {
+  return [...info.sources, ...info.sequence].some((s) => CLIPPABLE_FORMATS.has(s.format));
 }
 
 function clipSourceOf(info: PlayInfo): ClipSource {

@@ -13,6 +13,9 @@ import type { Recording } from '../lib/types.js';
 /** What a clip is cut from: one recording, or a broadcast across its files. */
 export type ClipSource = { recordingId: string } | { broadcastId: string };
 
+/** Formats `POST /api/v1/clips` cuts from (its answer says why for the others). */
+export const CLIPPABLE_FORMATS: ReadonlySet<string> = new Set(['mp4', 'flv', 'hls']);
+
 type Export =
   | { state: 'idle' }
   | { state: 'exporting' }

@@ -2,6 +2,7 @@ import { useId, useMemo, useState } from 'preact/hooks';
 import { apiSend } from '../../lib/api.js';
 import { formatBytes, formatDateTime, formatDuration, formatResolution } from '../../lib/format.js';
 import type { Recording, Source } from '../../lib/types.js';
+import { CLIPPABLE_FORMATS } from '../../player/clip-bar.js';
 import { Player } from '../../player/player.js';
 import { ConfirmButton } from '../ui/confirm-button.js';
 import { CopyButton } from '../ui/copy-button.js';
@@ -27,9 +28,6 @@ const REASONS: Record<string, string> = {
   failed: 'failed',
   clip: 'clip',
 };
-
-/** Formats `POST /api/v1/clips` cuts from (its answer says why for the others). */
-const CLIPPABLE_FORMATS: ReadonlySet<string> = new Set(['mp4', 'flv', 'hls']);
 
 /**
  * One file as a `<tbody>`: its row, and below it the inline player when opened. Each cell carries its
