@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
-import type { KeySet } from '../../lib/types.js';
+import type { KeySet, KeySettings } from '../../lib/types.js';
 import { ConfirmButton } from '../ui/confirm-button.js';
 import { CopyButton } from '../ui/copy-button.js';
-import type { KeyKind } from './keys-section.js';
+
+export type KeyKind = keyof KeySettings;
 
 const WHAT: Record<KeyKind, { title: string; off: string; use: string }> = {
   push: {

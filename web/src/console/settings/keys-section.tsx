@@ -4,10 +4,9 @@ import type { KeySet, KeySettings } from '../../lib/types.js';
 import { Loaded } from '../ui/loaded.js';
 import { SettingsCard } from '../ui/settings-card.js';
 import { useResource } from '../ui/use-resource.js';
-import { KeyList } from './key-list.js';
+import { type KeyKind, KeyList } from './key-list.js';
 
 const PATH = '/api/v1/settings/keys';
-export type KeyKind = keyof KeySettings;
 
 /** Push and play keys: the signatures encoders and players must carry. */
 export function KeysSection() {
