@@ -104,6 +104,26 @@ describe('HlsPackager: segments muxed on demand', () => {
     }
   }
 
+  for (const spilled of [true, false]) {
+    it(`keeps a configuration carried on the packets with the segments that use it (${spilled ? 'spilled' : 'in memory'})`, async () => {
+      // A new video configuration on the packets alone (no new sequence header): no new part, config records.
+      const half = av.packets.findIndex((p) => p.dts >= 3000);
+      const video2 = { ...av.videoConfig! };
+      const packets = av.packets.map((p, i) =>
+        i >= half && p.kind === 'video' ? { ...p, config: video2 } : p,
+      );
+      const configs = [av.videoConfig!, av.audioConfig!];
+      const expected = muxedAtIngest(configs, packets);
+      const packager = packaged(configs, packets, spilled);
+      expect(packager.playlist((seq) => `${seq}.ts`)).not.toContain('#EXT-X-DISCONTINUITY');
+      const got = await served(packager);
+      expect(got.length).toBe(expected.length);
+      for (const [seq, ts] of got.entries()) {
+        expect(withoutContinuity(ts).equals(withoutContinuity(expected[seq]!)), `segment ${seq}`).toBe(true);
+      }
+    });
+  }
+
   it('continues the timeline after a new configuration, behind a discontinuity, as muxing at ingest did', async () => {
     const half = av.packets.findIndex((p) => p.dts >= 3000);
     // The same codec settings as a new object: the packager starts a new part, as after a new sequence header.

@@ -67,9 +67,12 @@ export class HlsPackager implements StreamSink {
   private openBytes = 0;
   /** The configuration each track's records are in at this point of the open segment. */
   private inForce: Partial<Record<TrackKind, CodecConfig>> = {};
-  /** Configurations that config-change records name, by index; and the index of each. */
-  private readonly configs: CodecConfig[] = [];
-  private readonly configIds = new Map<CodecConfig, number>();
+  /**
+   * The open segment's configurations that its config-change records name, by index (its recipe holds the
+   * same array, so they are dropped with the segment); and the index of each.
+   */
+  private openConfigs: CodecConfig[] = [];
+  private openConfigIds = new Map<CodecConfig, number>();
   /** How each kept segment is muxed (its part's tracks and timeline). */
   private readonly recipes = new Map<number, SegmentRecipe>();
   /** The newest muxed segments asked for, oldest first (in-flight muxes too: concurrent requests share one). */
@@ -166,7 +169,7 @@ export class HlsPackager implements StreamSink {
 
   private async muxSegment(kept: KeptSegment, recipe: SegmentRecipe): Promise<Buffer | undefined> {
     const records = kept.data ? Buffer.concat(kept.data) : await this.deps.spill?.read(kept.seq);
-    return records && muxRecordedSegment(records, recipe, this.configs);
+    return records && muxRecordedSegment(records, recipe);
   }
 
   get stats(): HlsPackagerStats {
@@ -209,7 +212,7 @@ export class HlsPackager implements StreamSink {
       this.write(configRecord(this.configId(config)));
     }
     writePacketHeader(this.header, packet.kind, packet.keyframe, packet.dts, packet.pts, packet.data.length);
-    this.write(this.header);
+    this.write(this.header, true);
     this.write(packet.data);
   }
 
@@ -262,22 +265,27 @@ export class HlsPackager implements StreamSink {
     this.openSegmentLost = false;
     this.openBytes = 0;
     this.inForce = { ...this.tracks };
-    this.recipes.set(placed.seq, { tracks: this.tracks, timeOffsetMs });
+    this.openConfigs = [];
+    this.openConfigIds = new Map();
+    this.recipes.set(placed.seq, { tracks: this.tracks, timeOffsetMs, configs: this.openConfigs });
     this.deps.spill?.begin(placed.seq);
   }
 
-  /** Appends to the open segment's records (`bytes` may be reused once this returns). */
-  private write(bytes: Buffer): void {
+  /**
+   * Appends to the open segment's records. The spill copies what it is given; kept in memory, `bytes` are
+   * referenced (a packet's payload never changes) unless the caller reuses them (`reused`: the header).
+   */
+  private write(bytes: Buffer, reused = false): void {
     this.openBytes += bytes.length;
     if (this.deps.spill) this.deps.spill.append(bytes);
-    else this.current.push(Buffer.from(bytes));
+    else this.current.push(reused ? Buffer.from(bytes) : bytes);
   }
 
   private configId(config: CodecConfig): number {
-    let id = this.configIds.get(config);
+    let id = this.openConfigIds.get(config);
     if (id === undefined) {
-      id = this.configs.push(config) - 1;
-      this.configIds.set(config, id);
+      id = this.openConfigs.push(config) - 1;
+      this.openConfigIds.set(config, id);
     }
     return id;
   }

@@ -92,7 +92,7 @@ describe('media records', () => {
 
   it('refuses, when muxing, a config record naming a configuration the writer never had', () => {
     const tracks = { audio: aacConfig() };
-    expect(() => muxRecordedSegment(configRecord(5), { tracks, timeOffsetMs: 0 }, [])).toThrow(
+    expect(() => muxRecordedSegment(configRecord(5), { tracks, timeOffsetMs: 0, configs: [] })).toThrow(
       MediaRecordError,
     );
   });

@@ -15,23 +15,18 @@ export interface SegmentRecipe {
   readonly tracks: TsTracks;
   /** Packet time + this = TS time (`SegmentPlacer.timeOffsetMs`). */
   readonly timeOffsetMs: number;
+  /** The configurations the segment's config-change records index (the segment's own, so they go with it). */
+  readonly configs: readonly CodecConfig[];
 }
 
-/**
- * @param configs the writer's configuration table, which config-change records index.
- * @throws MediaRecordError for torn or foreign records; TsMuxError for media the muxer refuses.
- */
-export function muxRecordedSegment(
-  records: Buffer,
-  recipe: SegmentRecipe,
-  configs: readonly CodecConfig[],
-): Buffer {
+/** @throws MediaRecordError for torn or foreign records; TsMuxError for media the muxer refuses. */
+export function muxRecordedSegment(records: Buffer, recipe: SegmentRecipe): Buffer {
   const muxer = new TsMuxer(recipe.tracks);
   const current: { video?: CodecConfig | undefined; audio?: CodecConfig | undefined } = { ...recipe.tracks };
   const out: Buffer[] = [];
   for (const record of readMediaRecords(records)) {
     if (record.type === 'config') {
-      const config = configs[record.configId];
+      const config = recipe.configs[record.configId];
       if (!config) throw new MediaRecordError(`config record names unknown configuration ${record.configId}`);
       current[config.kind] = config;
       continue;
