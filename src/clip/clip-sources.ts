@@ -112,9 +112,8 @@ export class ClipSources {
         read = await readHlsMovie({
           segments,
           read: readSegment,
-          write: async (bytes) => {
-            await out.write(bytes);
-          },
+          // writeFile loops until every byte is out; one write() may take fewer (a disk filling up).
+          write: (bytes) => out.writeFile(bytes),
           fromMs: range.fromMs,
           toMs: range.toMs,
         });
