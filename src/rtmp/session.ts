@@ -14,7 +14,7 @@ import { ServerHandshake } from './handshake.js';
 import * as msg from './messages.js';
 import { BadNameError, parseStreamAddress, type StreamAddress } from './publish-request.js';
 import type { PacedReader, ReadPacer } from './read-pacer.js';
-import { startReading } from './socket-reads.js';
+import { type SocketReads, startReading } from './socket-reads.js';
 
 /** What a guard decides about a publish or play attempt; the description is what the client is told. */
 export type GuardVerdict = { ok: true } | { ok: false; code: string; description: string };
@@ -131,6 +131,7 @@ export class RtmpSession implements PacedReader {
   private heldBeforePublish: { messages: RtmpMessage[]; bytes: number } | undefined;
   private readonly log: Logger;
   readonly remoteAddress: string;
+  private readonly socketReads: SocketReads;
 
   /** @param socket accepted with `pauseOnConnect`: the session starts reading it. */
   constructor(
@@ -155,7 +156,7 @@ export class RtmpSession implements PacedReader {
       () => this.close('protocolError', `no publish or play within ${options.handshakeTimeoutMs / 1000} s`),
       options.handshakeTimeoutMs,
     );
-    startReading(socket, reads.buffer, (bytes) => this.onBytes(bytes));
+    this.socketReads = startReading(socket, reads.buffer, (bytes) => this.onBytes(bytes));
   }
 
   get isPublisher(): boolean {
@@ -630,7 +631,7 @@ export class RtmpSession implements PacedReader {
    */
   private pauseReading(reason: PauseReason): void {
     if (this.closed || this.readingPausedFor.has(reason)) return;
-    if (this.readingPausedFor.size === 0) this.socket.pause();
+    if (this.readingPausedFor.size === 0) this.socketReads.stop();
     this.readingPausedFor.add(reason);
     if (reason !== 'pacing') this.log.debug({ reason }, 'reading paused');
   }
@@ -639,7 +640,7 @@ export class RtmpSession implements PacedReader {
     if (!this.readingPausedFor.delete(reason) || this.readingPausedFor.size > 0) return;
     if (reason !== 'pacing') this.lastMessageAt = performance.now();
     if (this.closed) return;
-    this.socket.resume();
+    this.socketReads.start();
     this.resumedSinceAckCheck = true;
     this.acknowledge();
     if (reason !== 'pacing') this.log.debug({ reason }, 'reading resumed');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/process.js';
-import { startReading } from './socket-reads.js';
+import { type SocketReads, startReading } from './socket-reads.js';
 
 /** A server on port 0 whose accepted sockets are handed to `onSocket` unread. */
 async function listen(onSocket: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
@@ -30,7 +30,8 @@ describe('startReading', () => {
       received.set(id, []);
       socket.on('end', () => ended.add(id));
       // Keep a copy: the view is only valid during the callback.
-      if (startReading(socket, shared, (bytes) => received.get(id)!.push(Buffer.from(bytes)))) usedShared++;
+      if (startReading(socket, shared, (bytes) => received.get(id)!.push(Buffer.from(bytes))).sharedBuffer)
+        usedShared++;
     });
     servers.push(server);
     const payloads = [randomBytes(200_000), randomBytes(150_000)];
@@ -55,14 +56,19 @@ describe('startReading', () => {
     for (const p of payloads) expect(got.some((g) => g.equals(p))).toBe(true);
   });
 
-  it('stops reading while paused and delivers the rest after resume', async () => {
+  it('stops reading while stopped and delivers the rest, then the end, after a start', async () => {
     const parts: Buffer[] = [];
     let socketOnServer: Socket | undefined;
+    let reads: SocketReads | undefined;
+    let ended = false;
     const { server, port } = await listen((socket) => {
       socketOnServer = socket;
-      startReading(socket, Buffer.alloc(64 * 1024), (bytes) => {
+      socket.on('end', () => {
+        ended = true;
+      });
+      reads = startReading(socket, Buffer.alloc(64 * 1024), (bytes) => {
         parts.push(Buffer.from(bytes));
-        socket.pause();
+        reads!.stop();
       });
     });
     servers.push(server);
@@ -73,11 +79,20 @@ describe('startReading', () => {
     // Paused: the second write waits in the kernel. Give the loop a few turns to prove nothing arrives.
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(parts.length).toBe(1);
-    socketOnServer!.resume();
-    await waitFor(() => (parts.length === 2 ? true : undefined), 30_000, 'the read after resume');
+    expect(reads!.sharedBuffer).toBe(true);
+    reads!.start();
+    await waitFor(() => (parts.length === 2 ? true : undefined), 30_000, 'the read after start');
     expect(parts[1]!.equals(Buffer.alloc(10, 2))).toBe(true);
-    client.destroy();
+    // Stopped again by the callback: the peer's end is seen once reading starts again.
+    client.end();
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(ended).toBe(false);
+    reads!.start();
+    await waitFor(() => (ended ? true : undefined), 30_000, 'the end after start');
     socketOnServer!.destroy();
+    // A destroyed socket has no handle: stopping and starting it again are no-ops, not errors.
+    reads!.stop();
+    reads!.start();
   });
 
   it('falls back to data events for a socket that is already being read', async () => {
@@ -85,7 +100,7 @@ describe('startReading', () => {
     let used: boolean | undefined;
     const { server, port } = await listen((socket) => {
       socket.resume(); // reading has started: the handle's buffer can no longer be swapped
-      used = startReading(socket, Buffer.alloc(1024), (bytes) => parts.push(bytes));
+      used = startReading(socket, Buffer.alloc(1024), (bytes) => parts.push(bytes)).sharedBuffer;
     });
     servers.push(server);
     const client = connect(port, '127.0.0.1', () => client.end(Buffer.from('hello')));
