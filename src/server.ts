@@ -28,6 +28,7 @@ import { RtmpServer } from './rtmp/server.js';
 import type { GuardVerdict, SessionAttempt } from './rtmp/session.js';
 import { SnapshotRuleBook } from './snapshot/snapshot-rules.js';
 import { type SnapshotAvailability, SnapshotService } from './snapshot/snapshot-service.js';
+import { DirectWriteGate } from './storage/direct-writes.js';
 import { LocalTarget } from './storage/local-target.js';
 import { mediaFilesOf } from './storage/media-files.js';
 import { MediaStore } from './storage/media-store.js';
@@ -124,6 +125,14 @@ export async function startServer(
     playKeys: () => keys.keys('play'),
   });
   const node = config.nodeName || hostname();
+  // The data folder's disk: recordings and the DVR spill write to it from the main thread while it keeps up.
+  const directWrites = new DirectWriteGate({
+    enabled: config.recordDirectWrites,
+    onSlowWrite: (ms) =>
+      log.warn(
+        `a write to the local disk took ${Math.round(ms)} ms; recordings and the live DVR write through the I/O thread pool for a minute`,
+      ),
+  });
   // Before the recorder, which writes through its spool target; recovered files are uploaded too.
   const objectStorage = await openObjectStorage({
     config,
@@ -134,7 +143,7 @@ export async function startServer(
     claimer: `${node}:${process.pid}:${randomUUID().slice(0, 8)}`,
     onFinishing: notifications.onRecordingFinishing,
   });
-  const spool = options.storage ?? new LocalTarget(store.root);
+  const spool = options.storage ?? new LocalTarget(store.root, directWrites);
   const recordings = await RecordingManager.start({
     hub,
     settingsStore: {
@@ -286,6 +295,7 @@ export async function startServer(
     windowSize: config.hlsLiveWindow,
     dvrWindowMs: config.liveDvrWindow * 1000,
     dataDir: config.dataDir,
+    directWrites,
     idleMs: LIVE_HLS_IDLE_MS,
     onSpillError: (stream, err) =>
       log.warn(

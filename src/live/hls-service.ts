@@ -1,3 +1,4 @@
+import type { DirectWriteGate } from '../storage/direct-writes.js';
 import { SegmentSpill, spillTarget } from '../storage/segment-spill.js';
 import { HlsPackager, type HlsPackagerOptions, type HlsPackagerStats } from './hls-packager.js';
 import type { StreamHub } from './hub.js';
@@ -9,6 +10,8 @@ export interface LiveHlsServiceOptions extends HlsPackagerOptions {
   idleMs: number;
   /** The data folder whose `live-dvr/` holds the older segments of DVR windows (needed when dvrWindowMs > 0). */
   dataDir?: string;
+  /** When the spill's writes may be made synchronously (the server's gate for its disk). */
+  directWrites?: DirectWriteGate;
   onSpillError?: (stream: LiveStream, error: unknown) => void;
 }
 
@@ -72,8 +75,10 @@ export class LiveHlsService {
     if (!packager) {
       const spill =
         this.dvr && this.options.dataDir !== undefined
-          ? new SegmentSpill(spillTarget(this.options.dataDir), stream.publisher.sessionId, (seq, error) =>
-              created.spillFailed(seq, error),
+          ? new SegmentSpill(
+              spillTarget(this.options.dataDir, this.options.directWrites),
+              stream.publisher.sessionId,
+              (seq, error) => created.spillFailed(seq, error),
             )
           : undefined;
       const created = new HlsPackager(stream, this.options, {

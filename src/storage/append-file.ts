@@ -130,8 +130,7 @@ export class AppendFile {
   async flush(): Promise<void> {
     await this.opened.catch(() => undefined);
     while (this.draining || (this.queue.length > 0 && !this.error)) {
-      this.draining ??= this.drain();
-      await this.draining;
+      await (this.draining ?? this.startDrain());
     }
   }
 
@@ -139,13 +138,28 @@ export class AppendFile {
   private schedule(): void {
     if (!this.file || this.draining || this.queue.length === 0 || this.error) return;
     if (this.queuedBytes >= this.options.coalesceBytes) {
-      this.draining = this.drain();
+      this.startWriting();
       return;
     }
     this.gatherTimer ??= setTimeout(() => {
       this.gatherTimer = undefined;
-      if (!this.draining && this.queue.length > 0 && !this.error) this.draining = this.drain();
+      if (!this.draining && this.queue.length > 0 && !this.error) this.startWriting();
     }, this.options.coalesceMs);
+  }
+
+  /** Writes the queue at once where the file takes synchronous appends, else starts draining it. */
+  private startWriting(): void {
+    const file = this.file!;
+    if (this.syncDue() || !file.canAppendNow?.()) {
+      this.startDrain();
+      return;
+    }
+    try {
+      this.appendQueuedNow(file);
+    } catch (error) {
+      // Failed inside `write`: its caller hears of it once `write` has returned, as from a pool write.
+      this.fail(error as Error, (notify) => queueMicrotask(notify));
+    }
   }
 
   /** Flushes, syncs and closes. Never throws: check `failure`. */
@@ -163,27 +177,60 @@ export class AppendFile {
     await this.file.close().catch(() => undefined);
   }
 
+  /**
+   * Runs `drain` as the one drain in progress. It may finish without waiting for anything (every write
+   * made synchronously), so it is registered here and cleared in a callback, which always runs later.
+   */
+  private startDrain(): Promise<void> {
+    const drain = this.drain().finally(() => {
+      if (this.draining === drain) this.draining = undefined;
+      this.schedule();
+    });
+    this.draining = drain;
+    return drain;
+  }
+
   private async drain(): Promise<void> {
     const file = this.file!;
     try {
-      while (this.queue.length > 0 && !this.error) {
-        const batch = this.takeBatch();
-        await this.watch(file.append(batch), 'append');
-        const bytes = this.inFlight;
-        this.inFlight = 0;
-        this.written += bytes;
-        this.pending?.change(-bytes);
-        if (this.options.syncIntervalMs > 0 && this.now() - this.lastSync >= this.options.syncIntervalMs) {
+      while (!this.error) {
+        if (this.syncDue()) {
           this.lastSync = this.now();
           await this.watch(file.sync(), 'sync');
         }
+        if (this.queue.length === 0) break;
+        if (file.canAppendNow?.()) {
+          this.appendQueuedNow(file);
+          continue;
+        }
+        const batch = this.takeBatch();
+        await this.watch(file.append(batch), 'append');
+        this.settleInFlight();
       }
     } catch (error) {
       this.fail(error as Error);
-    } finally {
-      this.draining = undefined;
-      this.schedule();
     }
+  }
+
+  /** Everything queued, appended synchronously; throws what the file throws. */
+  private appendQueuedNow(file: TargetFile): void {
+    while (this.queue.length > 0) {
+      file.appendNow!(this.takeBatch());
+      this.settleInFlight();
+    }
+  }
+
+  /** The batch in flight has reached storage. */
+  private settleInFlight(): void {
+    const bytes = this.inFlight;
+    this.inFlight = 0;
+    this.written += bytes;
+    this.pending?.change(-bytes);
+  }
+
+  /** Whether data must be forced to storage before more is written (RECORD_SYNC_INTERVAL). */
+  private syncDue(): boolean {
+    return this.options.syncIntervalMs > 0 && this.now() - this.lastSync >= this.options.syncIntervalMs;
   }
 
   private now(): number {
@@ -225,13 +272,13 @@ export class AppendFile {
     return Promise.race([operation, stalled]).finally(() => clearTimeout(timer));
   }
 
-  private fail(error: Error): void {
+  private fail(error: Error, notifyWhen: (notify: () => void) => void = (notify) => notify()): void {
     if (this.error) return;
     this.error = error;
     this.pending?.change(-(this.queuedBytes + this.inFlight));
     this.queue = [];
     this.queuedBytes = 0;
     this.inFlight = 0;
-    this.onError?.(error);
+    notifyWhen(() => this.onError?.(error));
   }
 }

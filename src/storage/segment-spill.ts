@@ -15,6 +15,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendFile, type PendingBytes } from './append-file.js';
+import type { DirectWriteGate } from './direct-writes.js';
 import { LocalTarget } from './local-target.js';
 import { type StorageTarget, storageErrorCode } from './target.js';
 
@@ -47,8 +48,8 @@ export async function clearSpillRoot(dataDir: string): Promise<void> {
 }
 
 /** The spill root of a data folder, as a storage target. */
-export function spillTarget(dataDir: string): LocalTarget {
-  return new LocalTarget(join(dataDir, SPILL_FOLDER));
+export function spillTarget(dataDir: string, directWrites?: DirectWriteGate): LocalTarget {
+  return new LocalTarget(join(dataDir, SPILL_FOLDER), directWrites);
 }
 
 /** A segment's file, and the staging buffers handed to it, oldest first, until they are written. */

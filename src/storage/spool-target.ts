@@ -39,6 +39,10 @@ export class UploadingSpoolTarget implements StorageTarget {
     return {
       key: file.key,
       append: (buffers) => file.append(buffers),
+      ...(file.appendNow && {
+        canAppendNow: () => file.canAppendNow?.() ?? true,
+        appendNow: (buffers: readonly Buffer[]) => file.appendNow!(buffers),
+      }),
       patch: (position, data) => file.patch(position, data),
       sync: () => file.sync(),
       close: async () => {

@@ -21,6 +21,13 @@ export interface TargetFile {
   readonly key: string;
   /** Appends in order; resolves once the bytes are in the target (not necessarily durable: `sync`). */
   append(buffers: readonly Buffer[]): Promise<void>;
+  /**
+   * Where present and true: `appendNow` may be used instead of `append` for the next bytes (a local disk
+   * that answers in microseconds, see direct-writes.ts).
+   */
+  canAppendNow?(): boolean;
+  /** Appends in order, synchronously; throws what `append` would reject with. */
+  appendNow?(buffers: readonly Buffer[]): void;
   /** Overwrites bytes already appended, at `position` (MP4/FLV header patches when a file closes). */
   patch(position: number, data: Buffer): Promise<void>;
   /** Makes everything appended or patched so far durable. */
