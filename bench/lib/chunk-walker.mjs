@@ -1,6 +1,6 @@
 /**
  * Finds the message boundaries of an RTMP chunk stream (RTMP spec 1.0 §5.3) without touching the media: the
- * Node floor receiver's `raw` mode (node-floor-server.mjs). Audio and video payloads are skipped where they
+ * Node floor receiver's `raw` mode (node-floor-main.mjs). Audio and video payloads are skipped where they
  * lie in the read buffer, only counted; the other messages (commands, control, data: a few hundred bytes a
  * push) are copied out and handed over, because the receiver must answer connect/createStream/publish and
  * obey Set Chunk Size. Its work is per chunk header (~150 a second for a 2.67 Mbps push with 4 KiB chunks),
