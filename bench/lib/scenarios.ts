@@ -160,8 +160,10 @@ export function liveTapeRecording(
  * and dropped (`parse`) by a bare Node reading as LiveTape reads; its receiver counts the video messages.
  */
 export function nodeFloor(
-  options: NodeFloorStartOptions & { label?: string },
+  options: NodeFloorStartOptions & { label?: string; media: BenchMedia },
 ): Scenario<NodeFloorServer, void> {
+  // The receiver counts video messages; a push's first ones are its sequence headers, not pictures.
+  const sequenceHeaders = options.media.headers.filter((h) => h.kind === 'video').length;
   return {
     label: options.label ?? `Node.js floor, ${options.mode}`,
     start: () => NodeFloorServer.start(options),
@@ -172,7 +174,7 @@ export function nodeFloor(
     },
     recordedFrames: async (server, _artifacts, streams) => {
       const stats = await server.stats();
-      return streams.map((s) => stats[s]?.videoMessages ?? 0);
+      return streams.map((s) => Math.max(0, (stats[s]?.videoMessages ?? 0) - sequenceHeaders));
     },
     countedBy: 'receiver',
   };
