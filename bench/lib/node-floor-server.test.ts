@@ -1,10 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RtmpClient } from '../../src/rtmp/client.js';
 import { HANDSHAKE_SIZE } from '../../src/rtmp/handshake.js';
 import type { BenchMedia, MediaTag } from './bench-media.js';
 import { type FloorMode, NodeFloorServer } from './node-floor-server.js';
 import { connectPublishers, pacePublishers } from './paced-publishers.js';
+import { runScenario } from './scenario.js';
+import { nodeFloor } from './scenarios.js';
 
 /**
  * One second of 30 fps video and 45 audio frames a second, looped: the video frames are larger than the
@@ -75,5 +80,35 @@ describe.each(['raw', 'parse'] as FloorMode[])('the Node floor receiver, %s mode
       expect(stats[s]!.sharedBuffer).toBe(true);
     }
     expect(sent[0]!.videoFramesSent).toBe(75);
+  });
+});
+
+describe('runScenario with a warm-up, on the Node floor receiver', () => {
+  it('pushes the warm-up under other names and closes it before the measured pushes, whose frames all count', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floor-warm-up-'));
+    try {
+      const scenario = nodeFloor({ mode: 'raw', fromSources: true, media: media() });
+      const figures: Array<Record<string, { closed: boolean; videoMessages: number }>> = [];
+      const { result } = await runScenario(
+        // Read the receiver's figures before runScenario stops it.
+        {
+          ...scenario,
+          settle: async (server, streams) => void figures.push(await server.waitUntilClosed(streams)),
+        },
+        dir,
+        { streams: 2, seconds: 2, warmUpSeconds: 1, playersPerStream: 0, media: media() },
+      );
+      expect(result.failures).toEqual([]);
+      expect(result.videoFramesSent).toBe(2 * 60);
+      expect(result.videoFramesDelivered).toBe(result.videoFramesSent);
+      expect(result.deliveredBy).toBe('receiver');
+      // The warm-up's settle, then the measured one's; by then the warm-up pushes had 30 frames (+ header) each.
+      const measured = figures[1]!;
+      expect(Object.keys(measured).sort()).toEqual(['bench0', 'bench1', 'warmup0', 'warmup1']);
+      expect(measured.warmup0).toEqual(expect.objectContaining({ closed: true, videoMessages: 31 }));
+      expect(Object.keys(figures[0]!).sort()).toEqual(['warmup0', 'warmup1']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
