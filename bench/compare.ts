@@ -326,7 +326,7 @@ async function compareAt(
     );
   }
   console.log(
-    `### n=${streams}${warmedUp}: ÷ nginx-rtmp, CPU per stream-minute, ratios within each round\n\n${markdownTable(
+    `### n=${streams}: each server ÷ nginx-rtmp, CPU per stream-minute, ratios within each round${warmedUp}\n\n${markdownTable(
       ['server', 'scenario', 'median', 'nginx median', 'ratio per round', 'median ratio', 'target'],
       rows,
     )}\n\n${verdicts.join('\n')}\n`,
