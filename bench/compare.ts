@@ -1,8 +1,10 @@
 /**
  * `npm run bench:compare`: LiveTape against nginx-rtmp in one invocation, scenario by scenario and round by
  * round (ingest only, with the default live DVR window and with `LIVE_DVR_WINDOW=0`; ingest + record FLV;
- * LiveTape ingest + record FLV+MP4+HLS against nginx recording FLV), plus the CPU each server uses idle. Ratios are taken within a round, so both sides saw the same machine
- * load, and their medians are reported. See docs/benchmarks.md.
+ * LiveTape ingest + record FLV+MP4+HLS against nginx recording FLV), plus the CPU each server uses idle; on
+ * request the Node.js floor (a bare node receiving the same pushes the way LiveTape reads them) against nginx's
+ * ingest, and a warm-up push before each measured one. Ratios are taken within a round, so both sides saw the
+ * same machine load, and their medians are reported. See docs/benchmarks.md.
  */
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +27,13 @@ import {
   saveResults,
 } from './lib/report.js';
 import { type BenchServer, runScenario, type Scenario, type ScenarioResult } from './lib/scenario.js';
-import { liveTapeIngest, liveTapeRecording, nginxIngest, nginxRecording } from './lib/scenarios.js';
+import {
+  liveTapeIngest,
+  liveTapeRecording,
+  nginxIngest,
+  nginxRecording,
+  nodeFloor,
+} from './lib/scenarios.js';
 
 const USAGE = `tsx bench/compare.ts [options]
   --streams N[,M]    concurrent pushes; a list runs every count (default 8; e.g. 8,100)
@@ -35,15 +43,31 @@ const USAGE = `tsx bench/compare.ts [options]
                      side by side (e.g. --server-root main=/tmp/lt-main --server-root branch=.); default .
   --node-flag N=F    run variant N's server with node flag F (repeatable), e.g. small=--max-semi-space-size=4
   --idle-seconds S   how long each server is watched with no stream (default 30; 0 skips it)
-  --scenarios LIST   which LiveTape scenarios to run, of ${Object.keys({ ingest: 0, 'ingest-nodvr': 0, flv: 0, all: 0 }).join(', ')}
-                     (default all); nginx's two always run
+  --scenarios LIST   which scenarios to run besides nginx's two, of ingest, ingest-nodvr, flv, all (LiveTape;
+                     the default is these four), floor-raw, floor-parse (the Node.js floor: a bare node receiving
+                     the pushes as LiveTape reads them, and discarding them, or parsing their chunks; needs a
+                     build, BENCH_FROM_DIST=1)
+  --warm-up S        every server first takes a push of S seconds on other stream names, closed and settled,
+                     before the measured pushes (default 0: none)
   --profile          run LiveTape under node --cpu-prof and print the top self-time functions
   --keep             keep the temporary folder (recordings, nginx logs)`;
 
-/** The issue's targets: LiveTape's CPU per stream-minute as a multiple of nginx-rtmp's, same run. */
-const TARGETS = { ingest: 2.0, 'ingest-nodvr': 2.0, flv: 2.0, all: 2.5 };
+/**
+ * The issue's targets: LiveTape's CPU per stream-minute as a multiple of nginx-rtmp's, same run. The Node.js
+ * floor has none: it is what is left of the gap when LiveTape does nothing at all with the bytes.
+ */
+const TARGETS = {
+  ingest: 2.0,
+  'ingest-nodvr': 2.0,
+  flv: 2.0,
+  all: 2.5,
+  'floor-raw': undefined,
+  'floor-parse': undefined,
+} satisfies Record<string, number | undefined>;
 type ComparisonKey = keyof typeof TARGETS;
 const COMPARISON_KEYS = Object.keys(TARGETS) as ComparisonKey[];
+/** 30 s more each per round: asked for by name only. */
+const DEFAULT_KEYS: ComparisonKey[] = ['ingest', 'ingest-nodvr', 'flv', 'all'];
 /**
  * The live DVR window (issue 15) packages every push as HLS from its start and spills its segments to disk, which
  * nginx's `live on` does not; `ingest-nodvr` measures the ingest without it, so both figures can be read.
@@ -63,6 +87,7 @@ const { values: args } = parseArgs({
     'node-flag': { type: 'string', multiple: true },
     'idle-seconds': { type: 'string' },
     scenarios: { type: 'string' },
+    'warm-up': { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -102,7 +127,7 @@ function splitOnce(text: string, separator: string): [string, string] | undefine
 }
 
 function chosenScenarios(): ComparisonKey[] {
-  if (!args.scenarios) return COMPARISON_KEYS;
+  if (!args.scenarios) return DEFAULT_KEYS;
   const keys = args.scenarios.split(',').map((k) => k.trim());
   for (const key of keys)
     if (!(COMPARISON_KEYS as string[]).includes(key))
@@ -114,7 +139,7 @@ function chosenScenarios(): ComparisonKey[] {
 interface Comparison {
   key: ComparisonKey;
   title: string;
-  liveTape: Scenario<BenchServer, unknown>;
+  measured: Scenario<BenchServer, unknown>;
   nginxIndex: number;
 }
 
@@ -136,7 +161,7 @@ function plan(
       {
         key: 'ingest',
         title: 'ingest only ÷ nginx ingest only',
-        liveTape: liveTapeIngest({
+        measured: liveTapeIngest({
           label: `${variant.name} ingest only`,
           root: variant.root,
           nodeFlags: variant.nodeFlags,
@@ -147,7 +172,7 @@ function plan(
       {
         key: 'ingest-nodvr',
         title: 'ingest only, LIVE_DVR_WINDOW=0 ÷ nginx ingest only',
-        liveTape: liveTapeIngest({
+        measured: liveTapeIngest({
           label: `${variant.name} ingest only, no DVR`,
           root: variant.root,
           nodeFlags: variant.nodeFlags,
@@ -159,7 +184,7 @@ function plan(
       {
         key: 'flv',
         title: 'ingest + record FLV ÷ nginx record FLV',
-        liveTape: liveTapeRecording({
+        measured: liveTapeRecording({
           ...common,
           label: `${variant.name} ingest + record flv`,
           formats: ['flv'],
@@ -170,7 +195,7 @@ function plan(
       {
         key: 'all',
         title: 'ingest + record FLV+MP4+HLS ÷ nginx record FLV',
-        liveTape: liveTapeRecording({
+        measured: liveTapeRecording({
           ...common,
           label: `${variant.name} ingest + record flv+mp4+hls`,
           formats: ['flv', 'mp4', 'hls'],
@@ -178,10 +203,34 @@ function plan(
         }) as AnyScenario,
         nginxIndex: 1,
       },
+      {
+        key: 'floor-raw',
+        title: 'Node.js floor: receive and discard ÷ nginx ingest only',
+        measured: nodeFloor({
+          label: `Node.js floor (${variant.name} build), receive and discard`,
+          mode: 'raw',
+          media,
+          root: variant.root,
+          nodeFlags: variant.nodeFlags,
+        }) as AnyScenario,
+        nginxIndex: 0,
+      },
+      {
+        key: 'floor-parse',
+        title: 'Node.js floor: receive and parse chunks ÷ nginx ingest only',
+        measured: nodeFloor({
+          label: `Node.js floor (${variant.name} build), receive and parse chunks`,
+          mode: 'parse',
+          media,
+          root: variant.root,
+          nodeFlags: variant.nodeFlags,
+        }) as AnyScenario,
+        nginxIndex: 0,
+      },
     ];
     return { variant, list: list.filter((c) => chosen.includes(c.key)) };
   });
-  for (const { list } of comparisons) scenarios.push(...list.map((c) => c.liveTape));
+  for (const { list } of comparisons) scenarios.push(...list.map((c) => c.measured));
   return { scenarios, comparisons };
 }
 
@@ -227,31 +276,35 @@ async function compareAt(
   streams: number,
   seconds: number,
   repeat: number,
+  warmUpSeconds: number,
   workDir: string,
   media: Awaited<ReturnType<typeof loadBenchMedia>>,
   profileDir: string | undefined,
 ): Promise<{ streams: number; rounds: ScenarioResult[][] }> {
   const { scenarios, comparisons } = plan(media, seconds, profileDir && join(profileDir, `n${streams}`));
-  const options = { streams, seconds, playersPerStream: 0, media };
+  const options = { streams, seconds, playersPerStream: 0, media, warmUpSeconds };
+  const warmedUp = warmUpSeconds > 0 ? `, after a ${warmUpSeconds} s warm-up push` : '';
   const rounds: ScenarioResult[][] = [];
   for (let round = 1; round <= repeat; round++) {
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
-      process.stderr.write(`n=${streams} round ${round}/${repeat}: ${scenario.label}, ${seconds} s…\n`);
+      process.stderr.write(
+        `n=${streams} round ${round}/${repeat}: ${scenario.label}, ${seconds} s${warmedUp}…\n`,
+      );
       results.push((await runScenario(scenario, await runDir(workDir), options)).result);
     }
     rounds.push(results);
-    console.log(`### n=${streams}, round ${round}\n\n${resultTable(results)}\n`);
+    console.log(`### n=${streams}, round ${round}${warmedUp}\n\n${resultTable(results)}\n`);
     for (const line of failureLines(results)) console.log(`FAILURES ${line}`);
   }
   const medians = scenarios.map((_, i) => medianResult(rounds.map((r) => r[i]!)));
-  console.log(`### n=${streams}, median of ${repeat} rounds\n\n${resultTable(medians)}\n`);
+  console.log(`### n=${streams}, median of ${repeat} rounds${warmedUp}\n\n${resultTable(medians)}\n`);
 
   const rows: Array<Array<string | number>> = [];
   const verdicts: string[] = [];
   for (const { variant, list } of comparisons) {
     for (const c of list) {
-      const index = scenarios.indexOf(c.liveTape);
+      const index = scenarios.indexOf(c.measured);
       const ratios = rounds.map((r) => r[index]!.cpuPerStreamMinute / r[c.nginxIndex]!.cpuPerStreamMinute);
       const m = median(ratios);
       rows.push([
@@ -261,23 +314,44 @@ async function compareAt(
         fixed(medians[c.nginxIndex]!.cpuPerStreamMinute, 3),
         ratioText(ratios),
         `**${fixed(m)}×**`,
-        `≤ ${TARGETS[c.key]}×: ${m <= TARGETS[c.key] ? 'MET' : 'MISSED'}`,
+        targetVerdict(TARGETS[c.key], m),
       ]);
     }
+    verdicts.push(...floorShares(variant.name, list, (c) => medians[scenarios.indexOf(c.measured)]!));
     const allThree = list.find((c) => c.key === 'all');
     if (!allThree) continue;
-    const all = medians[scenarios.indexOf(allThree.liveTape)]!;
+    const all = medians[scenarios.indexOf(allThree.measured)]!;
     verdicts.push(
       `- ${variant.name}, n=${streams}, recording all three: peak RSS ${mib(all.peakRssBytes)} MiB (${mib(all.peakRssAnonBytes)} anonymous, ${mib(all.peakRssFileBytes)} file-backed), ${fixed(all.rssPerStreamBytes / 1024 / 1024)} MiB per stream above the idle server${streams === 8 ? ` (target ≤ 100 MiB at n=8: ${all.peakRssBytes <= TARGET_PEAK_RSS_BYTES ? 'MET' : 'MISSED'})` : ''}`,
     );
   }
   console.log(
-    `### n=${streams}: LiveTape ÷ nginx-rtmp, CPU per stream-minute, ratios within each round\n\n${markdownTable(
-      ['server', 'scenario', 'LiveTape median', 'nginx median', 'ratio per round', 'median ratio', 'target'],
+    `### n=${streams}: each server ÷ nginx-rtmp, CPU per stream-minute, ratios within each round${warmedUp}\n\n${markdownTable(
+      ['server', 'scenario', 'median', 'nginx median', 'ratio per round', 'median ratio', 'target'],
       rows,
     )}\n\n${verdicts.join('\n')}\n`,
   );
   return { streams, rounds };
+}
+
+const targetVerdict = (target: number | undefined, ratio: number) =>
+  target === undefined ? '—' : `≤ ${target}×: ${ratio <= target ? 'MET' : 'MISSED'}`;
+
+/** How much of LiveTape's ingest-only CPU the Node.js floor accounts for, when both were measured. */
+function floorShares(
+  variantName: string,
+  list: Comparison[],
+  medianOf: (c: Comparison) => ScenarioResult,
+): string[] {
+  const ingest = list.find((c) => c.key === 'ingest');
+  if (!ingest) return [];
+  const liveTape = medianOf(ingest).cpuPerStreamMinute;
+  return list
+    .filter((c) => c.key === 'floor-raw' || c.key === 'floor-parse')
+    .map((c) => {
+      const floor = medianOf(c).cpuPerStreamMinute;
+      return `- ${variantName}: ${c.key} is ${fixed(floor, 3)} of LiveTape ingest only's ${fixed(liveTape, 3)} CPU-s per stream-minute (${fixed((floor / liveTape) * 100, 0)} %); the remaining ${fixed(liveTape - floor, 3)} is LiveTape's own work`;
+    });
 }
 
 /** Memory each stream beyond the first count adds, from the recording-all medians at two stream counts. */
@@ -301,10 +375,15 @@ runMain(async () => {
   const repeat = positiveInt('repeat', args.repeat, 3);
   const idleSeconds =
     args['idle-seconds'] === '0' ? 0 : positiveInt('idle-seconds', args['idle-seconds'], 30);
+  const warmUpSeconds = args['warm-up'] === '0' ? 0 : positiveInt('warm-up', args['warm-up'], 0);
   const profileDir = args.profile ? join(CACHE_DIR, 'profiles', `compare-${Date.now()}`) : undefined;
   const media = await loadBenchMedia();
   console.log(`# bench:compare — ${new Date().toISOString()}\n\n${machineDescription()}\n`);
   console.log(`Command: npm run bench:compare -- ${process.argv.slice(2).join(' ')}\n`);
+  if (warmUpSeconds > 0)
+    console.log(
+      `Warm-up: every server first took ${counts.join(' or ')} pushes of ${warmUpSeconds} s under other stream names, closed and settled; CPU is measured from the measured pushes' start (peak RSS still covers the warm-up).\n`,
+    );
   await withWorkDir(args.keep, async (dir) => {
     const idle = idleSeconds > 0 ? await measureIdle(dir, idleSeconds) : [];
     if (idle.length > 0) {
@@ -321,9 +400,9 @@ runMain(async () => {
     }
     const runs = [];
     for (const streams of counts)
-      runs.push(await compareAt(streams, seconds, repeat, dir, media, profileDir));
+      runs.push(await compareAt(streams, seconds, repeat, warmUpSeconds, dir, media, profileDir));
     printRssSlope(runs);
     if (profileDir) await printProfiles(profileDir);
-    console.log(`\nraw figures: ${await saveResults('compare', { idle, runs })}`);
+    console.log(`\nraw figures: ${await saveResults('compare', { warmUpSeconds, idle, runs })}`);
   });
 });

@@ -27,6 +27,8 @@ export interface Scenario<S extends BenchServer, A> {
   settle(server: S, streams: readonly string[]): Promise<A>;
   /** Pictures that reached each stream's recording, for scenarios judged by their files. */
   recordedFrames?(server: S, artifacts: A, streams: readonly string[]): Promise<number[]>;
+  /** Who counted what `recordedFrames` returns; default the recording. */
+  countedBy?: 'recording' | 'receiver';
 }
 
 export interface RunOptions {
@@ -36,6 +38,11 @@ export interface RunOptions {
   media: BenchMedia;
   /** Pushers send as fast as they can instead of in real time (see PaceOptions.burst). */
   burst?: boolean;
+  /**
+   * Seconds of a first push, as many streams under other names, closed and settled before anything is
+   * measured: the JIT warm-up of a fresh process, which a long-running server pays once. Default none.
+   */
+  warmUpSeconds?: number;
 }
 
 export interface ScenarioResult {
@@ -60,7 +67,7 @@ export interface ScenarioResult {
   videoFramesSent: number;
   /** Counted by the players, or in the recorded files. */
   videoFramesDelivered: number;
-  deliveredBy: 'players' | 'recording' | 'none';
+  deliveredBy: 'players' | 'recording' | 'receiver' | 'none';
   /** Σ over streams (and players) of frames sent but never delivered. */
   frameLoss: number;
   maxPusherLagMs: number;
@@ -70,6 +77,7 @@ export interface ScenarioResult {
 }
 
 export const streamName = (i: number) => `bench${i}`;
+const warmUpStreamName = (i: number) => `warmup${i}`;
 
 /**
  * A pusher this far behind its schedule was not read fast enough (by the server, or its own process was
@@ -91,6 +99,7 @@ export async function runScenario<S extends BenchServer, A>(
   let players: HttpFlvPlayer[][] = [];
   let residentPeak: ResidentPeakSampler | undefined;
   try {
+    const warmUpFailures = options.warmUpSeconds ? await warmUp(scenario, server, options) : [];
     await sleep(1000);
     const baseline = sampleProcessTree(server.pid);
     residentPeak = new ResidentPeakSampler(server.pid);
@@ -114,7 +123,10 @@ export async function runScenario<S extends BenchServer, A>(
       burst: options.burst,
     });
     const maxProbeMs = await probe.stop();
-    const failures = sent.flatMap((p, i) => (p.failure ? [`${streams[i]} push: ${p.failure}`] : []));
+    const failures = [
+      ...warmUpFailures,
+      ...sent.flatMap((p, i) => (p.failure ? [`${streams[i]} push: ${p.failure}`] : [])),
+    ];
     await waitForPlayers(
       players,
       sent.map((p) => p.videoFramesSent),
@@ -152,7 +164,7 @@ export async function runScenario<S extends BenchServer, A>(
       clientCpuSeconds: selfAfter - selfBefore,
       videoFramesSent: sum(sent.map((p) => p.videoFramesSent)),
       videoFramesDelivered: sum(delivered.flat()),
-      deliveredBy: recorded ? 'recording' : players.length > 0 ? 'players' : 'none',
+      deliveredBy: recorded ? (scenario.countedBy ?? 'recording') : players.length > 0 ? 'players' : 'none',
       frameLoss: sum(
         delivered.flatMap((perStream, i) => perStream.map((n) => Math.max(0, sent[i]!.videoFramesSent - n))),
       ),
@@ -166,6 +178,30 @@ export async function runScenario<S extends BenchServer, A>(
     for (const p of players.flat()) p.close();
     for (const c of clients) c.destroy();
     await server.stop();
+  }
+}
+
+/**
+ * Pushes the same number of streams under other names for `warmUpSeconds`, then lets the server settle.
+ * Returns the pushes' failures, reported with the measured run's.
+ */
+async function warmUp<S extends BenchServer, A>(
+  scenario: Scenario<S, A>,
+  server: S,
+  options: RunOptions,
+): Promise<string[]> {
+  const streams = Array.from({ length: options.streams }, (_, i) => warmUpStreamName(i));
+  const clients = await connectPublishers(streams.map((s) => scenario.pushUrl(server, s)));
+  try {
+    const sent = await pacePublishers(clients, options.media, {
+      durationMs: options.warmUpSeconds! * 1000,
+      staggerMs: options.media.gopMs,
+    });
+    await Promise.all(clients.map((c) => c.close()));
+    await scenario.settle(server, streams);
+    return sent.flatMap((p, i) => (p.failure ? [`warm-up ${streams[i]} push: ${p.failure}`] : []));
+  } finally {
+    for (const c of clients) c.destroy();
   }
 }
 

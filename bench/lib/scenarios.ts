@@ -6,6 +6,7 @@ import { sleep, waitFor } from '../../test/helpers/process.js';
 import type { BenchMedia } from './bench-media.js';
 import { LiveTapeServer, type RecordingJson } from './livetape-server.js';
 import { NginxRtmpServer } from './nginx-rtmp-server.js';
+import { NodeFloorServer, type NodeFloorStartOptions } from './node-floor-server.js';
 import { countRecordedVideoFrames } from './recorded-frames.js';
 import type { Scenario } from './scenario.js';
 
@@ -129,10 +130,13 @@ export function liveTapeRecording(
       // Once a second, not waitFor's 50 ms: with STORAGE=s3 this waits for uploads, and listing every
       // recording 20 times a second would be counted as the server's upload CPU.
       const deadline = Date.now() + 120_000;
-      let rows = await server.listRecordings();
+      // Only these pushes' files: a warm-up's are cataloged too (see RunOptions.warmUpSeconds).
+      const ofThesePushes = async () =>
+        (await server.listRecordings()).filter((r) => streams.includes(r.stream));
+      let rows = await ofThesePushes();
       while (rows.length < expected && Date.now() < deadline) {
         await sleep(1000);
-        rows = await server.listRecordings();
+        rows = await ofThesePushes();
       }
       return rows; // what is missing is reported by the validation
     },
@@ -148,6 +152,31 @@ export function liveTapeRecording(
             ),
           )
       : undefined,
+  };
+}
+
+/**
+ * The Node.js floor (node-floor-main.mjs): the pushes received and discarded (`raw`) or parsed into messages
+ * and dropped (`parse`) by a bare Node reading as LiveTape reads; its receiver counts the video messages.
+ */
+export function nodeFloor(
+  options: NodeFloorStartOptions & { label?: string; media: BenchMedia },
+): Scenario<NodeFloorServer, void> {
+  // The receiver counts video messages; a push's first ones are its sequence headers, not pictures.
+  const sequenceHeaders = options.media.headers.filter((h) => h.kind === 'video').length;
+  return {
+    label: options.label ?? `Node.js floor, ${options.mode}`,
+    start: () => NodeFloorServer.start(options),
+    pushUrl: (server, stream) => server.rtmpUrl(stream),
+    probeUrl: (server) => server.statsUrl,
+    settle: async (server, streams) => {
+      await server.waitUntilClosed(streams);
+    },
+    recordedFrames: async (server, _artifacts, streams) => {
+      const stats = await server.stats();
+      return streams.map((s) => Math.max(0, (stats[s]?.videoMessages ?? 0) - sequenceHeaders));
+    },
+    countedBy: 'receiver',
   };
 }
 

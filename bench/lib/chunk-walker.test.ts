@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkWriter } from '../../src/rtmp/chunk-writer.js';
+import { MSG_AUDIO, MSG_VIDEO, type RtmpMessage, setChunkSize } from '../../src/rtmp/messages.js';
+import { ChunkWalkError, ChunkWalker } from './chunk-walker.mjs';
+
+const messageArb = fc
+  .record({
+    csid: fc.constantFrom(3, 4, 6, 63, 64, 319, 320, 65599),
+    typeId: fc.oneof(fc.constantFrom(MSG_AUDIO, MSG_VIDEO), fc.integer({ min: 3, max: 30 })),
+    streamId: fc.constantFrom(0, 1, 0xfffffffe),
+    timestamp: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0xfffff0, max: 0x1000010 })),
+    length: fc.oneof(fc.constantFrom(0, 1, 127, 128, 129, 4096), fc.nat(3000)),
+    seed: fc.nat(255),
+  })
+  .map(({ length, seed, ...m }): RtmpMessage => ({ ...m, payload: Buffer.alloc(length, seed) }));
+
+/** The stream cut at the given fractions of its length: headers and payloads split anywhere. */
+function pieces(stream: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => Math.floor(c * stream.length)))].sort((a, b) => a - b);
+  return [0, ...points].map((from, i) => stream.subarray(from, points[i] ?? stream.length));
+}
+
+const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 });
+const isMedia = (m: RtmpMessage) => m.typeId === MSG_AUDIO || m.typeId === MSG_VIDEO;
+const count = (list: RtmpMessage[], typeId: number) => list.filter((m) => m.typeId === typeId).length;
+
+function walk(stream: Buffer, cuts: number[]) {
+  const kept: RtmpMessage[] = [];
+  const walker = new ChunkWalker((m) => kept.push(m));
+  for (const piece of pieces(stream, cuts)) walker.push(piece);
+  return { walker, kept };
+}
+
+describe('ChunkWalker (the Node floor receiver in raw mode)', () => {
+  it('counts every audio and video message ChunkWriter wrote and hands over the others whole', () => {
+    const opArb = fc.oneof(
+      { weight: 6, arbitrary: messageArb },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 5000 }) },
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 30 }), cutsArb, (ops, cuts) => {
+        const writer = new ChunkWriter();
+        const sent: RtmpMessage[] = [];
+        const out: Buffer[] = [];
+        for (const op of ops) {
+          const m = typeof op === 'number' ? setChunkSize(op) : op;
+          out.push(...writer.encode(m));
+          sent.push(m);
+          if (typeof op === 'number') writer.setChunkSize(op);
+        }
+        const stream = Buffer.concat(out);
+        const { walker, kept } = walk(stream, cuts);
+        expect(walker.videoMessages).toBe(count(sent, MSG_VIDEO));
+        expect(walker.audioMessages).toBe(count(sent, MSG_AUDIO));
+        expect(walker.bytes).toBe(stream.length);
+        const fields = ({ csid, typeId, streamId, payload }: RtmpMessage) => ({
+          csid,
+          typeId,
+          streamId,
+          payload,
+        });
+        expect(kept.map(fields)).toEqual(sent.filter((m) => !isMedia(m)).map(fields));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('follows messages whose chunks interleave across chunk streams', () => {
+    fc.assert(
+      fc.property(
+        fc.array(messageArb, { maxLength: 20 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.array(fc.nat(), { maxLength: 500 }),
+        cutsArb,
+        (sent, chunkSize, picks, cuts) => {
+          const writer = new ChunkWriter();
+          const order = writer.encode(setChunkSize(chunkSize));
+          writer.setChunkSize(chunkSize);
+          // One queue of chunks (header + payload piece) per chunk stream; each stream's stay in order.
+          const queues = new Map<number, Buffer[]>();
+          for (const m of sent) {
+            const bufs = writer.encode(m);
+            const queue = queues.get(m.csid) ?? [];
+            queues.set(m.csid, queue);
+            for (let i = 0; i < bufs.length; i += 2) queue.push(Buffer.concat(bufs.slice(i, i + 2)));
+          }
+          const live = [...queues.values()];
+          for (let pick = 0; live.length > 0; pick++) {
+            const i = (picks[pick % Math.max(1, picks.length)] ?? 0) % live.length;
+            order.push(live[i]!.shift()!);
+            if (live[i]!.length === 0) live.splice(i, 1);
+          }
+          const { walker } = walk(Buffer.concat(order), cuts);
+          expect(walker.videoMessages).toBe(count(sent, MSG_VIDEO));
+          expect(walker.audioMessages).toBe(count(sent, MSG_AUDIO));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('throws only ChunkWalkError on arbitrary input, and keeps throwing after it did', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), (inputs) => {
+        const walker = new ChunkWalker(() => undefined);
+        let failure: unknown;
+        for (const input of inputs) {
+          try {
+            walker.push(Buffer.from(input));
+          } catch (error) {
+            failure ??= error;
+            expect(error).toBe(failure);
+          }
+        }
+        if (failure !== undefined) expect(failure).toBeInstanceOf(ChunkWalkError);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
