@@ -76,6 +76,8 @@ class Connection {
   #closed = false;
   /** Whether reads land in the shared buffer, as LiveTape's do (false: Node's own Buffer per read). */
   #sharedBuffer = false;
+  /** Stops and starts the socket's reads (socket-reads.js). */
+  #reads;
   #bytesRead = 0;
   /** Parse mode's counts; the walker keeps its own. */
   #videoMessages = 0;
@@ -97,12 +99,18 @@ class Connection {
     socket.on('error', () => this.#close());
     socket.on('close', () => this.#close());
     this.#publishTimer = setTimeout(() => this.#close(), PUBLISH_TIMEOUT_MS);
-    this.#sharedBuffer = startReading(socket, readBuffer, (bytes) => this.#onBytes(bytes));
+    const reads = startReading(socket, readBuffer, (bytes) => this.#onBytes(bytes));
+    // Stopped and started as LiveTape's session does (a build before SocketReads returned a boolean).
+    this.#reads =
+      typeof reads === 'boolean'
+        ? { sharedBuffer: reads, stop: () => socket.pause(), start: () => socket.resume() }
+        : reads;
+    this.#sharedBuffer = this.#reads.sharedBuffer;
   }
 
   /** The pacer's tick. */
   resumeAfterPacing() {
-    if (!this.#closed) this.#socket.resume();
+    if (!this.#closed) this.#reads.start();
   }
 
   #onBytes(chunk) {
@@ -120,7 +128,7 @@ class Connection {
       this.#messages.push(chunk);
       // As LiveTape's session: only a publisher that is keeping up waits for the tick.
       if (this.#figures && chunk.length < readBuffer.length && !this.#closed) {
-        this.#socket.pause();
+        this.#reads.stop();
         pacer.defer(this);
       }
     } catch {
