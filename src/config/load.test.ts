@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
       recordBacklogTotal: 256,
       recordSyncInterval: 10,
       recordWriteTimeout: 30,
+      recordDirectWrites: true,
       hlsSegmentDuration: 4,
       hlsLiveWindow: 6,
       liveDvrWindow: 7200,
