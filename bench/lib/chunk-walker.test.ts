@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkWriter } from '../../src/rtmp/chunk-writer.js';
 import { MSG_AUDIO, MSG_VIDEO, type RtmpMessage, setChunkSize } from '../../src/rtmp/messages.js';
+import { interleavedChunks } from '../../test/helpers/interleaved-chunks.js';
 import { ChunkWalkError, ChunkWalker } from './chunk-walker.mjs';
 
 const messageArb = fc
@@ -74,24 +75,8 @@ describe('ChunkWalker (the Node floor receiver in raw mode)', () => {
         fc.array(fc.nat(), { maxLength: 500 }),
         cutsArb,
         (sent, chunkSize, picks, cuts) => {
-          const writer = new ChunkWriter();
-          const order = writer.encode(setChunkSize(chunkSize));
-          writer.setChunkSize(chunkSize);
-          // One queue of chunks (header + payload piece) per chunk stream; each stream's stay in order.
-          const queues = new Map<number, Buffer[]>();
-          for (const m of sent) {
-            const bufs = writer.encode(m);
-            const queue = queues.get(m.csid) ?? [];
-            queues.set(m.csid, queue);
-            for (let i = 0; i < bufs.length; i += 2) queue.push(Buffer.concat(bufs.slice(i, i + 2)));
-          }
-          const live = [...queues.values()];
-          for (let pick = 0; live.length > 0; pick++) {
-            const i = (picks[pick % Math.max(1, picks.length)] ?? 0) % live.length;
-            order.push(live[i]!.shift()!);
-            if (live[i]!.length === 0) live.splice(i, 1);
-          }
-          const { walker } = walk(Buffer.concat(order), cuts);
+          const { bytes } = interleavedChunks(sent, chunkSize, picks);
+          const { walker } = walk(bytes, cuts);
           expect(walker.videoMessages).toBe(count(sent, MSG_VIDEO));
           expect(walker.audioMessages).toBe(count(sent, MSG_AUDIO));
         },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { interleavedChunks } from '../../test/helpers/interleaved-chunks.js';
 import { ChunkReader, type ChunkReaderOptions, type RtmpMessage } from './chunk-reader.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { RtmpProtocolError } from './errors.js';
@@ -88,30 +89,12 @@ describe('ChunkReader', () => {
         fc.array(fc.nat(), { maxLength: 2000 }),
         cutsArb,
         (sent, chunkSize, picks, cuts) => {
-          const writer = new ChunkWriter();
-          const head = writer.encode(setChunkSize(chunkSize));
-          writer.setChunkSize(chunkSize);
-          // One queue of chunks per chunk stream; chunks of one stream stay in order.
-          const queues = new Map<number, Buffer[]>();
-          for (const m of sent) {
-            const bufs = writer.encode(m);
-            const queue = queues.get(m.csid) ?? [];
-            queues.set(m.csid, queue);
-            for (let i = 0; i < bufs.length; i += 2) queue.push(Buffer.concat(bufs.slice(i, i + 2)));
-          }
-          const order: Buffer[] = [...head];
-          const live = [...queues.values()];
-          let pick = 0;
-          while (live.length > 0) {
-            const i = (picks[pick++ % Math.max(1, picks.length)] ?? 0) % live.length;
-            order.push(live[i]!.shift()!);
-            if (live[i]!.length === 0) live.splice(i, 1);
-          }
+          const { bytes, csids } = interleavedChunks(sent, chunkSize, picks);
           const { r, messages } = reader();
-          for (const piece of split(Buffer.concat(order), cuts)) r.push(piece);
+          for (const piece of split(bytes, cuts)) r.push(piece);
           const byCsid = (list: RtmpMessage[], csid: number) => list.filter((m) => m.csid === csid);
           expect(messages.length).toBe(sent.length + 1);
-          for (const csid of queues.keys()) expect(byCsid(messages, csid)).toEqual(byCsid(sent, csid));
+          for (const csid of csids) expect(byCsid(messages, csid)).toEqual(byCsid(sent, csid));
         },
       ),
       { numRuns: 300 },
