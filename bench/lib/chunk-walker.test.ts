@@ -1,8 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkWriter } from '../../src/rtmp/chunk-writer.js';
-import { MSG_AUDIO, MSG_VIDEO, type RtmpMessage, setChunkSize } from '../../src/rtmp/messages.js';
-import { interleavedChunks } from '../../test/helpers/interleaved-chunks.js';
+import { MSG_AUDIO, MSG_VIDEO, type RtmpMessage } from '../../src/rtmp/messages.js';
+import {
+  cutsArb,
+  interleavedChunks,
+  splitAt,
+  writtenWithChunkSizes,
+} from '../../test/helpers/rtmp-chunk-streams.js';
 import { ChunkWalkError, ChunkWalker } from './chunk-walker.mjs';
 
 const messageArb = fc
@@ -16,20 +20,13 @@ const messageArb = fc
   })
   .map(({ length, seed, ...m }): RtmpMessage => ({ ...m, payload: Buffer.alloc(length, seed) }));
 
-/** The stream cut at the given fractions of its length: headers and payloads split anywhere. */
-function pieces(stream: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * stream.length)))].sort((a, b) => a - b);
-  return [0, ...points].map((from, i) => stream.subarray(from, points[i] ?? stream.length));
-}
-
-const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 });
 const isMedia = (m: RtmpMessage) => m.typeId === MSG_AUDIO || m.typeId === MSG_VIDEO;
 const count = (list: RtmpMessage[], typeId: number) => list.filter((m) => m.typeId === typeId).length;
 
 function walk(stream: Buffer, cuts: number[]) {
   const kept: RtmpMessage[] = [];
   const walker = new ChunkWalker((m) => kept.push(m));
-  for (const piece of pieces(stream, cuts)) walker.push(piece);
+  for (const piece of splitAt(stream, cuts)) walker.push(piece);
   return { walker, kept };
 }
 
@@ -41,16 +38,7 @@ describe('ChunkWalker (the Node floor receiver in raw mode)', () => {
     );
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 30 }), cutsArb, (ops, cuts) => {
-        const writer = new ChunkWriter();
-        const sent: RtmpMessage[] = [];
-        const out: Buffer[] = [];
-        for (const op of ops) {
-          const m = typeof op === 'number' ? setChunkSize(op) : op;
-          out.push(...writer.encode(m));
-          sent.push(m);
-          if (typeof op === 'number') writer.setChunkSize(op);
-        }
-        const stream = Buffer.concat(out);
+        const { bytes: stream, sent } = writtenWithChunkSizes(ops);
         const { walker, kept } = walk(stream, cuts);
         expect(walker.videoMessages).toBe(count(sent, MSG_VIDEO));
         expect(walker.audioMessages).toBe(count(sent, MSG_AUDIO));

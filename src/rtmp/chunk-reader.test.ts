@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { interleavedChunks } from '../../test/helpers/interleaved-chunks.js';
+import {
+  cutsArb,
+  interleavedChunks,
+  splitAt,
+  writtenWithChunkSizes,
+} from '../../test/helpers/rtmp-chunk-streams.js';
 import { ChunkReader, type ChunkReaderOptions, type RtmpMessage } from './chunk-reader.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { RtmpProtocolError } from './errors.js';
@@ -40,21 +45,6 @@ const messageArb = fc
   })
   .map(({ length, seed, ...m }): RtmpMessage => ({ ...m, payload: payload(length, seed) }));
 
-/** Splits `stream` at the given fractions of its length. */
-function split(stream: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * stream.length)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    pieces.push(stream.subarray(from, p));
-    from = p;
-  }
-  pieces.push(stream.subarray(from));
-  return pieces;
-}
-
-const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 });
-
 describe('ChunkReader', () => {
   it('reassembles whatever ChunkWriter wrote, across chunk size changes and arbitrary splits', () => {
     const opArb = fc.oneof(
@@ -63,17 +53,9 @@ describe('ChunkReader', () => {
     );
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 25 }), cutsArb, (ops, cuts) => {
-        const writer = new ChunkWriter();
-        const expected: RtmpMessage[] = [];
-        const out: Buffer[] = [];
-        for (const op of ops) {
-          const m = typeof op === 'number' ? setChunkSize(op) : op;
-          out.push(...writer.encode(m));
-          expected.push(m);
-          if (typeof op === 'number') writer.setChunkSize(op);
-        }
+        const { bytes, sent: expected } = writtenWithChunkSizes(ops);
         const { r, messages } = reader();
-        for (const piece of split(Buffer.concat(out), cuts)) r.push(piece);
+        for (const piece of splitAt(bytes, cuts)) r.push(piece);
         expect(messages).toEqual(expected);
         expect(r.inFlightBytes).toBe(0);
       }),
@@ -91,7 +73,7 @@ describe('ChunkReader', () => {
         (sent, chunkSize, picks, cuts) => {
           const { bytes, csids } = interleavedChunks(sent, chunkSize, picks);
           const { r, messages } = reader();
-          for (const piece of split(bytes, cuts)) r.push(piece);
+          for (const piece of splitAt(bytes, cuts)) r.push(piece);
           const byCsid = (list: RtmpMessage[], csid: number) => list.filter((m) => m.csid === csid);
           expect(messages.length).toBe(sent.length + 1);
           for (const csid of csids) expect(byCsid(messages, csid)).toEqual(byCsid(sent, csid));

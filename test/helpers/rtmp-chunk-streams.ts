@@ -1,6 +1,37 @@
+/** RTMP chunk streams for the property tests of the chunk parsers (ChunkReader, the bench's ChunkWalker). */
+import fc from 'fast-check';
 import type { RtmpMessage } from '../../src/rtmp/chunk-reader.js';
 import { ChunkWriter } from '../../src/rtmp/chunk-writer.js';
 import { setChunkSize } from '../../src/rtmp/messages.js';
+
+/** Where to cut a stream, as fractions of its length (see `splitAt`). */
+export const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 });
+
+/** `stream` cut at the given fractions of its length: headers and payloads split anywhere. */
+export function splitAt(stream: Buffer, cuts: readonly number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => Math.floor(c * stream.length)))].sort((a, b) => a - b);
+  return [0, ...points].map((from, i) => stream.subarray(from, points[i] ?? stream.length));
+}
+
+/**
+ * Each op written in turn by one ChunkWriter: a message, or a number for a Set Chunk Size message after which
+ * the writer uses that size. Returns the bytes and every message sent, Set Chunk Size ones included.
+ */
+export function writtenWithChunkSizes(ops: ReadonlyArray<RtmpMessage | number>): {
+  bytes: Buffer;
+  sent: RtmpMessage[];
+} {
+  const writer = new ChunkWriter();
+  const sent: RtmpMessage[] = [];
+  const out: Buffer[] = [];
+  for (const op of ops) {
+    const m = typeof op === 'number' ? setChunkSize(op) : op;
+    out.push(...writer.encode(m));
+    sent.push(m);
+    if (typeof op === 'number') writer.setChunkSize(op);
+  }
+  return { bytes: Buffer.concat(out), sent };
+}
 
 /**
  * `sent` written as a peer may: a Set Chunk Size of `chunkSize` first, then the messages' chunks with the chunk
